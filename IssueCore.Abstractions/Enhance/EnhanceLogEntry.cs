@@ -1,0 +1,38 @@
+using IssueCore.Blueprints;
+using IssueCore.Issues;
+
+namespace IssueCore.Enhance;
+
+/// <summary>The single, immutable record of one dispatched issue's outcome.</summary>
+public sealed record EnhanceLogEntry
+{
+    /// <summary>The issue.</summary>
+    public required IssueId IssueId { get; init; }
+
+    /// <summary>The target series.</summary>
+    public required BlueprintId BlueprintId { get; init; }
+
+    /// <summary>The head before the dispatch (<see langword="null"/> when the series was new).</summary>
+    public BlueprintVersion? PreviousVersion { get; init; }
+
+    /// <summary>The committed version when applied; <see langword="null"/> when rejected.</summary>
+    public BlueprintVersion? NewVersion { get; init; }
+
+    /// <summary>The issue's intent.</summary>
+    public required string Intent { get; init; }
+
+    /// <summary>The committer's rationale.</summary>
+    public required string Rationale { get; init; }
+
+    /// <summary>One verdict per verifier axis, in axis order.</summary>
+    public IReadOnlyList<VerdictSummary> Verdicts { get; init; } = [];
+
+    /// <summary>Applied or rejected.</summary>
+    public required EnhanceOutcome Outcome { get; init; }
+
+    /// <summary>For a rejection: the deny reasons as <c>"axis: reason"</c>.</summary>
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+
+    /// <summary>When the outcome was recorded (stamped by the caller).</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+}

@@ -1,0 +1,68 @@
+namespace IssueCore.Issues;
+
+/// <summary>
+/// The issue queue. Implementations must be linearizable: one claimer wins every claim, and every
+/// state transition is atomic.
+/// </summary>
+/// <remarks>
+/// The lifecycle: <c>Pending</c> → (claim) <c>Running</c> → (complete) <c>Applied</c> |
+/// <c>Rejected</c> | <c>Failed</c>, or → (release) <c>Pending</c> with a back-off. A
+/// <c>Running</c> issue whose lease has expired is claimable again. <see cref="Issue.Attempts"/>
+/// is incremented by every claim (not by release), so a dispatch that keeps crashing the process
+/// still reaches the retry budget.
+/// </remarks>
+public interface IIssueStore
+{
+    /// <summary>
+    /// Creates an issue, or returns the existing one when an issue with the same
+    /// <see cref="IssueDraft.IdempotencyKey"/> (or the same explicit <see cref="IssueDraft.Id"/>)
+    /// exists; then nothing is created and <see cref="IssueCreateResult.Created"/> is <see langword="false"/>.
+    /// </summary>
+    Task<IssueCreateResult> CreateAsync(IssueDraft draft, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the issue, or <see langword="null"/> when there is none.</summary>
+    Task<Issue?> FindAsync(IssueId id, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the issue created with this idempotency key, or <see langword="null"/>.</summary>
+    Task<Issue?> FindByIdempotencyKeyAsync(string idempotencyKey, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Atomically claims the next issue: a pending issue whose back-off has elapsed, or a running one
+    /// whose lease has expired; highest priority first, then creation order. The claim sets
+    /// <c>Running</c>, the lease owner and expiry, and increments <see cref="Issue.Attempts"/>.
+    /// </summary>
+    /// <param name="owner">Who claims (a dispatcher instance id).</param>
+    /// <param name="leaseDuration">How long the lease lasts unless renewed.</param>
+    /// <param name="cancellationToken">Cancels the claim.</param>
+    /// <returns>The claimed issue, or <see langword="null"/> when nothing is claimable.</returns>
+    Task<Issue?> ClaimNextAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+
+    /// <summary>Extends the lease of a running issue (the heartbeat).</summary>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException"><paramref name="owner"/> does not hold the lease.</exception>
+    Task<Issue> RenewLeaseAsync(IssueId id, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves a running issue to a terminal status. Only the lease holder may.</summary>
+    /// <exception cref="ArgumentException"><paramref name="status"/> is not terminal.</exception>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException"><paramref name="owner"/> does not hold the lease (or the issue is not running).</exception>
+    Task<Issue> CompleteAsync(IssueId id, string owner, IssueStatus status, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Returns a running issue to <c>Pending</c> for a retry after an infrastructure fault: clears the
+    /// lease, records <paramref name="error"/>, and keeps it unclaimable until <paramref name="notBefore"/>.
+    /// Only the lease holder may.
+    /// </summary>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException"><paramref name="owner"/> does not hold the lease.</exception>
+    Task<Issue> ReleaseAsync(IssueId id, string owner, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists issues in creation order, one keyed page at a time.</summary>
+    Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the issue.</summary>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    async Task<Issue> GetAsync(IssueId id, CancellationToken cancellationToken = default)
+        => await FindAsync(id, cancellationToken).ConfigureAwait(false)
+           ?? throw new NotFoundException("issue", id.Value);
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using IssueCore.Blueprints;
+
+namespace IssueCore.Issues;
+
+/// <summary>A stored issue: a request to change one Blueprint series, with its lifecycle state.</summary>
+public sealed record Issue
+{
+    /// <summary>The issue id.</summary>
+    public required IssueId Id { get; init; }
+
+    /// <summary>The Blueprint series the change targets.</summary>
+    public required BlueprintId BlueprintId { get; init; }
+
+    /// <summary>What the change should achieve.</summary>
+    public required string Intent { get; init; }
+
+    /// <summary>The RFC 6902 operations the caller supplied, if any.</summary>
+    public JsonElement? Patch { get; init; }
+
+    /// <summary>Why the change is wanted.</summary>
+    public string? Rationale { get; init; }
+
+    /// <summary>Which part of the version label an applied change bumps.</summary>
+    public VersionBump Bump { get; init; }
+
+    /// <summary>A short title.</summary>
+    public string Title { get; init; } = string.Empty;
+
+    /// <summary>A longer description.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Claim priority.</summary>
+    public IssuePriority Priority { get; init; } = IssuePriority.Medium;
+
+    /// <summary>Free-form labels.</summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
+
+    /// <summary>When the issue should be resolved by.</summary>
+    public DateTimeOffset? DueAt { get; init; }
+
+    /// <summary>Where the issue came from.</summary>
+    public IssueSource? Source { get; init; }
+
+    /// <summary>The creation idempotency key, if one was given.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>The lifecycle status.</summary>
+    public required IssueStatus Status { get; init; }
+
+    /// <summary>How many times the issue has been claimed. Counted at claim time, so a dispatch that crashes the process still uses up the retry budget.</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>Who holds the lease while <see cref="IssueState.Running"/>.</summary>
+    public string? LeaseOwner { get; init; }
+
+    /// <summary>When the current lease expires; after that the issue can be claimed again.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; init; }
+
+    /// <summary>A pending issue is not claimed before this time (the retry back-off).</summary>
+    public DateTimeOffset? NotBefore { get; init; }
+
+    /// <summary>The last infrastructure error, recorded when the issue was released for a retry.</summary>
+    public string? LastError { get; init; }
+
+    /// <summary>When the issue was created.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the issue last changed.</summary>
+    public required DateTimeOffset UpdatedAt { get; init; }
+}

@@ -1,0 +1,131 @@
+using System.Text.Json.Nodes;
+using IssueCore.Json;
+
+namespace IssueCore.Abstractions.Tests;
+
+public sealed class CanonicalJsonTests
+{
+    [Fact]
+    public void Rfc8785_section_3_2_2_example_is_reproduced()
+    {
+        // RFC 8785 §3.2.2 input (with the \u escapes it uses) and its canonical output.
+        const string input = """
+            {
+              "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+              "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
+              "literals": [null, true, false]
+            }
+            """;
+        const string expected = "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],\"string\":\"€$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}";
+
+        Assert.Equal(expected, CanonicalJson.Canonicalize(input));
+    }
+
+    [Fact]
+    public void Rfc8785_section_3_2_3_sorts_members_by_utf16_code_units()
+    {
+        const string input = """
+            {
+              "\u20ac": "Euro Sign",
+              "\r": "Carriage Return",
+              "\ufb33": "Hebrew Letter Dalet With Dagesh",
+              "1": "One",
+              "\ud83d\ude00": "Emoji: Grinning Face",
+              "\u0080": "Control",
+              "\u00f6": "Latin Small Letter O With Diaeresis"
+            }
+            """;
+        var canonical = CanonicalJson.Canonicalize(input);
+        var values = JsonNode.Parse(canonical)!.AsObject().Select(p => p.Value!.GetValue<string>()).ToArray();
+
+        Assert.Equal(
+            ["Carriage Return", "One", "Control", "Latin Small Letter O With Diaeresis", "Euro Sign", "Emoji: Grinning Face", "Hebrew Letter Dalet With Dagesh"],
+            values);
+    }
+
+    [Theory]
+    [InlineData("0", "0")]
+    [InlineData("-0", "0")]
+    [InlineData("1e21", "1e+21")]
+    [InlineData("1e20", "100000000000000000000")]
+    [InlineData("5e-324", "5e-324")]
+    [InlineData("-5e-324", "-5e-324")]
+    [InlineData("1.7976931348623157e308", "1.7976931348623157e+308")]
+    [InlineData("0.000001", "0.000001")]
+    [InlineData("0.0000001", "1e-7")]
+    [InlineData("123.456", "123.456")]
+    [InlineData("1.5e-10", "1.5e-10")]
+    [InlineData("9007199254740993", "9007199254740992")]
+    [InlineData("295147905179352830000", "295147905179352830000")]
+    [InlineData("-1.25", "-1.25")]
+    [InlineData("100", "100")]
+    public void Numbers_are_formatted_as_ecmascript_does(string input, string expected)
+        => Assert.Equal(expected, CanonicalJson.Canonicalize(input));
+
+    [Fact]
+    public void Control_characters_use_short_escapes_or_lowercase_unicode_escapes()
+        => Assert.Equal("\"\\b\\t\\n\\f\\r\\u0000\\u001f\\u007f\"".Replace("\\u007f", "\u007f", StringComparison.Ordinal), CanonicalJson.Serialize(JsonValue.Create("\b\t\n\f\r\u0000\u001f\u007f")));
+
+    [Fact]
+    public void Non_ascii_and_surrogate_pairs_are_written_literally()
+        => Assert.Equal("\"é😀\u2028\"", CanonicalJson.Canonicalize("\"\\u00e9\\ud83d\\ude00\\u2028\""));
+
+    [Fact]
+    public void Lone_surrogate_is_a_validation_error()
+        => Assert.Throws<ValidationException>(() => CanonicalJson.Serialize(JsonValue.Create("a\ud800b")));
+
+    [Fact]
+    public void Duplicate_member_names_are_a_validation_error()
+    {
+        var ex = Assert.Throws<ValidationException>(() => CanonicalJson.Canonicalize("""{"a":{"b":1,"b":2}}"""));
+        Assert.Equal("$.a", ex.Path);
+    }
+
+    [Fact]
+    public void Numbers_outside_double_range_are_a_validation_error()
+        => Assert.Throws<ValidationException>(() => CanonicalJson.Canonicalize("[1e400]"));
+
+    [Fact]
+    public void Malformed_json_is_a_validation_error()
+        => Assert.Throws<ValidationException>(() => CanonicalJson.Canonicalize("{\"a\":"));
+
+    [Fact]
+    public void Whitespace_and_member_order_do_not_change_the_hash()
+    {
+        var a = ContentHash.Of(JsonNode.Parse("""{ "b": [1, 2.0, {"y": null, "x": true}], "a": "s" }"""));
+        var b = ContentHash.Of(JsonNode.Parse("""{"a":"s","b":[1,2,{"x":true,"y":null}]}"""));
+
+        Assert.Equal(a, b);
+        Assert.Matches("^[0-9a-f]{64}$", a);
+    }
+
+    [Fact]
+    public void Content_hash_of_text_is_sha256_of_its_utf8_bytes()
+        => Assert.Equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", ContentHash.OfCanonical("abc"));
+
+    [Fact]
+    public void Random_doubles_round_trip_through_the_canonical_form()
+    {
+        var random = new Random(8785);
+        Span<byte> bytes = stackalloc byte[8];
+        for (var i = 0; i < 20_000; i++)
+        {
+            random.NextBytes(bytes);
+            var d = BitConverter.ToDouble(bytes);
+            if (!double.IsFinite(d))
+            {
+                continue;
+            }
+
+            var text = CanonicalJson.FormatNumber(d);
+            Assert.Equal(d == 0 ? 0d : d, double.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Fact]
+    public void Nesting_deeper_than_the_limit_is_a_validation_error()
+    {
+        var deep = new string('[', CanonicalJson.MaxDepth + 5) + new string(']', CanonicalJson.MaxDepth + 5);
+        Assert.Throws<ValidationException>(() => CanonicalJson.Canonicalize(deep));
+    }
+}
