@@ -14,6 +14,8 @@ public abstract partial class IssueStoreConformanceTests
         var random = new Random(20260101);
         var model = new IssueModel();
         var version = BlueprintVersion.Parse(new string('b', 64));
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        void Count(string kind) => counts[kind] = counts.GetValueOrDefault(kind) + 1;
 
         for (var step = 0; step < 500; step++)
         {
@@ -27,6 +29,7 @@ public abstract partial class IssueStoreConformanceTests
                 var priority = (IssuePriority)random.Next(3);
                 var result = await Store.CreateAsync(Draft(key: key, priority: priority));
                 var expected = model.Create(result.Issue.Id, key, priority, out var created);
+                Count(result.Created ? "create" : "duplicate create");
                 Assert.True(created == result.Created, context);
                 Assert.True(expected.Id == result.Issue.Id, context);
                 AssertMatches(expected, result.Issue, context);
@@ -38,6 +41,7 @@ public abstract partial class IssueStoreConformanceTests
                 var claimed = await Store.ClaimNextAsync(owner, lease);
                 var expected = model.Claim(owner, lease, now);
                 Assert.True(expected?.Id == claimed?.Id, $"{context}: expected claim of {expected?.Id.Value ?? "nothing"}, got {claimed?.Id.Value ?? "nothing"}");
+                Count(expected is null ? "empty claim" : expected.Attempts > 1 ? "reclaim" : "claim");
                 if (expected is not null)
                 {
                     AssertMatches(expected, claimed!, context);
@@ -56,24 +60,28 @@ public abstract partial class IssueStoreConformanceTests
                         _ => IssueStatus.Failed("dead letter"),
                     };
                     actual = await Store.CompleteAsync(held.Id, held.Owner!, status);
+                    Count("complete");
                     held.Complete(status.State);
                 }
                 else if (action < 7)
                 {
                     var notBefore = now + TimeSpan.FromSeconds(random.Next(0, 30));
                     actual = await Store.ReleaseAsync(held.Id, held.Owner!, notBefore, $"error {step}");
+                    Count("release");
                     held.Release(notBefore, $"error {step}");
                 }
                 else if (action < 9)
                 {
                     var lease = TimeSpan.FromSeconds(random.Next(5, 40));
                     actual = await Store.RenewLeaseAsync(held.Id, held.Owner!, lease);
+                    Count("renew");
                     held.Renew(lease, now);
                 }
                 else
                 {
                     var error = await Assert.ThrowsAsync<ConflictException>(() => Store.CompleteAsync(held.Id, "intruder", IssueStatus.Rejected("no")));
                     Assert.True(error.Actual == held.Owner, context);
+                    Count("intruder");
                     actual = await Store.GetAsync(held.Id);
                 }
 
@@ -82,7 +90,14 @@ public abstract partial class IssueStoreConformanceTests
             else
             {
                 Time.Advance(TimeSpan.FromSeconds(random.Next(1, 20)));
+                Count("advance");
             }
+        }
+
+        // The sequence must exercise every kind of operation, or it proves nothing.
+        foreach (var kind in new[] { "create", "duplicate create", "claim", "reclaim", "empty claim", "complete", "release", "renew", "intruder", "advance" })
+        {
+            Assert.True(counts.GetValueOrDefault(kind) >= 3, $"Only {counts.GetValueOrDefault(kind)} '{kind}' operations: {string.Join(", ", counts.Select(c => $"{c.Key}={c.Value}"))}");
         }
 
         var stored = await ListAllAsync(pageSize: 1000);
