@@ -485,6 +485,37 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
     }
 
     [Fact]
+    public async Task Exactly_one_of_many_parallel_claimers_wins_a_single_issue()
+    {
+        var id = await CreateAsync();
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(w =>
+            Task.Run(() => Store.ClaimNextAsync($"w{w}", Lease))));
+
+        var winner = Assert.Single(claims, c => c is not null);
+        Assert.Equal(id, winner!.Id);
+        var stored = await Store.GetAsync(id);
+        Assert.Equal(winner.LeaseOwner, stored.LeaseOwner);
+        Assert.Equal(1, stored.Attempts);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1001)]
+    public async Task List_rejects_a_page_size_outside_1_to_1000(int limit)
+    {
+        await Assert.ThrowsAsync<ValidationException>(() => Store.ListAsync(new IssueQuery { Limit = limit }));
+    }
+
+    [Fact]
+    public async Task List_rejects_a_continuation_token_it_did_not_issue()
+    {
+        await CreateAsync();
+
+        await Assert.ThrowsAsync<ValidationException>(() => Store.ListAsync(new IssueQuery { ContinuationToken = "not-a-token" }));
+    }
+
+    [Fact]
     public async Task List_of_empty_store_returns_one_empty_last_page()
     {
         var page = await Store.ListAsync(new IssueQuery());
