@@ -77,6 +77,31 @@ public sealed class UseInMemoryTests
         Assert.False(found.Labels is IList<string> { IsReadOnly: false });
     }
 
+    [Fact]
+    public async Task Stored_run_graph_and_event_payload_survive_disposal_of_the_callers_document()
+    {
+        ICouncilRepository repository = new InMemoryCouncilRepository(new FakeTimeProvider());
+        var id = CouncilRunId.Parse("run-1");
+        var graph = System.Text.Json.JsonDocument.Parse("""{"plan":["n1"]}""");
+        var payload = System.Text.Json.JsonDocument.Parse("""{"ctx":1}""");
+
+        await repository.CreateRunAsync(new CouncilRun { Id = id, FlowId = "f", Status = CouncilRunStatus.Running, CreatedAt = default, UpdatedAt = default, Graph = graph.RootElement });
+        await repository.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, payload.RootElement));
+        graph.Dispose();
+        payload.Dispose();
+
+        var run = await repository.GetRunAsync(id);
+        Assert.Equal("n1", run!.Graph!.Value.GetProperty("plan")[0].GetString());
+        var events = 0;
+        await foreach (var e in repository.ListEventsAsync(id))
+        {
+            Assert.Equal(1, e.Payload.GetProperty("ctx").GetInt32());
+            events++;
+        }
+
+        Assert.Equal(1, events);
+    }
+
     private sealed class OtherIssueStore : IIssueStore
     {
         public Task<IssueCreateResult> CreateAsync(IssueDraft draft, CancellationToken cancellationToken = default) => throw new NotSupportedException();
