@@ -16,6 +16,7 @@ namespace IssueCore.Scripting;
 internal sealed unsafe class LuaSandbox : IDisposable
 {
     private const int HookInterval = 1000;
+    private const long RetainedBytesThreshold = 2L * 1024 * 1024;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly Lua _lua;
@@ -179,7 +180,23 @@ internal sealed unsafe class LuaSandbox : IDisposable
             if (!_disposed)
             {
                 _lua.SetTop(0);
+                ReleaseRetainedMemory();
             }
+        }
+    }
+
+    /// <summary>A run that left a large stack or much garbage is collected; a state still holding much memory is not reused.</summary>
+    private void ReleaseRetainedMemory()
+    {
+        if (Poisoned || _allocated <= RetainedBytesThreshold)
+        {
+            return;
+        }
+
+        _lua.GarbageCollector(LuaGC.Collect, 0);
+        if (_allocated > RetainedBytesThreshold)
+        {
+            Poisoned = true;
         }
     }
 
