@@ -24,6 +24,14 @@ internal static unsafe partial class LuaNative
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     public static partial byte* ToLString(IntPtr state, int index, out nuint length);
 
+    [LibraryImport(LibraryName, EntryPoint = "lua_setallocf")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial void SetAllocator(IntPtr state, delegate* unmanaged<IntPtr, IntPtr, nuint, nuint, IntPtr> allocator, IntPtr userData);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_getallocf")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial IntPtr GetAllocator(IntPtr state, out IntPtr userData);
+
     [LibraryImport(LibraryName, EntryPoint = "lua_topointer")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     public static partial IntPtr ToPointer(IntPtr state, int index);

@@ -28,6 +28,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
     private readonly LuaAlloc _allocator;
     private readonly LuaHookFunction _hook;
     private readonly IntPtr _hookPointer;
+    private GCHandle _self;
     private readonly List<LuaFunction> _natives = [];
 
     private readonly Dictionary<(string? FnId, string Source), int> _chunks = [];
@@ -56,9 +57,13 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _maxCachedChunks = maxCachedChunks;
         _allocator = Allocate;
         _hook = OnHook;
-        _hookPointer = Marshal.GetFunctionPointerForDelegate(_hook);
+        _hookPointer = (IntPtr)(delegate* unmanaged<IntPtr, IntPtr, void>)&HookThunk;
         _lua = new Lua(_allocator, IntPtr.Zero) { Encoding = Encoding.UTF8 };
         _l = _lua.Handle;
+
+        // Swap KeraLua's delegate thunk for a direct unmanaged entry point (same malloc/free underneath).
+        _self = GCHandle.Alloc(this);
+        LuaNative.SetAllocator(_l, &AllocateThunk, GCHandle.ToIntPtr(_self));
 
         _lua.OpenBasicLibrary();
         _lua.OpenStringLibrary();
@@ -226,6 +231,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
         // Any finalizer still pending at close fails on its first instruction.
         LuaNative.SetHook(_l, LuaNative.ErrorFunction, LuaNative.MaskCount, 1);
         _lua.Close();
+        _self.Free();
         GC.KeepAlive(_allocator);
         GC.KeepAlive(_hook);
         GC.KeepAlive(_natives);
@@ -383,6 +389,10 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
     // ---------------------------------------------------------------- allocator and hook
 
+    [UnmanagedCallersOnly]
+    private static IntPtr AllocateThunk(IntPtr ud, IntPtr ptr, nuint osize, nuint nsize) =>
+        ((LuaSandbox)GCHandle.FromIntPtr(ud).Target!).Allocate(ud, ptr, osize, nsize);
+
     private IntPtr Allocate(IntPtr ud, IntPtr ptr, UIntPtr osize, UIntPtr nsize)
     {
         var old = ptr == IntPtr.Zero ? 0L : (long)(ulong)osize;
@@ -418,6 +428,13 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
         _allocated += grow;
         return (IntPtr)block;
+    }
+
+    [UnmanagedCallersOnly]
+    private static void HookThunk(IntPtr state, IntPtr ar)
+    {
+        LuaNative.GetAllocator(state, out var ud);
+        ((LuaSandbox)GCHandle.FromIntPtr(ud).Target!).OnHook(state, ar);
     }
 
     private void OnHook(IntPtr state, IntPtr ar)
