@@ -615,7 +615,16 @@ internal sealed unsafe class LuaSandbox : IDisposable
                     _lua.PushLightUserData(IntPtr.Zero);
                     return;
                 case JsonValueKind.Number:
-                    PushNumberText(element.GetRawText());
+                    // TryGetInt64 refuses a fraction or exponent ("1.0", "1e2"): those stay floats.
+                    if (element.TryGetInt64(out var integer))
+                    {
+                        _lua.PushInteger(integer);
+                    }
+                    else
+                    {
+                        _lua.PushNumber(element.GetDouble());
+                    }
+
                     return;
                 default:
                     PushJson(JsonNode.Parse(element.GetRawText()), 1, "$");
@@ -734,7 +743,35 @@ internal sealed unsafe class LuaSandbox : IDisposable
         }
     }
 
-    private JsonNode? ToJson(int index, int depth, string path)
+    private readonly List<(string? Key, long Index)> _path = [];
+    private string _pathRoot = "$";
+
+    private string CurrentPath()
+    {
+        var sb = new StringBuilder(_pathRoot);
+        foreach (var (key, idx) in _path)
+        {
+            if (key is null)
+            {
+                sb.Append('[').Append(idx.ToString(CultureInfo.InvariantCulture)).Append(']');
+            }
+            else
+            {
+                sb.Append('.').Append(key);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private JsonNode? ToJson(int index, int depth, string root)
+    {
+        _path.Clear();
+        _pathRoot = root;
+        return ToJson(index, depth);
+    }
+
+    private JsonNode? ToJson(int index, int depth)
     {
         var type = _lua.Type(index);
         switch (type)
@@ -753,7 +790,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 }
 
                 CountOutput(12);
-                return DoubleNode(_lua.ToNumber(index), path);
+                return DoubleNode(_lua.ToNumber(index));
             case LuaType.String:
                 var s = ReadString(index);
                 CountOutput(s.Length + 2);
@@ -762,18 +799,18 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 CountOutput(4);
                 return null;
             case LuaType.Table:
-                return TableToJson(_lua.AbsIndex(index), depth, path);
+                return TableToJson(_lua.AbsIndex(index), depth);
             default:
                 var kind = type == LuaType.Thread ? "thread (coroutine)" : type.ToString().ToLowerInvariant();
-                throw new ConversionException($"{path} is a {kind} value, which has no JSON form", ScriptLimit.None);
+                throw new ConversionException($"{CurrentPath()} is a {kind} value, which has no JSON form", ScriptLimit.None);
         }
     }
 
-    private static JsonNode DoubleNode(double d, string path)
+    private JsonNode DoubleNode(double d)
     {
         if (!double.IsFinite(d))
         {
-            throw new ConversionException($"{path} is {d.ToString(CultureInfo.InvariantCulture)}, which has no JSON form", ScriptLimit.None);
+            throw new ConversionException($"{CurrentPath()} is {d.ToString(CultureInfo.InvariantCulture)}, which has no JSON form", ScriptLimit.None);
         }
 
         var text = d.ToString("R", CultureInfo.InvariantCulture);
@@ -782,12 +819,13 @@ internal sealed unsafe class LuaSandbox : IDisposable
             : JsonValue.Create(d);
     }
 
-    private JsonNode TableToJson(int index, int depth, string path)
+    private JsonNode TableToJson(int index, int depth)
     {
+        var path = depth > _maxDepth || !_lua.CheckStack(6) ? CurrentPath() : string.Empty;
         CheckDepth(depth, path);
         if (!_lua.CheckStack(6))
         {
-            throw new ConversionException($"nested too deeply at {path}", ScriptLimit.Depth);
+            throw new ConversionException($"nested too deeply at {CurrentPath()}", ScriptLimit.Depth);
         }
 
         var marker = 0; // 1 array, 2 object
@@ -809,18 +847,22 @@ internal sealed unsafe class LuaSandbox : IDisposable
             {
                 var key = ReadString(-2);
                 CountOutput(key.Length + 4);
-                (members ??= []).Add(new(key, ToJson(-1, depth + 1, $"{path}.{key}")));
+                _path.Add((key, 0));
+                (members ??= []).Add(new(key, ToJson(-1, depth + 1)));
+                _path.RemoveAt(_path.Count - 1);
             }
             else if (keyType == LuaType.Number && _lua.IsInteger(-2))
             {
                 var key = _lua.ToInteger(-2);
                 CountOutput(1);
-                (items ??= []).Add(new(key, ToJson(-1, depth + 1, $"{path}[{key}]")));
+                _path.Add((null, key));
+                (items ??= []).Add(new(key, ToJson(-1, depth + 1)));
+                _path.RemoveAt(_path.Count - 1);
             }
             else
             {
                 _lua.Pop(2);
-                throw new ConversionException($"{path} has a key of type {(keyType == LuaType.Number ? "float" : keyType.ToString().ToLowerInvariant())}; JSON objects take string keys and arrays the keys 1..n", ScriptLimit.None);
+                throw new ConversionException($"{CurrentPath()} has a key of type {(keyType == LuaType.Number ? "float" : keyType.ToString().ToLowerInvariant())}; JSON objects take string keys and arrays the keys 1..n", ScriptLimit.None);
             }
 
             _lua.Pop(1);
@@ -828,12 +870,12 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
         if (members is not null && (items is not null || marker == 1))
         {
-            throw new ConversionException($"{path} mixes string keys with array elements", ScriptLimit.None);
+            throw new ConversionException($"{CurrentPath()} mixes string keys with array elements", ScriptLimit.None);
         }
 
         if (items is not null && marker == 2)
         {
-            throw new ConversionException($"{path} is marked as an object but has integer keys", ScriptLimit.None);
+            throw new ConversionException($"{CurrentPath()} is marked as an object but has integer keys", ScriptLimit.None);
         }
 
         if (items is not null || marker == 1)
@@ -845,7 +887,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 var (key, value) = items![i];
                 if (key < 1 || key > count)
                 {
-                    throw new ConversionException($"{path} is not a sequence: key {key} is outside 1..{count} (use host.null for null elements)", ScriptLimit.None);
+                    throw new ConversionException($"{CurrentPath()} is not a sequence: key {key} is outside 1..{count} (use host.null for null elements)", ScriptLimit.None);
                 }
 
                 slots[key - 1] = value;
