@@ -22,6 +22,8 @@ public class LuaExecutorBenchmarks
     private LuaScriptExecutor _executor = null!;
     private ScriptInvocation _small = null!;
     private ScriptInvocation _document = null!;
+    private ScriptInvocation _documentInOnly = null!;
+    private ScriptInvocation _noInput = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -46,13 +48,16 @@ public class LuaExecutorBenchmarks
         _small = new ScriptInvocation { Name = "bench", FnId = "bench", Input = new JsonObject { ["a"] = 6, ["b"] = 7 } };
 
         var items = new JsonArray();
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < 27; i++)
         {
             items.Add(new JsonObject { ["id"] = i, ["name"] = $"item-{i}", ["price"] = 9.99 + i, ["tags"] = new JsonArray("a", "b"), ["ok"] = i % 2 == 0 });
         }
 
         var doc = new JsonObject { ["issue"] = "ISS-1", ["items"] = items };
         _document = new ScriptInvocation { Name = "echo", FnId = "echo", Input = JsonNode.Parse(doc.ToJsonString()) };
+        _executor.RegisterScript("drop", "return { ok = true, value = 1 }");
+        _documentInOnly = _document with { Name = "drop", FnId = "drop" };
+        _noInput = new ScriptInvocation { Name = "drop", FnId = "drop" };
         Console.WriteLine($"document bytes: {doc.ToJsonString().Length}");
     }
 
@@ -80,6 +85,12 @@ public class LuaExecutorBenchmarks
 
     [Benchmark]
     public async ValueTask<JsonNode?> Executor() => await _executor.ExecuteAsync(_small);
+
+    [Benchmark]
+    public async ValueTask<JsonNode?> ExecutorNoInputConstantResult() => await _executor.ExecuteAsync(_noInput);
+
+    [Benchmark]
+    public async ValueTask<JsonNode?> ExecutorDocument2KBInputOnly() => await _executor.ExecuteAsync(_documentInOnly);
 
     [Benchmark]
     public async ValueTask<JsonNode?> ExecutorDocument2KB() => await _executor.ExecuteAsync(_document);
