@@ -49,6 +49,24 @@ public sealed class LuaScriptExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task Registers_embedded_scripts_by_prefix()
+    {
+        Assert.Equal(1, _executor.RegisterEmbeddedScripts(typeof(LuaScriptExecutorTests).Assembly, "Tests.Scripts."));
+        var result = await _executor.ExecuteAsync(new ScriptInvocation { Name = "greet", FnId = "greet", Input = new JsonObject { ["name"] = "ada" } });
+        Assert.Equal("hello ada", result!["greeting"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Deadline_already_passed_fails_before_the_script_runs()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var executor = new LuaScriptExecutor(timeProvider: time);
+        var ex = await Assert.ThrowsAsync<ScriptException>(() => executor.ExecuteAsync(
+            new ScriptInvocation { Name = "late", Source = "return { ok = true }", Deadline = time.GetUtcNow().AddSeconds(-1) }).AsTask());
+        Assert.Equal(ScriptLimit.Deadline, ex.Limit);
+    }
+
+    [Fact]
     public void Registering_a_script_with_a_syntax_error_is_a_validation_error()
     {
         var ex = Assert.Throws<ValidationException>(() => _executor.RegisterScript("bad", "return {"));
