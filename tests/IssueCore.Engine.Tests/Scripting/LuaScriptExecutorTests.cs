@@ -178,6 +178,17 @@ public sealed class LuaScriptExecutorTests : IDisposable
     public Task Endless_loop_inside_gsub_callback_under_pcall_is_stopped() =>
         Fails("while true do pcall(string.gsub, 'aaa', 'a', function() while true do end end) end", ScriptLimit.Instructions);
 
+    [Theory]
+    [InlineData("xpcall(function() while true do end end, function() while true do end end)")]
+    [InlineData("local t = setmetatable({}, { __index = function() while true do end end }) table.concat(t, ',', 1, 2)")]
+    [InlineData("tostring(setmetatable({}, { __tostring = function() while true do end end }))")]
+    [InlineData("local t = setmetatable({}, { __close = function() while true do end end }) do local x <close> = t end")]
+    [InlineData("while true do local ok = pcall(error, 'x') end")]
+    public async Task Loops_in_non_yieldable_places_are_stopped(string source)
+    {
+        await Fails(source + " return { ok = true }", ScriptLimit.Instructions);
+    }
+
     [Fact]
     public async Task Deep_recursion_fails_cleanly()
     {
