@@ -2,6 +2,7 @@ using IssueCore;
 using IssueCore.Agents;
 using IssueCore.DependencyInjection;
 using IssueCore.Launch;
+using IssueCore.Scripting;
 using IssueCore.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -17,7 +18,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class IssueCoreServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the engine: <see cref="TimeProvider.System"/> (unless one is registered), the flow engine, the
+    /// Registers the engine: <see cref="TimeProvider.System"/> (unless one is registered), the Lua
+    /// <see cref="IScriptExecutor"/> (a singleton <see cref="LuaScriptExecutor"/> configured by
+    /// <c>services.Configure&lt;LuaScriptExecutorOptions&gt;</c>; resolve it to register scripts), the flow engine, the
     /// role/verb gate, <see cref="TaskLaunchService"/>, the built-in tracing and logging agent middleware, and a
     /// hosted service that marks interrupted runs at start. Options are validated at start. A second call only
     /// applies <paramref name="configure"/>. Chain an adapter for the stores, for example <c>.UseInMemory()</c>.
@@ -44,6 +47,10 @@ public static class IssueCoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IssueCoreOptions>, IssueCoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        services.TryAddSingleton(sp => new LuaScriptExecutor(
+            sp.GetService<IOptions<LuaScriptExecutorOptions>>()?.Value,
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IScriptExecutor>(sp => sp.GetRequiredService<LuaScriptExecutor>());
         services.TryAddSingleton<SigningKeyProvider>();
         services.TryAddSingleton<RoleVerbGate>();
         services.TryAddSingleton(sp => new AgentBinder(sp, sp.GetServices<HostAgentRegistration>(), sp.GetServices<IAgentMiddleware>()));
