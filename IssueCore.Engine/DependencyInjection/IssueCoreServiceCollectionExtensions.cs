@@ -85,7 +85,7 @@ public static class IssueCoreServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrEmpty(name);
         services.RemoveAllKeyed<IAgent>(name);
         services.AddKeyedSingleton<IAgent, TAgent>(name);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton(new HostAgentRegistration(name)));
+        services.AddHostAgentName(name);
         return services;
     }
 
@@ -101,7 +101,7 @@ public static class IssueCoreServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(agent);
         services.RemoveAllKeyed<IAgent>(name);
         services.AddKeyedSingleton(name, agent);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton(new HostAgentRegistration(name)));
+        services.AddHostAgentName(name);
         return services;
     }
 
@@ -115,6 +115,15 @@ public static class IssueCoreServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton<IAgentMiddleware, TMiddleware>();
         return services;
+    }
+
+    private static void AddHostAgentName(this IServiceCollection services, string name)
+    {
+        var registration = new HostAgentRegistration(name);
+        if (!services.Any(d => d.ServiceType == typeof(HostAgentRegistration) && Equals(d.ImplementationInstance, registration)))
+        {
+            services.AddSingleton(registration);
+        }
     }
 
     private static void RemoveAllKeyed<T>(this IServiceCollection services, string key)
