@@ -18,6 +18,8 @@ public class FlowBenchmarks
 
     private ServiceProvider _provider = null!;
     private TaskLaunchService _launcher = null!;
+    private ServiceProvider _bareProvider = null!;
+    private TaskLaunchService _bareLauncher = null!;
     private IScriptExecutor _executor = null!;
     private Blueprint _seq = null!;
     private Blueprint _fanout = null!;
@@ -31,6 +33,11 @@ public class FlowBenchmarks
             .UseInMemory()
             .BuildServiceProvider();
         _launcher = _provider.GetRequiredService<TaskLaunchService>();
+        _bareProvider = new ServiceCollection()
+            .AddIssueCore(o => o.Security.SigningKey = Convert.ToBase64String(new byte[32]))
+            .AddSingleton<IssueCore.Council.ICouncilRepository, NoopCouncilRepository>()
+            .BuildServiceProvider();
+        _bareLauncher = _bareProvider.GetRequiredService<TaskLaunchService>();
         _executor = _provider.GetRequiredService<IScriptExecutor>();
         var steps = string.Join(",", Enumerable.Range(0, 10).Select(i => $$"""{"kind":"step","ref":"one","in":{"op":"const","value":{{i}}},"out":"$.s{{i}}"}"""));
         const string Agents = """[{"name":"one","kind":"lua","spec":{"source":"return {ok = true, value = 1}"}}]""";
@@ -40,7 +47,11 @@ public class FlowBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _provider.Dispose();
+    public void Cleanup()
+    {
+        _provider.Dispose();
+        _bareProvider.Dispose();
+    }
 
     [Benchmark(Baseline = true, Description = "10 raw executor calls")]
     public async Task<JsonNode?> RawExecutorCalls()
@@ -57,6 +68,10 @@ public class FlowBenchmarks
     [Benchmark(Description = "seq of 10 Lua steps (launch)")]
     public async Task<JsonObject> SeqOfTenLuaSteps()
         => (await _launcher.LaunchAsync(new LaunchRequest { Flow = _seq, InitialContext = [], OperatorId = "bench", Role = "automate" })).FinalContext;
+
+    [Benchmark(Description = "seq of 10 Lua steps (launch, no recording)")]
+    public async Task<JsonObject> SeqOfTenLuaStepsWithoutRecording()
+        => (await _bareLauncher.LaunchAsync(new LaunchRequest { Flow = _seq, InitialContext = [], OperatorId = "bench", Role = "automate" })).FinalContext;
 
     [Benchmark(Description = "fanout of 16 Lua branches (launch)")]
     public async Task<JsonObject> FanoutOfSixteen()
