@@ -1,0 +1,86 @@
+using IssueCore.Flows;
+using IssueCore.Scripting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IssueCore.Agents;
+
+/// <summary>
+/// Binds a plan's agents to callables wrapped in the middleware pipeline. A host agent registered under a
+/// name wins over a Blueprint agent of the same name; a <c>lua</c> agent runs through the script executor.
+/// </summary>
+internal sealed class AgentBinder
+{
+    private readonly IServiceProvider _services;
+    private readonly IAgentMiddleware[] _middleware;
+
+    public AgentBinder(IServiceProvider services, IEnumerable<HostAgentRegistration> hostAgents, IEnumerable<IAgentMiddleware> middleware)
+    {
+        _services = services;
+        _middleware = [.. middleware];
+        HostAgentNames = hostAgents.Select(h => h.Name).ToHashSet(StringComparer.Ordinal);
+    }
+
+    public IReadOnlySet<string> HostAgentNames { get; }
+
+    /// <summary>Validates and binds a Blueprint in one go (the resolve stage).</summary>
+    /// <exception cref="ValidationException">The Blueprint is invalid or an agent cannot be bound.</exception>
+    public (FlowPlan Plan, IReadOnlyDictionary<string, AgentCallDelegate> Agents) Resolve(Blueprints.Blueprint blueprint)
+    {
+        var plan = FlowValidator.Parse(blueprint, HostAgentNames);
+        return (plan, Bind(plan));
+    }
+
+    public IReadOnlyDictionary<string, AgentCallDelegate> Bind(FlowPlan plan)
+    {
+        var errors = new List<ValidationError>();
+        var bound = new Dictionary<string, AgentCallDelegate>(StringComparer.Ordinal);
+        IScriptExecutor? executor = null;
+        foreach (var name in HostAgentNames)
+        {
+            bound[name] = Wrap(_services.GetRequiredKeyedService<IAgent>(name));
+        }
+
+        foreach (var definition in plan.Agents.Values)
+        {
+            if (bound.ContainsKey(definition.Name))
+            {
+                continue; // overridden by the host
+            }
+
+            if (definition.Kind == AgentKind.Host)
+            {
+                errors.Add(new ValidationError(definition.Path + ".name", $"The host agent '{definition.Name}' is not registered (services.AddIssueCoreAgent<T>(\"{definition.Name}\"))."));
+                continue;
+            }
+
+            executor ??= _services.GetService<IScriptExecutor>();
+            if (executor is null)
+            {
+                errors.Add(new ValidationError(definition.Path + ".kind", $"The lua agent '{definition.Name}' needs an IScriptExecutor, and none is registered."));
+                continue;
+            }
+
+            bound[definition.Name] = Wrap(new LuaAgent(definition, executor));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors);
+        }
+
+        return bound;
+    }
+
+    private AgentCallDelegate Wrap(IAgent agent)
+    {
+        AgentCallDelegate call = agent.InvokeAsync;
+        for (var i = _middleware.Length - 1; i >= 0; i--)
+        {
+            var middleware = _middleware[i];
+            var next = call;
+            call = (invocation, ct) => middleware.InvokeAsync(invocation, next, ct);
+        }
+
+        return call;
+    }
+}

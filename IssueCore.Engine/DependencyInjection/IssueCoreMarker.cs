@@ -1,0 +1,4 @@
+namespace IssueCore.DependencyInjection;
+
+/// <summary>Marks that <c>AddIssueCore</c> ran, so a second call registers nothing again.</summary>
+internal sealed class IssueCoreMarker;

@@ -1,0 +1,41 @@
+using IssueCore.Security;
+using Microsoft.Extensions.Options;
+
+namespace IssueCore.DependencyInjection;
+
+/// <summary>Checks <see cref="IssueCoreOptions"/> at start-up.</summary>
+internal sealed class IssueCoreOptionsValidator : IValidateOptions<IssueCoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IssueCoreOptions options)
+    {
+        var failures = new List<string>();
+        if (options.DefaultTtl <= TimeSpan.Zero)
+        {
+            failures.Add("IssueCoreOptions.DefaultTtl must be positive.");
+        }
+
+        var security = options.Security;
+        if (string.IsNullOrEmpty(security.SigningKey))
+        {
+            if (!security.AllowDevelopmentKey)
+            {
+                failures.Add("IssueCoreOptions.Security.SigningKey is required: set a base64 key of at least "
+                    + $"{IssueCoreSecurityOptions.MinimumKeyBytes} bytes (or set AllowDevelopmentKey for a throw-away key in development).");
+            }
+        }
+        else
+        {
+            var buffer = new byte[security.SigningKey.Length];
+            if (!Convert.TryFromBase64String(security.SigningKey, buffer, out var length))
+            {
+                failures.Add("IssueCoreOptions.Security.SigningKey is not valid base64.");
+            }
+            else if (length < IssueCoreSecurityOptions.MinimumKeyBytes)
+            {
+                failures.Add($"IssueCoreOptions.Security.SigningKey must be at least {IssueCoreSecurityOptions.MinimumKeyBytes} bytes; it is {length}.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,273 @@
+using System.Runtime.ExceptionServices;
+using System.Text.Json.Nodes;
+using IssueCore.Agents;
+using IssueCore.Council;
+
+namespace IssueCore.Flows;
+
+/// <summary>
+/// Runs a validated flow over a JSON ctx. Waves: every step outside a fan-out, and every top-level fan-out
+/// as a whole, is one wave; waves are numbered from 0 in execution order, so the numbering is the same on
+/// every replay of the same flow. Step instances are keyed by node path plus the fan-out branch index and
+/// loop iteration around them, so a resume can replay recorded outputs instead of calling agents again.
+/// </summary>
+internal sealed class FlowInterpreter
+{
+    private readonly IReadOnlyDictionary<string, AgentCallDelegate> _agents;
+    private readonly IFlowObserver _observer;
+    private readonly CouncilRunId _runId;
+    private readonly DateTimeOffset? _deadline;
+    private int _wave;
+
+    public FlowInterpreter(IReadOnlyDictionary<string, AgentCallDelegate> agents, IFlowObserver observer, CouncilRunId runId, DateTimeOffset? deadline)
+    {
+        _agents = agents;
+        _observer = observer;
+        _runId = runId;
+        _deadline = deadline;
+    }
+
+    /// <summary>The next wave number (how many sequential waves have finished).</summary>
+    public int Wave => _wave;
+
+    public Task RunAsync(FlowNode root, JsonObject ctx, CancellationToken cancellationToken)
+        => ExecAsync(root, ctx, new Scope(string.Empty, null), cancellationToken);
+
+    private async Task ExecAsync(FlowNode node, JsonObject ctx, Scope scope, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        switch (node)
+        {
+            case StepNode step:
+                await StepAsync(step, ctx, scope, ct).ConfigureAwait(false);
+                break;
+            case SeqNode seq:
+                foreach (var child in seq.Children)
+                {
+                    await ExecAsync(child, ctx, scope, ct).ConfigureAwait(false);
+                }
+
+                break;
+            case FanoutNode fanout:
+                await FanoutAsync(fanout, ctx, scope, ct).ConfigureAwait(false);
+                break;
+            case BranchNode branch:
+                if (branch.Condition.IsTruthy(ctx))
+                {
+                    await ExecAsync(branch.Then, ctx, scope, ct).ConfigureAwait(false);
+                }
+                else if (branch.Else is not null)
+                {
+                    await ExecAsync(branch.Else, ctx, scope, ct).ConfigureAwait(false);
+                }
+
+                break;
+            case LoopNode loop:
+                for (var i = 0; i < loop.MaxIterations; i++)
+                {
+                    await ExecAsync(loop.Body, ctx, scope with { Prefix = $"{scope.Prefix}{loop.Path}#{i}/" }, ct).ConfigureAwait(false);
+                    if (loop.Until.IsTruthy(ctx))
+                    {
+                        return;
+                    }
+                }
+
+                throw new FlowFaultException(loop.Path, FlowErrorKinds.LoopLimit, $"The loop reached max_iterations ({loop.MaxIterations}) before its 'until' condition held.");
+            case TryNode tryNode:
+                await TryAsync(tryNode, ctx, scope, ct).ConfigureAwait(false);
+                break;
+            case AssignNode assign:
+                assign.At.Set(ctx, assign.Value.Evaluate(ctx), assign.Path);
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown node type {node.GetType().Name}.");
+        }
+    }
+
+    private async Task StepAsync(StepNode step, JsonObject ctx, Scope scope, CancellationToken ct)
+    {
+        var key = scope.Prefix + step.Path;
+        var wave = scope.ParallelWave ?? _wave;
+        if (!_observer.TryGetCompleted(key, out var output))
+        {
+            var input = step.Input.Evaluate(ctx);
+            await _observer.StepStartedAsync(key, step, wave, ct).ConfigureAwait(false);
+            try
+            {
+                var call = _agents[step.AgentRef];
+                output = await call(
+                    new AgentInvocation { AgentName = step.AgentRef, Input = input, RunId = _runId, NodePath = step.Path, Deadline = _deadline },
+                    ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                var fault = ex as FlowFaultException
+                    ?? new FlowFaultException(step.Path, ex is ScriptException or NotFoundException ? FlowErrorKinds.Script : FlowErrorKinds.Agent, ex.Message, ex);
+                await _observer.StepFailedAsync(key, step, wave, fault, ct).ConfigureAwait(false);
+                throw fault;
+            }
+
+            await _observer.StepCompletedAsync(key, step, wave, output, ct).ConfigureAwait(false);
+        }
+
+        step.Output?.Set(ctx, output, step.Path);
+        if (scope.ParallelWave is null)
+        {
+            await _observer.WaveCompletedAsync(_wave, ctx, ct).ConfigureAwait(false);
+            _wave++;
+        }
+    }
+
+    private async Task TryAsync(TryNode node, JsonObject ctx, Scope scope, CancellationToken ct)
+    {
+        var work = ctx.DeepClone().AsObject();
+        try
+        {
+            await ExecAsync(node.Body, work, scope, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // The body's writes are dropped: ctx is still as it was before the body ran.
+            FlowPaths.Error.Set(ctx, ErrorRecord(ex, node.Path), node.Path);
+            if (node.Catch is not null)
+            {
+                await ExecAsync(node.Catch, ctx, scope, ct).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        MoveContents(work, ctx);
+    }
+
+    private async Task FanoutAsync(FanoutNode node, JsonObject ctx, Scope scope, CancellationToken ct)
+    {
+        if (node.Items.Get(ctx) is not JsonArray items)
+        {
+            throw new FlowFaultException(node.Path, FlowErrorKinds.Type, $"The fan-out's items at '{node.Items}' is not an array.");
+        }
+
+        var wave = scope.ParallelWave ?? _wave;
+        var count = items.Count;
+        var results = new JsonNode?[count];
+        var failures = new Exception?[count];
+        var firstFailure = -1;
+        var winner = -1;
+        var cloneLock = new Lock();
+        using var branchCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var gate = new SemaphoreSlim(Math.Min(node.MaxParallel ?? int.MaxValue, Math.Max(count, 1)));
+
+        async Task RunBranchAsync(int index)
+        {
+            var entered = false;
+            try
+            {
+                await gate.WaitAsync(branchCts.Token).ConfigureAwait(false);
+                entered = true;
+                JsonObject branchCtx;
+                lock (cloneLock)
+                {
+                    // JsonNode is not safe for concurrent reads (lazy initialisation), so copies are taken one at a time.
+                    branchCtx = ctx.DeepClone().AsObject();
+                    node.Bind.Set(branchCtx, items[index], node.Path);
+                }
+
+                await ExecAsync(node.Body, branchCtx, new Scope($"{scope.Prefix}{node.Path}[{index}]/", wave), branchCts.Token).ConfigureAwait(false);
+                results[index] = branchCtx;
+                if (node.Join == FanoutJoin.Any && Interlocked.CompareExchange(ref winner, index, -1) == -1)
+                {
+                    await branchCts.CancelAsync().ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (branchCts.IsCancellationRequested)
+            {
+                // Cancelled by the caller (checked after the join) or because a sibling decided the join.
+            }
+            catch (Exception ex)
+            {
+                failures[index] = ex;
+                if (node.Join == FanoutJoin.All && Interlocked.CompareExchange(ref firstFailure, index, -1) == -1)
+                {
+                    await branchCts.CancelAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                if (entered)
+                {
+                    gate.Release();
+                }
+            }
+        }
+
+        var tasks = new Task[count];
+        for (var i = 0; i < count; i++)
+        {
+            tasks[i] = RunBranchAsync(i);
+        }
+
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+
+        JsonNode? joined;
+        switch (node.Join)
+        {
+            case FanoutJoin.All:
+                if (firstFailure >= 0)
+                {
+                    ExceptionDispatchInfo.Throw(failures[firstFailure]!);
+                }
+
+                joined = new JsonArray(results.ToArray());
+                break;
+            case FanoutJoin.Any:
+                if (winner < 0)
+                {
+                    var inner = failures.Where(f => f is not null).Cast<Exception>().ToArray();
+                    throw new FlowFaultException(node.Path, FlowErrorKinds.Fanout, count == 0 ? "The fan-out with join 'any' had no items." : "Every branch of the fan-out failed.", inner.Length == 0 ? null : new AggregateException(inner));
+                }
+
+                joined = results[winner];
+                break;
+            default:
+                var settled = new JsonArray();
+                for (var i = 0; i < count; i++)
+                {
+                    settled.Add(failures[i] is { } failure ? new JsonObject { ["error"] = ErrorRecord(failure, node.Path) } : results[i]);
+                }
+
+                joined = settled;
+                break;
+        }
+
+        node.Output?.Set(ctx, joined, node.Path);
+        if (scope.ParallelWave is null)
+        {
+            await _observer.WaveCompletedAsync(_wave, ctx, ct).ConfigureAwait(false);
+            _wave++;
+        }
+    }
+
+    /// <summary>The error record written at <c>$.error</c> by a try node and stored for failed all_settled branches.</summary>
+    internal static JsonObject ErrorRecord(Exception ex, string fallbackNode)
+    {
+        var (kind, nodePath) = ex is FlowFaultException f ? (f.Kind, f.NodePath) : (FlowErrorKinds.Agent, fallbackNode);
+        return new JsonObject { ["message"] = ex.Message, ["kind"] = kind, ["node"] = nodePath };
+    }
+
+    internal static void MoveContents(JsonObject from, JsonObject to)
+    {
+        to.Clear();
+        foreach (var (k, v) in from.ToList())
+        {
+            from.Remove(k);
+            to[k] = v;
+        }
+    }
+
+    private readonly record struct Scope(string Prefix, int? ParallelWave);
+}

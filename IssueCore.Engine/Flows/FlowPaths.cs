@@ -1,0 +1,8 @@
+namespace IssueCore.Flows;
+
+/// <summary>Well-known ctx paths.</summary>
+internal static class FlowPaths
+{
+    /// <summary>Where a <c>try</c> node writes the caught error: <c>{"message", "kind", "node"}</c>.</summary>
+    public static CtxPath Error { get; } = CtxPath.Parse("$.error");
+}

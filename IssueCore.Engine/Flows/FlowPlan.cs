@@ -1,0 +1,14 @@
+using IssueCore.Agents;
+using IssueCore.Blueprints;
+
+namespace IssueCore.Flows;
+
+/// <summary>A Blueprint whose flow and agents passed validation.</summary>
+internal sealed class FlowPlan(Blueprint blueprint, FlowNode root, IReadOnlyDictionary<string, AgentDefinition> agents)
+{
+    public Blueprint Blueprint { get; } = blueprint;
+
+    public FlowNode Root { get; } = root;
+
+    public IReadOnlyDictionary<string, AgentDefinition> Agents { get; } = agents;
+}

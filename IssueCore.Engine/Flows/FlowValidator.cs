@@ -1,0 +1,446 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using IssueCore.Agents;
+using IssueCore.Blueprints;
+
+namespace IssueCore.Flows;
+
+/// <summary>
+/// Checks a Blueprint's <c>flow</c> and <c>agents</c> before anything runs: node kinds and their required
+/// members, paths and selectors, loop bounds, fan-out items, agent kinds and specs, and that every step
+/// <c>ref</c> names an agent. Every problem is reported with its JSON path inside the Blueprint,
+/// for example <c>$.flow.children[2].ref</c>.
+/// </summary>
+/// <remarks>
+/// Wire format (snake_case): a node is an object with a <c>kind</c> discriminator:
+/// <c>step {ref, in?, out?}</c> (<c>in</c> defaults to the whole ctx; without <c>out</c> the output is discarded),
+/// <c>seq {children}</c>, <c>fanout {items, bind, body, join?: all|any|all_settled (default all), out?, max_parallel?}</c>,
+/// <c>branch {cond, then, else?}</c>, <c>loop {body, until, max_iterations}</c>, <c>try {body, catch?}</c>,
+/// <c>assign {at, value}</c>. Selectors are <c>{"op":"path","at":"$.x"}</c> or <c>{"op":"const","value":…}</c>;
+/// <c>out</c>, <c>at</c> and <c>bind</c> are path strings; <c>items</c> is a path string or a path selector.
+/// Agents are <c>{name, kind: lua|host, spec: {fn_id | source}}</c>. Unknown members are ignored.
+/// </remarks>
+public static class FlowValidator
+{
+    /// <summary>The most iterations a <c>loop</c> may declare.</summary>
+    public const int MaxLoopIterations = 1_000_000;
+
+    /// <summary>Validates a Blueprint's flow against the agents it declares.</summary>
+    /// <returns>Every problem found, in document order; empty when the Blueprint is valid.</returns>
+    public static IReadOnlyList<ValidationError> Validate(Blueprint blueprint) => Validate(blueprint, []);
+
+    /// <summary>
+    /// Validates a Blueprint's flow; a step may also refer to one of <paramref name="hostAgentNames"/>
+    /// (agents the host registered with <c>AddIssueCoreAgent</c>) without declaring it.
+    /// </summary>
+    /// <returns>Every problem found, in document order; empty when the Blueprint is valid.</returns>
+    public static IReadOnlyList<ValidationError> Validate(Blueprint blueprint, IEnumerable<string> hostAgentNames)
+    {
+        ArgumentNullException.ThrowIfNull(blueprint);
+        ArgumentNullException.ThrowIfNull(hostAgentNames);
+        var parser = new Parser(new HashSet<string>(hostAgentNames, StringComparer.Ordinal));
+        parser.Run(blueprint.Root);
+        return parser.Errors;
+    }
+
+    /// <summary>Parses a Blueprint into a plan, or throws one exception listing every problem.</summary>
+    internal static FlowPlan Parse(Blueprint blueprint, IReadOnlySet<string> hostAgentNames)
+    {
+        var parser = new Parser(hostAgentNames);
+        var root = parser.Run(blueprint.Root);
+        if (parser.Errors.Count > 0 || root is null)
+        {
+            throw new ValidationException(parser.Errors.Count > 0 ? parser.Errors : [new ValidationError("$.flow", "The flow is missing.")]);
+        }
+
+        return new FlowPlan(blueprint, root, parser.Agents);
+    }
+
+    private sealed class Parser(IReadOnlySet<string> hostAgents)
+    {
+        private readonly List<(string Ref, string Path)> _refs = [];
+
+        public List<ValidationError> Errors { get; } = [];
+
+        public Dictionary<string, AgentDefinition> Agents { get; } = new(StringComparer.Ordinal);
+
+        public FlowNode? Run(JsonElement root)
+        {
+            if (root.TryGetProperty("agents", out var agents))
+            {
+                ParseAgents(agents);
+            }
+
+            FlowNode? node = null;
+            if (!root.TryGetProperty("flow", out var flow))
+            {
+                Error("$.flow", "The Blueprint has no 'flow'.");
+            }
+            else
+            {
+                node = ParseNode(flow, "$.flow");
+            }
+
+            foreach (var (name, path) in _refs)
+            {
+                if (!Agents.ContainsKey(name) && !hostAgents.Contains(name))
+                {
+                    Error(path, $"No agent named '{name}' is declared in 'agents' or registered by the host.");
+                }
+            }
+
+            return node;
+        }
+
+        private void Error(string path, string message) => Errors.Add(new ValidationError(path, message));
+
+        private void ParseAgents(JsonElement agents)
+        {
+            if (agents.ValueKind != JsonValueKind.Array)
+            {
+                Error("$.agents", "'agents' must be an array.");
+                return;
+            }
+
+            var i = 0;
+            foreach (var agent in agents.EnumerateArray())
+            {
+                var path = $"$.agents[{i++}]";
+                if (agent.ValueKind != JsonValueKind.Object)
+                {
+                    Error(path, "An agent must be an object.");
+                    continue;
+                }
+
+                var name = RequireString(agent, "name", path);
+                var kindText = RequireString(agent, "kind", path);
+                AgentKind? kind = kindText switch
+                {
+                    null => null,
+                    "lua" => AgentKind.Lua,
+                    "host" => AgentKind.Host,
+                    _ => null,
+                };
+                if (kindText is not null && kind is null)
+                {
+                    Error(path + ".kind", $"Unknown agent kind '{kindText}'; expected 'lua' or 'host'.");
+                }
+
+                string? fnId = null, source = null;
+                var hasSpec = agent.TryGetProperty("spec", out var spec);
+                if (hasSpec && spec.ValueKind != JsonValueKind.Object)
+                {
+                    Error(path + ".spec", "'spec' must be an object.");
+                    hasSpec = false;
+                }
+
+                if (kind == AgentKind.Lua)
+                {
+                    if (!hasSpec)
+                    {
+                        Error(path + ".spec", "A lua agent needs 'spec' with 'fn_id' or 'source'.");
+                    }
+                    else
+                    {
+                        fnId = OptionalString(spec, "fn_id", path + ".spec");
+                        source = OptionalString(spec, "source", path + ".spec");
+                        if ((fnId is null) == (source is null))
+                        {
+                            Error(path + ".spec", "A lua agent's spec needs exactly one of 'fn_id' and 'source'.");
+                        }
+                    }
+                }
+
+                if (name is not null && kind is not null)
+                {
+                    if (!Agents.TryAdd(name, new AgentDefinition(name, kind.Value, fnId, source, path)))
+                    {
+                        Error(path + ".name", $"The agent name '{name}' is declared twice.");
+                    }
+                }
+            }
+        }
+
+        private FlowNode? ParseNode(JsonElement node, string path)
+        {
+            if (node.ValueKind != JsonValueKind.Object)
+            {
+                Error(path, "A flow node must be an object with a 'kind'.");
+                return null;
+            }
+
+            var kind = RequireString(node, "kind", path);
+            switch (kind)
+            {
+                case null:
+                    return null;
+                case "step":
+                    {
+                        var agentRef = RequireString(node, "ref", path);
+                        if (agentRef is not null)
+                        {
+                            _refs.Add((agentRef, path + ".ref"));
+                        }
+
+                        var input = node.TryGetProperty("in", out var inEl) ? ParseSelector(inEl, path + ".in") : Selector.Path(CtxPath.Root);
+                        var output = OptionalPath(node, "out", path);
+                        return agentRef is null || input is null ? null : new StepNode(path, agentRef, input, output);
+                    }
+
+                case "seq":
+                    {
+                        if (!node.TryGetProperty("children", out var children) || children.ValueKind != JsonValueKind.Array)
+                        {
+                            Error(path + ".children", "A seq node needs a 'children' array.");
+                            return null;
+                        }
+
+                        var list = new List<FlowNode>();
+                        var i = 0;
+                        var ok = true;
+                        foreach (var child in children.EnumerateArray())
+                        {
+                            var parsed = ParseNode(child, $"{path}.children[{i++}]");
+                            ok &= parsed is not null;
+                            if (parsed is not null)
+                            {
+                                list.Add(parsed);
+                            }
+                        }
+
+                        return ok ? new SeqNode(path, list) : null;
+                    }
+
+                case "fanout":
+                    {
+                        CtxPath? items = null;
+                        if (!node.TryGetProperty("items", out var itemsEl))
+                        {
+                            Error(path + ".items", "A fanout node needs 'items' (a path to an array).");
+                        }
+                        else if (itemsEl.ValueKind == JsonValueKind.String)
+                        {
+                            items = ParsePath(itemsEl.GetString(), path + ".items");
+                        }
+                        else if (itemsEl.ValueKind == JsonValueKind.Object && itemsEl.TryGetProperty("op", out var op) && op.ValueKind == JsonValueKind.String && op.GetString() == "path")
+                        {
+                            items = RequirePath(itemsEl, "at", path + ".items");
+                        }
+                        else
+                        {
+                            Error(path + ".items", "'items' must be a path (a string such as \"$.list\" or {\"op\":\"path\",\"at\":…}).");
+                        }
+
+                        var bind = RequirePath(node, "bind", path);
+                        var body = RequireNode(node, "body", path);
+                        var join = FanoutJoin.All;
+                        if (node.TryGetProperty("join", out var joinEl))
+                        {
+                            switch (joinEl.ValueKind == JsonValueKind.String ? joinEl.GetString() : null)
+                            {
+                                case "all": join = FanoutJoin.All; break;
+                                case "any": join = FanoutJoin.Any; break;
+                                case "all_settled": join = FanoutJoin.AllSettled; break;
+                                default: Error(path + ".join", "'join' must be 'all', 'any' or 'all_settled'."); break;
+                            }
+                        }
+
+                        var output = OptionalPath(node, "out", path);
+                        int? maxParallel = null;
+                        if (node.TryGetProperty("max_parallel", out var mp))
+                        {
+                            maxParallel = PositiveInt(mp, path + ".max_parallel", int.MaxValue);
+                        }
+
+                        return items is null || bind is null || body is null ? null : new FanoutNode(path, items, bind, body, join, output, maxParallel);
+                    }
+
+                case "branch":
+                    {
+                        var cond = RequireSelector(node, "cond", path);
+                        var then = RequireNode(node, "then", path);
+                        FlowNode? @else = null;
+                        var elseOk = true;
+                        if (node.TryGetProperty("else", out var elseEl) && elseEl.ValueKind != JsonValueKind.Null)
+                        {
+                            @else = ParseNode(elseEl, path + ".else");
+                            elseOk = @else is not null;
+                        }
+
+                        return cond is null || then is null || !elseOk ? null : new BranchNode(path, cond, then, @else);
+                    }
+
+                case "loop":
+                    {
+                        var body = RequireNode(node, "body", path);
+                        var until = RequireSelector(node, "until", path);
+                        int? max = null;
+                        if (!node.TryGetProperty("max_iterations", out var maxEl))
+                        {
+                            Error(path + ".max_iterations", "A loop needs a bound: 'max_iterations' is required.");
+                        }
+                        else
+                        {
+                            max = PositiveInt(maxEl, path + ".max_iterations", MaxLoopIterations);
+                        }
+
+                        return body is null || until is null || max is null ? null : new LoopNode(path, body, until, max.Value);
+                    }
+
+                case "try":
+                    {
+                        var body = RequireNode(node, "body", path);
+                        FlowNode? @catch = null;
+                        var catchOk = true;
+                        if (node.TryGetProperty("catch", out var catchEl) && catchEl.ValueKind != JsonValueKind.Null)
+                        {
+                            @catch = ParseNode(catchEl, path + ".catch");
+                            catchOk = @catch is not null;
+                        }
+
+                        return body is null || !catchOk ? null : new TryNode(path, body, @catch);
+                    }
+
+                case "assign":
+                    {
+                        var at = RequirePath(node, "at", path);
+                        var value = RequireSelector(node, "value", path);
+                        return at is null || value is null ? null : new AssignNode(path, at, value);
+                    }
+
+                default:
+                    Error(path + ".kind", $"Unknown node kind '{kind}'; expected step, seq, fanout, branch, loop, try or assign.");
+                    return null;
+            }
+        }
+
+        private FlowNode? RequireNode(JsonElement node, string member, string path)
+        {
+            if (!node.TryGetProperty(member, out var child))
+            {
+                Error($"{path}.{member}", $"'{member}' is required.");
+                return null;
+            }
+
+            return ParseNode(child, $"{path}.{member}");
+        }
+
+        private Selector? RequireSelector(JsonElement node, string member, string path)
+        {
+            if (!node.TryGetProperty(member, out var el))
+            {
+                Error($"{path}.{member}", $"'{member}' is required (a selector such as {{\"op\":\"path\",\"at\":\"$.x\"}}).");
+                return null;
+            }
+
+            return ParseSelector(el, $"{path}.{member}");
+        }
+
+        private Selector? ParseSelector(JsonElement el, string path)
+        {
+            if (el.ValueKind != JsonValueKind.Object)
+            {
+                Error(path, "A selector must be an object: {\"op\":\"path\",\"at\":…} or {\"op\":\"const\",\"value\":…}.");
+                return null;
+            }
+
+            var op = RequireString(el, "op", path);
+            switch (op)
+            {
+                case null:
+                    return null;
+                case "path":
+                    var at = RequirePath(el, "at", path);
+                    return at is null ? null : Selector.Path(at);
+                case "const":
+                    if (!el.TryGetProperty("value", out var value))
+                    {
+                        Error(path + ".value", "A const selector needs 'value'.");
+                        return null;
+                    }
+
+                    return Selector.Const(JsonNode.Parse(value.GetRawText()));
+                default:
+                    Error(path + ".op", $"Unknown selector op '{op}'; expected 'path' or 'const'.");
+                    return null;
+            }
+        }
+
+        private CtxPath? RequirePath(JsonElement node, string member, string path)
+        {
+            if (!node.TryGetProperty(member, out var el) || el.ValueKind != JsonValueKind.String)
+            {
+                Error($"{path}.{member}", $"'{member}' is required and must be a path string such as \"$.x\".");
+                return null;
+            }
+
+            return ParsePath(el.GetString(), $"{path}.{member}");
+        }
+
+        private CtxPath? OptionalPath(JsonElement node, string member, string path)
+        {
+            if (!node.TryGetProperty(member, out var el) || el.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (el.ValueKind != JsonValueKind.String)
+            {
+                Error($"{path}.{member}", $"'{member}' must be a path string such as \"$.x\".");
+                return null;
+            }
+
+            return ParsePath(el.GetString(), $"{path}.{member}");
+        }
+
+        private CtxPath? ParsePath(string? text, string path)
+        {
+            if (CtxPath.TryParse(text, out var parsed, out var error))
+            {
+                return parsed;
+            }
+
+            Error(path, error);
+            return null;
+        }
+
+        private string? RequireString(JsonElement node, string member, string path)
+        {
+            if (!node.TryGetProperty(member, out var el) || el.ValueKind != JsonValueKind.String || el.GetString()!.Length == 0)
+            {
+                Error($"{path}.{member}", $"'{member}' is required and must be a non-empty string.");
+                return null;
+            }
+
+            return el.GetString();
+        }
+
+        private string? OptionalString(JsonElement node, string member, string path)
+        {
+            if (!node.TryGetProperty(member, out var el) || el.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (el.ValueKind != JsonValueKind.String || el.GetString()!.Length == 0)
+            {
+                Error($"{path}.{member}", $"'{member}' must be a non-empty string.");
+                return null;
+            }
+
+            return el.GetString();
+        }
+
+        private int? PositiveInt(JsonElement el, string path, int max)
+        {
+            if (el.ValueKind == JsonValueKind.Number && el.TryGetInt32(out var value) && value >= 1 && value <= max)
+            {
+                return value;
+            }
+
+            Error(path, string.Create(CultureInfo.InvariantCulture, $"Must be an integer from 1 to {max}."));
+            return null;
+        }
+    }
+}

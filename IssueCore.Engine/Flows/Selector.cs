@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+
+namespace IssueCore.Flows;
+
+/// <summary>A selector: <c>{op: path, at}</c> reads the ctx; <c>{op: const, value}</c> is a literal.</summary>
+internal sealed class Selector
+{
+    private readonly CtxPath? _path;
+    private readonly JsonNode? _value;
+
+    private Selector(CtxPath? path, JsonNode? value)
+    {
+        _path = path;
+        _value = value;
+    }
+
+    public bool IsPath => _path is not null;
+
+    public static Selector Path(CtxPath path) => new(path, null);
+
+    public static Selector Const(JsonNode? value) => new(null, value?.DeepClone());
+
+    /// <summary>Evaluates against the ctx; the result is a detached copy.</summary>
+    public JsonNode? Evaluate(JsonObject ctx) => (_path is null ? _value : _path.Get(ctx))?.DeepClone();
+
+    /// <summary>Truthiness: everything except null, false, 0 and "" is true.</summary>
+    public bool IsTruthy(JsonObject ctx) => Truthy(_path is null ? _value : _path.Get(ctx));
+
+    public static bool Truthy(JsonNode? node)
+    {
+        if (node is not JsonValue value)
+        {
+            return node is not null;
+        }
+
+        if (value.TryGetValue<bool>(out var b))
+        {
+            return b;
+        }
+
+        if (value.TryGetValue<string>(out var s))
+        {
+            return s.Length != 0;
+        }
+
+        if (value.TryGetValue<double>(out var d))
+        {
+            return d != 0;
+        }
+
+        return value.GetValueKind() switch
+        {
+            System.Text.Json.JsonValueKind.Null => false,
+            System.Text.Json.JsonValueKind.False => false,
+            System.Text.Json.JsonValueKind.Number => value.ToJsonString() is not ("0" or "-0" or "0.0"),
+            System.Text.Json.JsonValueKind.String => value.ToJsonString() != "\"\"",
+            _ => true,
+        };
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace IssueCore.Launch;
+
+/// <summary>The launch service's log messages (event ids 2001–2099).</summary>
+internal static partial class LaunchLog
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Run {RunId} of flow {FlowId} started")]
+    public static partial void RunStarted(ILogger logger, string runId, string flowId);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Run {RunId} completed")]
+    public static partial void RunCompleted(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Run {RunId} failed at {Node}")]
+    public static partial void RunFailed(ILogger logger, Exception exception, string runId, string node);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Run {RunId} was cancelled")]
+    public static partial void RunCancelled(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Could not append the {Kind} event of run {RunId}; the run goes on")]
+    public static partial void EventAppendFailed(ILogger logger, Exception exception, string kind, string runId);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Marked {Count} runs left running as interrupted")]
+    public static partial void InterruptedRunsMarked(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Run {RunId} resumed from wave {Wave}")]
+    public static partial void RunResumed(ILogger logger, string runId, int wave);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Error, Message = "Marking interrupted runs at start-up failed")]
+    public static partial void MarkInterruptedFailed(ILogger logger, Exception exception);
+}

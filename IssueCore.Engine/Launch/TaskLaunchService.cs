@@ -1,0 +1,287 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using IssueCore.Agents;
+using IssueCore.Council;
+using IssueCore.Flows;
+using IssueCore.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IssueCore.Launch;
+
+/// <summary>
+/// Launches flow runs in three stages: <b>resolve</b> (validate the Blueprint, bind its agents; nothing is
+/// recorded when this fails), <b>execute</b> (run the flow under its TTL) and <b>record</b> (the run, one event per
+/// step start/completion/failure, a ctx snapshot per wave, node states for resume, and the final status).
+/// Every operation is gated by the role/verb policy; operations on an existing run need the run's <see cref="CapToken"/>.
+/// </summary>
+/// <remarks>
+/// Resume and rewind replay the steps recorded as done (their outputs come from the stored graph, their agents
+/// are not called again) and run the rest. Flows are expected to be deterministic given their agents' outputs.
+/// A resumed or rewound run gets a fresh TTL (the original length) and a new token.
+/// </remarks>
+public sealed class TaskLaunchService
+{
+    private const string TimeoutKind = "timeout";
+
+    private readonly AgentBinder _binder;
+    private readonly RoleVerbGate _gate;
+    private readonly ICouncilRepository _repository;
+    private readonly TimeProvider _time;
+    private readonly IOptions<IssueCoreOptions> _options;
+    private readonly ILogger<TaskLaunchService> _logger;
+    private readonly ConcurrentDictionary<CouncilRunId, CancellationTokenSource> _inFlight = new();
+
+    internal TaskLaunchService(AgentBinder binder, RoleVerbGate gate, ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<TaskLaunchService> logger)
+    {
+        _binder = binder;
+        _gate = gate;
+        _repository = repository;
+        _time = time;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Validates, runs and records a flow, and returns its final ctx with a capability token for the run.</summary>
+    /// <exception cref="AuthorizationException">The role may not launch.</exception>
+    /// <exception cref="ValidationException">The Blueprint is invalid or an agent cannot be bound (nothing ran, nothing was recorded).</exception>
+    /// <exception cref="FlowExecutionException">A step failed or the TTL expired; the run is recorded <c>Failed</c>.</exception>
+    /// <exception cref="OperationCanceledException">The caller or <see cref="CancelAsync"/> cancelled the run; it is recorded <c>Cancelled</c>.</exception>
+    public async Task<LaunchResult> LaunchAsync(LaunchRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.OperatorId);
+        ArgumentException.ThrowIfNullOrEmpty(request.Role);
+        ArgumentNullException.ThrowIfNull(request.InitialContext);
+        _gate.EnsureRoleAllows(request.Role, Verbs.Launch);
+        var ttl = request.Ttl ?? _options.Value.DefaultTtl;
+        if (ttl <= TimeSpan.Zero)
+        {
+            throw new ValidationException("$.ttl", "The TTL must be positive.");
+        }
+
+        // Resolve.
+        var (plan, agents) = _binder.Resolve(request.Flow);
+
+        // Record the start.
+        var runId = request.RunId ?? CouncilRunId.New();
+        var now = _time.GetUtcNow();
+        await _repository.CreateRunAsync(
+            new CouncilRun
+            {
+                Id = runId,
+                FlowId = request.Flow.Id ?? "anonymous",
+                FlowVersion = request.Flow.Version.ToString(),
+                Subject = request.Subject,
+                Status = CouncilRunStatus.Running,
+                CreatedAt = now,
+                UpdatedAt = now,
+            },
+            cancellationToken).ConfigureAwait(false);
+        var graph = RunGraph.Create(request.Flow, request.InitialContext, request.OperatorId, request.Role, ttl);
+        using var recorder = new RunRecorder(_repository, _logger, runId, graph);
+        await recorder.WriteGraphAsync(_ => { }, cancellationToken).ConfigureAwait(false);
+        LaunchLog.RunStarted(_logger, runId.Value, request.Flow.Id ?? "anonymous");
+
+        // Execute and record.
+        return await ExecuteAsync(runId, plan, agents, recorder, request.InitialContext.DeepClone().AsObject(), ttl, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns a run's ctx: the final one when it completed, otherwise the one at the end of its last finished wave.</summary>
+    /// <exception cref="AuthorizationException">The token is not valid for <c>read_ctx</c> on this run.</exception>
+    /// <exception cref="NotFoundException">No such run.</exception>
+    public async Task<JsonObject> ReadContextAsync(CouncilRunId runId, CapToken token, CancellationToken cancellationToken = default)
+    {
+        _gate.Verify(token, runId, Verbs.ReadContext);
+        var (_, graph) = await LoadAsync(runId, cancellationToken).ConfigureAwait(false);
+        return (graph.Root["final_context"] ?? graph.Root["context"] ?? graph.InitialContext).DeepClone().AsObject();
+    }
+
+    /// <summary>
+    /// Cancels a run: one executing in this process stops at its next await and is recorded <c>Cancelled</c> by its
+    /// launcher; one that is not executing here (interrupted, awaiting approval) is marked <c>Cancelled</c>.
+    /// </summary>
+    /// <exception cref="AuthorizationException">The token is not valid for <c>cancel</c> on this run.</exception>
+    /// <exception cref="NotFoundException">No such run.</exception>
+    /// <exception cref="ConflictException">The run already ended.</exception>
+    public async Task CancelAsync(CouncilRunId runId, CapToken token, CancellationToken cancellationToken = default)
+    {
+        _gate.Verify(token, runId, Verbs.Cancel);
+        if (_inFlight.TryGetValue(runId, out var cts))
+        {
+            await cts.CancelAsync().ConfigureAwait(false);
+            return;
+        }
+
+        var run = await _repository.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("council run", runId.Value);
+        CouncilRunStatusTransitions.EnsureCanTransition(runId, run.Status, CouncilRunStatus.Cancelled);
+        await _repository.UpdateRunStatusAsync(runId, CouncilRunStatus.Cancelled, cancellationToken).ConfigureAwait(false);
+        LaunchLog.RunCancelled(_logger, runId.Value);
+    }
+
+    /// <summary>Continues an <c>Interrupted</c> (or awaiting-approval) run from its stored state; only unfinished steps run.</summary>
+    /// <exception cref="AuthorizationException">The token is not valid for <c>resume</c> on this run.</exception>
+    /// <exception cref="NotFoundException">No such run.</exception>
+    /// <exception cref="ConflictException">The run is executing here, or it already ended.</exception>
+    /// <exception cref="FlowExecutionException">A step failed or the TTL expired.</exception>
+    public async Task<LaunchResult> ResumeAsync(CouncilRunId runId, CapToken token, CancellationToken cancellationToken = default)
+    {
+        _gate.Verify(token, runId, Verbs.Resume);
+        var (run, graph) = await LoadForRestartAsync(runId, cancellationToken).ConfigureAwait(false);
+        return await RestartAsync(run, graph, graph.NextWave, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rewinds a non-terminal run to the end of <paramref name="wave"/>: deletes the events of later waves and the
+    /// node states recorded in them, then runs again from that wave's ctx; only the later waves' steps run again.
+    /// </summary>
+    /// <exception cref="AuthorizationException">The token is not valid for <c>rewind</c> on this run.</exception>
+    /// <exception cref="NotFoundException">No such run.</exception>
+    /// <exception cref="ConflictException">The run is executing here, or it already ended (a terminal run does not move).</exception>
+    /// <exception cref="FlowExecutionException">A step failed or the TTL expired.</exception>
+    public async Task<LaunchResult> RewindAsync(CouncilRunId runId, int wave, CapToken token, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(wave);
+        _gate.Verify(token, runId, Verbs.Rewind);
+        var (run, graph) = await LoadForRestartAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (wave >= graph.NextWave)
+        {
+            throw new ValidationException("$.wave", $"The run has finished waves 0 to {graph.NextWave - 1}; it cannot be rewound to wave {wave}.");
+        }
+
+        graph.ForgetAfterWave(wave);
+        await _repository.TruncateEventsAfterWaveAsync(runId, wave, cancellationToken).ConfigureAwait(false);
+        return await RestartAsync(run, graph, wave + 1, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Issues a capability token for an existing run, for example to resume a run whose launcher died or to cancel a
+    /// run launched with a chosen <see cref="LaunchRequest.RunId"/>. This is a host-side call: whoever can call it holds
+    /// the signing key's authority, so do not expose it to callers unchecked.
+    /// </summary>
+    /// <exception cref="AuthorizationException">The role is unknown to the policy.</exception>
+    public CapToken IssueToken(CouncilRunId runId, string operatorId, string role, TimeSpan? ttl = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(operatorId);
+        ArgumentException.ThrowIfNullOrEmpty(role);
+        if (!_options.Value.Security.RoleVerbs.ContainsKey(role))
+        {
+            throw new AuthorizationException("issue_token", $"the role '{role}' is not in the policy.");
+        }
+
+        return _gate.Issue(runId, operatorId, role, _time.GetUtcNow() + (ttl ?? _options.Value.DefaultTtl));
+    }
+
+    /// <summary>Marks every run left <c>Running</c> (by a process that died) <c>Interrupted</c>. Call once at host start; the hosted service registered by <c>AddIssueCore</c> does.</summary>
+    /// <returns>How many runs were marked.</returns>
+    public async Task<int> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default)
+    {
+        var count = await _repository.MarkInterruptedRunsAsync(cancellationToken).ConfigureAwait(false);
+        LaunchLog.InterruptedRunsMarked(_logger, count);
+        return count;
+    }
+
+    private async Task<(CouncilRun Run, RunGraph Graph)> LoadAsync(CouncilRunId runId, CancellationToken cancellationToken)
+    {
+        var run = await _repository.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("council run", runId.Value);
+        if (run.Graph is not { } element)
+        {
+            throw new NotFoundException("council run graph", runId.Value);
+        }
+
+        return (run, RunGraph.Load(element));
+    }
+
+    private async Task<(CouncilRun Run, RunGraph Graph)> LoadForRestartAsync(CouncilRunId runId, CancellationToken cancellationToken)
+    {
+        var (run, graph) = await LoadAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (_inFlight.ContainsKey(runId) || run.Status is CouncilRunStatus.Running)
+        {
+            throw new ConflictException($"Run '{runId}' is executing.", expected: "Interrupted", actual: run.Status.ToString());
+        }
+
+        CouncilRunStatusTransitions.EnsureCanTransition(runId, run.Status, CouncilRunStatus.Running);
+        return (run, graph);
+    }
+
+    private async Task<LaunchResult> RestartAsync(CouncilRun run, RunGraph graph, int fromWave, CancellationToken cancellationToken)
+    {
+        var (plan, agents) = _binder.Resolve(graph.Blueprint);
+        await _repository.UpdateRunStatusAsync(run.Id, CouncilRunStatus.Running, cancellationToken).ConfigureAwait(false);
+        using var recorder = new RunRecorder(_repository, _logger, run.Id, graph);
+        await recorder.WriteGraphAsync(_ => { }, cancellationToken).ConfigureAwait(false);
+        LaunchLog.RunResumed(_logger, run.Id.Value, fromWave);
+        return await ExecuteAsync(run.Id, plan, agents, recorder, graph.InitialContext.DeepClone().AsObject(), graph.Ttl, cancellationToken, graph).ConfigureAwait(false);
+    }
+
+    private async Task<LaunchResult> ExecuteAsync(
+        CouncilRunId runId,
+        FlowPlan plan,
+        IReadOnlyDictionary<string, AgentCallDelegate> agents,
+        RunRecorder recorder,
+        JsonObject ctx,
+        TimeSpan ttl,
+        CancellationToken cancellationToken,
+        RunGraph? restarted = null)
+    {
+        var deadline = _time.GetUtcNow() + ttl;
+        var token = _gate.Issue(runId, restarted?.OperatorId ?? recorder.Graph.OperatorId, restarted?.Role ?? recorder.Graph.Role, deadline);
+        using var ttlCts = new CancellationTokenSource(ttl, _time);
+        using var cancelCts = new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ttlCts.Token, cancelCts.Token);
+        if (!_inFlight.TryAdd(runId, cancelCts))
+        {
+            throw new ConflictException($"Run '{runId}' is already executing.");
+        }
+
+        using var activity = FlowTelemetry.Source.StartActivity(FlowTelemetry.RunActivity, ActivityKind.Internal);
+        activity?.SetTag("issuecore.run_id", runId.Value);
+        activity?.SetTag("issuecore.flow_id", plan.Blueprint.Id);
+        try
+        {
+            var interpreter = new FlowInterpreter(agents, recorder, runId, deadline);
+            try
+            {
+                await interpreter.RunAsync(plan.Root, ctx, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && !cancelCts.IsCancellationRequested && ttlCts.IsCancellationRequested)
+            {
+                var failure = new FlowExecutionException(runId, plan.Root.Path, TimeoutKind, $"The run's TTL of {ttl} expired.", new TimeoutException($"The run's TTL of {ttl} expired at {deadline:O}.", ex));
+                await FailAsync(runId, failure, activity).ConfigureAwait(false);
+                throw failure;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || cancelCts.IsCancellationRequested)
+            {
+                await _repository.UpdateRunStatusAsync(runId, CouncilRunStatus.Cancelled, CancellationToken.None).ConfigureAwait(false);
+                activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
+                LaunchLog.RunCancelled(_logger, runId.Value);
+                throw;
+            }
+            catch (FlowFaultException fault)
+            {
+                var failure = fault.InnerException is ScriptException { Limit: ScriptLimit.Deadline } script
+                    ? new FlowExecutionException(runId, fault.NodePath, TimeoutKind, fault.Message, script)
+                    : new FlowExecutionException(runId, fault.NodePath, fault.Kind, fault.Message, fault.InnerException ?? fault);
+                await FailAsync(runId, failure, activity).ConfigureAwait(false);
+                throw failure;
+            }
+
+            await recorder.CompleteAsync(ctx, CancellationToken.None).ConfigureAwait(false);
+            await _repository.UpdateRunStatusAsync(runId, CouncilRunStatus.Completed, CancellationToken.None).ConfigureAwait(false);
+            LaunchLog.RunCompleted(_logger, runId.Value);
+            return new LaunchResult { RunId = runId, FinalContext = ctx, Token = token };
+        }
+        finally
+        {
+            _inFlight.TryRemove(runId, out _);
+        }
+    }
+
+    private async Task FailAsync(CouncilRunId runId, FlowExecutionException failure, Activity? activity)
+    {
+        activity?.SetStatus(ActivityStatusCode.Error, failure.Message);
+        LaunchLog.RunFailed(_logger, failure, runId.Value, failure.NodePath);
+        await _repository.UpdateRunStatusAsync(runId, CouncilRunStatus.Failed, CancellationToken.None).ConfigureAwait(false);
+    }
+}

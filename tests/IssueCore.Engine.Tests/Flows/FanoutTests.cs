@@ -1,0 +1,176 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using IssueCore.Engine.Tests.Support;
+using IssueCore.Flows;
+using IssueCore.Launch;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IssueCore.Engine.Tests.Flows;
+
+public sealed class FanoutTests
+{
+    private static JsonObject Items(int count) => new() { ["items"] = new JsonArray([.. Enumerable.Range(0, count).Select(i => (JsonNode)i)]) };
+
+    [Fact]
+    public async Task Join_all_collects_branch_ctxs_in_item_order_when_branches_complete_in_reverse()
+    {
+        const int count = 4;
+        var gates = Enumerable.Range(0, count).Select(_ => new TaskCompletionSource<JsonNode?>(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var started = Channel.CreateUnbounded<int>();
+        var agent = new TestAgent(async (inv, ct) =>
+        {
+            var i = inv.Input!.GetValue<int>();
+            started.Writer.TryWrite(i);
+            return await gates[i].Task.WaitAsync(ct);
+        });
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", agent));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","out":"$.results","body":{"kind":"step","ref":"work","in":{"op":"path","at":"$.item"},"out":"$.r"}}""",
+            EngineHarness.HostAgents("work"));
+
+        var launch = engine.LaunchAsync(flow, Items(count));
+        for (var i = 0; i < count; i++)
+        {
+            await started.Reader.ReadAsync();
+        }
+
+        // Complete the last item first, each next one only after the previous completion.
+        for (var i = count - 1; i >= 0; i--)
+        {
+            gates[i].SetResult($"r{i}");
+        }
+
+        var result = await launch;
+
+        var results = result.FinalContext["results"]!.AsArray();
+        Assert.Equal(count, results.Count);
+        for (var i = 0; i < count; i++)
+        {
+            Assert.Equal(i, results[i]!["item"]!.GetValue<int>());
+            Assert.Equal($"r{i}", results[i]!["r"]!.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public async Task Max_parallel_bounds_how_many_branches_run_at_once()
+    {
+        const int count = 6;
+        var current = 0;
+        var peak = 0;
+        var started = Channel.CreateUnbounded<TaskCompletionSource>();
+        var agent = new TestAgent(async (inv, ct) =>
+        {
+            var now = Interlocked.Increment(ref current);
+            int seen;
+            while ((seen = Volatile.Read(ref peak)) < now && Interlocked.CompareExchange(ref peak, now, seen) != seen)
+            {
+            }
+
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            started.Writer.TryWrite(release);
+            await release.Task.WaitAsync(ct);
+            Interlocked.Decrement(ref current);
+            return inv.Input;
+        });
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", agent));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","max_parallel":2,"out":"$.results","body":{"kind":"step","ref":"work","in":{"op":"path","at":"$.item"},"out":"$.r"}}""",
+            EngineHarness.HostAgents("work"));
+
+        var launch = engine.LaunchAsync(flow, Items(count));
+        var running = new Queue<TaskCompletionSource>();
+        running.Enqueue(await started.Reader.ReadAsync());
+        running.Enqueue(await started.Reader.ReadAsync());
+        for (var released = 0; released < count; released++)
+        {
+            // While two branches are held, a third start would raise the peak above two.
+            running.Dequeue().SetResult();
+            if (released + 2 < count)
+            {
+                running.Enqueue(await started.Reader.ReadAsync());
+            }
+        }
+
+        var result = await launch;
+
+        Assert.Equal(2, peak);
+        Assert.Equal(count, agent.Calls);
+        Assert.Equal(count, result.FinalContext["results"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Join_all_fails_when_any_branch_fails()
+    {
+        var agent = new TestAgent((inv, _) => inv.Input!.GetValue<int>() == 1 ? throw new InvalidOperationException("item 1 broke") : ValueTask.FromResult<JsonNode?>(inv.Input));
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", agent));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","out":"$.results","body":{"kind":"step","ref":"work","in":{"op":"path","at":"$.item"},"out":"$.r"}}""",
+            EngineHarness.HostAgents("work"));
+
+        var ex = await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(flow, Items(3)));
+
+        Assert.Equal("$.flow.body", ex.NodePath);
+        Assert.IsType<InvalidOperationException>(ex.InnerException);
+    }
+
+    [Fact]
+    public async Task Join_any_returns_the_first_branch_that_succeeds()
+    {
+        var agent = new TestAgent((inv, _) => inv.Input!.GetValue<int>() < 2 ? throw new InvalidOperationException("no") : ValueTask.FromResult<JsonNode?>("yes"));
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", agent));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","join":"any","max_parallel":1,"out":"$.winner","body":{"kind":"step","ref":"work","in":{"op":"path","at":"$.item"},"out":"$.r"}}""",
+            EngineHarness.HostAgents("work"));
+
+        var result = await engine.LaunchAsync(flow, Items(4));
+
+        Assert.Equal(2, result.FinalContext["winner"]!["item"]!.GetValue<int>());
+        Assert.Equal("yes", result.FinalContext["winner"]!["r"]!.GetValue<string>());
+        Assert.Equal(3, agent.Calls); // the fourth branch never started: the join was decided
+    }
+
+    [Fact]
+    public async Task Join_any_fails_when_every_branch_fails()
+    {
+        var agent = new TestAgent((_, _) => throw new InvalidOperationException("no"));
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", agent));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","join":"any","out":"$.winner","body":{"kind":"step","ref":"work"}}""",
+            EngineHarness.HostAgents("work"));
+
+        var ex = await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(flow, Items(2)));
+
+        Assert.Equal(FlowErrorKinds.Fanout, ex.ErrorKind);
+    }
+
+    [Fact]
+    public async Task Join_all_settled_keeps_failures_as_error_records_in_item_order()
+    {
+        var agent = new TestAgent((inv, _) => inv.Input!.GetValue<int>() % 2 == 1 ? throw new InvalidOperationException($"odd {inv.Input}") : ValueTask.FromResult<JsonNode?>(inv.Input));
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", agent));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","join":"all_settled","out":"$.results","body":{"kind":"step","ref":"work","in":{"op":"path","at":"$.item"},"out":"$.r"}}""",
+            EngineHarness.HostAgents("work"));
+
+        var result = await engine.LaunchAsync(flow, Items(4));
+
+        var results = result.FinalContext["results"]!.AsArray();
+        Assert.Equal(0, results[0]!["r"]!.GetValue<int>());
+        Assert.Equal("odd 1", results[1]!["error"]!["message"]!.GetValue<string>());
+        Assert.Equal(FlowErrorKinds.Agent, results[1]!["error"]!["kind"]!.GetValue<string>());
+        Assert.Equal("$.flow.body", results[1]!["error"]!["node"]!.GetValue<string>());
+        Assert.Equal(2, results[2]!["r"]!.GetValue<int>());
+        Assert.True(results[3]!.AsObject().ContainsKey("error"));
+    }
+
+    [Fact]
+    public async Task Items_that_are_not_an_array_fail_with_a_type_error()
+    {
+        await using var engine = EngineHarness.Create();
+        var flow = EngineHarness.Blueprint("""{"kind":"fanout","items":"$.items","bind":"$.item","body":{"kind":"assign","at":"$.x","value":{"op":"const","value":1}}}""");
+
+        var ex = await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(flow, new JsonObject { ["items"] = "nope" }));
+
+        Assert.Equal(FlowErrorKinds.Type, ex.ErrorKind);
+    }
+}
