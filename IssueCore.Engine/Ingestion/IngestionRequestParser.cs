@@ -57,7 +57,12 @@ internal static class IngestionRequestParser
 
             foreach (var member in root.EnumerateObject())
             {
-                var name = member.Name;
+                if (!JsonText.TryGetName(member, out var name))
+                {
+                    errors.Add(new ValidationError("$", "A member name is not valid text (an unpaired surrogate escape)."));
+                    continue;
+                }
+
                 var path = "$." + name;
                 if (!seen.Add(name))
                 {
@@ -140,8 +145,12 @@ internal static class IngestionRequestParser
     {
         switch (value.ValueKind)
         {
+            case JsonValueKind.String when JsonText.TryGetString(value, out var text):
+                return text;
             case JsonValueKind.String:
-                return value.GetString();
+                errors.Add(new ValidationError(path, "must not contain an unpaired surrogate."));
+                reported.Add(name);
+                return null;
             case JsonValueKind.Null:
                 return null;
             default:
@@ -170,9 +179,14 @@ internal static class IngestionRequestParser
         var ok = true;
         foreach (var item in value.EnumerateArray())
         {
-            if (item.ValueKind == JsonValueKind.String)
+            if (item.ValueKind == JsonValueKind.String && JsonText.TryGetString(item, out var label))
             {
-                labels.Add(item.GetString()!);
+                labels.Add(label);
+            }
+            else if (item.ValueKind == JsonValueKind.String)
+            {
+                errors.Add(new ValidationError($"{path}[{index}]", "must not contain an unpaired surrogate."));
+                ok = false;
             }
             else
             {

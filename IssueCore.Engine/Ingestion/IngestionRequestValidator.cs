@@ -1,4 +1,5 @@
 using System.Text.Json;
+using IssueCore.Json;
 
 namespace IssueCore.Ingestion;
 
@@ -129,6 +130,24 @@ internal static class IngestionRequestValidator
             return;
         }
 
+        // The patch is stored and later canonicalised: refuse what has no canonical form (unpaired
+        // surrogates, duplicate member names, excessive depth) now rather than at dispatch.
+        try
+        {
+            _ = CanonicalJson.Serialize(patch);
+        }
+        catch (ValidationException ex)
+        {
+            errors.AddRange(ex.Errors.Select(e => e with { Path = "$.patch" + e.Path.TrimStart('$') }));
+            return;
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonElement refuses to decode an unpaired surrogate escape.
+            errors.Add(new ValidationError("$.patch", "must not contain an unpaired surrogate."));
+            return;
+        }
+
         var index = 0;
         foreach (var operation in patch.EnumerateArray())
         {
@@ -144,13 +163,13 @@ internal static class IngestionRequestValidator
             {
                 errors.Add(new ValidationError(at + ".op", "is required."));
             }
-            else if (opElement.ValueKind != JsonValueKind.String || !PatchOperations.Contains(opElement.GetString()!))
+            else if (opElement.ValueKind != JsonValueKind.String || !JsonText.TryGetString(opElement, out var opText) || !PatchOperations.Contains(opText))
             {
                 errors.Add(new ValidationError(at + ".op", "must be one of: add, remove, replace, move, copy, test."));
             }
             else
             {
-                op = opElement.GetString();
+                op = opText;
             }
 
             Pointer(operation, "path", at, errors);
@@ -172,7 +191,7 @@ internal static class IngestionRequestValidator
         {
             errors.Add(new ValidationError($"{at}.{member}", "is required."));
         }
-        else if (element.ValueKind != JsonValueKind.String || !IsJsonPointer(element.GetString()!))
+        else if (element.ValueKind != JsonValueKind.String || !JsonText.TryGetString(element, out var pointer) || !IsJsonPointer(pointer))
         {
             errors.Add(new ValidationError($"{at}.{member}", "must be a JSON pointer (RFC 6901): empty, or '/'-separated tokens where '~' is followed by '0' or '1'."));
         }

@@ -215,6 +215,21 @@ public sealed class IssueIngestionServiceTests
         Assert.Equal(path, Assert.Single(ex.Errors).Path);
     }
 
+    [Theory]
+    [InlineData("""{"\ud800":1}""", "$")]
+    [InlineData("""{"title":"a\udc00b"}""", "$.title")]
+    [InlineData("""{"labels":["ok","\ud800"]}""", "$.labels[1]")]
+    [InlineData("""{"patch":[{"op":"add","path":"/a","value":"\ud800"}]}""", "$.patch")]
+    [InlineData("""{"patch":[{"op":"add","path":"/a","value":1e400}]}""", "$.patch[0].value")]
+    public async Task Unpaired_surrogate_escapes_and_non_canonical_patches_are_validation_errors(string json, string path)
+    {
+        using var fixture = new IngestionFixture();
+
+        var ex = await Assert.ThrowsAsync<ValidationException>(() => fixture.Ingestion.IngestJsonAsync(IngestionFixture.Utf8(json)));
+
+        Assert.Contains(ex.Errors, e => e.Path.StartsWith(path, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Target_that_is_not_a_blueprint_id_is_listed_with_the_other_errors()
     {
