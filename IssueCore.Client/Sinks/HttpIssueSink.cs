@@ -11,7 +11,8 @@ namespace IssueCore.Client;
 /// <summary>
 /// Posts requests to an IssueCore server's <c>POST /issues/</c> with the API key. Timeouts,
 /// connection errors, 408, 429 and 5xx are retried with jittered exponential back-off (timed by the
-/// <see cref="TimeProvider"/>) up to <see cref="IssueSinkOptions.MaxAttempts"/>; any other 4xx is
+/// <see cref="TimeProvider"/>, stretched to a server's <c>Retry-After</c> up to
+/// <see cref="IssueSinkOptions.MaxBackoff"/>) up to <see cref="IssueSinkOptions.MaxAttempts"/>; any other 4xx is
 /// raised at once as an <see cref="IssueSinkException"/> carrying the server's problem details.
 /// Retrying is safe because the server deduplicates by the triggering event id.
 /// </summary>
@@ -63,6 +64,7 @@ public sealed partial class HttpIssueSink : IIssueSink
         int? lastStatus = null;
         IssueSinkProblem? lastProblem = null;
         Exception? lastError = null;
+        TimeSpan? retryAfter = null;
 
         for (var attempt = 1; ; attempt++)
         {
@@ -94,15 +96,18 @@ public sealed partial class HttpIssueSink : IIssueSink
                     lastStatus = status;
                     lastProblem = problem;
                     lastError = null;
+                    retryAfter = RetryAfter(response);
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
+                    retryAfter = null;
                     lastStatus = null;
                     lastProblem = null;
                     lastError = new TimeoutException($"The attempt did not complete within {_options.AttemptTimeout}.", ex);
                 }
                 catch (HttpRequestException ex)
                 {
+                    retryAfter = null;
                     lastStatus = null;
                     lastProblem = null;
                     lastError = ex;
@@ -121,7 +126,13 @@ public sealed partial class HttpIssueSink : IIssueSink
                     lastError);
             }
 
+            // A server's Retry-After is honoured, but never beyond MaxBackoff.
             var delay = Backoff(attempt);
+            if (retryAfter is { } wanted && wanted > delay)
+            {
+                delay = wanted < _options.MaxBackoff ? wanted : _options.MaxBackoff;
+            }
+
             LogRetrying(_logger, attempt, request.TriggeringEventId, lastStatus, delay.TotalMilliseconds, lastError);
             await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
@@ -135,6 +146,13 @@ public sealed partial class HttpIssueSink : IIssueSink
         var half = capped / 2;
         return TimeSpan.FromTicks((long)(half + (Random.Shared.NextDouble() * half)));
     }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - _timeProvider.GetUtcNow(),
+        _ => null,
+    };
 
     private static bool IsTransient(HttpStatusCode status)
         => status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;

@@ -15,7 +15,7 @@ public interface IIssueIngestionService
 {
     /// <summary>Validates a request, maps it to an issue and enqueues it (or finds the existing one).</summary>
     /// <param name="request">The request.</param>
-    /// <param name="idempotencyKey">An explicit key (the HTTP <c>Idempotency-Key</c> header); <see langword="null"/> to use the triggering event id.</param>
+    /// <param name="idempotencyKey">An explicit key (the HTTP <c>Idempotency-Key</c> header: 1-200 visible ASCII characters, no spaces or commas); <see langword="null"/> to use the triggering event id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The issue reference.</returns>
     /// <exception cref="ValidationException">The request is invalid; every problem is listed with its path.</exception>

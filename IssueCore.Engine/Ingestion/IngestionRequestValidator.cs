@@ -105,9 +105,10 @@ internal static class IngestionRequestValidator
             ValidatePatch(patch, errors);
         }
 
-        if (idempotencyKey is not null)
+        if (idempotencyKey is not null
+            && (idempotencyKey.Length is 0 or > IdentifierMaxLength || idempotencyKey.Any(c => c is < '!' or > '~' or ',')))
         {
-            RequiredText(idempotencyKey, "idempotency_key", IdentifierMaxLength, errors, rejectBlank: true);
+            errors.Add(new ValidationError("idempotency_key", $"must be 1-{IdentifierMaxLength} visible ASCII characters without spaces or commas."));
         }
     }
 

@@ -63,6 +63,35 @@ public sealed class IssueEndpointTests
     }
 
     [Fact]
+    public async Task Invalid_or_repeated_idempotency_key_is_422()
+    {
+        await using var server = await IssueCoreServer.StartAsync();
+        using var tooLong = IssueCoreServer.Post(IssueCoreServer.ValidJson);
+        tooLong.Headers.Add("Idempotency-Key", new string('k', 201));
+        using var repeated = IssueCoreServer.Post(IssueCoreServer.ValidJson);
+        repeated.Headers.Add("Idempotency-Key", ["a", "b"]);
+
+        using var tooLongResponse = await server.Client.SendAsync(tooLong);
+        using var repeatedResponse = await server.Client.SendAsync(repeated);
+
+        var problem = await AssertProblemAsync(tooLongResponse, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("idempotency_key", problem.GetProperty("errors")[0].GetProperty("path").GetString());
+        await AssertProblemAsync(repeatedResponse, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(0, await server.CountAsync());
+    }
+
+    [Fact]
+    public async Task Issue_url_from_options_is_returned()
+    {
+        await using var server = await IssueCoreServer.StartAsync(ingestion: o => o.IssueBaseUrl = "https://issues.example.test/issues");
+
+        using var response = await server.Client.SendAsync(IssueCoreServer.Post(IssueCoreServer.ValidJson));
+
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal($"https://issues.example.test/issues/{body.GetProperty("issue_id").GetString()}", body.GetProperty("issue_url").GetString());
+    }
+
+    [Fact]
     public async Task Bearer_and_x_api_key_headers_are_both_accepted()
     {
         await using var server = await IssueCoreServer.StartAsync();

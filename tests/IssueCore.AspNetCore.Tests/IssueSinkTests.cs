@@ -138,6 +138,32 @@ public sealed class IssueSinkTests
     }
 
     [Fact]
+    public async Task Http_sink_retries_too_many_requests_honouring_retry_after_within_the_cap()
+    {
+        var calls = 0;
+        await using var server = await IssueCoreServer.StartScriptedAsync(async context =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.Response.Headers.RetryAfter = "3600";
+                return;
+            }
+
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("""{"issue_id":"dup1","issue_url":null,"backend":"issuecore","created":false}""");
+        });
+        using var http = new HttpClient();
+        var sink = new HttpIssueSink(http, Options(server.BaseAddress));
+
+        var reference = await sink.EmitAsync(Request());
+
+        Assert.False(reference.Created);
+        Assert.Equal(2, Volatile.Read(ref calls));
+    }
+
+    [Fact]
     public async Task Http_sink_retries_attempts_that_time_out()
     {
         var calls = 0;
