@@ -67,9 +67,18 @@ internal sealed class IssueCoreServer : IAsyncDisposable
 
         services(builder.Services);
         var app = builder.Build();
-        app.Urls.Add("http://127.0.0.1:0");
-        map(app);
-        await app.StartAsync();
+        try
+        {
+            app.Urls.Add("http://127.0.0.1:0");
+            map(app);
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         return new IssueCoreServer(app, new Uri(address + "/"));
     }
