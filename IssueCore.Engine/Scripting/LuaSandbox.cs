@@ -1,0 +1,830 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using IssueCore.Json;
+using KeraLua;
+
+namespace IssueCore.Scripting;
+
+/// <summary>
+/// One sandboxed Lua state with its allocator, hook and host primitives. Used by one call at a time;
+/// discarded (never reused) once a budget was exceeded or the runtime failed.
+/// </summary>
+internal sealed unsafe class LuaSandbox : IDisposable
+{
+    private const int HookInterval = 1000;
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly Lua _lua;
+    private readonly IntPtr _l;
+    private readonly TimeProvider _time;
+    private readonly int _maxCachedChunks;
+
+    // Delegates handed to native code: kept referenced for the life of the state.
+    private readonly LuaAlloc _allocator;
+    private readonly LuaHookFunction _hook;
+    private readonly List<LuaFunction> _natives = [];
+
+    private readonly Dictionary<(string? FnId, string Source), int> _chunks = [];
+    private readonly int _refMsgh;
+    private readonly int _refEnvMeta;
+    private readonly int _refArrayMeta;
+    private readonly int _refObjectMeta;
+    private readonly IntPtr _errBoxPtr;
+    private readonly IntPtr _arrayMetaPtr;
+    private readonly IntPtr _objectMetaPtr;
+
+    // Per-call state.
+    private long _allocated;
+    private long _memoryCap = long.MaxValue;
+    private bool _enforcing;
+    private long _instructions;
+    private long _maxInstructions;
+    private CancellationToken _cancellation;
+    private DateTimeOffset _deadline;
+    private int _maxDepth = 64;
+    private bool _disposed;
+
+    public LuaSandbox(TimeProvider time, IReadOnlyDictionary<string, Func<JsonNode?, JsonNode?>> primitives, int maxCachedChunks)
+    {
+        _time = time;
+        _maxCachedChunks = maxCachedChunks;
+        _allocator = Allocate;
+        _hook = OnHook;
+        _lua = new Lua(_allocator, IntPtr.Zero) { Encoding = Encoding.UTF8 };
+        _l = _lua.Handle;
+
+        _lua.OpenBasicLibrary();
+        _lua.OpenStringLibrary();
+        _lua.OpenTableLibrary();
+        _lua.OpenMathLibrary();
+        _lua.OpenUTF8Library();
+        _lua.OpenDebugLibrary();
+        _lua.SetTop(0);
+
+        if (_lua.LoadString(LuaSandboxBootstrap.Source, "=sandbox") != LuaStatus.OK)
+        {
+            throw new InvalidOperationException("The Lua sandbox failed to compile: " + _lua.ToString(-1));
+        }
+
+        _lua.NewTable();
+        _lua.PushLightUserData(IntPtr.Zero);
+        _lua.SetField(-2, "__null");
+        AddNative("canonical_json", CanonicalJsonPrimitive);
+        AddNative("content_hash", ContentHashPrimitive);
+        AddNative("json_patch", JsonPatchPrimitive);
+        foreach (var (name, primitive) in primitives)
+        {
+            AddNative(name, l => UserPrimitive(primitive));
+        }
+
+        if (_lua.PCall(1, 1, 0) != LuaStatus.OK)
+        {
+            throw new InvalidOperationException("The Lua sandbox failed to start: " + _lua.ToString(-1));
+        }
+
+        _lua.GetField(1, "ERRBOX");
+        _errBoxPtr = LuaNative.ToPointer(_l, -1);
+        _lua.Pop(1);
+        _lua.GetField(1, "ARRAY");
+        _arrayMetaPtr = LuaNative.ToPointer(_l, -1);
+        _refArrayMeta = _lua.Ref(LuaRegistry.Index);
+        _lua.GetField(1, "OBJECT");
+        _objectMetaPtr = LuaNative.ToPointer(_l, -1);
+        _refObjectMeta = _lua.Ref(LuaRegistry.Index);
+        _lua.GetField(1, "ENV");
+        _refEnvMeta = _lua.Ref(LuaRegistry.Index);
+        _lua.GetField(1, "msgh");
+        _refMsgh = _lua.Ref(LuaRegistry.Index);
+        _lua.SetTop(0);
+        _lua.GarbageCollector(LuaGC.Collect, 0);
+    }
+
+    /// <summary>Which budget stopped the current call, if any.</summary>
+    public ScriptLimit Limit { get; private set; }
+
+    /// <summary>True when the state must not be reused.</summary>
+    public bool Poisoned { get; private set; }
+
+    public JsonNode? Run(string name, string? fnId, string source, JsonNode? input, in EffectiveBudget budget, CancellationToken cancellationToken)
+    {
+        Limit = ScriptLimit.None;
+        _memoryCap = budget.MaxMemoryBytes;
+        _maxInstructions = budget.MaxInstructions;
+        _deadline = budget.Deadline;
+        _maxDepth = budget.MaxJsonDepth;
+        _budgetOutputBytes = budget.MaxOutputBytes;
+        _cancellation = cancellationToken;
+        _instructions = 0;
+        _enforcing = false;
+        try
+        {
+            _lua.SetTop(0);
+            _lua.RawGetInteger(LuaRegistry.Index, _refMsgh);
+            PushChunk(name, fnId, source);
+
+            // A fresh environment per run: globals written by one run are invisible to the next.
+            _lua.CreateTable(0, 4);
+            _lua.RawGetInteger(LuaRegistry.Index, _refEnvMeta);
+            _lua.SetMetaTable(-2);
+            _lua.PushString("_G");
+            _lua.PushCopy(-2);
+            _lua.RawSet(-3);
+            _lua.PushString("_CTX");
+            try
+            {
+                PushJson(input, 1, "$");
+            }
+            catch (ConversionException ex)
+            {
+                throw new ScriptException(name, "input: " + ex.Message, ex.Limit);
+            }
+
+            _lua.RawSet(-3);
+            _lua.SetUpValue(2, 1);
+
+            if (_allocated > _memoryCap)
+            {
+                Poisoned = true;
+                throw new ScriptException(name, $"the input does not fit in the memory cap of {_memoryCap} bytes", ScriptLimit.Memory);
+            }
+
+            var interval = (int)Math.Min(HookInterval, Math.Max(1, _maxInstructions));
+            _lua.SetHook(_hook, LuaHookMask.Count, interval);
+            _enforcing = true;
+            var status = _lua.PCall(0, 1, 1);
+            _enforcing = false;
+            LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+
+            if (Limit != ScriptLimit.None)
+            {
+                Poisoned = true;
+                throw new ScriptException(name, LimitMessage(Limit), Limit);
+            }
+
+            if (status != LuaStatus.OK)
+            {
+                throw ErrorFromStack(name, status);
+            }
+
+            return ReadEnvelope(name);
+        }
+        finally
+        {
+            _enforcing = false;
+            _cancellation = default;
+            if (!_disposed)
+            {
+                _lua.SetTop(0);
+            }
+        }
+    }
+
+    public void CheckSyntax(string fnId, string source)
+    {
+        _lua.SetTop(0);
+        var status = _lua.LoadBuffer(Encoding.UTF8.GetBytes(source), "=" + fnId, "t");
+        var message = status == LuaStatus.OK ? null : ReadStringLossy(-1);
+        _lua.SetTop(0);
+        if (message is not null)
+        {
+            throw new ValidationException(fnId, "Lua syntax error: " + message);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+
+        // Any finalizer still pending at close fails on its first instruction.
+        LuaNative.SetHook(_l, LuaNative.ErrorFunction, LuaNative.MaskCount, 1);
+        _lua.Close();
+        GC.KeepAlive(_allocator);
+        GC.KeepAlive(_hook);
+        GC.KeepAlive(_natives);
+    }
+
+    private static string LimitMessage(ScriptLimit limit) => limit switch
+    {
+        ScriptLimit.Instructions => "the instruction budget was exhausted",
+        ScriptLimit.Memory => "the memory cap was reached",
+        ScriptLimit.Deadline => "the deadline passed",
+        ScriptLimit.Cancelled => "the call was cancelled",
+        _ => limit.ToString(),
+    };
+
+    private void PushChunk(string name, string? fnId, string source)
+    {
+        var key = (fnId, source);
+        if (!_chunks.TryGetValue(key, out var reference))
+        {
+            if (_chunks.Count >= _maxCachedChunks)
+            {
+                foreach (var old in _chunks.Values)
+                {
+                    _lua.Unref(LuaRegistry.Index, old);
+                }
+
+                _chunks.Clear();
+            }
+
+            _enforcing = true;
+            var status = _lua.LoadBuffer(Encoding.UTF8.GetBytes(source), "=" + (fnId ?? "script"), "t");
+            _enforcing = false;
+            if (status != LuaStatus.OK)
+            {
+                var message = status == LuaStatus.ErrMem ? null : ReadStringLossy(-1);
+                if (message is null || Limit != ScriptLimit.None)
+                {
+                    Poisoned = true;
+                    throw new ScriptException(name, LimitMessage(ScriptLimit.Memory), ScriptLimit.Memory);
+                }
+
+                throw new ScriptException(name, "syntax error: " + message);
+            }
+
+            reference = _lua.Ref(LuaRegistry.Index);
+            _chunks[key] = reference;
+        }
+
+        _lua.RawGetInteger(LuaRegistry.Index, reference);
+    }
+
+    private ScriptException ErrorFromStack(string name, LuaStatus status)
+    {
+        if (status == LuaStatus.ErrMem)
+        {
+            Poisoned = true;
+            return new ScriptException(name, LimitMessage(ScriptLimit.Memory), ScriptLimit.Memory);
+        }
+
+        if (status != LuaStatus.ErrRun)
+        {
+            Poisoned = true;
+        }
+
+        string? traceback = null;
+        var top = _lua.GetTop();
+        if (_lua.Type(top) == LuaType.Table && _lua.GetMetaTable(top))
+        {
+            var isBox = LuaNative.ToPointer(_l, -1) == _errBoxPtr;
+            _lua.Pop(1);
+            if (isBox)
+            {
+                _lua.RawGetInteger(top, 2);
+                traceback = _lua.Type(-1) == LuaType.String ? ReadStringLossy(-1) : null;
+                _lua.Pop(1);
+                _lua.RawGetInteger(top, 1);
+            }
+        }
+
+        return new ScriptException(name, DescribeError(_lua.GetTop()), ScriptLimit.None, traceback);
+    }
+
+    private string DescribeError(int index)
+    {
+        switch (_lua.Type(index))
+        {
+            case LuaType.String:
+                return ReadStringLossy(index);
+            case LuaType.Number:
+            case LuaType.Boolean:
+            case LuaType.Table:
+            case LuaType.LightUserData:
+                try
+                {
+                    _outputBytes = 0;
+                    return CanonicalJson.Serialize(ToJson(index, 1, "$error"));
+                }
+                catch (Exception ex) when (ex is ConversionException or ValidationException)
+                {
+                    return $"(error object is a {_lua.Type(index).ToString().ToLowerInvariant()} value that is not JSON: {ex.Message})";
+                }
+
+            case LuaType.Nil:
+                return "(error object is nil)";
+            default:
+                return $"(error object is a {_lua.Type(index).ToString().ToLowerInvariant()} value)";
+        }
+    }
+
+    private JsonNode? ReadEnvelope(string name)
+    {
+        const string Contract = "a script must return { ok = true, value = ... } (or { ok = false, error = ... })";
+        if (_lua.Type(-1) != LuaType.Table)
+        {
+            throw new ScriptException(name, $"{Contract}; it returned a {_lua.Type(-1).ToString().ToLowerInvariant()} value");
+        }
+
+        var envelope = _lua.GetTop();
+        _lua.PushString("ok");
+        _lua.RawGet(envelope);
+        var okType = _lua.Type(-1);
+        var ok = okType == LuaType.Boolean && _lua.ToBoolean(-1);
+        _lua.Pop(1);
+        if (okType != LuaType.Boolean)
+        {
+            throw new ScriptException(name, $"{Contract}; its 'ok' field is {(okType == LuaType.Nil ? "missing" : "not a boolean")}");
+        }
+
+        _lua.PushString(ok ? "value" : "error");
+        _lua.RawGet(envelope);
+        if (!ok)
+        {
+            throw new ScriptException(name, DescribeError(-1));
+        }
+
+        try
+        {
+            _outputBytes = 0;
+            _maxOutputBytes = _budgetOutputBytes;
+            return ToJson(_lua.GetTop(), 1, "$.value");
+        }
+        catch (ConversionException ex)
+        {
+            throw new ScriptException(name, "result: " + ex.Message, ex.Limit);
+        }
+        finally
+        {
+            _maxOutputBytes = int.MaxValue;
+        }
+    }
+
+    private int _outputBytes;
+    private int _maxOutputBytes = int.MaxValue;
+    private int _budgetOutputBytes = int.MaxValue;
+
+    // ---------------------------------------------------------------- allocator and hook
+
+    private IntPtr Allocate(IntPtr ud, IntPtr ptr, UIntPtr osize, UIntPtr nsize)
+    {
+        var old = ptr == IntPtr.Zero ? 0L : (long)(ulong)osize;
+        if (nsize == 0)
+        {
+            if (ptr != IntPtr.Zero)
+            {
+                NativeMemory.Free((void*)ptr);
+                _allocated -= old;
+            }
+
+            return IntPtr.Zero;
+        }
+
+        if ((ulong)nsize > long.MaxValue / 2)
+        {
+            Exceed(ScriptLimit.Memory);
+            return IntPtr.Zero;
+        }
+
+        var grow = (long)(ulong)nsize - old;
+        if (grow > 0 && _enforcing && (Limit == ScriptLimit.Memory || _allocated + grow > _memoryCap))
+        {
+            Exceed(ScriptLimit.Memory);
+            return IntPtr.Zero;
+        }
+
+        var block = NativeMemory.Realloc((void*)ptr, nsize);
+        if (block == null)
+        {
+            return IntPtr.Zero;
+        }
+
+        _allocated += grow;
+        return (IntPtr)block;
+    }
+
+    private void OnHook(IntPtr state, IntPtr ar)
+    {
+        _instructions += HookInterval;
+        if (_instructions >= _maxInstructions)
+        {
+            Exceed(ScriptLimit.Instructions);
+        }
+        else if (_cancellation.IsCancellationRequested)
+        {
+            Exceed(ScriptLimit.Cancelled);
+        }
+        else if (_time.GetUtcNow() >= _deadline)
+        {
+            Exceed(ScriptLimit.Deadline);
+        }
+    }
+
+    /// <summary>
+    /// Records the first budget exceeded and swaps the hook for native <c>lua_error</c> on every
+    /// instruction: the error is raised from native code only (never across a managed frame) and keeps
+    /// being raised until the script has unwound, so <c>pcall</c> cannot swallow it.
+    /// </summary>
+    private void Exceed(ScriptLimit limit)
+    {
+        if (Limit == ScriptLimit.None)
+        {
+            Limit = limit;
+        }
+
+        if (!_disposed)
+        {
+            LuaNative.SetHook(_l, LuaNative.ErrorFunction, LuaNative.MaskCount, 1);
+        }
+    }
+
+    // ---------------------------------------------------------------- host primitives
+
+    private void AddNative(string name, Func<IntPtr, int> body)
+    {
+        LuaFunction fn = l => InvokeNative(l, body);
+        _natives.Add(fn);
+        _lua.PushCFunction(fn);
+        _lua.SetField(-2, name);
+    }
+
+    /// <summary>
+    /// Runs a primitive. Never raises a Lua error from here: returns <c>true, result</c> or
+    /// <c>false, message</c> and the Lua wrapper raises.
+    /// </summary>
+    private int InvokeNative(IntPtr l, Func<IntPtr, int> body)
+    {
+        var wasEnforcing = _enforcing;
+        _enforcing = false;
+        var top = _lua.GetTop();
+        try
+        {
+            if (l != _l || !_lua.CheckStack(8))
+            {
+                throw new ConversionException("not callable here", ScriptLimit.None);
+            }
+
+            return body(l);
+        }
+        catch (Exception ex)
+        {
+            _lua.SetTop(top);
+            _lua.PushBoolean(false);
+            _lua.PushString(ex.Message);
+            return 2;
+        }
+        finally
+        {
+            _enforcing = wasEnforcing;
+            if (wasEnforcing && _allocated > _memoryCap)
+            {
+                Exceed(ScriptLimit.Memory);
+            }
+        }
+    }
+
+    private JsonNode? Arg(int index)
+    {
+        _outputBytes = 0;
+        return _lua.Type(index) is LuaType.None or LuaType.Nil ? null : ToJson(index, 1, $"$arg{index}");
+    }
+
+    private int ReturnJson(JsonNode? value)
+    {
+        _lua.PushBoolean(true);
+        PushJson(value, 1, "$");
+        return 2;
+    }
+
+    private int ReturnString(string value)
+    {
+        _lua.PushBoolean(true);
+        PushString(value);
+        return 2;
+    }
+
+    private int CanonicalJsonPrimitive(IntPtr l) => ReturnString(CanonicalJson.Serialize(Arg(1)));
+
+    private int ContentHashPrimitive(IntPtr l) =>
+        ReturnString(_lua.Type(1) == LuaType.String ? ContentHash.OfCanonical(ReadString(1)) : ContentHash.Of(Arg(1)));
+
+    private int JsonPatchPrimitive(IntPtr l) => ReturnJson(JsonPatch.Apply(Arg(1), Arg(2)));
+
+    private int UserPrimitive(Func<JsonNode?, JsonNode?> primitive) => ReturnJson(primitive(Arg(1)));
+
+    // ---------------------------------------------------------------- JSON -> Lua
+
+    private void PushJson(JsonNode? node, int depth, string path)
+    {
+        switch (node)
+        {
+            case null:
+                _lua.PushLightUserData(IntPtr.Zero);
+                return;
+            case JsonObject obj:
+                CheckDepth(depth, path);
+                _lua.CheckStack(4);
+                _lua.CreateTable(0, obj.Count);
+                _lua.RawGetInteger(LuaRegistry.Index, _refObjectMeta);
+                _lua.SetMetaTable(-2);
+                foreach (var (key, value) in obj)
+                {
+                    PushString(key);
+                    PushJson(value, depth + 1, path);
+                    _lua.RawSet(-3);
+                }
+
+                return;
+            case JsonArray arr:
+                CheckDepth(depth, path);
+                _lua.CheckStack(4);
+                _lua.CreateTable(arr.Count, 0);
+                _lua.RawGetInteger(LuaRegistry.Index, _refArrayMeta);
+                _lua.SetMetaTable(-2);
+                for (var i = 0; i < arr.Count; i++)
+                {
+                    PushJson(arr[i], depth + 1, path);
+                    _lua.RawSetInteger(-2, i + 1);
+                }
+
+                return;
+            case JsonValue value:
+                PushValue(value);
+                return;
+            default:
+                throw new ConversionException($"unsupported JSON node {node.GetType().Name}", ScriptLimit.None);
+        }
+    }
+
+    private void CheckDepth(int depth, string path)
+    {
+        if (depth > _maxDepth)
+        {
+            throw new ConversionException($"nested deeper than {_maxDepth} levels at {path}", ScriptLimit.Depth);
+        }
+    }
+
+    private void PushValue(JsonValue value)
+    {
+        if (value.TryGetValue<JsonElement>(out var element))
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    PushString(element.GetString()!);
+                    return;
+                case JsonValueKind.True:
+                case JsonValueKind.False:
+                    _lua.PushBoolean(element.ValueKind == JsonValueKind.True);
+                    return;
+                case JsonValueKind.Null:
+                    _lua.PushLightUserData(IntPtr.Zero);
+                    return;
+                case JsonValueKind.Number:
+                    PushNumberText(element.GetRawText());
+                    return;
+                default:
+                    PushJson(JsonNode.Parse(element.GetRawText()), 1, "$");
+                    return;
+            }
+        }
+
+        if (value.TryGetValue<string>(out var s))
+        {
+            PushString(s);
+        }
+        else if (value.TryGetValue<bool>(out var b))
+        {
+            _lua.PushBoolean(b);
+        }
+        else if (value.TryGetValue<long>(out var n))
+        {
+            _lua.PushInteger(n);
+        }
+        else if (value.TryGetValue<int>(out var i))
+        {
+            _lua.PushInteger(i);
+        }
+        else if (value.TryGetValue<double>(out var d))
+        {
+            _lua.PushNumber(d);
+        }
+        else if (value.GetValueKind() == JsonValueKind.Number)
+        {
+            PushNumberText(value.ToJsonString());
+        }
+        else
+        {
+            PushJson(JsonNode.Parse(value.ToJsonString()), 1, "$");
+        }
+    }
+
+    private void PushNumberText(string text)
+    {
+        if (text.AsSpan().IndexOfAny('.', 'e', 'E') < 0 && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
+        {
+            _lua.PushInteger(n);
+        }
+        else
+        {
+            _lua.PushNumber(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
+        }
+    }
+
+    private void PushString(string value)
+    {
+        int length;
+        try
+        {
+            length = StrictUtf8.GetByteCount(value);
+        }
+        catch (EncoderFallbackException)
+        {
+            throw new ConversionException("a string is not valid Unicode (lone surrogate)", ScriptLimit.None);
+        }
+
+        byte[]? rented = null;
+        var buffer = length <= 512 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            StrictUtf8.GetBytes(value, buffer);
+            fixed (byte* p = buffer)
+            {
+                LuaNative.PushLString(_l, p, (nuint)length);
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- Lua -> JSON
+
+    private string ReadString(int index)
+    {
+        var p = LuaNative.ToLString(_l, index, out var length);
+        try
+        {
+            return StrictUtf8.GetString(p, checked((int)length));
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ConversionException("a string is not valid UTF-8", ScriptLimit.None);
+        }
+    }
+
+    private string ReadStringLossy(int index)
+    {
+        var p = LuaNative.ToLString(_l, index, out var length);
+        return p == null ? string.Empty : Encoding.UTF8.GetString(p, checked((int)length));
+    }
+
+    private void CountOutput(int bytes)
+    {
+        _outputBytes += bytes;
+        if (_outputBytes > _maxOutputBytes)
+        {
+            throw new ConversionException($"larger than {_maxOutputBytes} bytes of JSON", ScriptLimit.OutputSize);
+        }
+    }
+
+    private JsonNode? ToJson(int index, int depth, string path)
+    {
+        var type = _lua.Type(index);
+        switch (type)
+        {
+            case LuaType.Nil:
+                CountOutput(4);
+                return null;
+            case LuaType.Boolean:
+                CountOutput(5);
+                return JsonValue.Create(_lua.ToBoolean(index));
+            case LuaType.Number:
+                if (_lua.IsInteger(index))
+                {
+                    CountOutput(8);
+                    return JsonValue.Create(_lua.ToInteger(index));
+                }
+
+                CountOutput(12);
+                return DoubleNode(_lua.ToNumber(index), path);
+            case LuaType.String:
+                var s = ReadString(index);
+                CountOutput(s.Length + 2);
+                return JsonValue.Create(s);
+            case LuaType.LightUserData when _lua.ToUserData(index) == IntPtr.Zero:
+                CountOutput(4);
+                return null;
+            case LuaType.Table:
+                return TableToJson(_lua.AbsIndex(index), depth, path);
+            default:
+                var kind = type == LuaType.Thread ? "thread (coroutine)" : type.ToString().ToLowerInvariant();
+                throw new ConversionException($"{path} is a {kind} value, which has no JSON form", ScriptLimit.None);
+        }
+    }
+
+    private static JsonNode DoubleNode(double d, string path)
+    {
+        if (!double.IsFinite(d))
+        {
+            throw new ConversionException($"{path} is {d.ToString(CultureInfo.InvariantCulture)}, which has no JSON form", ScriptLimit.None);
+        }
+
+        var text = d.ToString("R", CultureInfo.InvariantCulture);
+        return text.AsSpan().IndexOfAny('.', 'E', 'e') < 0
+            ? JsonNode.Parse(text + ".0")!
+            : JsonValue.Create(d);
+    }
+
+    private JsonNode TableToJson(int index, int depth, string path)
+    {
+        CheckDepth(depth, path);
+        if (!_lua.CheckStack(6))
+        {
+            throw new ConversionException($"nested too deeply at {path}", ScriptLimit.Depth);
+        }
+
+        var marker = 0; // 1 array, 2 object
+        if (_lua.GetMetaTable(index))
+        {
+            var mt = LuaNative.ToPointer(_l, -1);
+            marker = mt == _arrayMetaPtr ? 1 : mt == _objectMetaPtr ? 2 : 0;
+            _lua.Pop(1);
+        }
+
+        List<KeyValuePair<string, JsonNode?>>? members = null;
+        List<KeyValuePair<long, JsonNode?>>? items = null;
+        CountOutput(2);
+        _lua.PushNil();
+        while (_lua.Next(index))
+        {
+            var keyType = _lua.Type(-2);
+            if (keyType == LuaType.String)
+            {
+                var key = ReadString(-2);
+                CountOutput(key.Length + 4);
+                (members ??= []).Add(new(key, ToJson(-1, depth + 1, $"{path}.{key}")));
+            }
+            else if (keyType == LuaType.Number && _lua.IsInteger(-2))
+            {
+                var key = _lua.ToInteger(-2);
+                CountOutput(1);
+                (items ??= []).Add(new(key, ToJson(-1, depth + 1, $"{path}[{key}]")));
+            }
+            else
+            {
+                _lua.Pop(2);
+                throw new ConversionException($"{path} has a key of type {(keyType == LuaType.Number ? "float" : keyType.ToString().ToLowerInvariant())}; JSON objects take string keys and arrays the keys 1..n", ScriptLimit.None);
+            }
+
+            _lua.Pop(1);
+        }
+
+        if (members is not null && (items is not null || marker == 1))
+        {
+            throw new ConversionException($"{path} mixes string keys with array elements", ScriptLimit.None);
+        }
+
+        if (items is not null && marker == 2)
+        {
+            throw new ConversionException($"{path} is marked as an object but has integer keys", ScriptLimit.None);
+        }
+
+        if (items is not null || marker == 1)
+        {
+            var count = items?.Count ?? 0;
+            var slots = new JsonNode?[count];
+            for (var i = 0; i < count; i++)
+            {
+                var (key, value) = items![i];
+                if (key < 1 || key > count)
+                {
+                    throw new ConversionException($"{path} is not a sequence: key {key} is outside 1..{count} (use host.null for null elements)", ScriptLimit.None);
+                }
+
+                slots[key - 1] = value;
+            }
+
+            return new JsonArray(slots);
+        }
+
+        var obj = new JsonObject();
+        if (members is not null)
+        {
+            foreach (var member in members)
+            {
+                obj.Add(member);
+            }
+        }
+
+        return obj;
+    }
+
+    /// <summary>A value that cannot cross between JSON and Lua.</summary>
+    private sealed class ConversionException(string message, ScriptLimit limit) : Exception(message)
+    {
+        public ScriptLimit Limit { get; } = limit;
+    }
+}

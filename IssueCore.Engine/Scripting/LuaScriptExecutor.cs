@@ -1,0 +1,247 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Text.Json.Nodes;
+
+namespace IssueCore.Scripting;
+
+/// <summary>
+/// Runs Lua 5.4 scripts (KeraLua) in a sandbox under per-call budgets. Thread-safe; states are pooled
+/// and each chunk is compiled once per state.
+/// </summary>
+/// <remarks>
+/// <para>The script's input is the global <c>_CTX</c>. It must return <c>{ ok = true, value = … }</c>
+/// (the value is the call's result; <c>nil</c> or <c>host.null</c> is JSON null) or raise with
+/// <c>error(…)</c>; returning <c>{ ok = false, error = … }</c> fails like <c>error(…)</c>. Anything else
+/// is a <see cref="ScriptException"/>.</para>
+/// <para>JSON maps to Lua as follows: objects and arrays become tables marked with a metatable (so empty
+/// ones keep their kind), integers become Lua integers and numbers written with a fraction or exponent
+/// become floats, <c>null</c> becomes <c>host.null</c>. Back to JSON, an unmarked table with keys 1..n
+/// is an array, one with string keys an object, and an empty unmarked table an object (use
+/// <c>host.array()</c> for an empty array).</para>
+/// <para>Scripts see only the base functions (without <c>dofile</c>, <c>loadfile</c>, <c>print</c> and
+/// binary <c>load</c>), <c>string</c> (without <c>dump</c>), <c>table</c>, <c>math</c>, <c>utf8</c>
+/// as read-only tables, and <c>host</c>: <c>canonical_json</c>, <c>content_hash</c>, <c>json_patch</c>,
+/// <c>array</c>, <c>object</c>, <c>is_array</c>, <c>null</c> and the primitives added through
+/// <see cref="LuaScriptExecutorOptions.Primitives"/>. Each call gets a fresh global environment.</para>
+/// </remarks>
+public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
+{
+    private readonly LuaScriptExecutorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, Func<JsonNode?, JsonNode?>> _primitives;
+    private readonly ConcurrentDictionary<string, string> _scripts = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<LuaSandbox> _pool = [];
+    private int _pooled;
+    private volatile bool _disposed;
+
+    /// <summary>Creates an executor.</summary>
+    /// <param name="options">Budgets, pool size and extra primitives; <see langword="null"/> uses the documented defaults.</param>
+    /// <param name="timeProvider">The clock for timeouts and deadlines; <see langword="null"/> uses <see cref="TimeProvider.System"/>.</param>
+    /// <exception cref="ArgumentException">An option is out of range or a primitive name is not a Lua identifier or clashes with a built-in one.</exception>
+    public LuaScriptExecutor(LuaScriptExecutorOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        _options = options ?? new LuaScriptExecutorOptions();
+        _time = timeProvider ?? TimeProvider.System;
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxInstructions, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxMemoryBytes, 64 * 1024, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.Timeout, TimeSpan.Zero, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxJsonDepth, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxOutputBytes, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.PoolSize, 0, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxCachedChunksPerState, 1, nameof(options));
+        _primitives = new Dictionary<string, Func<JsonNode?, JsonNode?>>(_options.Primitives, StringComparer.Ordinal);
+        foreach (var name in _primitives.Keys)
+        {
+            if (!IsIdentifier(name) || name is "null" or "array" or "object" or "is_array" or "canonical_json" or "content_hash" or "json_patch")
+            {
+                throw new ArgumentException($"'{name}' cannot be a host primitive name: it must be a Lua identifier and not a built-in primitive.", nameof(options));
+            }
+        }
+    }
+
+    /// <summary>Registers (or replaces) a script under a function id.</summary>
+    /// <param name="fnId">The id flows use in <c>spec.fn_id</c>.</param>
+    /// <param name="source">Lua source text.</param>
+    /// <exception cref="ValidationException">The source does not compile; the path is <paramref name="fnId"/>.</exception>
+    public void RegisterScript(string fnId, string source)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(fnId);
+        ArgumentNullException.ThrowIfNull(source);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var sandbox = Rent();
+        var reuse = false;
+        try
+        {
+            sandbox.CheckSyntax(fnId, source);
+            reuse = true;
+        }
+        catch (ValidationException)
+        {
+            reuse = true;
+            throw;
+        }
+        finally
+        {
+            Return(sandbox, !reuse);
+        }
+
+        _scripts[fnId] = source;
+    }
+
+    /// <summary>Registers every embedded resource whose name starts with <paramref name="prefix"/> and ends in <c>.lua</c>; the function id is the rest of the name without <c>.lua</c>.</summary>
+    /// <param name="assembly">The assembly holding the scripts.</param>
+    /// <param name="prefix">The resource name prefix, for example <c>"MyApp.Scripts."</c>.</param>
+    /// <returns>How many scripts were registered.</returns>
+    /// <exception cref="ValidationException">A script does not compile.</exception>
+    public int RegisterEmbeddedScripts(Assembly assembly, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        ArgumentNullException.ThrowIfNull(prefix);
+        var count = 0;
+        foreach (var resource in assembly.GetManifestResourceNames())
+        {
+            if (!resource.StartsWith(prefix, StringComparison.Ordinal) || !resource.EndsWith(".lua", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            RegisterScript(resource[prefix.Length..^4], reader.ReadToEnd());
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Registers every <c>*.lua</c> file under a directory; the function id is the relative path without <c>.lua</c>, with <c>/</c> as separator.</summary>
+    /// <param name="directory">The directory to read.</param>
+    /// <returns>How many scripts were registered.</returns>
+    /// <exception cref="ValidationException">A script does not compile.</exception>
+    public int RegisterScriptsFromDirectory(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var count = 0;
+        foreach (var file in Directory.EnumerateFiles(directory, "*.lua", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var relative = Path.GetRelativePath(directory, file).Replace(Path.DirectorySeparatorChar, '/');
+            RegisterScript(relative[..^4], File.ReadAllText(file));
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Whether a script is registered under <paramref name="fnId"/>.</summary>
+    /// <param name="fnId">The function id.</param>
+    /// <returns><see langword="true"/> when registered.</returns>
+    public bool IsRegistered(string fnId) => _scripts.ContainsKey(fnId);
+
+    /// <inheritdoc />
+    public ValueTask<JsonNode?> ExecuteAsync(ScriptInvocation invocation, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if ((invocation.FnId is null) == (invocation.Source is null))
+        {
+            throw new ArgumentException("Exactly one of FnId and Source must be set.", nameof(invocation));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        string source;
+        if (invocation.FnId is { } fnId)
+        {
+            if (!_scripts.TryGetValue(fnId, out source!))
+            {
+                throw new NotFoundException("script", fnId);
+            }
+        }
+        else
+        {
+            source = invocation.Source!;
+        }
+
+        var budget = Resolve(invocation);
+        if (_time.GetUtcNow() >= budget.Deadline)
+        {
+            throw new ScriptException(invocation.Name, "the deadline passed before the script started", ScriptLimit.Deadline);
+        }
+
+        var sandbox = Rent();
+        var discard = true;
+        try
+        {
+            var result = sandbox.Run(invocation.Name, invocation.FnId, source, invocation.Input, budget, cancellationToken);
+            discard = sandbox.Poisoned;
+            return ValueTask.FromResult(result);
+        }
+        catch (ScriptException)
+        {
+            discard = sandbox.Poisoned;
+            throw;
+        }
+        finally
+        {
+            Return(sandbox, discard);
+        }
+    }
+
+    /// <summary>Closes every idle state; states in use are closed when their call ends.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_pool.TryTake(out var sandbox))
+        {
+            Interlocked.Decrement(ref _pooled);
+            sandbox.Dispose();
+        }
+    }
+
+    private static bool IsIdentifier(string name) =>
+        name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    private EffectiveBudget Resolve(ScriptInvocation invocation)
+    {
+        var b = invocation.Budget;
+        var timeout = b?.Timeout ?? _options.Timeout;
+        var deadline = _time.GetUtcNow() + timeout;
+        if (invocation.Deadline is { } d && d < deadline)
+        {
+            deadline = d;
+        }
+
+        return new EffectiveBudget(
+            Math.Max(1, b?.MaxInstructions ?? _options.MaxInstructions),
+            b?.MaxMemoryBytes ?? _options.MaxMemoryBytes,
+            deadline,
+            b?.MaxJsonDepth ?? _options.MaxJsonDepth,
+            b?.MaxOutputBytes ?? _options.MaxOutputBytes);
+    }
+
+    private LuaSandbox Rent()
+    {
+        if (_pool.TryTake(out var sandbox))
+        {
+            Interlocked.Decrement(ref _pooled);
+            return sandbox;
+        }
+
+        return new LuaSandbox(_time, _primitives, _options.MaxCachedChunksPerState);
+    }
+
+    private void Return(LuaSandbox sandbox, bool discard)
+    {
+        if (discard || _disposed || Interlocked.Increment(ref _pooled) > _options.PoolSize)
+        {
+            if (!discard && !_disposed)
+            {
+                Interlocked.Decrement(ref _pooled);
+            }
+
+            sandbox.Dispose();
+            return;
+        }
+
+        _pool.Add(sandbox);
+    }
+}
