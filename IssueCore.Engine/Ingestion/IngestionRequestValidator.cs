@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using IssueCore.Json;
 
 namespace IssueCore.Ingestion;
@@ -12,8 +13,6 @@ internal static class IngestionRequestValidator
     internal const int MaxLabels = 20;
     internal const int LabelMaxLength = 64;
     internal const int MaxDueInDays = 3650;
-
-    private static readonly HashSet<string> PatchOperations = new(StringComparer.Ordinal) { "add", "remove", "replace", "move", "copy", "test" };
 
     /// <summary>Validates the request and the explicit idempotency key.</summary>
     /// <param name="request">The request.</param>
@@ -117,7 +116,7 @@ internal static class IngestionRequestValidator
         => !string.IsNullOrWhiteSpace(request.TargetRepo) && request.TargetRepo.Length <= IdentifierMaxLength
            && (request.BlueprintId is null || (request.BlueprintId.Length is > 0 and <= IdentifierMaxLength));
 
-    /// <summary>Checks the RFC 6902 shape: an array of objects with a known <c>op</c>, JSON-pointer paths and the members each op needs.</summary>
+    /// <summary>Checks that the patch has a canonical form and the RFC 6902 shape (<see cref="JsonPatch.Validate"/>).</summary>
     internal static void ValidatePatch(JsonElement patch, List<ValidationError> errors)
     {
         if (patch.ValueKind == JsonValueKind.Null)
@@ -149,71 +148,10 @@ internal static class IngestionRequestValidator
             return;
         }
 
-        var index = 0;
-        foreach (var operation in patch.EnumerateArray())
-        {
-            var at = $"$.patch[{index++}]";
-            if (operation.ValueKind != JsonValueKind.Object)
-            {
-                errors.Add(new ValidationError(at, "must be an object."));
-                continue;
-            }
-
-            string? op = null;
-            if (!operation.TryGetProperty("op", out var opElement))
-            {
-                errors.Add(new ValidationError(at + ".op", "is required."));
-            }
-            else if (opElement.ValueKind != JsonValueKind.String || !JsonText.TryGetString(opElement, out var opText) || !PatchOperations.Contains(opText))
-            {
-                errors.Add(new ValidationError(at + ".op", "must be one of: add, remove, replace, move, copy, test."));
-            }
-            else
-            {
-                op = opText;
-            }
-
-            Pointer(operation, "path", at, errors);
-            if (op is "move" or "copy")
-            {
-                Pointer(operation, "from", at, errors);
-            }
-
-            if (op is "add" or "replace" or "test" && !operation.TryGetProperty("value", out _))
-            {
-                errors.Add(new ValidationError(at + ".value", $"is required for '{op}'."));
-            }
-        }
-    }
-
-    private static void Pointer(JsonElement operation, string member, string at, List<ValidationError> errors)
-    {
-        if (!operation.TryGetProperty(member, out var element))
-        {
-            errors.Add(new ValidationError($"{at}.{member}", "is required."));
-        }
-        else if (element.ValueKind != JsonValueKind.String || !JsonText.TryGetString(element, out var pointer) || !IsJsonPointer(pointer))
-        {
-            errors.Add(new ValidationError($"{at}.{member}", "must be a JSON pointer (RFC 6901): empty, or '/'-separated tokens where '~' is followed by '0' or '1'."));
-        }
-    }
-
-    private static bool IsJsonPointer(string pointer)
-    {
-        if (pointer.Length > 0 && pointer[0] != '/')
-        {
-            return false;
-        }
-
-        for (var i = 0; i < pointer.Length; i++)
-        {
-            if (pointer[i] == '~' && (i + 1 >= pointer.Length || pointer[i + 1] is not ('0' or '1')))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        // The shape check is the one JsonPatch.Apply runs at dispatch, so a patch accepted here applies
+        // or fails on the document, never on its form. Its paths are relative to the patch.
+        var shape = JsonPatch.Validate(JsonNode.Parse(patch.GetRawText()));
+        errors.AddRange(shape.Select(e => e with { Path = "$.patch" + e.Path.TrimStart('$') }));
     }
 
     private static void RequiredText(string? value, string path, int maxLength, List<ValidationError> errors, bool rejectBlank)
