@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace IssueCore.AspNetCore.Security;
+
+/// <summary>Checks the API key from <c>Authorization: Bearer</c> or <c>X-API-Key</c> in constant time.</summary>
+internal sealed class ApiKeyAuthenticator
+{
+    internal const string ApiKeyHeader = "X-API-Key";
+
+    // Keys are compared as SHA-256 digests so neither the content nor the length leaks through timing.
+    private readonly byte[]? _expectedDigest;
+
+    public ApiKeyAuthenticator(string? apiKey)
+        => _expectedDigest = apiKey is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(apiKey));
+
+    /// <summary>Whether the request may proceed: no key configured (anonymous development), or a matching key presented.</summary>
+    public bool IsAuthorized(HttpRequest request)
+    {
+        if (_expectedDigest is null)
+        {
+            return true;
+        }
+
+        var presented = PresentedKey(request);
+        if (presented is null)
+        {
+            return false;
+        }
+
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        return CryptographicOperations.FixedTimeEquals(digest, _expectedDigest);
+    }
+
+    private static string? PresentedKey(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization;
+        if (authorization.Count == 1 && authorization[0] is { } value
+            && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return value["Bearer ".Length..].Trim();
+        }
+
+        var apiKey = request.Headers[ApiKeyHeader];
+        return apiKey.Count == 1 ? apiKey[0] : null;
+    }
+}

@@ -1,0 +1,38 @@
+namespace IssueCore.Ingestion;
+
+/// <summary>
+/// Turns ingestion requests into queued issues. Every transport (in-process calls, HTTP, NATS) goes
+/// through this one service, so validation, mapping and deduplication are the same everywhere.
+/// </summary>
+/// <remarks>
+/// Deduplication: the idempotency key is the explicit <c>idempotencyKey</c> when one is given, else
+/// the request's <see cref="IngestionRequest.TriggeringEventId"/>. A second request with the same key
+/// returns the first issue's id with <see cref="IngestionResult.Created"/> set to <see langword="false"/>
+/// and stores nothing, even when the duplicates arrive concurrently (the store's create is the
+/// uniqueness check). The payload of a duplicate is not compared with the first one.
+/// </remarks>
+public interface IIssueIngestionService
+{
+    /// <summary>Validates a request, maps it to an issue and enqueues it (or finds the existing one).</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="idempotencyKey">An explicit key (the HTTP <c>Idempotency-Key</c> header: 1-200 visible ASCII characters, no spaces or commas); <see langword="null"/> to use the triggering event id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The issue reference.</returns>
+    /// <exception cref="ValidationException">The request is invalid; every problem is listed with its path.</exception>
+    Task<IngestionResult> IngestAsync(IngestionRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Parses a UTF-8 JSON request strictly (the snake_case wire schema, no unknown or duplicate
+    /// members, no comments or trailing commas) and ingests it like <see cref="IngestAsync"/>.
+    /// </summary>
+    /// <param name="utf8Json">The request body.</param>
+    /// <param name="idempotencyKey">An explicit key; <see langword="null"/> to use <c>triggering_event_id</c>.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The issue reference.</returns>
+    /// <exception cref="ValidationException">
+    /// The body is larger than <see cref="IssueIngestionOptions.MaxBodyBytes"/>, not valid UTF-8, not
+    /// well-formed JSON, has members of the wrong type or unknown enum values, or fails validation.
+    /// Every problem found is listed with its path.
+    /// </exception>
+    Task<IngestionResult> IngestJsonAsync(ReadOnlyMemory<byte> utf8Json, string? idempotencyKey = null, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,36 @@
+using IssueCore.Ingestion;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers IssueCore ingestion.</summary>
+public static class IssueCoreIngestionServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IIssueIngestionService"/>, the default <see cref="IBlueprintResolver"/>
+    /// (the target name as the Blueprint id) and <see cref="TimeProvider.System"/>, each only when
+    /// not registered yet, so calling this twice is harmless and your own registrations win. The
+    /// options are validated when the host starts. An <c>IIssueStore</c> must be registered
+    /// (for example with <c>UseInMemory()</c>).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Configures the options; may be <see langword="null"/>.</param>
+    /// <returns><paramref name="services"/>, to chain an adapter.</returns>
+    public static IServiceCollection AddIssueCoreIngestion(this IServiceCollection services, Action<IssueIngestionOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<IssueIngestionOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IssueIngestionOptions>, IssueIngestionOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IBlueprintResolver, DefaultBlueprintResolver>();
+        services.TryAddSingleton<IIssueIngestionService, IssueIngestionService>();
+        return services;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Text.Unicode;
+using IssueCore.Blueprints;
+using IssueCore.Issues;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace IssueCore.Ingestion;
+
+/// <summary>Validates, maps and enqueues ingestion requests; deduplication is the store's create.</summary>
+internal sealed partial class IssueIngestionService : IIssueIngestionService
+{
+    private readonly IIssueStore _store;
+    private readonly IBlueprintResolver _resolver;
+    private readonly IssueIngestionOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    public IssueIngestionService(
+        IIssueStore store,
+        IBlueprintResolver resolver,
+        IOptions<IssueIngestionOptions> options,
+        TimeProvider timeProvider,
+        ILogger<IssueIngestionService>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _resolver = resolver;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    public Task<IngestionResult> IngestAsync(IngestionRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return IngestCoreAsync(request, idempotencyKey, [], null, cancellationToken);
+    }
+
+    public Task<IngestionResult> IngestJsonAsync(ReadOnlyMemory<byte> utf8Json, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+    {
+        if (utf8Json.Length > _options.MaxBodyBytes)
+        {
+            throw Rejected(new ValidationException("$", $"The body is {utf8Json.Length} bytes; at most {_options.MaxBodyBytes} are accepted."));
+        }
+
+        if (!Utf8.IsValid(utf8Json.Span))
+        {
+            throw Rejected(new ValidationException("$", "The body is not valid UTF-8."));
+        }
+
+        var errors = new List<ValidationError>();
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        IngestionRequest request;
+        try
+        {
+            request = IngestionRequestParser.Parse(utf8Json, errors, reported);
+        }
+        catch (ValidationException ex)
+        {
+            throw Rejected(ex);
+        }
+
+        return IngestCoreAsync(request, idempotencyKey, errors, reported, cancellationToken);
+    }
+
+    private async Task<IngestionResult> IngestCoreAsync(
+        IngestionRequest request,
+        string? idempotencyKey,
+        List<ValidationError> errors,
+        HashSet<string>? reported,
+        CancellationToken cancellationToken)
+    {
+        IngestionRequestValidator.Validate(request, idempotencyKey, errors, reported);
+
+        // The resolver runs even when other members are invalid, so its complaint is listed too.
+        BlueprintId blueprintId = default;
+        if ((reported is null || !(reported.Contains("target_repo") || reported.Contains("blueprint_id")))
+            && IngestionRequestValidator.IsResolvable(request))
+        {
+            try
+            {
+                blueprintId = await _resolver.ResolveAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ValidationException ex)
+            {
+                errors.AddRange(ex.Errors);
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw Rejected(new ValidationException(errors));
+        }
+
+        var key = idempotencyKey ?? request.TriggeringEventId!;
+        var draft = new IssueDraft
+        {
+            BlueprintId = blueprintId,
+            Intent = request.Intent ?? ComposeIntent(request),
+            Patch = request.Patch,
+            Title = request.Title!,
+            Description = request.Description,
+            Priority = request.Priority!.Value,
+            Labels = request.Labels is { } labels ? [.. labels] : [],
+            DueAt = request.DueInDays is { } days ? _timeProvider.GetUtcNow().AddDays(days) : null,
+            Source = new IssueSource(request.SourceType!.Value, request.SourceId, request.TriggeringEventId, request.ActivityDefinitionId),
+            IdempotencyKey = key,
+        };
+
+        var result = await _store.CreateAsync(draft, cancellationToken).ConfigureAwait(false);
+        var id = result.Issue.Id;
+        if (result.Created)
+        {
+            LogIngested(_logger, id.Value, blueprintId.Value, key);
+        }
+        else
+        {
+            LogDuplicate(_logger, id.Value, key);
+        }
+
+        return new IngestionResult
+        {
+            IssueId = id,
+            IssueUrl = _options.IssueBaseUrl is { } baseUrl ? $"{baseUrl.TrimEnd('/')}/{Uri.EscapeDataString(id.Value)}" : null,
+            Backend = _options.Backend,
+            Created = result.Created,
+        };
+    }
+
+    private static string ComposeIntent(IngestionRequest request)
+        => string.IsNullOrWhiteSpace(request.Description) ? request.Title! : $"{request.Title}\n\n{request.Description}";
+
+    private ValidationException Rejected(ValidationException exception)
+    {
+        LogRejected(_logger, exception.Errors.Count, exception.Path);
+        return exception;
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Ingested issue {IssueId} for {BlueprintId} (idempotency key {IdempotencyKey})")]
+    private static partial void LogIngested(ILogger logger, string issueId, string blueprintId, string idempotencyKey);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Duplicate ingestion of idempotency key {IdempotencyKey} returned issue {IssueId}")]
+    private static partial void LogDuplicate(ILogger logger, string issueId, string idempotencyKey);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "Rejected an ingestion request with {ErrorCount} problem(s), the first at {Path}")]
+    private static partial void LogRejected(ILogger logger, int errorCount, string path);
+}
