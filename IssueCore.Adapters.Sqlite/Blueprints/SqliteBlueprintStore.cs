@@ -17,7 +17,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
         "v.version, v.position, v.parents, v.rationale, v.epoch_blueprint_id, v.epoch_start_version, v.epoch_started_at, " +
         "v.patch_hash, v.issue_id, v.origin, v.committed_at";
 
-    private const string HeadSql =
+    internal const string HeadSql =
         "SELECT " + CommitColumns + ", v.content FROM blueprint_series s " +
         "JOIN blueprint_versions v ON v.blueprint_id = s.blueprint_id AND v.version = s.head_version " +
         "WHERE s.blueprint_id = @id;";

@@ -31,7 +31,7 @@ public sealed class SqliteIssueStore : IIssueStore
 
     // The best pending candidate and the best expired lease, each read from its own partial index,
     // then the better of the two; the whole claim is one statement.
-    private const string ClaimSql =
+    internal const string ClaimSql =
         "UPDATE issues SET state = 'running', lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, updated_at = @now " +
         "WHERE seq = (SELECT seq FROM (" +
         "SELECT seq, priority FROM (SELECT seq, priority FROM issues INDEXED BY ix_issues_pending_claim " +
