@@ -121,8 +121,8 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                     {
                         throw new ConflictException(
                             $"Blueprint '{id}' does not exist, so it has no head to write on top of.",
-                            expected: string.Join(",", parentList.Select(p => p.Value)),
-                            actual: null);
+                            expected: Describe(parentList),
+                            actual: "(none)");
                     }
                 }
                 else
@@ -133,7 +133,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                             parentList.Length == 0
                                 ? $"Blueprint '{id}' exists (head {head}); a new version must name the head as a parent."
                                 : $"Blueprint '{id}' moved: the head is {head}, which is not among the parents.",
-                            expected: parentList.Length == 0 ? null : string.Join(",", parentList.Select(p => p.Value)),
+                            expected: Describe(parentList),
                             actual: head);
                     }
 
@@ -176,10 +176,12 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                 }
                 catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && metadata.IssueId is { } issueId)
                 {
+                    // The unique (blueprint_id, issue_id) index refused it; name the earlier commit.
+                    var earlier = await ReadCommitAsync(id, session.Command(CommitByIssueSql).With("@id", id.Value).With("@issue_id", issueId.Value), ct).ConfigureAwait(false);
                     throw new ConflictException(
-                        $"Issue '{issueId}' already committed a version of Blueprint '{id}'; nothing was written.",
-                        expected: null,
-                        actual: issueId.Value,
+                        $"Issue '{issueId}' already committed version {earlier?.Version.Short} of Blueprint '{id}'; nothing was written.",
+                        expected: "(no commit)",
+                        actual: earlier?.Version.Value,
                         innerException: ex);
                 }
 
@@ -200,21 +202,18 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
     /// <inheritdoc />
     public Task<IReadOnlyList<BlueprintCommit>> HistoryAsync(BlueprintId id, int limit, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         return _database.ReadAsync<IReadOnlyList<BlueprintCommit>>(
             "Reading Blueprint history",
             async (session, ct) =>
             {
                 var commits = new List<BlueprintCommit>(Math.Min(limit, 256));
-                if (limit > 0)
+                var reader = await session.Command(HistorySql).With("@id", id.Value).With("@limit", limit).ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
                 {
-                    var reader = await session.Command(HistorySql).With("@id", id.Value).With("@limit", limit).ExecuteReaderAsync(ct).ConfigureAwait(false);
-                    await using (reader.ConfigureAwait(false))
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
                     {
-                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                        {
-                            commits.Add(MapCommit(id, reader));
-                        }
+                        commits.Add(MapCommit(id, reader));
                     }
                 }
 
@@ -269,6 +268,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                 cancellationToken).ConfigureAwait(false);
             foreach (var id in page)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return id;
             }
 
@@ -302,6 +302,9 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                 return value is long flag ? flag != 0 : throw new NotFoundException("blueprint", id.Value);
             },
             cancellationToken);
+
+    private static string Describe(BlueprintVersion[] parents)
+        => parents.Length == 0 ? "(none)" : string.Join(",", parents.Select(p => p.Value));
 
     private static async Task<Exception> NotFoundAsync(SqliteSession session, BlueprintId id, BlueprintVersion version, CancellationToken cancellationToken)
         => await session.Command(SeriesExistsSql).With("@id", id.Value).ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null

@@ -219,6 +219,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                 cancellationToken).ConfigureAwait(false);
             foreach (var row in page)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return row.Run;
             }
 
@@ -257,6 +258,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                 cancellationToken).ConfigureAwait(false);
             foreach (var e in page)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return e;
             }
 

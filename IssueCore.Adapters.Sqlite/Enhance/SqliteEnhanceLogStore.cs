@@ -138,6 +138,7 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
 
             foreach (var row in page)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 yield return row.Entry;
             }
 

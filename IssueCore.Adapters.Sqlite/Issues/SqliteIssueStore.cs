@@ -13,6 +13,8 @@ namespace IssueCore.Adapters.Sqlite;
 /// </summary>
 public sealed class SqliteIssueStore : IIssueStore
 {
+    private const string TokenPrefix = "sqlite1:";
+
     private const string Columns =
         "seq, id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, " +
         "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, new_version, reason, " +
@@ -32,7 +34,7 @@ public sealed class SqliteIssueStore : IIssueStore
     // The best pending candidate and the best expired lease, each read from its own partial index,
     // then the better of the two; the whole claim is one statement.
     internal const string ClaimSql =
-        "UPDATE issues SET state = 'running', lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, updated_at = @now " +
+        "UPDATE issues SET state = 'running', lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, not_before = NULL, updated_at = @now " +
         "WHERE seq = (SELECT seq FROM (" +
         "SELECT seq, priority FROM (SELECT seq, priority FROM issues INDEXED BY ix_issues_pending_claim " +
         "WHERE state = 'pending' AND (not_before IS NULL OR not_before <= @now) ORDER BY priority DESC, seq LIMIT 1) " +
@@ -229,13 +231,17 @@ public sealed class SqliteIssueStore : IIssueStore
     public Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 1000, nameof(query));
+        if (query.Limit is < 1 or > 1000)
+        {
+            throw new ValidationException("$.limit", "The page size must be between 1 and 1000.");
+        }
+
         long after = 0;
         if (query.ContinuationToken is { } token
-            && (!long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out after) || after < 0))
+            && (!token.StartsWith(TokenPrefix, StringComparison.Ordinal)
+                || !long.TryParse(token.AsSpan(TokenPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out after)))
         {
-            throw new ArgumentException($"'{token}' is not a continuation token of this store.", nameof(query));
+            throw new ValidationException("$.continuation_token", "The continuation token was not issued by this store.");
         }
 
         return _database.ReadAsync(
@@ -258,7 +264,7 @@ public sealed class SqliteIssueStore : IIssueStore
                     }
 
                     var more = items.Count == query.Limit && await reader.ReadAsync(ct).ConfigureAwait(false);
-                    return new IssuePage(items, more ? lastSeq.ToString(CultureInfo.InvariantCulture) : null);
+                    return new IssuePage(items, more ? TokenPrefix + lastSeq.ToString(CultureInfo.InvariantCulture) : null);
                 }
             },
             cancellationToken);
