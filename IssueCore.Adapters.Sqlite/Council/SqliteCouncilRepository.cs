@@ -286,13 +286,14 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             "Truncating run events",
             async (session, ct) =>
             {
-                if (await session.Command(RunExistsSql).With("@run_id", runId.Value).ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
+                // One DELETE; the run's last_sequence is left as it is, so later appends continue above every deleted number.
+                var deleted = await session.Command(TruncateSql).With("@run_id", runId.Value).With("@wave", wave).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                if (deleted == 0 && await session.Command(RunExistsSql).With("@run_id", runId.Value).ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
                 {
                     throw new NotFoundException("council run", runId.Value);
                 }
 
-                // The run's last_sequence is left as it is, so later appends continue above every deleted number.
-                return await session.Command(TruncateSql).With("@run_id", runId.Value).With("@wave", wave).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                return deleted;
             },
             cancellationToken);
 

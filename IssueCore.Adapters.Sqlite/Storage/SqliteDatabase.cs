@@ -83,8 +83,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         _disposed = true;
         while (_idle.TryPop(out var session))
         {
-            // Closing a SQLite connection does no I/O beyond releasing the file, so this is not sync-over-async.
-            session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            session.Dispose();
         }
     }
 

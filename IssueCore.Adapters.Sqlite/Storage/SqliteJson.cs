@@ -26,6 +26,11 @@ internal static class SqliteJson
 
     public static string[] ReadStrings(string json)
     {
+        if (json == "[]")
+        {
+            return [];
+        }
+
         using var doc = JsonDocument.Parse(json);
         var result = new string[doc.RootElement.GetArrayLength()];
         var i = 0;

@@ -6,7 +6,7 @@ namespace IssueCore.Adapters.Sqlite;
 /// One open connection with its per-connection settings applied and its commands kept prepared.
 /// Used by one caller at a time; <see cref="SqliteDatabase"/> pools them.
 /// </summary>
-internal sealed class SqliteSession : IAsyncDisposable
+internal sealed class SqliteSession : IAsyncDisposable, IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private readonly int _commandTimeoutSeconds;
@@ -45,6 +45,17 @@ internal sealed class SqliteSession : IAsyncDisposable
 
     public Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken)
         => Command(sql).ExecuteNonQueryAsync(cancellationToken);
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands.Clear();
+        Connection.Dispose();
+    }
 
     public async ValueTask DisposeAsync()
     {

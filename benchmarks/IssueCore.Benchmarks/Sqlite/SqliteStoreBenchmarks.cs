@@ -23,6 +23,11 @@ public class SqliteStoreBenchmarks
     private const int Batch = 200;
     private const int Ring = 2048;
 
+    private const string IssueColumns =
+        "seq, id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, " +
+        "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, new_version, reason, " +
+        "attempts, lease_owner, lease_expires_at, not_before, last_error, created_at, updated_at";
+
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private readonly Dictionary<string, SqliteCommand> _raw = new(StringComparer.Ordinal);
@@ -94,25 +99,30 @@ public class SqliteStoreBenchmarks
             await Raw("BEGIN IMMEDIATE;").ExecuteNonQueryAsync();
             var claim = Raw(
                 "UPDATE issues SET state = 'running', lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, not_before = NULL, updated_at = @now " +
-                "WHERE seq = (SELECT seq FROM issues INDEXED BY ix_issues_pending_claim WHERE state = 'pending' AND (not_before IS NULL OR not_before <= @now) " +
-                "ORDER BY priority DESC, seq LIMIT 1) RETURNING id;");
+                "WHERE seq = (SELECT seq FROM (" +
+                "SELECT seq, priority FROM (SELECT seq, priority FROM issues INDEXED BY ix_issues_pending_claim " +
+                "WHERE state = 'pending' AND (not_before IS NULL OR not_before <= @now) ORDER BY priority DESC, seq LIMIT 1) " +
+                "UNION ALL " +
+                "SELECT seq, priority FROM (SELECT seq, priority FROM issues INDEXED BY ix_issues_running_claim " +
+                "WHERE state = 'running' AND lease_expires_at <= @now ORDER BY priority DESC, seq LIMIT 1)" +
+                ") ORDER BY priority DESC, seq LIMIT 1) RETURNING " + IssueColumns + ";");
             claim.Parameters.Clear();
             claim.Parameters.AddWithValue("@owner", "w");
             claim.Parameters.AddWithValue("@expires", now + TimeSpan.TicksPerMinute);
             claim.Parameters.AddWithValue("@now", now);
-            var id = (string)(await claim.ExecuteScalarAsync())!;
+            var id = await ReadRowAsync(claim);
             await Raw("COMMIT;").ExecuteNonQueryAsync();
 
             await Raw("BEGIN IMMEDIATE;").ExecuteNonQueryAsync();
             var complete = Raw(
                 "UPDATE issues SET state = 'applied', new_version = @v, reason = NULL, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
-                "WHERE id = @id AND lease_owner = @owner AND state = 'running' RETURNING id;");
+                "WHERE id = @id AND lease_owner = @owner AND state = 'running' RETURNING " + IssueColumns + ";");
             complete.Parameters.Clear();
             complete.Parameters.AddWithValue("@v", new string('a', 64));
             complete.Parameters.AddWithValue("@now", now);
             complete.Parameters.AddWithValue("@id", id);
             complete.Parameters.AddWithValue("@owner", "w");
-            await complete.ExecuteScalarAsync();
+            await ReadRowAsync(complete);
             await Raw("COMMIT;").ExecuteNonQueryAsync();
         }
 
@@ -280,6 +290,19 @@ public class SqliteStoreBenchmarks
             Outcome = EnhanceOutcome.Applied,
             Timestamp = T0.AddTicks(n),
         });
+    }
+
+    /// <summary>Reads every column of the one returned row, as a caller of the raw statement would, and returns the id.</summary>
+    private static async Task<string> ReadRowAsync(SqliteCommand command)
+    {
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        for (var i = 0; i < reader.FieldCount; i++)
+        {
+            _ = reader.GetValue(i);
+        }
+
+        return reader.GetString(1);
     }
 
     private static Blueprint MakeBlueprint(int n) => Blueprint.FromNode(new JsonObject
