@@ -40,8 +40,10 @@ public class SqliteStoreBenchmarks
     private Blueprint[] _ring = null!;
     private BlueprintId[] _seriesIds = null!;
     private IssueStatus _applied = null!;
-    private long _writes;
-    private long _appends;
+    private long _rawWrites;
+    private long _storeWrites;
+    private long _rawAppends;
+    private long _storeAppends;
     private string _verdictsJson = null!;
     private string _reasonsJson = null!;
 
@@ -148,7 +150,7 @@ public class SqliteStoreBenchmarks
     [BenchmarkCategory("WriteNew")]
     public async Task Raw_write_new()
     {
-        var n = _writes++;
+        var n = _rawWrites++;
         var series = "raw-" + _seriesIds[(int)(n / Ring % _seriesIds.Length)].Value + "-" + (n / Ring / _seriesIds.Length).ToString(CultureInfo.InvariantCulture);
         var blueprint = _ring[(int)(n % Ring)];
         var now = T0.UtcTicks + n;
@@ -202,7 +204,7 @@ public class SqliteStoreBenchmarks
     [BenchmarkCategory("WriteNew")]
     public async Task<Traced<Blueprint>> Store_write_new()
     {
-        var n = _writes++;
+        var n = _storeWrites++;
         var series = BlueprintId.Parse("store-" + _seriesIds[(int)(n / Ring % _seriesIds.Length)].Value + "-" + (n / Ring / _seriesIds.Length).ToString(CultureInfo.InvariantCulture));
         var index = (int)(n % Ring);
         BlueprintVersion[] parents = index == 0 ? [] : [_ring[index - 1].Version];
@@ -253,7 +255,7 @@ public class SqliteStoreBenchmarks
     [BenchmarkCategory("LogAppend")]
     public async Task Raw_log_append()
     {
-        var n = _appends++;
+        var n = _rawAppends++;
         await Raw("BEGIN IMMEDIATE;").ExecuteNonQueryAsync();
         var insert = Raw(
             "INSERT INTO enhance_log (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp) " +
@@ -277,7 +279,7 @@ public class SqliteStoreBenchmarks
     [BenchmarkCategory("LogAppend")]
     public Task Store_log_append()
     {
-        var n = _appends++;
+        var n = _storeAppends++;
         return _log.AppendAsync(new EnhanceLogEntry
         {
             IssueId = IssueId.Parse("store-" + n.ToString(CultureInfo.InvariantCulture)),
