@@ -111,11 +111,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
                 }
                 catch
                 {
-                    if (session.InTransaction)
-                    {
-                        await session.ExecuteAsync("ROLLBACK;", CancellationToken.None).ConfigureAwait(false);
-                    }
-
+                    await TryRollbackAsync(session).ConfigureAwait(false);
                     throw;
                 }
             },
@@ -272,12 +268,29 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         }
         catch
         {
-            if (session.InTransaction)
-            {
-                await session.ExecuteAsync("ROLLBACK;", CancellationToken.None).ConfigureAwait(false);
-            }
-
+            await TryRollbackAsync(session).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Rolls back an open transaction. A failing rollback must not hide the error that caused it;
+    /// the connection then still reports an open transaction and is discarded instead of pooled.
+    /// </summary>
+    private static async Task TryRollbackAsync(SqliteSession session)
+    {
+        if (!session.InTransaction)
+        {
+            return;
+        }
+
+        try
+        {
+            await session.ExecuteAsync("ROLLBACK;", CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SqliteException)
+        {
+            // Reported through the original exception; see above.
         }
     }
 
