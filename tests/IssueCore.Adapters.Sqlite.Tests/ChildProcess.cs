@@ -13,7 +13,9 @@ internal sealed class ChildProcess : IDisposable
 
     public static ChildProcess Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        // The SDK tells child processes which dotnet host it runs under; fall back to the one on PATH.
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } path && File.Exists(path) ? path : "dotnet";
+        var info = new ProcessStartInfo(host)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
