@@ -31,7 +31,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
     private const string CommitByIssueSql =
         "SELECT " + CommitColumns + " FROM blueprint_versions v WHERE v.blueprint_id = @id AND v.issue_id = @issue_id;";
 
-    private const string HistorySql =
+    internal const string HistorySql =
         "SELECT " + CommitColumns + " FROM blueprint_versions v WHERE v.blueprint_id = @id ORDER BY v.position DESC LIMIT @limit;";
 
     private const string SeriesHeadSql = "SELECT head_version, head_position FROM blueprint_series WHERE blueprint_id = @id;";

@@ -40,15 +40,15 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
 
     private const string TruncateSql = "DELETE FROM council_events WHERE run_id = @run_id AND wave > @wave;";
 
-    private const string RunsPageSql =
+    internal const string RunsPageSql =
         "SELECT " + RunColumns + " FROM council_runs WHERE created_at < @created OR (created_at = @created AND seq < @seq) " +
         "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
 
-    private const string RunsByStatusPageSql =
+    internal const string RunsByStatusPageSql =
         "SELECT " + RunColumns + " FROM council_runs WHERE status = @status AND (created_at < @created OR (created_at = @created AND seq < @seq)) " +
         "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
 
-    private const string EventsPageSql =
+    internal const string EventsPageSql =
         "SELECT run_id, sequence, wave, kind, node_id, payload, timestamp FROM council_events " +
         "WHERE run_id = @run_id AND sequence > @after ORDER BY sequence LIMIT @limit;";
 

@@ -25,11 +25,11 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
 
     private const string FindSql = "SELECT " + Columns + " FROM enhance_log WHERE issue_id = @issue_id;";
 
-    private const string PageAllSql =
+    internal const string PageAllSql =
         "SELECT " + Columns + " FROM enhance_log WHERE timestamp > @ts OR (timestamp = @ts AND seq > @seq) " +
         "ORDER BY timestamp, seq LIMIT @limit;";
 
-    private const string PageByBlueprintSql =
+    internal const string PageByBlueprintSql =
         "SELECT " + Columns + " FROM enhance_log WHERE blueprint_id = @blueprint_id AND (timestamp > @ts OR (timestamp = @ts AND seq > @seq)) " +
         "ORDER BY timestamp, seq LIMIT @limit;";
 

@@ -120,6 +120,25 @@ public sealed class CouncilRepositoryTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(1, 300).Select(i => (long)i), (await ListEventsAsync(run)).Select(e => e.Sequence));
     }
 
+    [Fact]
+    public async Task Runs_with_equal_creation_times_list_across_pages_newest_insert_first_without_loss()
+    {
+        var ids = new List<CouncilRunId>();
+        for (var i = 0; i < 600; i++)
+        {
+            ids.Add(await CreateRunAsync($"r{i:D3}"));
+        }
+
+        var listed = new List<CouncilRunId>();
+        await foreach (var run in _repo.ListRunsAsync(CouncilRunStatus.Running))
+        {
+            listed.Add(run.Id);
+        }
+
+        ids.Reverse();
+        Assert.Equal(ids, listed);
+    }
+
     private async Task<CouncilRunId> CreateRunAsync(string id)
     {
         var runId = CouncilRunId.Parse(id);
