@@ -1,0 +1,356 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using IssueCore.Council;
+using Microsoft.Data.Sqlite;
+
+namespace IssueCore.Adapters.Sqlite;
+
+/// <summary>
+/// <see cref="ICouncilRepository"/> over SQLite. Event sequence numbers come from a per-run
+/// high-water counter raised inside the append transaction, so they are gapless while nothing is
+/// truncated and never reused after a truncation; a duplicate (run, sequence) is refused by the
+/// primary key. Status changes are checked against <see cref="CouncilRunStatusTransitions"/> under
+/// the write lock.
+/// </summary>
+public sealed class SqliteCouncilRepository : ICouncilRepository
+{
+    private const string RunColumns = "seq, run_id, flow_id, flow_version, subject, status, graph, created_at, updated_at";
+
+    private const string InsertRunSql =
+        "INSERT INTO council_runs (run_id, flow_id, flow_version, subject, status, graph, last_sequence, created_at, updated_at) " +
+        "VALUES (@run_id, @flow_id, @flow_version, @subject, @status, @graph, 0, @created_at, @updated_at);";
+
+    private const string GetRunSql = "SELECT " + RunColumns + " FROM council_runs WHERE run_id = @run_id;";
+
+    private const string StatusSql = "SELECT status FROM council_runs WHERE run_id = @run_id;";
+
+    private const string UpdateStatusSql = "UPDATE council_runs SET status = @status, updated_at = @now WHERE run_id = @run_id;";
+
+    private const string UpdateGraphSql = "UPDATE council_runs SET graph = @graph, updated_at = @now WHERE run_id = @run_id;";
+
+    private const string NextSequenceSql = "UPDATE council_runs SET last_sequence = last_sequence + 1 WHERE run_id = @run_id RETURNING last_sequence;";
+
+    private const string InsertEventSql =
+        "INSERT INTO council_events (run_id, sequence, wave, kind, node_id, payload, timestamp) " +
+        "VALUES (@run_id, @sequence, @wave, @kind, @node_id, @payload, @timestamp);";
+
+    private const string MarkInterruptedSql = "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running';";
+
+    private const string RunExistsSql = "SELECT 1 FROM council_runs WHERE run_id = @run_id;";
+
+    private const string TruncateSql = "DELETE FROM council_events WHERE run_id = @run_id AND wave > @wave;";
+
+    internal const string RunsPageSql =
+        "SELECT " + RunColumns + " FROM council_runs WHERE created_at < @created OR (created_at = @created AND seq < @seq) " +
+        "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
+
+    internal const string RunsByStatusPageSql =
+        "SELECT " + RunColumns + " FROM council_runs WHERE status = @status AND (created_at < @created OR (created_at = @created AND seq < @seq)) " +
+        "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
+
+    internal const string EventsPageSql =
+        "SELECT run_id, sequence, wave, kind, node_id, payload, timestamp FROM council_events " +
+        "WHERE run_id = @run_id AND sequence > @after ORDER BY sequence LIMIT @limit;";
+
+    private const int PageSize = 256;
+
+    private readonly SqliteDatabase _database;
+
+    /// <summary>Creates the repository over a shared database.</summary>
+    /// <param name="database">The database file (shared with the other SQLite stores).</param>
+    public SqliteCouncilRepository(SqliteDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+    }
+
+    /// <inheritdoc />
+    public Task CreateRunAsync(CouncilRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(run.FlowId);
+        return _database.WriteAsync(
+            "Creating a run",
+            async (session, ct) =>
+            {
+                var insert = session.Command(InsertRunSql)
+                    .With("@run_id", run.Id.Value)
+                    .With("@flow_id", run.FlowId)
+                    .With("@flow_version", run.FlowVersion)
+                    .With("@subject", run.Subject)
+                    .With("@status", StatusText(run.Status))
+                    .With("@graph", run.Graph is { } graph ? SqliteJson.WriteElement(graph) : null)
+                    .With("@created_at", SqliteTime.ToTicks(run.CreatedAt))
+                    .With("@updated_at", SqliteTime.ToTicks(run.UpdatedAt));
+                try
+                {
+                    return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+                catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+                {
+                    throw new ConflictException($"A run with id '{run.Id}' exists.", expected: null, actual: run.Id.Value, innerException: ex);
+                }
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default)
+    {
+        var target = StatusText(status);
+        return _database.WriteAsync(
+            "Changing a run status",
+            async (session, ct) =>
+            {
+                // Read and write under the same write lock, so no other writer can move the run in between.
+                var current = await session.Command(StatusSql).With("@run_id", runId.Value).ExecuteScalarAsync(ct).ConfigureAwait(false) as string
+                    ?? throw new NotFoundException("council run", runId.Value);
+                CouncilRunStatusTransitions.EnsureCanTransition(runId, ParseStatus(current), status);
+                return await session.Command(UpdateStatusSql)
+                    .With("@run_id", runId.Value)
+                    .With("@status", target)
+                    .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()))
+                    .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task UpdateGraphAsync(CouncilRunId runId, JsonElement graph, CancellationToken cancellationToken = default)
+    {
+        var text = SqliteJson.WriteElement(graph);
+        return _database.WriteAsync(
+            "Updating a run graph",
+            async (session, ct) =>
+            {
+                var changed = await session.Command(UpdateGraphSql)
+                    .With("@run_id", runId.Value)
+                    .With("@graph", text)
+                    .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()))
+                    .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                return changed == 1 ? changed : throw new NotFoundException("council run", runId.Value);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<CouncilRunEvent> AppendEventAsync(CouncilRunEventDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        ArgumentException.ThrowIfNullOrEmpty(draft.Kind);
+        var payload = SqliteJson.WriteElement(draft.Payload);
+        return _database.WriteAsync(
+            "Appending a run event",
+            async (session, ct) =>
+            {
+                var next = await session.Command(NextSequenceSql).With("@run_id", draft.RunId.Value).ExecuteScalarAsync(ct).ConfigureAwait(false);
+                if (next is not long sequence)
+                {
+                    throw new NotFoundException("council run", draft.RunId.Value);
+                }
+
+                var now = _database.TimeProvider.GetUtcNow();
+                try
+                {
+                    await session.Command(InsertEventSql)
+                        .With("@run_id", draft.RunId.Value)
+                        .With("@sequence", sequence)
+                        .With("@wave", draft.Wave)
+                        .With("@kind", draft.Kind)
+                        .With("@node_id", draft.NodeId)
+                        .With("@payload", payload)
+                        .With("@timestamp", SqliteTime.ToTicks(now))
+                        .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+                catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+                {
+                    throw new ConflictException(
+                        $"Run '{draft.RunId}' already holds event {sequence}; the sequence counter and the events disagree, so nothing was written.",
+                        expected: null,
+                        actual: sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        innerException: ex);
+                }
+
+                return new CouncilRunEvent(draft.RunId, sequence, draft.Wave, draft.Kind, draft.NodeId, SqliteJson.ReadElement(payload), now);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<CouncilRun?> GetRunAsync(CouncilRunId runId, CancellationToken cancellationToken = default)
+        => _database.ReadAsync<CouncilRun?>(
+            "Reading a run",
+            async (session, ct) =>
+            {
+                var reader = await session.Command(GetRunSql).With("@run_id", runId.Value).ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    return await reader.ReadAsync(ct).ConfigureAwait(false) ? MapRun(reader) : null;
+                }
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var status = statusFilter is { } s ? StatusText(s) : null;
+        var afterCreated = long.MaxValue;
+        var afterSeq = long.MaxValue;
+        while (true)
+        {
+            var page = await _database.ReadAsync(
+                "Listing runs",
+                async (session, ct) =>
+                {
+                    var command = status is null ? session.Command(RunsPageSql) : session.Command(RunsByStatusPageSql).With("@status", status);
+                    command.With("@created", afterCreated).With("@seq", afterSeq).With("@limit", PageSize);
+                    var rows = new List<(long Seq, CouncilRun Run)>(PageSize);
+                    var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                        {
+                            rows.Add((reader.GetInt64(0), MapRun(reader)));
+                        }
+                    }
+
+                    return rows;
+                },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var row in page)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return row.Run;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            (afterSeq, afterCreated) = (page[^1].Seq, SqliteTime.ToTicks(page[^1].Run.CreatedAt));
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        long after = 0;
+        while (true)
+        {
+            var page = await _database.ReadAsync(
+                "Listing run events",
+                async (session, ct) =>
+                {
+                    var rows = new List<CouncilRunEvent>(PageSize);
+                    var reader = await session.Command(EventsPageSql).With("@run_id", runId.Value).With("@after", after).With("@limit", PageSize)
+                        .ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                        {
+                            rows.Add(MapEvent(runId, reader));
+                        }
+                    }
+
+                    return rows;
+                },
+                cancellationToken).ConfigureAwait(false);
+            foreach (var e in page)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return e;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Sequence;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<int> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default)
+        => _database.WriteAsync(
+            "Marking interrupted runs",
+            (session, ct) => session.Command(MarkInterruptedSql)
+                .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()))
+                .ExecuteNonQueryAsync(ct),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<int> TruncateEventsAfterWaveAsync(CouncilRunId runId, int wave, CancellationToken cancellationToken = default)
+        => _database.WriteAsync(
+            "Truncating run events",
+            async (session, ct) =>
+            {
+                // One DELETE; the run's last_sequence is left as it is, so later appends continue above every deleted number.
+                var deleted = await session.Command(TruncateSql).With("@run_id", runId.Value).With("@wave", wave).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                if (deleted == 0 && await session.Command(RunExistsSql).With("@run_id", runId.Value).ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
+                {
+                    throw new NotFoundException("council run", runId.Value);
+                }
+
+                return deleted;
+            },
+            cancellationToken);
+
+    private static string StatusText(CouncilRunStatus status) => status switch
+    {
+        CouncilRunStatus.Running => "running",
+        CouncilRunStatus.AwaitingApproval => "awaiting_approval",
+        CouncilRunStatus.Interrupted => "interrupted",
+        CouncilRunStatus.Completed => "completed",
+        CouncilRunStatus.Failed => "failed",
+        CouncilRunStatus.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Unknown run status."),
+    };
+
+    private static CouncilRunStatus ParseStatus(string text) => text switch
+    {
+        "running" => CouncilRunStatus.Running,
+        "awaiting_approval" => CouncilRunStatus.AwaitingApproval,
+        "interrupted" => CouncilRunStatus.Interrupted,
+        "completed" => CouncilRunStatus.Completed,
+        "failed" => CouncilRunStatus.Failed,
+        "cancelled" => CouncilRunStatus.Cancelled,
+        _ => throw new StorageException($"Unknown run status '{text}' in the council_runs table."),
+    };
+
+    private static CouncilRun MapRun(SqliteDataReader r)
+    {
+        var id = r.GetString(1);
+        try
+        {
+            return new CouncilRun
+            {
+                Id = CouncilRunId.Parse(id),
+                FlowId = r.GetString(2),
+                FlowVersion = r.GetStringOrNull(3),
+                Subject = r.GetStringOrNull(4),
+                Status = ParseStatus(r.GetString(5)),
+                Graph = r.GetStringOrNull(6) is { } graph ? SqliteJson.ReadElement(graph) : null,
+                CreatedAt = r.GetTime(7),
+                UpdatedAt = r.GetTime(8),
+            };
+        }
+        catch (Exception ex) when (ex is ValidationException or JsonException)
+        {
+            throw new StorageException($"The stored run '{id}' is not readable: {ex.Message}", ex);
+        }
+    }
+
+    private static CouncilRunEvent MapEvent(CouncilRunId runId, SqliteDataReader r)
+    {
+        try
+        {
+            return new CouncilRunEvent(runId, r.GetInt64(1), r.GetInt32(2), r.GetString(3), r.GetStringOrNull(4), SqliteJson.ReadElement(r.GetString(5)), r.GetTime(6));
+        }
+        catch (JsonException ex)
+        {
+            throw new StorageException($"The stored event {r.GetInt64(1)} of run '{runId}' is not readable: {ex.Message}", ex);
+        }
+    }
+}

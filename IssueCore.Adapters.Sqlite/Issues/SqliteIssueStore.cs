@@ -1,0 +1,360 @@
+using System.Globalization;
+using IssueCore.Blueprints;
+using IssueCore.Issues;
+using Microsoft.Data.Sqlite;
+
+namespace IssueCore.Adapters.Sqlite;
+
+/// <summary>
+/// <see cref="IIssueStore"/> over SQLite. Claims are one <c>UPDATE … RETURNING</c> statement inside
+/// <c>BEGIN IMMEDIATE</c>, so exactly one claimer wins, also across processes sharing the file.
+/// Lease expiry is judged by the database's <see cref="SqliteDatabase.TimeProvider"/>, never by the
+/// SQLite clock.
+/// </summary>
+public sealed class SqliteIssueStore : IIssueStore
+{
+    private const string TokenPrefix = "sqlite1:";
+
+    private const string Columns =
+        "seq, id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, " +
+        "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, new_version, reason, " +
+        "attempts, lease_owner, lease_expires_at, not_before, last_error, created_at, updated_at";
+
+    private const string InsertSql =
+        "INSERT INTO issues (id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, " +
+        "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, attempts, created_at, updated_at) " +
+        "VALUES (@id, @blueprint_id, @intent, @patch, @rationale, @bump, @title, @description, @priority, @labels, @due_at, " +
+        "@source_type, @source_id, @triggering_event_id, @activity_definition_id, @idempotency_key, 'pending', 0, @now, @now) " +
+        "ON CONFLICT DO NOTHING RETURNING " + Columns + ";";
+
+    private const string FindSql = "SELECT " + Columns + " FROM issues WHERE id = @id;";
+
+    private const string FindByKeySql = "SELECT " + Columns + " FROM issues WHERE idempotency_key = @key;";
+
+    // The best pending candidate and the best expired lease, each read from its own partial index,
+    // then the better of the two; the whole claim is one statement.
+    internal const string ClaimSql =
+        "UPDATE issues SET state = 'running', lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, not_before = NULL, updated_at = @now " +
+        "WHERE seq = (SELECT seq FROM (" +
+        "SELECT seq, priority FROM (SELECT seq, priority FROM issues INDEXED BY ix_issues_pending_claim " +
+        "WHERE state = 'pending' AND (not_before IS NULL OR not_before <= @now) ORDER BY priority DESC, seq LIMIT 1) " +
+        "UNION ALL " +
+        "SELECT seq, priority FROM (SELECT seq, priority FROM issues INDEXED BY ix_issues_running_claim " +
+        "WHERE state = 'running' AND lease_expires_at <= @now ORDER BY priority DESC, seq LIMIT 1)" +
+        ") ORDER BY priority DESC, seq LIMIT 1) " +
+        "RETURNING " + Columns + ";";
+
+    private const string RenewSql =
+        "UPDATE issues SET lease_expires_at = @expires, updated_at = @now " +
+        "WHERE id = @id AND lease_owner = @owner AND state = 'running' RETURNING " + Columns + ";";
+
+    private const string CompleteSql =
+        "UPDATE issues SET state = @state, new_version = @new_version, reason = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
+        "WHERE id = @id AND lease_owner = @owner AND state = 'running' RETURNING " + Columns + ";";
+
+    private const string ReleaseSql =
+        "UPDATE issues SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, not_before = @not_before, last_error = @error, updated_at = @now " +
+        "WHERE id = @id AND lease_owner = @owner AND state = 'running' RETURNING " + Columns + ";";
+
+    private const string LeaseProbeSql = "SELECT state, lease_owner FROM issues WHERE id = @id;";
+
+    private const string ListSql = "SELECT " + Columns + " FROM issues WHERE seq > @after ORDER BY seq LIMIT @limit;";
+
+    private const string ListByStateSql = "SELECT " + Columns + " FROM issues WHERE state = @state AND seq > @after ORDER BY seq LIMIT @limit;";
+
+    private readonly SqliteDatabase _database;
+
+    /// <summary>Creates the store over a shared database.</summary>
+    /// <param name="database">The database file (shared with the other SQLite stores).</param>
+    public SqliteIssueStore(SqliteDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _database = database;
+    }
+
+    /// <inheritdoc />
+    public Task<IssueCreateResult> CreateAsync(IssueDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        ArgumentNullException.ThrowIfNull(draft.Intent);
+        var id = draft.Id ?? IssueId.New();
+        var now = _database.TimeProvider.GetUtcNow();
+        return _database.WriteAsync(
+            "Creating an issue",
+            async (session, ct) =>
+            {
+                var insert = session.Command(InsertSql)
+                    .With("@id", id.Value)
+                    .With("@blueprint_id", draft.BlueprintId.Value)
+                    .With("@intent", draft.Intent)
+                    .With("@patch", draft.Patch is { } patch ? SqliteJson.WriteElement(patch) : null)
+                    .With("@rationale", draft.Rationale)
+                    .With("@bump", (int)draft.Bump)
+                    .With("@title", draft.Title ?? string.Empty)
+                    .With("@description", draft.Description)
+                    .With("@priority", (int)draft.Priority)
+                    .With("@labels", SqliteJson.WriteStrings(draft.Labels ?? []))
+                    .With("@due_at", SqliteTime.ToDb(draft.DueAt))
+                    .With("@source_type", draft.Source is { } s ? (int)s.Type : null)
+                    .With("@source_id", draft.Source?.SourceId)
+                    .With("@triggering_event_id", draft.Source?.TriggeringEventId)
+                    .With("@activity_definition_id", draft.Source?.ActivityDefinitionId)
+                    .With("@idempotency_key", draft.IdempotencyKey)
+                    .With("@now", SqliteTime.ToTicks(now));
+                var created = await ReadOneAsync(insert, ct).ConfigureAwait(false);
+                if (created is not null)
+                {
+                    return new IssueCreateResult(created, Created: true);
+                }
+
+                // Nothing inserted: the key or the id exists. Return that issue (same transaction).
+                Issue? existing = null;
+                if (draft.IdempotencyKey is { } key)
+                {
+                    existing = await ReadOneAsync(session.Command(FindByKeySql).With("@key", key), ct).ConfigureAwait(false);
+                }
+
+                existing ??= await ReadOneAsync(session.Command(FindSql).With("@id", id.Value), ct).ConfigureAwait(false);
+                return existing is not null
+                    ? new IssueCreateResult(existing, Created: false)
+                    : throw new ConflictException($"Issue '{id}' could not be created: a uniqueness constraint refused it.");
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<Issue?> FindAsync(IssueId id, CancellationToken cancellationToken = default)
+        => _database.ReadAsync(
+            "Reading an issue",
+            (session, ct) => ReadOneAsync(session.Command(FindSql).With("@id", id.Value), ct),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Issue?> FindByIdempotencyKeyAsync(string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(idempotencyKey);
+        return _database.ReadAsync(
+            "Reading an issue by idempotency key",
+            (session, ct) => ReadOneAsync(session.Command(FindByKeySql).With("@key", idempotencyKey), ct),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<Issue?> ClaimNextAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        return _database.WriteAsync(
+            "Claiming an issue",
+            (session, ct) =>
+            {
+                // Read the clock inside the write lock, so claims from several processes see time move forward.
+                var now = _database.TimeProvider.GetUtcNow();
+                var claim = session.Command(ClaimSql)
+                    .With("@owner", owner)
+                    .With("@expires", SqliteTime.AddSaturating(now, leaseDuration))
+                    .With("@now", SqliteTime.ToTicks(now));
+                return ReadOneAsync(claim, ct);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> RenewLeaseAsync(IssueId id, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        return _database.WriteAsync(
+            "Renewing a lease",
+            async (session, ct) =>
+            {
+                var now = _database.TimeProvider.GetUtcNow();
+                var renew = session.Command(RenewSql)
+                    .With("@id", id.Value)
+                    .With("@owner", owner)
+                    .With("@expires", SqliteTime.AddSaturating(now, leaseDuration))
+                    .With("@now", SqliteTime.ToTicks(now));
+                return await ReadOneAsync(renew, ct).ConfigureAwait(false)
+                    ?? throw await LeaseFailureAsync(session, id, owner, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> CompleteAsync(IssueId id, string owner, IssueStatus status, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(status);
+        if (!status.IsTerminal)
+        {
+            throw new ArgumentException($"Only a terminal status completes an issue; {status.State} is not terminal.", nameof(status));
+        }
+
+        return _database.WriteAsync(
+            "Completing an issue",
+            async (session, ct) =>
+            {
+                var complete = session.Command(CompleteSql)
+                    .With("@id", id.Value)
+                    .With("@owner", owner)
+                    .With("@state", StateText(status.State))
+                    .With("@new_version", status.NewVersion?.Value)
+                    .With("@reason", status.Reason)
+                    .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()));
+                return await ReadOneAsync(complete, ct).ConfigureAwait(false)
+                    ?? throw await LeaseFailureAsync(session, id, owner, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> ReleaseAsync(IssueId id, string owner, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        return _database.WriteAsync(
+            "Releasing an issue",
+            async (session, ct) =>
+            {
+                var release = session.Command(ReleaseSql)
+                    .With("@id", id.Value)
+                    .With("@owner", owner)
+                    .With("@not_before", SqliteTime.ToTicks(notBefore))
+                    .With("@error", error)
+                    .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()));
+                return await ReadOneAsync(release, ct).ConfigureAwait(false)
+                    ?? throw await LeaseFailureAsync(session, id, owner, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit is < 1 or > 1000)
+        {
+            throw new ValidationException("$.limit", "The page size must be between 1 and 1000.");
+        }
+
+        long after = 0;
+        if (query.ContinuationToken is { } token
+            && (!token.StartsWith(TokenPrefix, StringComparison.Ordinal)
+                || !long.TryParse(token.AsSpan(TokenPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out after)))
+        {
+            throw new ValidationException("$.continuation_token", "The continuation token was not issued by this store.");
+        }
+
+        return _database.ReadAsync(
+            "Listing issues",
+            async (session, ct) =>
+            {
+                var list = query.State is { } state
+                    ? session.Command(ListByStateSql).With("@state", StateText(state))
+                    : session.Command(ListSql);
+                list.With("@after", after).With("@limit", query.Limit + 1);
+                var items = new List<Issue>(Math.Min(query.Limit + 1, 128));
+                long lastSeq = 0;
+                var reader = await list.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (items.Count < query.Limit && await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        lastSeq = reader.GetInt64(0);
+                        items.Add(Map(reader));
+                    }
+
+                    var more = items.Count == query.Limit && await reader.ReadAsync(ct).ConfigureAwait(false);
+                    return new IssuePage(items, more ? TokenPrefix + lastSeq.ToString(CultureInfo.InvariantCulture) : null);
+                }
+            },
+            cancellationToken);
+    }
+
+    private static async Task<Exception> LeaseFailureAsync(SqliteSession session, IssueId id, string owner, CancellationToken cancellationToken)
+    {
+        var probe = session.Command(LeaseProbeSql).With("@id", id.Value);
+        var reader = await probe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return new NotFoundException("issue", id.Value);
+            }
+
+            var state = reader.GetString(0);
+            var holder = reader.GetStringOrNull(1);
+            return state == "running"
+                ? new ConflictException($"Issue '{id}' is leased by '{holder}', not by '{owner}'.", expected: owner, actual: holder)
+                : new ConflictException($"Issue '{id}' is {state}, not running; '{owner}' holds no lease on it.", expected: "running", actual: state);
+        }
+    }
+
+    private static async Task<Issue?> ReadOneAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Map(reader) : null;
+        }
+    }
+
+    private static string StateText(IssueState state) => state switch
+    {
+        IssueState.Pending => "pending",
+        IssueState.Running => "running",
+        IssueState.Applied => "applied",
+        IssueState.Rejected => "rejected",
+        IssueState.Failed => "failed",
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Unknown issue state."),
+    };
+
+    private static IssueState ParseState(string text) => text switch
+    {
+        "pending" => IssueState.Pending,
+        "running" => IssueState.Running,
+        "applied" => IssueState.Applied,
+        "rejected" => IssueState.Rejected,
+        "failed" => IssueState.Failed,
+        _ => throw new StorageException($"Unknown issue state '{text}' in the issues table."),
+    };
+
+    private static Issue Map(SqliteDataReader r)
+    {
+        var id = r.GetString(1);
+        try
+        {
+            var sourceType = r.GetInt64OrNull(12);
+            var newVersion = r.GetStringOrNull(18);
+            return new Issue
+            {
+                Id = IssueId.Parse(id),
+                BlueprintId = BlueprintId.Parse(r.GetString(2)),
+                Intent = r.GetString(3),
+                Patch = r.GetStringOrNull(4) is { } patch ? SqliteJson.ReadElement(patch) : null,
+                Rationale = r.GetStringOrNull(5),
+                Bump = (VersionBump)r.GetInt32(6),
+                Title = r.GetString(7),
+                Description = r.GetStringOrNull(8),
+                Priority = (IssuePriority)r.GetInt32(9),
+                Labels = SqliteJson.ReadStrings(r.GetString(10)),
+                DueAt = r.GetTimeOrNull(11),
+                Source = sourceType is { } type
+                    ? new IssueSource((IssueSourceType)type, r.GetStringOrNull(13), r.GetStringOrNull(14), r.GetStringOrNull(15))
+                    : null,
+                IdempotencyKey = r.GetStringOrNull(16),
+                Status = IssueStatus.FromParts(ParseState(r.GetString(17)), newVersion is null ? null : BlueprintVersion.Parse(newVersion), r.GetStringOrNull(19)),
+                Attempts = r.GetInt32(20),
+                LeaseOwner = r.GetStringOrNull(21),
+                LeaseExpiresAt = r.GetTimeOrNull(22),
+                NotBefore = r.GetTimeOrNull(23),
+                LastError = r.GetStringOrNull(24),
+                CreatedAt = r.GetTime(25),
+                UpdatedAt = r.GetTime(26),
+            };
+        }
+        catch (Exception ex) when (ex is ValidationException or ArgumentException or System.Text.Json.JsonException or FormatException)
+        {
+            throw new StorageException($"The stored issue '{id}' is not readable: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,310 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace IssueCore.Adapters.Sqlite;
+
+/// <summary>
+/// One SQLite database file shared by the five SQLite stores: it owns the open connections, applies
+/// the schema on first use, and runs every write in a <c>BEGIN IMMEDIATE</c> transaction. Create
+/// one per file and process (the DI registration does) and dispose it at shutdown.
+/// </summary>
+/// <remarks>
+/// Every connection runs with <c>journal_mode=WAL</c>, <c>synchronous=NORMAL</c>, <c>foreign_keys=ON</c>
+/// and a <c>busy_timeout</c> of <see cref="SqliteStoreOptions.BusyTimeout"/>, so several processes
+/// may share the file: writers queue on the write lock, readers never block. With WAL and
+/// <c>synchronous=NORMAL</c> a committed transaction survives a process crash; after a power loss
+/// the last few commits may be missing, but the file is never left corrupt.
+/// </remarks>
+public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
+{
+    private readonly ConcurrentStack<SqliteSession> _idle = new();
+    private readonly SemaphoreSlim _migrationGate = new(1, 1);
+    private readonly string _connectionString;
+    private readonly int _busyTimeoutMilliseconds;
+    private readonly int _commandTimeoutSeconds;
+    private readonly int _maxIdle;
+    private readonly bool _autoMigrate;
+    private volatile bool _schemaReady;
+    private volatile bool _disposed;
+
+    /// <summary>Creates the database object. Nothing is opened until the first call.</summary>
+    /// <param name="options">The connection string and settings.</param>
+    /// <param name="timeProvider">The clock for leases and timestamps; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">The options are not valid.</exception>
+    public SqliteDatabase(SqliteStoreOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString) { Pooling = false };
+        if (builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:")
+        {
+            throw new ArgumentException("The SQLite stores need a database file; in-memory databases are not supported.", nameof(options));
+        }
+
+        _connectionString = builder.ToString();
+        DataSource = builder.DataSource;
+        _busyTimeoutMilliseconds = (int)Math.Min(int.MaxValue, (long)options.BusyTimeout.TotalMilliseconds);
+        _commandTimeoutSeconds = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds));
+        _maxIdle = options.MaxIdleConnections;
+        _autoMigrate = options.AutoMigrate;
+        TimeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The database file.</summary>
+    public string DataSource { get; }
+
+    /// <summary>The clock every store on this database uses for leases and timestamps.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>
+    /// Installs or upgrades the schema now (it also happens on first use). Safe to call from several
+    /// processes at once: the upgrade runs under the database write lock.
+    /// </summary>
+    /// <exception cref="StorageException">The file cannot be opened, is not a database, or was written by a newer schema version.</exception>
+    public Task MigrateAsync(CancellationToken cancellationToken = default) => EnsureSchemaAsync(cancellationToken);
+
+    /// <summary>Returns the file's schema version (<c>PRAGMA user_version</c>).</summary>
+    /// <exception cref="StorageException">The file cannot be read.</exception>
+    public Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default)
+        => RunAsync("Reading the schema version", ReadUserVersionAsync, ensureSchema: false, cancellationToken);
+
+    /// <summary>Closes every idle connection. Calls after disposal throw <see cref="ObjectDisposedException"/>.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        while (_idle.TryPop(out var session))
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc cref="DisposeAsync"/>
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_idle.TryPop(out var session))
+        {
+            session.Dispose();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on a pooled connection without an explicit transaction (reads).</summary>
+    internal Task<T> ReadAsync<T>(string operation, Func<SqliteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+        => RunAsync(operation, work, ensureSchema: true, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> inside <c>BEGIN IMMEDIATE</c> … <c>COMMIT</c>; any exception rolls
+    /// back and is translated, so nothing is half-written.
+    /// </summary>
+    internal Task<T> WriteAsync<T>(string operation, Func<SqliteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+        => RunAsync(
+            operation,
+            async (session, ct) =>
+            {
+                await session.ExecuteAsync("BEGIN IMMEDIATE;", ct).ConfigureAwait(false);
+                try
+                {
+                    var result = await work(session, ct).ConfigureAwait(false);
+                    await session.ExecuteAsync("COMMIT;", CancellationToken.None).ConfigureAwait(false);
+                    return result;
+                }
+                catch
+                {
+                    await TryRollbackAsync(session).ConfigureAwait(false);
+                    throw;
+                }
+            },
+            ensureSchema: true,
+            cancellationToken);
+
+    private async Task<T> RunAsync<T>(string operation, Func<SqliteSession, CancellationToken, Task<T>> work, bool ensureSchema, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (ensureSchema && !_schemaReady)
+        {
+            await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var session = await RentAsync(operation, cancellationToken).ConfigureAwait(false);
+        var reusable = true;
+        try
+        {
+            return await work(session, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            reusable = SqliteErrors.LeavesConnectionUsable(ex) && !session.InTransaction;
+            throw SqliteErrors.Translate(ex, operation, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not IssueCoreException and not OperationCanceledException and not ArgumentException)
+        {
+            // A provider failure outside SqliteException (for example a broken connection state).
+            reusable = false;
+            throw new StorageException($"{operation} failed: {ex.Message}", ex);
+        }
+        catch
+        {
+            reusable = !session.InTransaction;
+            throw;
+        }
+        finally
+        {
+            await ReturnAsync(session, reusable).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<SqliteSession> RentAsync(string operation, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_idle.TryPop(out var pooled))
+        {
+            return pooled;
+        }
+
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var session = new SqliteSession(connection, _commandTimeoutSeconds);
+            var pragmas = string.Create(
+                CultureInfo.InvariantCulture,
+                $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+            await session.ExecuteAsync(pragmas, cancellationToken).ConfigureAwait(false);
+            return session;
+        }
+        catch (SqliteException ex)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw SqliteErrors.Translate(ex, $"{operation} (opening '{DataSource}')", cancellationToken);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async ValueTask ReturnAsync(SqliteSession session, bool reusable)
+    {
+        if (reusable && !_disposed && _idle.Count < _maxIdle)
+        {
+            _idle.Push(session);
+            if (!_disposed)
+            {
+                return;
+            }
+
+            // Disposed meanwhile: drain what we just pushed.
+            if (!_idle.TryPop(out var again))
+            {
+                return;
+            }
+
+            session = again;
+        }
+
+        await session.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schemaReady)
+        {
+            return;
+        }
+
+        await _migrationGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_schemaReady)
+            {
+                await RunAsync("Installing the schema", MigrateCoreAsync, ensureSchema: false, cancellationToken).ConfigureAwait(false);
+                _schemaReady = true;
+            }
+        }
+        finally
+        {
+            _migrationGate.Release();
+        }
+    }
+
+    private async Task<int> MigrateCoreAsync(SqliteSession session, CancellationToken cancellationToken)
+    {
+        var latest = SqliteSchema.LatestVersion;
+        var current = await ReadUserVersionAsync(session, cancellationToken).ConfigureAwait(false);
+        EnsureNotNewer(current, latest);
+        if (current == latest)
+        {
+            return current;
+        }
+
+        if (!_autoMigrate)
+        {
+            throw new StorageException($"The database '{DataSource}' is at schema version {current}, but this library needs version {latest} and AutoMigrate is off. Apply SqliteSchema.GetScript({current}) first.");
+        }
+
+        // WAL is a property of the file; switching needs no transaction and is a no-op once set.
+        await session.ExecuteAsync("PRAGMA journal_mode = WAL;", cancellationToken).ConfigureAwait(false);
+        await session.ExecuteAsync("BEGIN IMMEDIATE;", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Re-read under the write lock: another process may have migrated meanwhile.
+            current = await ReadUserVersionAsync(session, cancellationToken).ConfigureAwait(false);
+            EnsureNotNewer(current, latest);
+            foreach (var migration in SqliteSchema.Migrations)
+            {
+                if (migration.Version <= current)
+                {
+                    continue;
+                }
+
+                await session.ExecuteAsync(migration.Sql, cancellationToken).ConfigureAwait(false);
+                await session.ExecuteAsync(string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {migration.Version};"), cancellationToken).ConfigureAwait(false);
+            }
+
+            await session.ExecuteAsync("COMMIT;", CancellationToken.None).ConfigureAwait(false);
+            return latest;
+        }
+        catch
+        {
+            await TryRollbackAsync(session).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Rolls back an open transaction. A failing rollback must not hide the error that caused it;
+    /// the connection then still reports an open transaction and is discarded instead of pooled.
+    /// </summary>
+    private static async Task TryRollbackAsync(SqliteSession session)
+    {
+        if (!session.InTransaction)
+        {
+            return;
+        }
+
+        try
+        {
+            await session.ExecuteAsync("ROLLBACK;", CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SqliteException)
+        {
+            // Reported through the original exception; see above.
+        }
+    }
+
+    private void EnsureNotNewer(int current, int latest)
+    {
+        if (current > latest)
+        {
+            throw new StorageException($"The database '{DataSource}' was written by a newer IssueCore schema (version {current}); this library knows versions up to {latest}. Upgrade IssueCore.Adapters.Sqlite; the file was not changed.");
+        }
+    }
+
+    private static async Task<int> ReadUserVersionAsync(SqliteSession session, CancellationToken cancellationToken)
+    {
+        var value = await session.Command("PRAGMA user_version;").ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return Convert.ToInt32(value, CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,49 @@
+namespace IssueCore.Adapters.Sqlite;
+
+/// <summary>How the SQLite stores reach their database file.</summary>
+public sealed class SqliteStoreOptions
+{
+    /// <summary>
+    /// The Microsoft.Data.Sqlite connection string, for example <c>Data Source=issuecore.db</c>.
+    /// Required. The <c>Pooling</c> keyword is ignored: <see cref="SqliteDatabase"/> keeps its own
+    /// open connections. In-memory databases are not supported (use the in-memory adapter).
+    /// </summary>
+    public string ConnectionString { get; set; } = string.Empty;
+
+    /// <summary>
+    /// How long a statement waits for another connection or process to release the write lock
+    /// before failing with a <see cref="StorageException"/>. Defaults to 30 seconds.
+    /// </summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many idle connections are kept open for reuse. Defaults to 8.</summary>
+    public int MaxIdleConnections { get; set; } = 8;
+
+    /// <summary>
+    /// Whether the schema is installed or upgraded on first use. Defaults to <see langword="true"/>.
+    /// When <see langword="false"/>, the file must already be at <see cref="SqliteSchema.LatestVersion"/>
+    /// (for example installed from <see cref="SqliteSchema.GetScript"/>), otherwise every call fails
+    /// with a <see cref="StorageException"/>.
+    /// </summary>
+    public bool AutoMigrate { get; set; } = true;
+
+    /// <summary>Checks the options.</summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw new ArgumentException("A SQLite connection string is required.", nameof(ConnectionString));
+        }
+
+        if (BusyTimeout < TimeSpan.Zero || BusyTimeout > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentException("BusyTimeout must be between zero and one hour.", nameof(BusyTimeout));
+        }
+
+        if (MaxIdleConnections is < 0 or > 1024)
+        {
+            throw new ArgumentException("MaxIdleConnections must be between 0 and 1024.", nameof(MaxIdleConnections));
+        }
+    }
+}
