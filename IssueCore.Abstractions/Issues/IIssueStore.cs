@@ -58,6 +58,7 @@ public interface IIssueStore
     Task<Issue> ReleaseAsync(IssueId id, string owner, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default);
 
     /// <summary>Lists issues in creation order, one keyed page at a time.</summary>
+    /// <exception cref="ValidationException">The page size is outside 1 to 1000, or the continuation token was not issued by this store.</exception>
     Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Returns the issue.</summary>

@@ -54,10 +54,10 @@ public sealed record Issue
     /// <summary>Who holds the lease while <see cref="IssueState.Running"/>.</summary>
     public string? LeaseOwner { get; init; }
 
-    /// <summary>When the current lease expires; after that the issue can be claimed again.</summary>
+    /// <summary>When the current lease expires: from this instant on (the clock at or past it) the issue can be claimed again.</summary>
     public DateTimeOffset? LeaseExpiresAt { get; init; }
 
-    /// <summary>A pending issue is not claimed before this time (the retry back-off).</summary>
+    /// <summary>A pending issue is not claimed before this time (the retry back-off); from this instant on it is claimable.</summary>
     public DateTimeOffset? NotBefore { get; init; }
 
     /// <summary>The last infrastructure error, recorded when the issue was released for a retry.</summary>

@@ -1,0 +1,189 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using IssueCore.Council;
+
+namespace IssueCore.Adapters.InMemory;
+
+/// <summary>
+/// A linearizable in-memory <see cref="ICouncilRepository"/>. Event sequence numbers come from a
+/// per-run high-water mark, so they are never reused after a truncation. Contents live as long as the instance.
+/// </summary>
+public sealed class InMemoryCouncilRepository : ICouncilRepository
+{
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _timeProvider;
+    private readonly Dictionary<CouncilRunId, RunState> _runs = [];
+    private long _nextInsertion;
+
+    /// <summary>Creates an empty repository.</summary>
+    /// <param name="timeProvider">The clock for event timestamps and status changes; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    public InMemoryCouncilRepository(TimeProvider? timeProvider = null)
+    {
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public Task CreateRunAsync(CouncilRun run, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentNullException.ThrowIfNull(run);
+        var stored = run with { Graph = run.Graph?.Clone() };
+        lock (_gate)
+        {
+            if (_runs.TryGetValue(run.Id, out var existing))
+            {
+                throw new ConflictException($"Run '{run.Id}' already exists.", expected: "(no run)", actual: existing.Run.Status.ToString());
+            }
+
+            _runs.Add(run.Id, new RunState(stored, ++_nextInsertion));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var state = GetRun(runId);
+            CouncilRunStatusTransitions.EnsureCanTransition(runId, state.Run.Status, status);
+            state.Run = state.Run with { Status = status, UpdatedAt = _timeProvider.GetUtcNow() };
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task UpdateGraphAsync(CouncilRunId runId, JsonElement graph, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var copy = graph.Clone();
+        lock (_gate)
+        {
+            var state = GetRun(runId);
+            state.Run = state.Run with { Graph = copy, UpdatedAt = _timeProvider.GetUtcNow() };
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<CouncilRunEvent> AppendEventAsync(CouncilRunEventDraft draft, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentNullException.ThrowIfNull(draft);
+        ArgumentException.ThrowIfNullOrEmpty(draft.Kind);
+        var payload = draft.Payload.Clone();
+        lock (_gate)
+        {
+            var state = GetRun(draft.RunId);
+            var stored = new CouncilRunEvent(draft.RunId, ++state.HighWater, draft.Wave, draft.Kind, draft.NodeId, payload, _timeProvider.GetUtcNow());
+            state.Events.Add(stored);
+            return Task.FromResult(stored);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<CouncilRun?> GetRunAsync(CouncilRunId runId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return Task.FromResult(_runs.TryGetValue(runId, out var state) ? state.Run : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        CouncilRun[] snapshot;
+        lock (_gate)
+        {
+            snapshot =
+            [
+                .. _runs.Values
+                    .Where(s => statusFilter is not { } filter || s.Run.Status == filter)
+                    .OrderByDescending(s => s.Run.CreatedAt)
+                    .ThenByDescending(s => s.Insertion)
+                    .Select(s => s.Run),
+            ];
+        }
+
+        foreach (var run in snapshot)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return run;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        CouncilRunEvent[] snapshot;
+        lock (_gate)
+        {
+            // Unknown runs simply have no events; events are appended in sequence order.
+            snapshot = _runs.TryGetValue(runId, out var state) ? [.. state.Events] : [];
+        }
+
+        foreach (var e in snapshot)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return e;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<int> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var now = _timeProvider.GetUtcNow();
+            var count = 0;
+            foreach (var state in _runs.Values)
+            {
+                if (state.Run.Status == CouncilRunStatus.Running)
+                {
+                    state.Run = state.Run with { Status = CouncilRunStatus.Interrupted, UpdatedAt = now };
+                    count++;
+                }
+            }
+
+            return Task.FromResult(count);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<int> TruncateEventsAfterWaveAsync(CouncilRunId runId, int wave, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            // The high-water mark is kept, so later appends continue after the deleted numbers.
+            return Task.FromResult(GetRun(runId).Events.RemoveAll(e => e.Wave > wave));
+        }
+    }
+
+    private RunState GetRun(CouncilRunId runId)
+        => _runs.TryGetValue(runId, out var state) ? state : throw new NotFoundException("council run", runId.Value);
+
+    private sealed class RunState(CouncilRun run, long insertion)
+    {
+        public CouncilRun Run { get; set; } = run;
+
+        public long Insertion { get; } = insertion;
+
+        public List<CouncilRunEvent> Events { get; } = [];
+
+        public long HighWater { get; set; }
+    }
+}

@@ -1,0 +1,83 @@
+using System.Collections.ObjectModel;
+using System.Runtime.CompilerServices;
+using IssueCore.Blueprints;
+using IssueCore.Enhance;
+using IssueCore.Issues;
+
+namespace IssueCore.Adapters.InMemory;
+
+/// <summary>An append-only in-memory <see cref="IEnhanceLogStore"/>. Contents live as long as the instance.</summary>
+public sealed class InMemoryEnhanceLogStore : IEnhanceLogStore
+{
+    private readonly Lock _gate = new();
+    private readonly List<EnhanceLogEntry> _entries = [];
+    private readonly Dictionary<IssueId, EnhanceLogEntry> _byIssue = [];
+
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="timeProvider">Accepted for symmetry with the other stores; entries carry the caller's timestamp.</param>
+    public InMemoryEnhanceLogStore(TimeProvider? timeProvider = null)
+    {
+        _ = timeProvider;
+    }
+
+    /// <inheritdoc />
+    public Task AppendAsync(EnhanceLogEntry entry, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentNullException.ThrowIfNull(entry);
+        var stored = entry with
+        {
+            Verdicts = new ReadOnlyCollection<VerdictSummary>([.. entry.Verdicts]),
+            Reasons = new ReadOnlyCollection<string>([.. entry.Reasons]),
+        };
+
+        lock (_gate)
+        {
+            if (!_byIssue.TryAdd(stored.IssueId, stored))
+            {
+                throw new ConflictException($"The enhance log already holds an entry for issue '{stored.IssueId}'.", expected: "(no entry)", actual: _byIssue[stored.IssueId].Outcome.ToString());
+            }
+
+            _entries.Add(stored);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<EnhanceLogEntry?> FindAsync(IssueId issueId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return Task.FromResult(_byIssue.TryGetValue(issueId, out var entry) ? entry : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<EnhanceLogEntry> ListByBlueprintAsync(BlueprintId blueprintId, CancellationToken cancellationToken = default)
+        => ListAsync(blueprintId, cancellationToken);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<EnhanceLogEntry> ListAllAsync(CancellationToken cancellationToken = default)
+        => ListAsync(null, cancellationToken);
+
+    private async IAsyncEnumerable<EnhanceLogEntry> ListAsync(BlueprintId? blueprintId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        EnhanceLogEntry[] snapshot;
+        lock (_gate)
+        {
+            snapshot = [.. _entries.Where(e => blueprintId is not { } id || e.BlueprintId == id)];
+        }
+
+        // OrderBy is stable, so entries with equal timestamps keep their append order.
+        foreach (var entry in snapshot.OrderBy(e => e.Timestamp))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return entry;
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+}

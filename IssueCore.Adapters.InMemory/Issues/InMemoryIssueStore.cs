@@ -1,0 +1,322 @@
+using System.Collections.ObjectModel;
+using System.Globalization;
+using IssueCore.Issues;
+
+namespace IssueCore.Adapters.InMemory;
+
+/// <summary>
+/// A linearizable in-memory <see cref="IIssueStore"/>: every operation runs under one lock, so one
+/// claimer wins every claim and every transition is atomic. Contents live as long as the instance.
+/// </summary>
+public sealed class InMemoryIssueStore : IIssueStore
+{
+    private const string TokenPrefix = "mem1:";
+
+    private readonly Lock _gate = new();
+    private readonly TimeProvider _timeProvider;
+    private readonly Dictionary<IssueId, Entry> _byId = [];
+    private readonly Dictionary<string, IssueId> _byKey = new(StringComparer.Ordinal);
+
+    // Creation order: sequences only grow, so this list stays sorted by sequence.
+    private readonly List<Entry> _ordered = [];
+    private long _nextSequence;
+
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="timeProvider">The clock for timestamps, leases and back-off; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    public InMemoryIssueStore(TimeProvider? timeProvider = null)
+    {
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public Task<IssueCreateResult> CreateAsync(IssueDraft draft, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentNullException.ThrowIfNull(draft);
+
+        lock (_gate)
+        {
+            if (draft.IdempotencyKey is { } key && _byKey.TryGetValue(key, out var existingId))
+            {
+                return Task.FromResult(new IssueCreateResult(_byId[existingId].Issue, Created: false));
+            }
+
+            if (draft.Id is { } explicitId && _byId.TryGetValue(explicitId, out var existing))
+            {
+                return Task.FromResult(new IssueCreateResult(existing.Issue, Created: false));
+            }
+
+            var now = _timeProvider.GetUtcNow();
+            var issue = new Issue
+            {
+                Id = draft.Id ?? IssueId.New(),
+                BlueprintId = draft.BlueprintId,
+                Intent = draft.Intent,
+                Patch = draft.Patch?.Clone(),
+                Rationale = draft.Rationale,
+                Bump = draft.Bump,
+                Title = draft.Title,
+                Description = draft.Description,
+                Priority = draft.Priority,
+                Labels = Freeze(draft.Labels),
+                DueAt = draft.DueAt,
+                Source = draft.Source,
+                IdempotencyKey = draft.IdempotencyKey,
+                Status = IssueStatus.Pending,
+                Attempts = 0,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+
+            var entry = new Entry(++_nextSequence, issue);
+            _byId.Add(issue.Id, entry);
+            _ordered.Add(entry);
+            if (issue.IdempotencyKey is { } newKey)
+            {
+                _byKey.Add(newKey, issue.Id);
+            }
+
+            return Task.FromResult(new IssueCreateResult(issue, Created: true));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue?> FindAsync(IssueId id, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return Task.FromResult(_byId.TryGetValue(id, out var entry) ? entry.Issue : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue?> FindByIdempotencyKeyAsync(string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentNullException.ThrowIfNull(idempotencyKey);
+        lock (_gate)
+        {
+            return Task.FromResult(_byKey.TryGetValue(idempotencyKey, out var id) ? _byId[id].Issue : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue?> ClaimNextAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+
+        lock (_gate)
+        {
+            var now = _timeProvider.GetUtcNow();
+            Entry? best = null;
+            foreach (var entry in _ordered)
+            {
+                if (!IsClaimable(entry.Issue, now))
+                {
+                    continue;
+                }
+
+                // _ordered is in creation order, so a strictly higher priority is needed to win.
+                if (best is null || entry.Issue.Priority > best.Issue.Priority)
+                {
+                    best = entry;
+                }
+            }
+
+            if (best is null)
+            {
+                return Task.FromResult<Issue?>(null);
+            }
+
+            best.Issue = best.Issue with
+            {
+                Status = IssueStatus.Running,
+                LeaseOwner = owner,
+                LeaseExpiresAt = now + leaseDuration,
+                NotBefore = null,
+                Attempts = best.Issue.Attempts + 1,
+                UpdatedAt = now,
+            };
+            return Task.FromResult<Issue?>(best.Issue);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> RenewLeaseAsync(IssueId id, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+
+        lock (_gate)
+        {
+            var entry = GetHeldEntry(id, owner);
+            var now = _timeProvider.GetUtcNow();
+            entry.Issue = entry.Issue with { LeaseExpiresAt = now + leaseDuration, UpdatedAt = now };
+            return Task.FromResult(entry.Issue);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> CompleteAsync(IssueId id, string owner, IssueStatus status, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(status);
+        if (!status.IsTerminal)
+        {
+            throw new ArgumentException($"Complete needs a terminal status, not {status.State}.", nameof(status));
+        }
+
+        lock (_gate)
+        {
+            var entry = GetHeldEntry(id, owner);
+            entry.Issue = entry.Issue with
+            {
+                Status = status,
+                LeaseOwner = null,
+                LeaseExpiresAt = null,
+                UpdatedAt = _timeProvider.GetUtcNow(),
+            };
+            return Task.FromResult(entry.Issue);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> ReleaseAsync(IssueId id, string owner, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+
+        lock (_gate)
+        {
+            var entry = GetHeldEntry(id, owner);
+            entry.Issue = entry.Issue with
+            {
+                Status = IssueStatus.Pending,
+                LeaseOwner = null,
+                LeaseExpiresAt = null,
+                NotBefore = notBefore,
+                LastError = error,
+                UpdatedAt = _timeProvider.GetUtcNow(),
+            };
+            return Task.FromResult(entry.Issue);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit is < 1 or > 1000)
+        {
+            throw new ValidationException("$.limit", "The page size must be between 1 and 1000.");
+        }
+
+        var after = ParseToken(query.ContinuationToken);
+        lock (_gate)
+        {
+            var start = FirstIndexAfter(after);
+            var items = new List<Issue>(Math.Min(query.Limit, 64));
+            string? token = null;
+            long lastSequence = 0;
+            for (var i = start; i < _ordered.Count; i++)
+            {
+                var entry = _ordered[i];
+                if (query.State is { } state && entry.Issue.Status.State != state)
+                {
+                    continue;
+                }
+
+                if (items.Count == query.Limit)
+                {
+                    // A further match exists, so the page is not the last one.
+                    token = TokenPrefix + lastSequence.ToString(CultureInfo.InvariantCulture);
+                    break;
+                }
+
+                items.Add(entry.Issue);
+                lastSequence = entry.Sequence;
+            }
+
+            return Task.FromResult(new IssuePage(items.AsReadOnly(), token));
+        }
+    }
+
+    private static bool IsClaimable(Issue issue, DateTimeOffset now) => issue.Status.State switch
+    {
+        IssueState.Pending => issue.NotBefore is not { } notBefore || notBefore <= now,
+        IssueState.Running => issue.LeaseExpiresAt is { } expires && expires <= now,
+        _ => false,
+    };
+
+    private static ReadOnlyCollection<string> Freeze(IReadOnlyList<string>? labels)
+        => labels is null or { Count: 0 } ? ReadOnlyCollection<string>.Empty : new ReadOnlyCollection<string>([.. labels]);
+
+    private static long ParseToken(string? token)
+    {
+        if (token is null)
+        {
+            return 0;
+        }
+
+        if (token.StartsWith(TokenPrefix, StringComparison.Ordinal)
+            && long.TryParse(token.AsSpan(TokenPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+        {
+            return sequence;
+        }
+
+        throw new ValidationException("$.continuation_token", "The continuation token was not issued by this store.");
+    }
+
+    private int FirstIndexAfter(long sequence)
+    {
+        int lo = 0, hi = _ordered.Count;
+        while (lo < hi)
+        {
+            var mid = lo + ((hi - lo) / 2);
+            if (_ordered[mid].Sequence <= sequence)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    private Entry GetHeldEntry(IssueId id, string owner)
+    {
+        if (!_byId.TryGetValue(id, out var entry))
+        {
+            throw new NotFoundException("issue", id.Value);
+        }
+
+        var issue = entry.Issue;
+        if (issue.Status.State != IssueState.Running)
+        {
+            throw new ConflictException($"Issue '{id}' is {issue.Status.State}, not running under a lease held by '{owner}'.", expected: owner, actual: issue.LeaseOwner);
+        }
+
+        if (!string.Equals(issue.LeaseOwner, owner, StringComparison.Ordinal))
+        {
+            throw new ConflictException($"Issue '{id}' is leased to '{issue.LeaseOwner}', not '{owner}'.", expected: owner, actual: issue.LeaseOwner);
+        }
+
+        return entry;
+    }
+
+    private sealed class Entry(long sequence, Issue issue)
+    {
+        public long Sequence { get; } = sequence;
+
+        public Issue Issue { get; set; } = issue;
+    }
+}

@@ -1,0 +1,343 @@
+using IssueCore.Blueprints;
+using IssueCore.Issues;
+using Xunit;
+
+namespace IssueCore.Testing;
+
+/// <summary>
+/// The conformance suite for <see cref="IBlueprintStore"/>. Derive once, implement
+/// <see cref="ConformanceTests{TStore}.CreateStoreAsync"/>, and every fact runs against the adapter.
+/// </summary>
+public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBlueprintStore>
+{
+    private static readonly BlueprintId Series = BlueprintId.Parse("orders");
+
+#pragma warning disable CS1591 // The fact names state the behaviour they check.
+
+    [Fact]
+    public async Task First_write_without_parents_creates_the_series()
+    {
+        var doc = Doc("1.0.0");
+
+        var written = await Store.WriteNewAsync(Series, doc, [], new CommitMetadata("seed it", Origin: "seed"));
+        var head = await Store.ReadHeadAsync(Series);
+
+        Assert.Equal(doc.Version, written.Trace.Version);
+        Assert.Empty(written.Trace.Parents);
+        Assert.Equal("seed", written.Trace.Origin);
+        Assert.Equal(StartTime, written.Trace.Timestamp);
+        Assert.Equal(doc.CanonicalJson, head.Value.CanonicalJson);
+        Assert.Equal(doc.Version, head.Trace.Version);
+        Assert.Empty(head.Trace.Parents);
+        Assert.Equal("seed", head.Trace.Origin);
+        Assert.Equal(StartTime, head.Trace.Timestamp);
+    }
+
+    [Fact]
+    public async Task First_write_with_parents_conflicts_and_writes_nothing()
+    {
+        var ghost = Doc("0.0.1").Version;
+
+        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.0"), [ghost], Meta()));
+
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadHeadAsync(Series));
+    }
+
+    [Fact]
+    public async Task Write_on_the_current_head_moves_the_head()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+        Time.Advance(TimeSpan.FromSeconds(10));
+
+        var written = await Store.WriteNewAsync(Series, Doc("1.0.1"), [v1], Meta());
+        var head = await Store.ReadHeadAsync(Series);
+
+        Assert.Equal(Doc("1.0.1").Version, head.Trace.Version);
+        Assert.Equal([v1], head.Trace.Parents);
+        Assert.Equal([v1], written.Trace.Parents);
+        Assert.Equal(StartTime.AddSeconds(10), head.Trace.Timestamp);
+    }
+
+    [Fact]
+    public async Task Write_with_a_stale_parent_conflicts_and_writes_nothing()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+        var v2 = await WriteAsync(Doc("1.0.1"), v1);
+
+        var error = await Assert.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.2"), [v1], Meta()));
+
+        Assert.Equal(v2.Value, error.Actual);
+        Assert.Equal(v2, (await Store.ReadHeadAsync(Series)).Trace.Version);
+        Assert.Equal(2, (await Store.HistoryAsync(Series, 10)).Count);
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadVersionAsync(Series, Doc("1.0.2").Version));
+    }
+
+    [Fact]
+    public async Task Write_without_parents_on_an_existing_series_conflicts()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+
+        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("2.0.0"), [], Meta()));
+
+        Assert.Equal(v1, (await Store.ReadHeadAsync(Series)).Trace.Version);
+    }
+
+    [Fact]
+    public async Task Write_identical_to_the_head_writes_nothing_and_returns_the_head()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+        Time.Advance(TimeSpan.FromSeconds(5));
+
+        var again = await Store.WriteNewAsync(Series, Doc("1.0.0"), [v1], Meta("again"));
+
+        Assert.Equal(v1, again.Trace.Version);
+        Assert.Equal(StartTime, again.Trace.Timestamp);
+        var history = await Store.HistoryAsync(Series, 10);
+        Assert.Single(history);
+        Assert.Equal("rationale", history[0].Metadata.Rationale);
+    }
+
+    [Fact]
+    public async Task Write_of_content_equal_to_an_older_version_conflicts()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+        var v2 = await WriteAsync(Doc("1.0.1"), v1);
+
+        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.0"), [v2], Meta()));
+
+        Assert.Equal(v2, (await Store.ReadHeadAsync(Series)).Trace.Version);
+        Assert.Equal(2, (await Store.HistoryAsync(Series, 10)).Count);
+    }
+
+    [Fact]
+    public async Task Second_commit_for_the_same_issue_in_a_series_conflicts()
+    {
+        var issue = IssueId.Parse("issue-7");
+        var v1 = await WriteAsync(Doc("1.0.0"));
+        var v2 = (await Store.WriteNewAsync(Series, Doc("1.0.1"), [v1], Meta(issueId: issue))).Trace.Version;
+
+        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.2"), [v2], Meta(issueId: issue)));
+
+        Assert.Equal(v2, (await Store.ReadHeadAsync(Series)).Trace.Version);
+        var other = BlueprintId.Parse("other-series");
+        var elsewhere = await Store.WriteNewAsync(other, Doc("1.0.0"), [], Meta(issueId: issue));
+        Assert.Equal(Doc("1.0.0").Version, elsewhere.Trace.Version);
+    }
+
+    [Fact]
+    public async Task FindCommitByIssue_returns_the_commit_the_issue_produced()
+    {
+        var issue = IssueId.Parse("issue-9");
+        var v1 = await WriteAsync(Doc("1.0.0"));
+        var v2 = (await Store.WriteNewAsync(Series, Doc("1.0.1"), [v1], Meta("by issue", issue))).Trace.Version;
+        await WriteAsync(Doc("1.0.2"), v2);
+
+        var commit = await Store.FindCommitByIssueAsync(Series, issue);
+
+        Assert.NotNull(commit);
+        Assert.Equal(v2, commit.Version);
+        Assert.Equal(Series, commit.BlueprintId);
+        Assert.Equal(issue, commit.Metadata.IssueId);
+        Assert.Equal("by issue", commit.Metadata.Rationale);
+        Assert.Null(await Store.FindCommitByIssueAsync(Series, IssueId.Parse("issue-none")));
+        Assert.Null(await Store.FindCommitByIssueAsync(BlueprintId.Parse("no-series"), issue));
+    }
+
+    [Fact]
+    public async Task ReadCommit_returns_every_metadata_field()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+        var metadata = new CommitMetadata(
+            "Warum? Weil — ünïcode ✓ 漢字 🚀",
+            new BlueprintEpoch(Series, v1, StartTime.AddMinutes(-1)),
+            new string('c', 64),
+            IssueId.Parse("issue:42"),
+            "issue");
+        Time.Advance(TimeSpan.FromMinutes(2));
+        var v2 = (await Store.WriteNewAsync(Series, Doc("1.1.0"), [v1], metadata)).Trace.Version;
+
+        var commit = await Store.ReadCommitAsync(Series, v2);
+
+        Assert.Equal(Series, commit.BlueprintId);
+        Assert.Equal(v2, commit.Version);
+        Assert.Equal([v1], commit.Parents);
+        Assert.Equal(metadata, commit.Metadata);
+        Assert.Equal(StartTime.AddMinutes(2), commit.CommittedAt);
+    }
+
+    [Fact]
+    public async Task History_is_newest_first_and_honours_the_limit()
+    {
+        var versions = new List<BlueprintVersion>();
+        BlueprintVersion? head = null;
+        for (var i = 0; i < 5; i++)
+        {
+            head = await WriteAsync(Doc($"1.0.{i}"), head);
+            versions.Add(head.Value);
+            Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var all = await Store.HistoryAsync(Series, 100);
+        var two = await Store.HistoryAsync(Series, 2);
+
+        versions.Reverse();
+        Assert.Equal(versions, all.Select(c => c.Version));
+        Assert.Equal(versions.Take(2), two.Select(c => c.Version));
+        Assert.Empty(all[^1].Parents);
+        Assert.Equal([versions[1]], all[0].Parents);
+    }
+
+    [Fact]
+    public async Task Every_version_stays_readable()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+        var v2 = await WriteAsync(Doc("1.0.1"), v1);
+
+        var first = await Store.ReadVersionAsync(Series, v1);
+        var second = await Store.ReadVersionAsync(Series, v2);
+
+        Assert.Equal(Doc("1.0.0").CanonicalJson, first.Value.CanonicalJson);
+        Assert.Equal(v1, first.Trace.Version);
+        Assert.Equal(Doc("1.0.1").CanonicalJson, second.Value.CanonicalJson);
+        Assert.Equal([v1], second.Trace.Parents);
+    }
+
+    [Fact]
+    public async Task Unknown_series_or_version_throws_not_found()
+    {
+        var missing = BlueprintId.Parse("missing");
+        var unknownVersion = Doc("9.9.9").Version;
+        await WriteAsync(Doc("1.0.0"));
+
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadHeadAsync(missing));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadVersionAsync(missing, unknownVersion));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadVersionAsync(Series, unknownVersion));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadCommitAsync(missing, unknownVersion));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadCommitAsync(Series, unknownVersion));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.HistoryAsync(missing, 10));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.SetArchivedAsync(missing, true));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.IsArchivedAsync(missing));
+    }
+
+    [Fact]
+    public async Task Unknown_members_and_unicode_read_back_exactly()
+    {
+        var doc = Blueprint.Parse("""
+            {
+              "id": "orders",
+              "flow": {"kind": "seq", "children": [], "x-unknown": {"deep": [1, 2.5, -0.0, 1e21, null, true, "\u00e9\u6f22\u5b57"]}},
+              "agents": [{"name": "Ågent ✓", "emoji": "🚀"}],
+              "metadata": {"version_label": "1.0.0", "notes": "naïve café — 漢字 \ud83d\ude80", "z": 1, "a": 2},
+              "zz_top_level_extension": {"keep": "me"}
+            }
+            """);
+
+        var written = await Store.WriteNewAsync(Series, doc, [], Meta());
+        var head = await Store.ReadHeadAsync(Series);
+
+        Assert.Equal(doc.Version, written.Trace.Version);
+        Assert.Equal(doc.CanonicalJson, head.Value.CanonicalJson);
+        Assert.Equal(doc.Version, head.Value.Version);
+        Assert.Equal("naïve café — 漢字 🚀", head.Value.Root.GetProperty("metadata").GetProperty("notes").GetString());
+        Assert.Equal("me", head.Value.Root.GetProperty("zz_top_level_extension").GetProperty("keep").GetString());
+    }
+
+    [Fact]
+    public async Task ListIds_returns_every_series_in_ordinal_order_including_archived()
+    {
+        string[] names = ["b", "A", "a", "B-2", "a.1", "a:0", "_x", "9"];
+        foreach (var name in names)
+        {
+            await Store.WriteNewAsync(BlueprintId.Parse(name), Doc("1.0.0"), [], Meta());
+        }
+
+        await Store.SetArchivedAsync(BlueprintId.Parse("a"), true);
+
+        var ids = new List<string>();
+        await foreach (var id in Store.ListIdsAsync())
+        {
+            ids.Add(id.Value);
+        }
+
+        Assert.Equal(names.Order(StringComparer.Ordinal), ids);
+    }
+
+    [Fact]
+    public async Task ListIds_of_an_empty_store_is_empty()
+    {
+        await foreach (var id in Store.ListIdsAsync())
+        {
+            Assert.Fail($"Unexpected series {id}.");
+        }
+    }
+
+    [Fact]
+    public async Task Archive_flag_is_off_by_default_and_can_be_set_and_cleared()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+
+        var initially = await Store.IsArchivedAsync(Series);
+        await Store.SetArchivedAsync(Series, true);
+        var archived = await Store.IsArchivedAsync(Series);
+        var headWhileArchived = await Store.ReadHeadAsync(Series);
+        await Store.SetArchivedAsync(Series, false);
+        var cleared = await Store.IsArchivedAsync(Series);
+
+        Assert.False(initially);
+        Assert.True(archived);
+        Assert.Equal(v1, headWhileArchived.Trace.Version);
+        Assert.False(cleared);
+    }
+
+    [Fact]
+    public async Task Parallel_writers_on_one_head_exactly_one_wins()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                return (await Store.WriteNewAsync(Series, Doc($"2.0.{i}"), [v1], Meta($"writer {i}"))).Trace.Version;
+            }
+            catch (ConflictException)
+            {
+                return (BlueprintVersion?)null;
+            }
+        })));
+
+        var winner = Assert.Single(outcomes, o => o is not null);
+        Assert.Equal(winner, (await Store.ReadHeadAsync(Series)).Trace.Version);
+        Assert.Equal(2, (await Store.HistoryAsync(Series, 100)).Count);
+    }
+
+    [Fact]
+    public async Task Pre_cancelled_token_is_honoured()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.WriteNewAsync(Series, Doc("1.0.1"), [v1], Meta(), CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReadHeadAsync(Series, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.HistoryAsync(Series, 10, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var id in Store.ListIdsAsync(CancelledToken))
+            {
+                Assert.Fail($"Enumerated {id} despite cancellation.");
+            }
+        });
+        Assert.Equal(v1, (await Store.ReadHeadAsync(Series)).Trace.Version);
+    }
+
+#pragma warning restore CS1591
+
+    /// <summary>A small valid Blueprint document whose content (and so version) depends on <paramref name="label"/>.</summary>
+    protected static Blueprint Doc(string label)
+        => Blueprint.Parse($$$"""{"id":"orders","flow":{"kind":"seq","children":[]},"agents":[],"metadata":{"version_label":"{{{label}}}"}}""");
+
+    private static CommitMetadata Meta(string rationale = "rationale", IssueId? issueId = null)
+        => new(rationale, IssueId: issueId, Origin: "test");
+
+    private async Task<BlueprintVersion> WriteAsync(Blueprint doc, BlueprintVersion? parent = null)
+        => (await Store.WriteNewAsync(Series, doc, parent is { } p ? [p] : [], Meta())).Trace.Version;
+}

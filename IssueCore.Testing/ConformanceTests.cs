@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+
+namespace IssueCore.Testing;
+
+/// <summary>
+/// The shared life cycle of every conformance suite: a fresh, empty store per test, built by the
+/// adapter's factory on a <see cref="FakeTimeProvider"/>, and disposed after the test.
+/// </summary>
+/// <typeparam name="TStore">The port under test.</typeparam>
+public abstract class ConformanceTests<TStore> : IAsyncLifetime
+    where TStore : class
+{
+    /// <summary>The instant every test starts at (whole seconds, so every storage precision holds it exactly).</summary>
+    public static readonly DateTimeOffset StartTime = new(2026, 1, 1, 9, 0, 0, TimeSpan.Zero);
+
+    private TStore? _store;
+
+    /// <summary>The clock the store was created with; tests move it with <see cref="FakeTimeProvider.Advance"/>.</summary>
+    protected FakeTimeProvider Time { get; } = new(StartTime);
+
+    /// <summary>The store under test, created fresh for each test.</summary>
+    protected TStore Store => _store ?? throw new InvalidOperationException("The store is created in InitializeAsync.");
+
+    /// <summary>
+    /// Creates a fresh, empty store that reads time only from <paramref name="timeProvider"/>.
+    /// Called once per test.
+    /// </summary>
+    /// <param name="timeProvider">The clock the store must use for every timestamp, lease and back-off.</param>
+    /// <returns>The store.</returns>
+    protected abstract Task<TStore> CreateStoreAsync(TimeProvider timeProvider);
+
+    /// <summary>
+    /// Releases what <see cref="CreateStoreAsync"/> created (drop a schema, delete a file). The default
+    /// disposes the store when it is <see cref="IAsyncDisposable"/> or <see cref="IDisposable"/>.
+    /// </summary>
+    /// <param name="store">The store the test used.</param>
+    /// <returns>A task that completes when the store is released.</returns>
+    protected virtual async Task DisposeStoreAsync(TStore store)
+    {
+        switch (store)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync();
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+    }
+
+    /// <inheritdoc />
+    public virtual async Task InitializeAsync()
+    {
+        _store = await CreateStoreAsync(Time);
+    }
+
+    /// <inheritdoc />
+    public virtual async Task DisposeAsync()
+    {
+        if (_store is { } store)
+        {
+            _store = null;
+            await DisposeStoreAsync(store);
+        }
+    }
+
+    /// <summary>A token that is already cancelled.</summary>
+    protected static CancellationToken CancelledToken => new(canceled: true);
+}

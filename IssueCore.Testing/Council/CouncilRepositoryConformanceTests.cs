@@ -1,0 +1,322 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using IssueCore.Council;
+using Xunit;
+
+namespace IssueCore.Testing;
+
+/// <summary>
+/// The conformance suite for <see cref="ICouncilRepository"/>. Derive once, implement
+/// <see cref="ConformanceTests{TStore}.CreateStoreAsync"/>, and every fact runs against the adapter.
+/// </summary>
+public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICouncilRepository>
+{
+    private static readonly JsonElement EmptyPayload = Json("{}");
+
+    /// <summary>Every (from, to) pair of run statuses, for the transition theory.</summary>
+    public static TheoryData<CouncilRunStatus, CouncilRunStatus> StatusPairs
+    {
+        get
+        {
+            var data = new TheoryData<CouncilRunStatus, CouncilRunStatus>();
+            foreach (var from in Enum.GetValues<CouncilRunStatus>())
+            {
+                foreach (var to in Enum.GetValues<CouncilRunStatus>())
+                {
+                    data.Add(from, to);
+                }
+            }
+
+            return data;
+        }
+    }
+
+#pragma warning disable CS1591 // The fact names state the behaviour they check.
+
+    [Fact]
+    public async Task Create_then_get_returns_every_field()
+    {
+        var run = Run("run-1") with
+        {
+            FlowVersion = new string('e', 64),
+            Subject = "issue:ünïcode-✓",
+            Graph = Json("""{"plan":[{"id":"n1","x-unknown":{"deep":[1,2.5,null,true]}}],"note":"漢字 🚀"}"""),
+        };
+
+        await Store.CreateRunAsync(run);
+        var found = await Store.GetRunAsync(run.Id);
+
+        Assert.NotNull(found);
+        Assert.Equal(run.Id, found.Id);
+        Assert.Equal(run.FlowId, found.FlowId);
+        Assert.Equal(run.FlowVersion, found.FlowVersion);
+        Assert.Equal(run.Subject, found.Subject);
+        Assert.Equal(CouncilRunStatus.Running, found.Status);
+        Assert.NotNull(found.Graph);
+        Assert.True(JsonElement.DeepEquals(run.Graph.Value, found.Graph.Value));
+        Assert.Equal(run.CreatedAt, found.CreatedAt);
+        Assert.Equal(run.UpdatedAt, found.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task Create_of_an_existing_run_conflicts_and_keeps_the_first()
+    {
+        await Store.CreateRunAsync(Run("run-1") with { Subject = "first" });
+
+        await Assert.ThrowsAsync<ConflictException>(() => Store.CreateRunAsync(Run("run-1") with { Subject = "second" }));
+
+        Assert.Equal("first", (await Store.GetRunAsync(CouncilRunId.Parse("run-1")))?.Subject);
+    }
+
+    [Fact]
+    public async Task Unknown_run_is_null_and_changes_to_it_throw_not_found()
+    {
+        var id = CouncilRunId.Parse("missing");
+
+        Assert.Null(await Store.GetRunAsync(id));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.UpdateGraphAsync(id, EmptyPayload));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "step.started", null, EmptyPayload)));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.TruncateEventsAfterWaveAsync(id, 0));
+    }
+
+    [Theory]
+    [MemberData(nameof(StatusPairs))]
+    public async Task Status_changes_follow_the_transition_rules(CouncilRunStatus from, CouncilRunStatus to)
+    {
+        var id = CouncilRunId.Parse("run-t");
+        await Store.CreateRunAsync(Run("run-t"));
+        await Store.UpdateRunStatusAsync(id, from); // A running run may move anywhere.
+        Time.Advance(TimeSpan.FromSeconds(1));
+
+        if (CouncilRunStatusTransitions.CanTransition(from, to))
+        {
+            await Store.UpdateRunStatusAsync(id, to);
+            var run = await Store.GetRunAsync(id);
+            Assert.Equal(to, run?.Status);
+            Assert.Equal(Time.GetUtcNow(), run?.UpdatedAt);
+        }
+        else
+        {
+            await Assert.ThrowsAsync<ConflictException>(() => Store.UpdateRunStatusAsync(id, to));
+            Assert.Equal(from, (await Store.GetRunAsync(id))?.Status);
+        }
+    }
+
+    [Fact]
+    public async Task UpdateGraph_replaces_the_graph()
+    {
+        var id = CouncilRunId.Parse("run-g");
+        await Store.CreateRunAsync(Run("run-g") with { Graph = Json("""{"v":1}""") });
+        Time.Advance(TimeSpan.FromSeconds(7));
+
+        await Store.UpdateGraphAsync(id, Json("""{"v":2,"nodes":{"n1":"done ✓"}}"""));
+
+        var run = await Store.GetRunAsync(id);
+        Assert.True(JsonElement.DeepEquals(Json("""{"v":2,"nodes":{"n1":"done ✓"}}"""), run!.Graph!.Value));
+        Assert.Equal(Time.GetUtcNow(), run.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task Events_get_sequences_from_one_and_list_in_sequence_order()
+    {
+        var id = CouncilRunId.Parse("run-e");
+        await Store.CreateRunAsync(Run("run-e"));
+
+        var first = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "step.started", "n1", Json("""{"ctx":{"ünïcode":"漢字 🚀"}}""")));
+        Time.Advance(TimeSpan.FromSeconds(2));
+        var second = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "step.completed", null, EmptyPayload));
+        var events = await EventsAsync(id);
+
+        Assert.Equal(1, first.Sequence);
+        Assert.Equal(StartTime, first.Timestamp);
+        Assert.Equal(2, second.Sequence);
+        Assert.Equal(StartTime.AddSeconds(2), second.Timestamp);
+        Assert.Equal([1L, 2L], events.Select(e => e.Sequence));
+        Assert.Equal(id, events[0].RunId);
+        Assert.Equal("step.started", events[0].Kind);
+        Assert.Equal("n1", events[0].NodeId);
+        Assert.Null(events[1].NodeId);
+        Assert.True(JsonElement.DeepEquals(Json("""{"ctx":{"ünïcode":"漢字 🚀"}}"""), events[0].Payload));
+        Assert.Equal(StartTime.AddSeconds(2), events[1].Timestamp);
+    }
+
+    [Fact]
+    public async Task Sequences_are_per_run()
+    {
+        var a = CouncilRunId.Parse("run-a");
+        var b = CouncilRunId.Parse("run-b");
+        await Store.CreateRunAsync(Run("run-a"));
+        await Store.CreateRunAsync(Run("run-b"));
+
+        await Store.AppendEventAsync(new CouncilRunEventDraft(a, 0, "k", null, EmptyPayload));
+        await Store.AppendEventAsync(new CouncilRunEventDraft(a, 0, "k", null, EmptyPayload));
+        var firstOfB = await Store.AppendEventAsync(new CouncilRunEventDraft(b, 0, "k", null, EmptyPayload));
+
+        Assert.Equal(1, firstOfB.Sequence);
+        Assert.Equal(2, (await EventsAsync(a)).Count);
+        Assert.Single(await EventsAsync(b));
+        Assert.Empty(await EventsAsync(CouncilRunId.Parse("run-none")));
+    }
+
+    [Fact]
+    public async Task Parallel_appends_get_distinct_contiguous_sequences()
+    {
+        var id = CouncilRunId.Parse("run-p");
+        await Store.CreateRunAsync(Run("run-p"));
+        var assigned = new ConcurrentBag<long>();
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                var e = await Store.AppendEventAsync(new CouncilRunEventDraft(id, w, "tick", $"w{w}", Json($$"""{"i":{{i}}}""")));
+                assigned.Add(e.Sequence);
+            }
+        })));
+
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), assigned.Order());
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), (await EventsAsync(id)).Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task Truncate_deletes_only_events_of_strictly_later_waves()
+    {
+        var id = CouncilRunId.Parse("run-r");
+        await Store.CreateRunAsync(Run("run-r"));
+        foreach (var wave in new[] { 0, 1, 2, 1, 3, 2 })
+        {
+            await Store.AppendEventAsync(new CouncilRunEventDraft(id, wave, "k", null, EmptyPayload));
+        }
+
+        var deleted = await Store.TruncateEventsAfterWaveAsync(id, 1);
+
+        Assert.Equal(3, deleted);
+        var left = await EventsAsync(id);
+        Assert.Equal([1L, 2L, 4L], left.Select(e => e.Sequence));
+        Assert.Equal([0, 1, 1], left.Select(e => e.Wave));
+        Assert.Equal(0, await Store.TruncateEventsAfterWaveAsync(id, 1));
+    }
+
+    [Fact]
+    public async Task Sequences_continue_after_truncation_and_are_never_reused()
+    {
+        var id = CouncilRunId.Parse("run-s");
+        await Store.CreateRunAsync(Run("run-s"));
+        await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload));
+        await Store.AppendEventAsync(new CouncilRunEventDraft(id, 1, "k", null, EmptyPayload));
+        await Store.AppendEventAsync(new CouncilRunEventDraft(id, 1, "k", null, EmptyPayload));
+
+        await Store.TruncateEventsAfterWaveAsync(id, 0);
+        var afterTrailingDelete = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 1, "k", null, EmptyPayload));
+        await Store.TruncateEventsAfterWaveAsync(id, -1);
+        var afterDeletingAll = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload));
+
+        Assert.Equal(4, afterTrailingDelete.Sequence);
+        Assert.Equal(5, afterDeletingAll.Sequence);
+        Assert.Equal([5L], (await EventsAsync(id)).Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task MarkInterruptedRuns_marks_only_running_runs()
+    {
+        await Store.CreateRunAsync(Run("r1"));
+        await Store.CreateRunAsync(Run("r2"));
+        await Store.CreateRunAsync(Run("r3"));
+        await Store.CreateRunAsync(Run("r4"));
+        await Store.UpdateRunStatusAsync(CouncilRunId.Parse("r3"), CouncilRunStatus.AwaitingApproval);
+        await Store.UpdateRunStatusAsync(CouncilRunId.Parse("r4"), CouncilRunStatus.Completed);
+        Time.Advance(TimeSpan.FromMinutes(1));
+
+        var marked = await Store.MarkInterruptedRunsAsync();
+
+        Assert.Equal(2, marked);
+        Assert.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("r1")))?.Status);
+        Assert.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("r2")))?.Status);
+        Assert.Equal(Time.GetUtcNow(), (await Store.GetRunAsync(CouncilRunId.Parse("r2")))?.UpdatedAt);
+        Assert.Equal(CouncilRunStatus.AwaitingApproval, (await Store.GetRunAsync(CouncilRunId.Parse("r3")))?.Status);
+        Assert.Equal(CouncilRunStatus.Completed, (await Store.GetRunAsync(CouncilRunId.Parse("r4")))?.Status);
+        Assert.Equal(0, await Store.MarkInterruptedRunsAsync());
+    }
+
+    [Fact]
+    public async Task ListRuns_is_newest_first_and_filters_by_status()
+    {
+        await Store.CreateRunAsync(Run("old", StartTime.AddMinutes(-30)));
+        await Store.CreateRunAsync(Run("newest", StartTime));
+        await Store.CreateRunAsync(Run("middle", StartTime.AddMinutes(-10)));
+        await Store.UpdateRunStatusAsync(CouncilRunId.Parse("middle"), CouncilRunStatus.Failed);
+
+        var all = await RunsAsync(null);
+        var running = await RunsAsync(CouncilRunStatus.Running);
+        var failed = await RunsAsync(CouncilRunStatus.Failed);
+
+        Assert.Equal(["newest", "middle", "old"], all);
+        Assert.Equal(["newest", "old"], running);
+        Assert.Equal(["middle"], failed);
+        Assert.Empty(await RunsAsync(CouncilRunStatus.Cancelled));
+    }
+
+    [Fact]
+    public async Task Pre_cancelled_token_is_honoured()
+    {
+        var id = CouncilRunId.Parse("run-c");
+        await Store.CreateRunAsync(Run("run-c"));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.CreateRunAsync(Run("run-c2"), CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload), CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.MarkInterruptedRunsAsync(CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var run in Store.ListRunsAsync(null, CancelledToken))
+            {
+                Assert.Fail($"Enumerated {run.Id} despite cancellation.");
+            }
+        });
+
+        Assert.Null(await Store.GetRunAsync(CouncilRunId.Parse("run-c2")));
+        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(id))?.Status);
+        Assert.Empty(await EventsAsync(id));
+    }
+
+#pragma warning restore CS1591
+
+    /// <summary>A new running run created at <paramref name="createdAt"/> (the suite's start time by default).</summary>
+    protected static CouncilRun Run(string id, DateTimeOffset? createdAt = null) => new()
+    {
+        Id = CouncilRunId.Parse(id),
+        FlowId = "enhance-default",
+        Status = CouncilRunStatus.Running,
+        CreatedAt = createdAt ?? StartTime,
+        UpdatedAt = createdAt ?? StartTime,
+    };
+
+    private static JsonElement Json(string text)
+    {
+        using var doc = JsonDocument.Parse(text);
+        return doc.RootElement.Clone();
+    }
+
+    private async Task<List<CouncilRunEvent>> EventsAsync(CouncilRunId id)
+    {
+        var events = new List<CouncilRunEvent>();
+        await foreach (var e in Store.ListEventsAsync(id))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    private async Task<List<string>> RunsAsync(CouncilRunStatus? status)
+    {
+        var ids = new List<string>();
+        await foreach (var run in Store.ListRunsAsync(status))
+        {
+            ids.Add(run.Id.Value);
+        }
+
+        return ids;
+    }
+}

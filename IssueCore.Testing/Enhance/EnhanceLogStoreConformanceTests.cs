@@ -1,0 +1,178 @@
+using IssueCore.Blueprints;
+using IssueCore.Enhance;
+using IssueCore.Issues;
+using Xunit;
+
+namespace IssueCore.Testing;
+
+/// <summary>
+/// The conformance suite for <see cref="IEnhanceLogStore"/>. Derive once, implement
+/// <see cref="ConformanceTests{TStore}.CreateStoreAsync"/>, and every fact runs against the adapter.
+/// </summary>
+public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanceLogStore>
+{
+    private static readonly BlueprintId Orders = BlueprintId.Parse("orders");
+    private static readonly BlueprintId Billing = BlueprintId.Parse("billing");
+
+#pragma warning disable CS1591 // The fact names state the behaviour they check.
+
+    [Fact]
+    public async Task Append_then_find_returns_every_field()
+    {
+        var entry = new EnhanceLogEntry
+        {
+            IssueId = IssueId.Parse("issue-1"),
+            BlueprintId = Orders,
+            PreviousVersion = BlueprintVersion.Parse(new string('1', 64)),
+            NewVersion = BlueprintVersion.Parse(new string('2', 64)),
+            Intent = "Raise the limit — ünïcode ✓ 漢字 🚀",
+            Rationale = "Kunden wünschen es",
+            Verdicts = [new VerdictSummary("des", VerdictStatus.Pass, "ok ✓"), new VerdictSummary("noop", VerdictStatus.Deny, "no change")],
+            Outcome = EnhanceOutcome.Rejected,
+            Reasons = ["noop: no change", "ünïcode: ✗"],
+            Timestamp = StartTime.AddSeconds(3),
+        };
+
+        await Store.AppendAsync(entry);
+        var found = await Store.GetAsync(entry.IssueId);
+
+        AssertSame(entry, found);
+    }
+
+    [Fact]
+    public async Task Entry_without_versions_reads_back_without_versions()
+    {
+        var entry = Entry("issue-2", Orders, StartTime) with { PreviousVersion = null, NewVersion = null };
+
+        await Store.AppendAsync(entry);
+
+        AssertSame(entry, await Store.GetAsync(entry.IssueId));
+    }
+
+    [Fact]
+    public async Task Find_of_an_unknown_issue_returns_null_and_get_throws_not_found()
+    {
+        Assert.Null(await Store.FindAsync(IssueId.Parse("missing")));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.GetAsync(IssueId.Parse("missing")));
+    }
+
+    [Fact]
+    public async Task Second_append_for_the_same_issue_conflicts_and_leaves_the_first_untouched()
+    {
+        var first = Entry("issue-3", Orders, StartTime) with { Rationale = "first" };
+        await Store.AppendAsync(first);
+
+        await Assert.ThrowsAsync<ConflictException>(() => Store.AppendAsync(Entry("issue-3", Billing, StartTime.AddSeconds(1)) with { Rationale = "second", Outcome = EnhanceOutcome.Rejected }));
+
+        AssertSame(first, await Store.GetAsync(first.IssueId));
+        Assert.Single(await ListAsync(null));
+    }
+
+    [Fact]
+    public async Task Lists_are_ascending_by_timestamp_with_ties_in_append_order()
+    {
+        await Store.AppendAsync(Entry("e1", Orders, StartTime.AddSeconds(5)));
+        await Store.AppendAsync(Entry("e2", Billing, StartTime.AddSeconds(1)));
+        await Store.AppendAsync(Entry("e3", Orders, StartTime.AddSeconds(3)));
+        await Store.AppendAsync(Entry("e4", Orders, StartTime.AddSeconds(3)));
+        await Store.AppendAsync(Entry("e5", Billing, StartTime.AddSeconds(3)));
+        await Store.AppendAsync(Entry("e6", Orders, StartTime.AddSeconds(1)));
+
+        var all = await ListAsync(null);
+        var orders = await ListAsync(Orders);
+        var billing = await ListAsync(Billing);
+
+        Assert.Equal(["e2", "e6", "e3", "e4", "e5", "e1"], all);
+        Assert.Equal(["e6", "e3", "e4", "e1"], orders);
+        Assert.Equal(["e2", "e5"], billing);
+        Assert.Empty(await ListAsync(BlueprintId.Parse("unknown")));
+    }
+
+    [Fact]
+    public async Task Parallel_appends_for_one_issue_store_exactly_one_entry()
+    {
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await Store.AppendAsync(Entry("contended", Orders, StartTime) with { Rationale = $"writer {i}" });
+                return true;
+            }
+            catch (ConflictException)
+            {
+                return false;
+            }
+        })));
+
+        Assert.Single(outcomes, o => o);
+        Assert.Single(await ListAsync(null));
+    }
+
+    [Fact]
+    public async Task Parallel_appends_for_distinct_issues_are_all_kept()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+            Task.Run(() => Store.AppendAsync(Entry($"issue-{i}", i % 2 == 0 ? Orders : Billing, StartTime.AddSeconds(i))))));
+
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"issue-{i}"), await ListAsync(null));
+        Assert.Equal(25, (await ListAsync(Orders)).Count);
+    }
+
+    [Fact]
+    public async Task Pre_cancelled_token_is_honoured()
+    {
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.AppendAsync(Entry("c1", Orders, StartTime), CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(IssueId.Parse("c1"), CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var entry in Store.ListAllAsync(CancelledToken))
+            {
+                Assert.Fail($"Enumerated {entry.IssueId} despite cancellation.");
+            }
+        });
+
+        Assert.Null(await Store.FindAsync(IssueId.Parse("c1")));
+    }
+
+#pragma warning restore CS1591
+
+    /// <summary>A minimal applied entry.</summary>
+    protected static EnhanceLogEntry Entry(string issueId, BlueprintId blueprintId, DateTimeOffset timestamp) => new()
+    {
+        IssueId = IssueId.Parse(issueId),
+        BlueprintId = blueprintId,
+        PreviousVersion = BlueprintVersion.Parse(new string('a', 64)),
+        NewVersion = BlueprintVersion.Parse(new string('b', 64)),
+        Intent = "intent",
+        Rationale = "rationale",
+        Verdicts = [new VerdictSummary("des", VerdictStatus.Pass, "ok")],
+        Outcome = EnhanceOutcome.Applied,
+        Timestamp = timestamp,
+    };
+
+    private static void AssertSame(EnhanceLogEntry expected, EnhanceLogEntry actual)
+    {
+        Assert.Equal(expected.IssueId, actual.IssueId);
+        Assert.Equal(expected.BlueprintId, actual.BlueprintId);
+        Assert.Equal(expected.PreviousVersion, actual.PreviousVersion);
+        Assert.Equal(expected.NewVersion, actual.NewVersion);
+        Assert.Equal(expected.Intent, actual.Intent);
+        Assert.Equal(expected.Rationale, actual.Rationale);
+        Assert.Equal(expected.Verdicts, actual.Verdicts);
+        Assert.Equal(expected.Outcome, actual.Outcome);
+        Assert.Equal(expected.Reasons, actual.Reasons);
+        Assert.Equal(expected.Timestamp, actual.Timestamp);
+    }
+
+    private async Task<List<string>> ListAsync(BlueprintId? blueprintId)
+    {
+        var ids = new List<string>();
+        var entries = blueprintId is { } id ? Store.ListByBlueprintAsync(id) : Store.ListAllAsync();
+        await foreach (var entry in entries)
+        {
+            ids.Add(entry.IssueId.Value);
+        }
+
+        return ids;
+    }
+}

@@ -1,0 +1,100 @@
+using IssueCore.Blueprints;
+using IssueCore.Enhance;
+using Xunit;
+
+namespace IssueCore.Testing;
+
+/// <summary>
+/// The conformance suite for <see cref="IEnhanceSettingStore"/>. Derive once, implement
+/// <see cref="ConformanceTests{TStore}.CreateStoreAsync"/>, and every fact runs against the adapter.
+/// </summary>
+public abstract class EnhanceSettingStoreConformanceTests : ConformanceTests<IEnhanceSettingStore>
+{
+#pragma warning disable CS1591 // The fact names state the behaviour they check.
+
+    [Fact]
+    public async Task Find_of_an_unknown_setting_returns_null_and_get_throws_not_found()
+    {
+        Assert.Null(await Store.FindAsync(EnhanceSettingId.Default));
+        var error = await Assert.ThrowsAsync<NotFoundException>(() => Store.GetAsync(EnhanceSettingId.Parse("nightly")));
+        Assert.Equal("nightly", error.Key);
+    }
+
+    [Theory]
+    [InlineData("latest")]
+    [InlineData("fixed")]
+    [InlineData("semver")]
+    public async Task Put_then_find_returns_every_field(string selectorKind)
+    {
+        VersionSelector selector = selectorKind switch
+        {
+            "latest" => VersionSelector.Latest,
+            "fixed" => VersionSelector.Fixed(BlueprintVersion.Parse(new string('d', 64))),
+            _ => VersionSelector.SemverRange("[1.2,2.0)"),
+        };
+        var setting = new EnhanceSetting(BlueprintId.Parse("enhance-default"), selector, ["des", "canonical", "ünïcode-axis ✓"], TimeSpan.FromSeconds(90));
+
+        await Store.PutAsync(EnhanceSettingId.Default, setting);
+        var found = await Store.GetAsync(EnhanceSettingId.Default);
+
+        AssertSame(setting, found);
+    }
+
+    [Fact]
+    public async Task Put_replaces_the_previous_setting()
+    {
+        var id = EnhanceSettingId.Parse("nightly");
+        await Store.PutAsync(id, new EnhanceSetting(BlueprintId.Parse("flow-a"), VersionSelector.Latest, EnhanceSetting.BuiltInAxes, TimeSpan.FromMinutes(1)));
+        var replacement = new EnhanceSetting(BlueprintId.Parse("flow-b"), VersionSelector.SemverRange("^2.1"), ["noop"], TimeSpan.FromMinutes(5));
+
+        await Store.PutAsync(id, replacement);
+
+        AssertSame(replacement, await Store.GetAsync(id));
+    }
+
+    [Fact]
+    public async Task Settings_under_different_names_are_independent()
+    {
+        var a = new EnhanceSetting(BlueprintId.Parse("flow-a"), VersionSelector.Latest, ["des"], TimeSpan.FromSeconds(10));
+        var b = new EnhanceSetting(BlueprintId.Parse("flow-b"), VersionSelector.Latest, [], TimeSpan.FromSeconds(20));
+
+        await Store.PutAsync(EnhanceSettingId.Parse("a"), a);
+        await Store.PutAsync(EnhanceSettingId.Parse("b"), b);
+
+        AssertSame(a, await Store.GetAsync(EnhanceSettingId.Parse("a")));
+        AssertSame(b, await Store.GetAsync(EnhanceSettingId.Parse("b")));
+        Assert.Null(await Store.FindAsync(EnhanceSettingId.Default));
+    }
+
+    [Fact]
+    public async Task Changing_the_callers_list_after_put_does_not_change_the_stored_setting()
+    {
+        var axes = new List<string> { "des" };
+        await Store.PutAsync(EnhanceSettingId.Default, new EnhanceSetting(BlueprintId.Parse("flow"), VersionSelector.Latest, axes, TimeSpan.FromSeconds(10)));
+
+        axes.Add("sneaky");
+
+        Assert.Equal(["des"], (await Store.GetAsync(EnhanceSettingId.Default)).VerifierAxes);
+    }
+
+    [Fact]
+    public async Task Pre_cancelled_token_is_honoured()
+    {
+        var setting = new EnhanceSetting(BlueprintId.Parse("flow"), VersionSelector.Latest, ["des"], TimeSpan.FromSeconds(10));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.PutAsync(EnhanceSettingId.Default, setting, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(EnhanceSettingId.Default, CancelledToken));
+
+        Assert.Null(await Store.FindAsync(EnhanceSettingId.Default));
+    }
+
+#pragma warning restore CS1591
+
+    private static void AssertSame(EnhanceSetting expected, EnhanceSetting actual)
+    {
+        Assert.Equal(expected.OrbitBlueprintId, actual.OrbitBlueprintId);
+        Assert.Equal(expected.Selector, actual.Selector);
+        Assert.Equal(expected.VerifierAxes, actual.VerifierAxes);
+        Assert.Equal(expected.Ttl, actual.Ttl);
+    }
+}
