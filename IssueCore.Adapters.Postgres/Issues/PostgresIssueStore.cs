@@ -242,13 +242,16 @@ public sealed class PostgresIssueStore : IIssueStore
     public async Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1, nameof(query));
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, 1000, nameof(query));
+        if (query.Limit is < 1 or > 1000)
+        {
+            throw new ValidationException("$.limit", "The page size must be between 1 and 1000.");
+        }
+
         long after = 0;
         if (query.ContinuationToken is { } token
             && (!long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out after) || after < 0))
         {
-            throw new ArgumentException($"'{token}' is not a continuation token of this store.", nameof(query));
+            throw new ValidationException("$.continuation_token", "The continuation token was not issued by this store.");
         }
 
         await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
