@@ -48,7 +48,7 @@ public sealed class PostgresIssueStore : IIssueStore
         _findByKey = $"SELECT {Columns} FROM {t} WHERE idempotency_key = @key";
         _claim =
             $"WITH next AS (SELECT id FROM {t} "
-            + "WHERE (state = 0 AND (not_before IS NULL OR not_before <= @now)) OR (state = 1 AND lease_expires_at <= @now) "
+            + "WHERE state IN (0, 1) AND ((state = 0 AND (not_before IS NULL OR not_before <= @now)) OR (state = 1 AND lease_expires_at <= @now)) "
             + "ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
             + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = @expires, attempts = i.attempts + 1, updated_at = @now "
             + $"FROM next WHERE i.id = next.id RETURNING {Sql.Prefixed(Columns, "i")}";

@@ -30,8 +30,9 @@ CREATE TABLE {schema}.issues (
     created_at              timestamptz  NOT NULL,
     updated_at              timestamptz  NOT NULL
 );
-CREATE INDEX issues_pending_claim_order ON {schema}.issues (priority DESC, seq) WHERE state = 0;
-CREATE INDEX issues_running_lease ON {schema}.issues (lease_expires_at) WHERE state = 1;
+-- The claim walks this index in claim order and stops at the first claimable, unlocked row; it holds
+-- only live rows (pending and running), so finished issues never slow claims down.
+CREATE INDEX issues_claim_order ON {schema}.issues (priority DESC, seq) WHERE state IN (0, 1);
 CREATE INDEX issues_state_seq ON {schema}.issues (state, seq);
 
 -- Blueprint series: one row per series holding its head (locked FOR UPDATE by a compare-and-swap).

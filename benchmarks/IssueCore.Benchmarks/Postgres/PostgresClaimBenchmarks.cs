@@ -16,6 +16,7 @@ namespace IssueCore.Benchmarks.Postgres;
 public class PostgresClaimBenchmarks
 {
     public const int IssuesPerInvocation = 1000;
+    public const int FinishedIssues = 50_000;
 
     private readonly string _schema = "bench_" + Guid.NewGuid().ToString("N")[..12];
     private NpgsqlDataSource _dataSource = null!;
@@ -35,10 +36,13 @@ public class PostgresClaimBenchmarks
         var db = new PostgresDatabase(_dataSource, new PostgresStoreOptions { Schema = _schema });
         db.MigrateAsync().GetAwaiter().GetResult();
         _store = new PostgresIssueStore(db);
+        Execute(
+            $"INSERT INTO \"{_schema}\".issues (id, blueprint_id, intent, bump, title, priority, labels, state, new_version, attempts, created_at, updated_at) "
+            + $"SELECT 'done-' || g, 'orders', 'change ' || g, 0, '', g % 3, '{{}}', 2, repeat('a', 64), 1, now(), now() FROM generate_series(1, {FinishedIssues}) g");
         var t = $"\"{_schema}\".issues";
         _rawClaim =
             $"UPDATE {t} SET state = 1, lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, updated_at = @now "
-            + $"WHERE id = (SELECT id FROM {t} WHERE (state = 0 AND (not_before IS NULL OR not_before <= @now)) OR (state = 1 AND lease_expires_at <= @now) "
+            + $"WHERE id = (SELECT id FROM {t} WHERE state IN (0, 1) AND ((state = 0 AND (not_before IS NULL OR not_before <= @now)) OR (state = 1 AND lease_expires_at <= @now)) "
             + "ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id";
         _rawComplete = $"UPDATE {t} SET state = 3, reason = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = @now WHERE id = @id AND lease_owner = @owner";
     }
@@ -57,11 +61,17 @@ public class PostgresClaimBenchmarks
     [IterationSetup]
     public void Seed()
     {
-        using var command = _dataSource.CreateCommand(
-            $"TRUNCATE \"{_schema}\".issues; "
+        // A realistic table: finished issues stay (FinishedIssues of them), the claimable backlog is refilled.
+        Execute(
+            $"DELETE FROM \"{_schema}\".issues WHERE state <> 2; "
             + $"INSERT INTO \"{_schema}\".issues (id, blueprint_id, intent, bump, title, priority, labels, state, attempts, created_at, updated_at) "
-            + $"SELECT 'issue-' || g, 'orders', 'change ' || g, 0, '', g % 3, '{{}}', 0, 0, now(), now() FROM generate_series(1, {IssuesPerInvocation}) g; "
-            + $"ANALYZE \"{_schema}\".issues");
+            + $"SELECT 'issue-' || g || '-' || gen_random_uuid(), 'orders', 'change ' || g, 0, '', g % 3, '{{}}', 0, 0, now(), now() FROM generate_series(1, {IssuesPerInvocation}) g");
+        Execute($"VACUUM ANALYZE \"{_schema}\".issues");
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _dataSource.CreateCommand(sql);
         command.ExecuteNonQuery();
     }
 
