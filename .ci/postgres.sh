@@ -128,8 +128,11 @@ __issuecore_pg_main() {
 }
 
 if [ "${BASH_SOURCE[0]}" != "$0" ]; then
-  # Sourced: export into the caller's shell without changing its options.
+  # Sourced: export into the caller's shell without changing its options, and leave no functions behind.
   __issuecore_pg_main "$@" >/dev/null
+  set -- $?
+  unset -f __issuecore_pg_main __issuecore_pg_log __issuecore_pg_dir __issuecore_pg_pid
+  return "$1"
 else
   __issuecore_pg_main "$@"
   exit $?
