@@ -12,7 +12,8 @@ namespace IssueCore.Adapters.Postgres;
 /// <remarks>
 /// Times (lease expiry, back-off, timestamps) come from the <see cref="TimeProvider"/> and are passed
 /// to the database as parameters; the database clock is never used, so hosts and tests agree on one
-/// notion of now.
+/// notion of now. Timestamps are stored as <c>timestamptz</c>, which keeps microseconds: a value
+/// with finer ticks reads back truncated to the microsecond.
 /// </remarks>
 public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
 {

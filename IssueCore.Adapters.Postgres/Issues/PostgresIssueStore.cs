@@ -29,6 +29,7 @@ public sealed class PostgresIssueStore : IIssueStore
     private readonly string _complete;
     private readonly string _release;
     private readonly string _list;
+    private readonly string _listByState;
 
     /// <summary>Creates the store.</summary>
     /// <param name="database">The shared data source, schema and clock.</param>
@@ -61,7 +62,8 @@ public sealed class PostgresIssueStore : IIssueStore
         _release =
             $"UPDATE {t} SET state = 0, lease_owner = NULL, lease_expires_at = NULL, not_before = @not_before, last_error = @error, updated_at = @now "
             + $"WHERE id = @id AND state = 1 AND lease_owner = @owner RETURNING {Columns}";
-        _list = $"SELECT {Columns} FROM {t} WHERE (@state::smallint IS NULL OR state = @state::smallint) AND seq > @after ORDER BY seq LIMIT @limit";
+        _list = $"SELECT {Columns} FROM {t} WHERE seq > @after ORDER BY seq LIMIT @limit";
+        _listByState = $"SELECT {Columns} FROM {t} WHERE state = @state AND seq > @after ORDER BY seq LIMIT @limit";
     }
 
     /// <inheritdoc />
@@ -257,8 +259,12 @@ public sealed class PostgresIssueStore : IIssueStore
         await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = _db.DataSource.CreateCommand(_list);
-            command.Add("state", NpgsqlDbType.Smallint, query.State is { } s ? (short)s : null);
+            await using var command = _db.DataSource.CreateCommand(query.State is null ? _list : _listByState);
+            if (query.State is { } state)
+            {
+                command.Add("state", NpgsqlDbType.Smallint, (short)state);
+            }
+
             command.Add("after", NpgsqlDbType.Bigint, after);
             command.Add("limit", NpgsqlDbType.Integer, query.Limit + 1);
             var items = new List<Issue>(query.Limit + 1);
