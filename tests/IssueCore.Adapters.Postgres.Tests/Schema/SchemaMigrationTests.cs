@@ -18,8 +18,18 @@ public sealed class SchemaMigrationTests : IAsyncLifetime
     {
         var first = _schema.NewDatabase(_time);
         var second = _schema.NewDatabase(_time);
+        // Open both pools first so the two migrations reach the server together.
+        await (await first.DataSource.OpenConnectionAsync()).DisposeAsync();
+        await (await second.DataSource.OpenConnectionAsync()).DisposeAsync();
+        using var start = new ManualResetEventSlim();
 
-        await Task.WhenAll(Task.Run(() => first.MigrateAsync()), Task.Run(() => second.MigrateAsync()));
+        var racing = new[] { first, second }.Select(db => Task.Run(async () =>
+        {
+            start.Wait();
+            await db.MigrateAsync();
+        })).ToArray();
+        start.Set();
+        await Task.WhenAll(racing);
 
         Assert.Equal(PostgresSchema.LatestVersion, await first.GetSchemaVersionAsync());
         Assert.Equal(PostgresSchema.LatestVersion, await _schema.ScalarAsync<long>("SELECT count(*) FROM {schema}.schema_migrations"));
