@@ -1,0 +1,356 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using IssueCore.Adapters.Postgres.Storage;
+using IssueCore.Council;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IssueCore.Adapters.Postgres;
+
+/// <summary>
+/// Flow runs and their events on PostgreSQL. Event sequence numbers come from a per-run counter row
+/// incremented in the same statement that inserts the event, so they are never reused (also after a
+/// truncation) and a duplicate is a primary-key violation, reported as a <see cref="ConflictException"/>.
+/// </summary>
+public sealed class PostgresCouncilRepository : ICouncilRepository
+{
+    private const string RunColumns = "id, flow_id, flow_version, subject, status, graph, created_at, updated_at, seq";
+    private const string EventColumns = "run_id, sequence, wave, kind, node_id, payload, logged_at";
+    private const int PageSize = 500;
+
+    private static readonly CouncilRunStatus[] AllStatuses = Enum.GetValues<CouncilRunStatus>();
+
+    private readonly PostgresDatabase _db;
+    private readonly string _create;
+    private readonly string _updateStatus;
+    private readonly string _statusOf;
+    private readonly string _updateGraph;
+    private readonly string _append;
+    private readonly string _get;
+    private readonly string _listRuns;
+    private readonly string _listRunsByStatus;
+    private readonly string _listEvents;
+    private readonly string _markInterrupted;
+    private readonly string _truncate;
+
+    /// <summary>Creates the repository.</summary>
+    /// <param name="database">The shared data source, schema and clock.</param>
+    public PostgresCouncilRepository(PostgresDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _db = database;
+        var s = PostgresSchema.Quote(database.Schema);
+        _create =
+            $"WITH run AS (INSERT INTO {s}.council_runs (id, flow_id, flow_version, subject, status, graph, created_at, updated_at) "
+            + "VALUES (@id, @flow_id, @flow_version, @subject, @status, @graph, @created_at, @updated_at) RETURNING id) "
+            + $"INSERT INTO {s}.council_run_counters (run_id, last_sequence) SELECT id, 0 FROM run";
+        _updateStatus = $"UPDATE {s}.council_runs SET status = @status, updated_at = @now WHERE id = @id AND status = ANY(@allowed)";
+        _statusOf = $"SELECT status FROM {s}.council_runs WHERE id = @id";
+        _updateGraph = $"UPDATE {s}.council_runs SET graph = @graph, updated_at = @now WHERE id = @id";
+        _append =
+            $"WITH counter AS (UPDATE {s}.council_run_counters SET last_sequence = last_sequence + 1 WHERE run_id = @run_id RETURNING run_id, last_sequence) "
+            + $"INSERT INTO {s}.council_run_events (run_id, sequence, wave, kind, node_id, payload, logged_at) "
+            + "SELECT run_id, last_sequence, @wave, @kind, @node_id, @payload, @now FROM counter RETURNING sequence, logged_at";
+        _get = $"SELECT {RunColumns} FROM {s}.council_runs WHERE id = @id";
+        _listRuns = $"SELECT {RunColumns} FROM {s}.council_runs WHERE (created_at, seq) < (@before_at, @before_seq) ORDER BY created_at DESC, seq DESC LIMIT {PageSize}";
+        _listRunsByStatus = $"SELECT {RunColumns} FROM {s}.council_runs WHERE status = @status AND (created_at, seq) < (@before_at, @before_seq) ORDER BY created_at DESC, seq DESC LIMIT {PageSize}";
+        _listEvents = $"SELECT {EventColumns} FROM {s}.council_run_events WHERE run_id = @run_id AND sequence > @after ORDER BY sequence LIMIT {PageSize}";
+        _markInterrupted = $"UPDATE {s}.council_runs SET status = {(short)CouncilRunStatus.Interrupted}, updated_at = @now WHERE status = {(short)CouncilRunStatus.Running}";
+        _truncate =
+            $"WITH deleted AS (DELETE FROM {s}.council_run_events WHERE run_id = @run_id AND wave > @wave RETURNING 1) "
+            + $"SELECT (SELECT count(*) FROM deleted)::integer, EXISTS (SELECT 1 FROM {s}.council_runs WHERE id = @run_id)";
+    }
+
+    /// <inheritdoc />
+    public async Task CreateRunAsync(CouncilRun run, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var graph = run.Graph is { } g ? Sql.Canonical(g) : null;
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_create);
+            command.AddText("id", run.Id.Value);
+            command.AddText("flow_id", run.FlowId);
+            command.AddText("flow_version", run.FlowVersion);
+            command.AddText("subject", run.Subject);
+            command.Add("status", NpgsqlDbType.Smallint, (short)run.Status);
+            command.AddText("graph", graph);
+            command.AddTime("created_at", run.CreatedAt);
+            command.AddTime("updated_at", run.UpdatedAt);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation)
+        {
+            throw new ConflictException($"A run with id '{run.Id}' exists.", expected: null, actual: run.Id.Value, innerException: ex);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"create run '{run.Id}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default)
+    {
+        var allowedFrom = AllStatuses.Where(from => CouncilRunStatusTransitions.CanTransition(from, status)).Select(from => (short)from).ToArray();
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // The transition check and the write are one statement, so concurrent writers cannot
+            // both move a run out of the same status illegally.
+            await using var command = _db.DataSource.CreateCommand(_updateStatus);
+            command.AddText("id", runId.Value);
+            command.Add("status", NpgsqlDbType.Smallint, (short)status);
+            command.Add("allowed", NpgsqlDbType.Array | NpgsqlDbType.Smallint, allowedFrom);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+            {
+                return;
+            }
+
+            await using var current = _db.DataSource.CreateCommand(_statusOf);
+            current.AddText("id", runId.Value);
+            var from = await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as short?
+                       ?? throw new NotFoundException("run", runId.Value);
+            CouncilRunStatusTransitions.EnsureCanTransition(runId, (CouncilRunStatus)from, status);
+
+            // The status changed between the two statements to one that allows the move: report it as a conflict.
+            throw new ConflictException($"Run '{runId}' changed status concurrently.", expected: null, actual: ((CouncilRunStatus)from).ToString());
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"change the status of run '{runId}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task UpdateGraphAsync(CouncilRunId runId, JsonElement graph, CancellationToken cancellationToken = default)
+    {
+        var text = Sql.Canonical(graph);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_updateGraph);
+            command.AddText("id", runId.Value);
+            command.AddText("graph", text);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw new NotFoundException("run", runId.Value);
+            }
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"update the graph of run '{runId}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<CouncilRunEvent> AppendEventAsync(CouncilRunEventDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        ArgumentException.ThrowIfNullOrEmpty(draft.Kind, nameof(draft));
+        ArgumentOutOfRangeException.ThrowIfNegative(draft.Wave, nameof(draft));
+        var payloadText = Sql.Canonical(draft.Payload);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_append);
+            command.AddText("run_id", draft.RunId.Value);
+            command.Add("wave", NpgsqlDbType.Integer, draft.Wave);
+            command.AddText("kind", draft.Kind);
+            command.AddText("node_id", draft.NodeId);
+            command.AddText("payload", payloadText);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new NotFoundException("run", draft.RunId.Value);
+            }
+
+            return new CouncilRunEvent(draft.RunId, reader.GetInt64(0), draft.Wave, draft.Kind, draft.NodeId, draft.Payload.Clone(), reader.Time(1));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation)
+        {
+            throw new ConflictException($"Run '{draft.RunId}' already has an event with the next sequence number; events are never overwritten.", innerException: ex);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"append an event to run '{draft.RunId}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<CouncilRun?> GetRunAsync(CouncilRunId runId, CancellationToken cancellationToken = default)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_get);
+            command.AddText("id", runId.Value);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? MapRun(reader) : null;
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"read run '{runId}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var beforeAt = DateTimeOffset.MaxValue;
+        var beforeSeq = long.MaxValue;
+        while (true)
+        {
+            var page = await RunsPageAsync(statusFilter, beforeAt, beforeSeq, cancellationToken).ConfigureAwait(false);
+            foreach (var (run, _) in page)
+            {
+                yield return run;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            beforeAt = page[^1].Run.CreatedAt;
+            beforeSeq = page[^1].Seq;
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var after = 0L;
+        while (true)
+        {
+            var page = await EventsPageAsync(runId, after, cancellationToken).ConfigureAwait(false);
+            foreach (var e in page)
+            {
+                yield return e;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Sequence;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<int> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_markInterrupted);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, "mark running runs interrupted");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<int> TruncateEventsAfterWaveAsync(CouncilRunId runId, int wave, CancellationToken cancellationToken = default)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_truncate);
+            command.AddText("run_id", runId.Value);
+            command.Add("wave", NpgsqlDbType.Integer, wave);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var deleted = reader.GetInt32(0);
+            return reader.GetBoolean(1) ? deleted : throw new NotFoundException("run", runId.Value);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"truncate the events of run '{runId}'");
+        }
+    }
+
+    private async Task<List<(CouncilRun Run, long Seq)>> RunsPageAsync(CouncilRunStatus? status, DateTimeOffset beforeAt, long beforeSeq, CancellationToken cancellationToken)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(status is null ? _listRuns : _listRunsByStatus);
+            if (status is { } s)
+            {
+                command.Add("status", NpgsqlDbType.Smallint, (short)s);
+            }
+
+            // DateTimeOffset.MaxValue is written as infinity, after every run.
+            command.AddTime("before_at", beforeAt);
+            command.Add("before_seq", NpgsqlDbType.Bigint, beforeSeq);
+            var page = new List<(CouncilRun, long)>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                page.Add((MapRun(reader), reader.GetInt64(8)));
+            }
+
+            return page;
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, "list runs");
+        }
+    }
+
+    private async Task<List<CouncilRunEvent>> EventsPageAsync(CouncilRunId runId, long after, CancellationToken cancellationToken)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_listEvents);
+            command.AddText("run_id", runId.Value);
+            command.Add("after", NpgsqlDbType.Bigint, after);
+            var page = new List<CouncilRunEvent>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var sequence = reader.GetInt64(1);
+                page.Add(new CouncilRunEvent(
+                    CouncilRunId.Parse(reader.GetString(0)),
+                    sequence,
+                    reader.GetInt32(2),
+                    reader.GetString(3),
+                    reader.NullableString(4),
+                    Sql.ReadCanonical(reader.GetString(5), $"payload of event {sequence} of run '{runId}'"),
+                    reader.Time(6)));
+            }
+
+            return page;
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"list the events of run '{runId}'");
+        }
+    }
+
+    private static CouncilRun MapRun(NpgsqlDataReader r)
+    {
+        var id = r.GetString(0);
+        return new CouncilRun
+        {
+            Id = CouncilRunId.Parse(id),
+            FlowId = r.GetString(1),
+            FlowVersion = r.NullableString(2),
+            Subject = r.NullableString(3),
+            Status = (CouncilRunStatus)r.GetInt16(4),
+            Graph = r.NullableString(5) is { } graph ? Sql.ReadCanonical(graph, $"graph of run '{id}'") : null,
+            CreatedAt = r.Time(6),
+            UpdatedAt = r.Time(7),
+        };
+    }
+}

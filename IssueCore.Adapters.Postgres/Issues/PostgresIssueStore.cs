@@ -1,0 +1,353 @@
+using System.Globalization;
+using IssueCore.Adapters.Postgres.Storage;
+using IssueCore.Blueprints;
+using IssueCore.Issues;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace IssueCore.Adapters.Postgres;
+
+/// <summary>
+/// The issue queue on PostgreSQL. Claims take the next row with <c>FOR UPDATE SKIP LOCKED</c>
+/// (highest priority first, then creation order), so concurrent dispatchers on any number of hosts
+/// never claim the same issue; every transition is one statement that checks the lease holder.
+/// </summary>
+public sealed class PostgresIssueStore : IIssueStore
+{
+    private const string Columns =
+        "id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, "
+        + "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, new_version, "
+        + "reason, attempts, lease_owner, lease_expires_at, not_before, last_error, created_at, updated_at, seq";
+
+    private readonly PostgresDatabase _db;
+    private readonly string _insert;
+    private readonly string _findExisting;
+    private readonly string _find;
+    private readonly string _findByKey;
+    private readonly string _claim;
+    private readonly string _renew;
+    private readonly string _complete;
+    private readonly string _release;
+    private readonly string _list;
+    private readonly string _listByState;
+
+    /// <summary>Creates the store.</summary>
+    /// <param name="database">The shared data source, schema and clock.</param>
+    public PostgresIssueStore(PostgresDatabase database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        _db = database;
+        var t = PostgresSchema.Quote(database.Schema) + ".issues";
+        _insert =
+            $"INSERT INTO {t} (id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, "
+            + "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, attempts, created_at, updated_at) "
+            + "VALUES (@id, @blueprint_id, @intent, @patch, @rationale, @bump, @title, @description, @priority, @labels, @due_at, "
+            + "@source_type, @source_id, @triggering_event_id, @activity_definition_id, @idempotency_key, 0, 0, @now, @now) "
+            + $"ON CONFLICT DO NOTHING RETURNING {Columns}";
+        _findExisting = $"SELECT {Columns} FROM {t} WHERE idempotency_key = @key OR id = @id ORDER BY (idempotency_key IS NOT DISTINCT FROM @key) DESC LIMIT 1";
+        _find = $"SELECT {Columns} FROM {t} WHERE id = @id";
+        _findByKey = $"SELECT {Columns} FROM {t} WHERE idempotency_key = @key";
+        _claim =
+            $"WITH next AS (SELECT id FROM {t} "
+            + "WHERE state IN (0, 1) AND ((state = 0 AND (not_before IS NULL OR not_before <= @now)) OR (state = 1 AND lease_expires_at <= @now)) "
+            + "ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
+            + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = @expires, attempts = i.attempts + 1, updated_at = @now "
+            + $"FROM next WHERE i.id = next.id RETURNING {Sql.Prefixed(Columns, "i")}";
+        _renew =
+            $"UPDATE {t} SET lease_expires_at = @expires, updated_at = @now "
+            + $"WHERE id = @id AND state = 1 AND lease_owner = @owner RETURNING {Columns}";
+        _complete =
+            $"UPDATE {t} SET state = @state, new_version = @new_version, reason = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now "
+            + $"WHERE id = @id AND state = 1 AND lease_owner = @owner RETURNING {Columns}";
+        _release =
+            $"UPDATE {t} SET state = 0, lease_owner = NULL, lease_expires_at = NULL, not_before = @not_before, last_error = @error, updated_at = @now "
+            + $"WHERE id = @id AND state = 1 AND lease_owner = @owner RETURNING {Columns}";
+        _list = $"SELECT {Columns} FROM {t} WHERE seq > @after ORDER BY seq LIMIT @limit";
+        _listByState = $"SELECT {Columns} FROM {t} WHERE state = @state AND seq > @after ORDER BY seq LIMIT @limit";
+    }
+
+    /// <inheritdoc />
+    public async Task<IssueCreateResult> CreateAsync(IssueDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var id = draft.Id ?? IssueId.New();
+        var patch = draft.Patch is { } p ? Sql.Canonical(p) : null;
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_insert);
+            command.AddText("id", id.Value);
+            command.AddText("blueprint_id", draft.BlueprintId.Value);
+            command.AddText("intent", draft.Intent);
+            command.AddText("patch", patch);
+            command.AddText("rationale", draft.Rationale);
+            command.Add("bump", NpgsqlDbType.Smallint, (short)draft.Bump);
+            command.AddText("title", draft.Title);
+            command.AddText("description", draft.Description);
+            command.Add("priority", NpgsqlDbType.Smallint, (short)draft.Priority);
+            command.Add("labels", NpgsqlDbType.Array | NpgsqlDbType.Text, draft.Labels.ToArray());
+            command.AddTime("due_at", draft.DueAt);
+            command.Add("source_type", NpgsqlDbType.Smallint, draft.Source is { } s ? (short)s.Type : null);
+            command.AddText("source_id", draft.Source?.SourceId);
+            command.AddText("triggering_event_id", draft.Source?.TriggeringEventId);
+            command.AddText("activity_definition_id", draft.Source?.ActivityDefinitionId);
+            command.AddText("idempotency_key", draft.IdempotencyKey);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            var created = await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
+            if (created is not null)
+            {
+                return new IssueCreateResult(created, true);
+            }
+
+            await using var existing = _db.DataSource.CreateCommand(_findExisting);
+            existing.AddText("key", draft.IdempotencyKey);
+            existing.AddText("id", id.Value);
+            var found = await ReadOneAsync(existing, cancellationToken).ConfigureAwait(false)
+                        ?? throw new StorageException($"Issue '{id}' conflicted on insert but could not be read back.");
+            return new IssueCreateResult(found, false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"create issue '{id}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue?> FindAsync(IssueId id, CancellationToken cancellationToken = default)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_find);
+            command.AddText("id", id.Value);
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"read issue '{id}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue?> FindByIdempotencyKeyAsync(string idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(idempotencyKey);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_findByKey);
+            command.AddText("key", idempotencyKey);
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, "read an issue by idempotency key");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue?> ClaimNextAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var now = _db.TimeProvider.GetUtcNow();
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_claim);
+            command.AddTime("now", now);
+            command.AddText("owner", owner);
+            command.AddTime("expires", now + leaseDuration);
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, "claim an issue");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue> RenewLeaseAsync(IssueId id, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var now = _db.TimeProvider.GetUtcNow();
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_renew);
+            command.AddText("id", id.Value);
+            command.AddText("owner", owner);
+            command.AddTime("now", now);
+            command.AddTime("expires", now + leaseDuration);
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false)
+                   ?? await LeaseConflictAsync(id, owner, "renew the lease of", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"renew the lease of issue '{id}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue> CompleteAsync(IssueId id, string owner, IssueStatus status, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(status);
+        if (!status.IsTerminal)
+        {
+            throw new ArgumentException($"An issue can only be completed with a terminal status, not {status}.", nameof(status));
+        }
+
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_complete);
+            command.AddText("id", id.Value);
+            command.AddText("owner", owner);
+            command.Add("state", NpgsqlDbType.Smallint, (short)status.State);
+            command.AddText("new_version", status.NewVersion?.Value);
+            command.AddText("reason", status.Reason);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false)
+                   ?? await LeaseConflictAsync(id, owner, "complete", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"complete issue '{id}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue> ReleaseAsync(IssueId id, string owner, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_release);
+            command.AddText("id", id.Value);
+            command.AddText("owner", owner);
+            command.AddTime("not_before", notBefore);
+            command.AddText("error", error);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false)
+                   ?? await LeaseConflictAsync(id, owner, "release", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"release issue '{id}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Limit is < 1 or > 1000)
+        {
+            throw new ValidationException("$.limit", "The page size must be between 1 and 1000.");
+        }
+
+        long after = 0;
+        if (query.ContinuationToken is { } token
+            && (!long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out after) || after < 0))
+        {
+            throw new ValidationException("$.continuation_token", "The continuation token was not issued by this store.");
+        }
+
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(query.State is null ? _list : _listByState);
+            if (query.State is { } state)
+            {
+                command.Add("state", NpgsqlDbType.Smallint, (short)state);
+            }
+
+            command.Add("after", NpgsqlDbType.Bigint, after);
+            command.Add("limit", NpgsqlDbType.Integer, query.Limit + 1);
+            var items = new List<Issue>(query.Limit + 1);
+            long lastSeq = 0;
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (items.Count == query.Limit)
+                    {
+                        return new IssuePage(items, lastSeq.ToString(CultureInfo.InvariantCulture));
+                    }
+
+                    items.Add(Map(reader));
+                    lastSeq = reader.GetInt64(26);
+                }
+            }
+
+            return new IssuePage(items, null);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, "list issues");
+        }
+    }
+
+    private async Task<Issue> LeaseConflictAsync(IssueId id, string owner, string action, CancellationToken cancellationToken)
+    {
+        var current = await FindAsync(id, cancellationToken).ConfigureAwait(false)
+                      ?? throw new NotFoundException("issue", id.Value);
+        var actual = current.Status.State == IssueState.Running ? current.LeaseOwner : current.Status.ToString();
+        throw new ConflictException(
+            $"Cannot {action} issue '{id}': '{owner}' does not hold its lease (it is {current.Status}{(current.LeaseOwner is null ? string.Empty : $", held by '{current.LeaseOwner}'")}).",
+            expected: owner,
+            actual: actual);
+    }
+
+    private static async Task<Issue?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Map(reader) : null;
+    }
+
+    private static Issue Map(NpgsqlDataReader r)
+    {
+        var id = r.GetString(0);
+        var state = (IssueState)r.GetInt16(16);
+        var newVersion = r.NullableString(17);
+        IssueStatus status;
+        try
+        {
+            status = IssueStatus.FromParts(state, newVersion is null ? null : BlueprintVersion.Parse(newVersion), r.NullableString(18));
+        }
+        catch (Exception ex) when (ex is ArgumentException or ValidationException)
+        {
+            throw new StorageException($"The stored status of issue '{id}' is not valid.", ex);
+        }
+
+        return new Issue
+        {
+            Id = IssueId.Parse(id),
+            BlueprintId = BlueprintId.Parse(r.GetString(1)),
+            Intent = r.GetString(2),
+            Patch = r.NullableString(3) is { } patch ? Sql.ReadCanonical(patch, $"patch of issue '{id}'") : null,
+            Rationale = r.NullableString(4),
+            Bump = (VersionBump)r.GetInt16(5),
+            Title = r.GetString(6),
+            Description = r.NullableString(7),
+            Priority = (IssuePriority)r.GetInt16(8),
+            Labels = r.GetFieldValue<string[]>(9),
+            DueAt = r.NullableTime(10),
+            Source = r.IsDBNull(11)
+                ? null
+                : new IssueSource((IssueSourceType)r.GetInt16(11), r.NullableString(12), r.NullableString(13), r.NullableString(14)),
+            IdempotencyKey = r.NullableString(15),
+            Status = status,
+            Attempts = r.GetInt32(19),
+            LeaseOwner = r.NullableString(20),
+            LeaseExpiresAt = r.NullableTime(21),
+            NotBefore = r.NullableTime(22),
+            LastError = r.NullableString(23),
+            CreatedAt = r.Time(24),
+            UpdatedAt = r.Time(25),
+        };
+    }
+}
