@@ -33,7 +33,9 @@ internal sealed class NatsIngestionOptionsValidator : IValidateOptions<NatsInges
             failures.Add("DeadLetterStreamName must differ from StreamName.");
         }
 
-        if (!NatsSubjects.IsValid(options.StreamSubject, allowWildcards: true) || !options.StreamSubject.EndsWith(".>", StringComparison.Ordinal))
+        var streamSubjectValid = NatsSubjects.IsValid(options.StreamSubject, allowWildcards: true)
+            && options.StreamSubject.EndsWith(".>", StringComparison.Ordinal);
+        if (!streamSubjectValid)
         {
             failures.Add($"StreamSubject '{options.StreamSubject}' must be a valid subject ending with '.>'.");
         }
@@ -42,7 +44,7 @@ internal sealed class NatsIngestionOptionsValidator : IValidateOptions<NatsInges
         {
             failures.Add($"FilterSubject '{options.FilterSubject}' is not a valid subject.");
         }
-        else if (NatsSubjects.IsValid(options.StreamSubject, allowWildcards: true)
+        else if (streamSubjectValid
                  && !options.FilterSubject.StartsWith(options.StreamSubject[..^1], StringComparison.Ordinal))
         {
             failures.Add($"FilterSubject '{options.FilterSubject}' must lie under StreamSubject '{options.StreamSubject}'.");
@@ -52,7 +54,7 @@ internal sealed class NatsIngestionOptionsValidator : IValidateOptions<NatsInges
         {
             failures.Add($"DeadLetterSubjectPrefix '{options.DeadLetterSubjectPrefix}' must be a subject without wildcards.");
         }
-        else if (NatsSubjects.IsValid(options.StreamSubject, allowWildcards: true)
+        else if (streamSubjectValid
                  && (options.DeadLetterSubjectPrefix + ".").StartsWith(options.StreamSubject[..^1], StringComparison.Ordinal))
         {
             failures.Add("DeadLetterSubjectPrefix must not lie under StreamSubject (dead letters would be consumed again).");

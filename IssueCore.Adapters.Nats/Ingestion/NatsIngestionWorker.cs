@@ -188,7 +188,12 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
             try
             {
                 var ack = await js.PublishAsync(subject, msg.Data ?? [], NatsRawSerializer<byte[]>.Default, publishOptions, headers, CancellationToken.None).ConfigureAwait(false);
-                ack.EnsureSuccess();
+                if (ack.Error is { } error)
+                {
+                    // A duplicate is fine (an earlier attempt stored it); an error ack is not.
+                    throw new NatsJSApiException(error);
+                }
+
                 await msg.AckTerminateAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
                 LogDeadLettered(_logger, msg.Subject, stream, sequence, subject, kind);
                 return;
