@@ -16,6 +16,7 @@ namespace IssueCore.Scripting;
 internal sealed unsafe class LuaSandbox : IDisposable
 {
     private const int HookInterval = 1000;
+    private const long RetainedBytesThreshold = 2L * 1024 * 1024;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly Lua _lua;
@@ -26,6 +27,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
     // Delegates handed to native code: kept referenced for the life of the state.
     private readonly LuaAlloc _allocator;
     private readonly LuaHookFunction _hook;
+    private readonly IntPtr _hookPointer;
     private readonly List<LuaFunction> _natives = [];
 
     private readonly Dictionary<(string? FnId, string Source), int> _chunks = [];
@@ -54,6 +56,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _maxCachedChunks = maxCachedChunks;
         _allocator = Allocate;
         _hook = OnHook;
+        _hookPointer = Marshal.GetFunctionPointerForDelegate(_hook);
         _lua = new Lua(_allocator, IntPtr.Zero) { Encoding = Encoding.UTF8 };
         _l = _lua.Handle;
 
@@ -130,10 +133,10 @@ internal sealed unsafe class LuaSandbox : IDisposable
             _lua.CreateTable(0, 4);
             _lua.RawGetInteger(LuaRegistry.Index, _refEnvMeta);
             _lua.SetMetaTable(-2);
-            _lua.PushString("_G");
+            PushUtf8("_G"u8);
             _lua.PushCopy(-2);
             _lua.RawSet(-3);
-            _lua.PushString("_CTX");
+            PushUtf8("_CTX"u8);
             try
             {
                 PushJson(input, 1, "$");
@@ -153,7 +156,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
             }
 
             var interval = (int)Math.Min(HookInterval, Math.Max(1, _maxInstructions));
-            _lua.SetHook(_hook, LuaHookMask.Count, interval);
+            LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, interval);
             _enforcing = true;
             var status = _lua.PCall(0, 1, 1);
             _enforcing = false;
@@ -179,7 +182,23 @@ internal sealed unsafe class LuaSandbox : IDisposable
             if (!_disposed)
             {
                 _lua.SetTop(0);
+                ReleaseRetainedMemory();
             }
+        }
+    }
+
+    /// <summary>A run that left a large stack or much garbage is collected; a state still holding much memory is not reused.</summary>
+    private void ReleaseRetainedMemory()
+    {
+        if (Poisoned || _allocated <= RetainedBytesThreshold)
+        {
+            return;
+        }
+
+        _lua.GarbageCollector(LuaGC.Collect, 0);
+        if (_allocated > RetainedBytesThreshold)
+        {
+            Poisoned = true;
         }
     }
 
@@ -325,7 +344,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
         }
 
         var envelope = _lua.GetTop();
-        _lua.PushString("ok");
+        PushUtf8("ok"u8);
         _lua.RawGet(envelope);
         var okType = _lua.Type(-1);
         var ok = okType == LuaType.Boolean && _lua.ToBoolean(-1);
@@ -335,7 +354,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
             throw new ScriptException(name, $"{Contract}; its 'ok' field is {(okType == LuaType.Nil ? "missing" : "not a boolean")}");
         }
 
-        _lua.PushString(ok ? "value" : "error");
+        PushUtf8(ok ? "value"u8 : "error"u8);
         _lua.RawGet(envelope);
         if (!ok)
         {
@@ -626,6 +645,14 @@ internal sealed unsafe class LuaSandbox : IDisposable
         else
         {
             _lua.PushNumber(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
+        }
+    }
+
+    private void PushUtf8(ReadOnlySpan<byte> text)
+    {
+        fixed (byte* p = text)
+        {
+            LuaNative.PushLString(_l, p, (nuint)text.Length);
         }
     }
 
