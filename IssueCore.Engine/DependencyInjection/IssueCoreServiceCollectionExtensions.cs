@@ -46,7 +46,6 @@ public static class IssueCoreServiceCollectionExtensions
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IssueCoreOptions>, IssueCoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         services.TryAddSingleton(sp => new LuaScriptExecutor(
             sp.GetService<IOptions<LuaScriptExecutorOptions>>()?.Value,
             sp.GetRequiredService<TimeProvider>()));
@@ -60,12 +59,15 @@ public static class IssueCoreServiceCollectionExtensions
             sp.GetRequiredService<IssueCore.Council.ICouncilRepository>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<IssueCoreOptions>>(),
-            sp.GetRequiredService<ILogger<TaskLaunchService>>()));
+            LoggerOf<TaskLaunchService>(sp)));
 
         // Built-in middleware first, so it is outermost; host middleware follows in registration order.
         services.AddSingleton<IAgentMiddleware, TracingAgentMiddleware>();
-        services.AddSingleton<IAgentMiddleware, LoggingAgentMiddleware>();
-        services.AddHostedService<InterruptedRunsRecoveryService>();
+        services.AddSingleton<IAgentMiddleware>(sp => new LoggingAgentMiddleware(LoggerOf<LoggingAgentMiddleware>(sp)));
+        services.AddHostedService(sp => new InterruptedRunsRecoveryService(
+            sp.GetRequiredService<TaskLaunchService>(),
+            sp.GetRequiredService<IOptions<IssueCoreOptions>>(),
+            LoggerOf<InterruptedRunsRecoveryService>(sp)));
         return services;
     }
 
@@ -116,6 +118,10 @@ public static class IssueCoreServiceCollectionExtensions
         services.AddSingleton<IAgentMiddleware, TMiddleware>();
         return services;
     }
+
+    // Logging is optional: without AddLogging the engine logs nothing instead of failing to resolve.
+    private static ILogger<T> LoggerOf<T>(IServiceProvider services)
+        => (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<T>();
 
     private static void AddHostAgentName(this IServiceCollection services, string name)
     {

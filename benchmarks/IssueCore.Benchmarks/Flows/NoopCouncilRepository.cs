@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using IssueCore.Council;
+
+namespace IssueCore.Benchmarks.Flows;
+
+/// <summary>A repository that stores nothing, to measure the engine without recording costs.</summary>
+internal sealed class NoopCouncilRepository : ICouncilRepository
+{
+    public Task CreateRunAsync(CouncilRun run, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task UpdateGraphAsync(CouncilRunId runId, JsonElement graph, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task<CouncilRunEvent> AppendEventAsync(CouncilRunEventDraft draft, CancellationToken cancellationToken = default)
+        => Task.FromResult(new CouncilRunEvent(draft.RunId, 1, draft.Wave, draft.Kind, draft.NodeId, draft.Payload, default));
+
+    public Task<CouncilRun?> GetRunAsync(CouncilRunId runId, CancellationToken cancellationToken = default) => Task.FromResult<CouncilRun?>(null);
+
+    public async IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.CompletedTask;
+        yield break;
+    }
+
+    public async IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.CompletedTask;
+        yield break;
+    }
+
+    public Task<int> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default) => Task.FromResult(0);
+
+    public Task<int> TruncateEventsAfterWaveAsync(CouncilRunId runId, int wave, CancellationToken cancellationToken = default) => Task.FromResult(0);
+}
