@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace IssueCore.Diagnostics;
 
 /// <summary>
@@ -39,4 +41,7 @@ public static class IssueCoreTelemetry
 
     /// <summary>Tag on the retries counter: why the dispatch is retried (<c>fault</c> or <c>head_moved</c>).</summary>
     public const string RetryReasonTag = "issuecore.retry_reason";
+
+    /// <summary>The one activity source every IssueCore span starts on (flow runs, steps, dispatches).</summary>
+    internal static ActivitySource ActivitySource { get; } = new(SourceName);
 }

@@ -73,7 +73,7 @@ public sealed class EnhanceApplication : IDisposable
         _options = options.Value;
         _time = timeProvider;
         _logger = logger;
-        DispatcherId = _options.DispatcherId ?? $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}"[..Math.Min(128, Environment.MachineName.Length + 45)];
+        DispatcherId = _options.DispatcherId ?? GenerateDispatcherId();
         _resolver = new OrbitFlowResolver(blueprints, _options.SemverHistoryLimit);
         _meter = meterFactory?.Create(IssueCoreTelemetry.SourceName) ?? new Meter(IssueCoreTelemetry.SourceName);
         _applied = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesApplied, "{issue}", "Issues committed as a new Blueprint version.");
@@ -81,7 +81,7 @@ public sealed class EnhanceApplication : IDisposable
         _failed = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesFailed, "{issue}", "Issues dead-lettered.");
         _retries = _meter.CreateCounter<long>(IssueCoreTelemetry.DispatchRetries, "{retry}", "Dispatch retries (faults and moved heads).");
         _duration = _meter.CreateHistogram<double>(IssueCoreTelemetry.DispatchDuration, "s", "How long one dispatch took.");
-        _activitySource = new ActivitySource(IssueCoreTelemetry.SourceName);
+        _activitySource = IssueCoreTelemetry.ActivitySource;
     }
 
     /// <summary>The lease owner name this dispatcher claims issues under.</summary>
@@ -103,6 +103,16 @@ public sealed class EnhanceApplication : IDisposable
         EnhanceLog.Enqueued(_logger, result.Issue.Id.Value, result.Issue.BlueprintId.Value, result.Created);
         return result;
     }
+
+    /// <summary>
+    /// Installs the built-in <c>enhance-default</c> flow and, when none is stored under
+    /// <see cref="EnhanceApplicationOptions.SettingId"/>, a setting that dispatches through it with the four built-in
+    /// axes. Idempotent: an existing series or setting is never changed. See <see cref="EnhanceDefaults.InstallAsync"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the installation.</param>
+    /// <returns>The setting in effect.</returns>
+    public Task<EnhanceSetting> InstallDefaultFlowAsync(CancellationToken cancellationToken = default)
+        => EnhanceDefaults.InstallAsync(_blueprints, _settings, _options.SettingId, cancellationToken);
 
     /// <summary>
     /// Claims the next claimable issue and dispatches it. Dispatch errors are handled here (released for a retry or
@@ -205,7 +215,6 @@ public sealed class EnhanceApplication : IDisposable
     public void Dispose()
     {
         _meter.Dispose();
-        _activitySource.Dispose();
     }
 
     private async Task<DispatchOutcome> ProcessAsync(Issue issue, CancellationToken cancellationToken)
@@ -409,6 +418,13 @@ public sealed class EnhanceApplication : IDisposable
         {
             EnhanceLog.ReleaseOnShutdownFailed(_logger, ex, issue.Id.Value);
         }
+    }
+
+    private static string GenerateDispatcherId()
+    {
+        var suffix = string.Create(CultureInfo.InvariantCulture, $":{Environment.ProcessId}:{Guid.NewGuid():N}");
+        var host = Environment.MachineName;
+        return (host.Length + suffix.Length > 128 ? host[..(128 - suffix.Length)] : host) + suffix;
     }
 
     internal TimeSpan BackOff(int attempt)

@@ -1,5 +1,4 @@
 using IssueCore.Blueprints;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace IssueCore.Enhance;
 
@@ -10,8 +9,8 @@ namespace IssueCore.Enhance;
 /// <c>enhance.patch-spawner</c>, <c>enhance.patch-applier</c> and <c>enhance.committer</c>.
 /// </summary>
 /// <remarks>
-/// Nothing is installed implicitly: call <see cref="InstallAsync(IServiceProvider, CancellationToken)"/> once at start-up
-/// (it is idempotent), or write your own orbit flow and setting.
+/// Nothing is installed implicitly: call <see cref="EnhanceApplication.InstallDefaultFlowAsync"/> (or
+/// <see cref="InstallAsync"/>) once at start-up (it is idempotent), or write your own orbit flow and setting.
 /// </remarks>
 public static class EnhanceDefaults
 {
@@ -21,7 +20,7 @@ public static class EnhanceDefaults
     /// <summary>The embedded <c>enhance-default</c> flow Blueprint (its <c>metadata.version_label</c> is a semantic version).</summary>
     public static Blueprint Blueprint { get; } = LoadBlueprint();
 
-    /// <summary>The TTL of the setting <see cref="InstallAsync(IBlueprintStore, IEnhanceSettingStore, EnhanceSettingId?, CancellationToken)"/> creates: 5 minutes.</summary>
+    /// <summary>The TTL of the setting <see cref="InstallAsync"/> creates: 5 minutes.</summary>
     public static TimeSpan DefaultTtl { get; } = TimeSpan.FromMinutes(5);
 
     internal const string ScriptResourcePrefix = "IssueCore.Enhance.Scripts.";
@@ -47,9 +46,13 @@ public static class EnhanceDefaults
             {
                 await blueprints.WriteNewAsync(BlueprintId, Blueprint, [], new CommitMetadata("Install the built-in enhance flow.", Origin: "seed"), cancellationToken).ConfigureAwait(false);
             }
-            catch (ConflictException) when (await SeriesExistsAsync(blueprints, cancellationToken).ConfigureAwait(false))
+            catch (ConflictException)
             {
-                // Another process installed it first.
+                // Another process installed it first; anything else is a real conflict.
+                if (!await SeriesExistsAsync(blueprints, cancellationToken).ConfigureAwait(false))
+                {
+                    throw;
+                }
             }
         }
 
@@ -63,21 +66,6 @@ public static class EnhanceDefaults
         var setting = new EnhanceSetting(BlueprintId, VersionSelector.Latest, EnhanceSetting.BuiltInAxes, DefaultTtl);
         await settings.PutAsync(id, setting, cancellationToken).ConfigureAwait(false);
         return setting;
-    }
-
-    /// <summary>Installs the built-in flow and default setting using the stores registered in <paramref name="services"/>; see the other overload.</summary>
-    /// <param name="services">A provider built from a collection with <c>AddIssueCore()</c> and an adapter.</param>
-    /// <param name="cancellationToken">Cancels the installation.</param>
-    /// <returns>The setting in effect under the configured <see cref="EnhanceApplicationOptions.SettingId"/>.</returns>
-    public static Task<EnhanceSetting> InstallAsync(IServiceProvider services, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        var options = services.GetService<Microsoft.Extensions.Options.IOptions<EnhanceApplicationOptions>>()?.Value;
-        return InstallAsync(
-            services.GetRequiredService<IBlueprintStore>(),
-            services.GetRequiredService<IEnhanceSettingStore>(),
-            options?.SettingId,
-            cancellationToken);
     }
 
     private static async Task<bool> SeriesExistsAsync(IBlueprintStore blueprints, CancellationToken cancellationToken)
