@@ -91,12 +91,13 @@ public sealed class EnhanceRegistrationTests
     [Fact]
     public async Task Dispatch_emits_a_span_and_counts_outcomes_on_the_IssueCore_source_and_meter()
     {
-        var spans = new List<string>();
+        const string Series = "telemetry-orders";
+        var spans = new List<Activity>();
         using var listener = new ActivityListener
         {
             ShouldListenTo = s => s.Name == IssueCoreTelemetry.SourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-            ActivityStopped = a => { lock (spans) { spans.Add(a.OperationName); } },
+            ActivityStopped = a => { lock (spans) { spans.Add(a); } },
         };
         ActivitySource.AddActivityListener(listener);
         var counts = new Dictionary<string, long>();
@@ -110,19 +111,35 @@ public sealed class EnhanceRegistrationTests
                 }
             },
         };
-        meters.SetMeasurementEventCallback<long>((i, v, _, _) => { lock (counts) { counts[i.Name] = counts.GetValueOrDefault(i.Name) + v; } });
+        meters.SetMeasurementEventCallback<long>((i, v, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == IssueCoreTelemetry.BlueprintIdTag && Series.Equals(tag.Value))
+                {
+                    lock (counts)
+                    {
+                        counts[i.Name] = counts.GetValueOrDefault(i.Name) + v;
+                    }
+                }
+            }
+        });
         meters.Start();
-        await using var h = await EnhanceHarness.CreateAsync();
-        await h.EnqueueAsync("""[{"op":"add","path":"/metadata/x","value":1}]""");
-        await h.EnqueueAsync("[]");
+        await using var h = await EnhanceHarness.CreateAsync(seedTarget: false);
+        var series = IssueCore.Blueprints.BlueprintId.Parse(Series);
+        var bp = IssueCore.Blueprints.Blueprint.Parse(EnhanceHarness.TargetV1.CanonicalJson.Replace("\"orders\"", "\"" + Series + "\"", StringComparison.Ordinal));
+        await h.Blueprints.WriteNewAsync(series, bp, [], new IssueCore.Blueprints.CommitMetadata("seed"));
+        await h.EnqueueAsync("""[{"op":"add","path":"/metadata/x","value":1}]""", target: series);
+        await h.EnqueueAsync("[]", target: series);
 
         await h.App.TickAsync();
         await h.App.TickAsync();
 
         lock (spans)
         {
-            Assert.Equal(2, spans.Count(s => s == IssueCoreTelemetry.DispatchActivity));
-            Assert.Contains("issuecore.run", spans);
+            var dispatches = spans.Where(s => s.OperationName == IssueCoreTelemetry.DispatchActivity && Series.Equals(s.GetTagItem(IssueCoreTelemetry.BlueprintIdTag))).ToList();
+            Assert.Equal(2, dispatches.Count);
+            Assert.Contains(spans, s => s.OperationName == "issuecore.run" && s.ParentSpanId == dispatches[0].SpanId);
         }
 
         lock (counts)
