@@ -24,6 +24,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
     private PipelineHarness(string[] childArgs, Action<IServiceCollection> useStore, string? folder, string? postgres, string? schema)
     {
         ChildArgs = childArgs;
+        UseStore = useStore;
         _folder = folder;
         _postgresConnectionString = postgres;
         _schema = schema;
@@ -40,6 +41,9 @@ internal sealed class PipelineHarness : IAsyncDisposable
     public IReadOnlyList<string> ChildArgs { get; }
 
     public ServiceProvider Provider { get; }
+
+    /// <summary>Registers this harness's store on another service collection (an in-process worker on the same store).</summary>
+    public Action<IServiceCollection> UseStore { get; }
 
     public EnhanceApplication App { get; }
 
