@@ -40,6 +40,38 @@ internal sealed class PipelineHarness : IAsyncDisposable
     /// <summary>The store arguments for a dispatcher process on the same store.</summary>
     public IReadOnlyList<string> ChildArgs { get; }
 
+    /// <summary>The store arguments for the dispatcher process <paramref name="name"/> (on PostgreSQL its connections carry the name).</summary>
+    public IReadOnlyList<string> ChildArgsFor(string name)
+        => _postgresConnectionString is null
+            ? ChildArgs
+            : ["store=postgres", $"cs={_postgresConnectionString};Application Name={name}", "schema=" + _schema];
+
+    /// <summary>
+    /// Waits until nothing the killed process <paramref name="name"/> sent can still change the store. On SQLite a
+    /// killed process's write dies with it; on PostgreSQL the server finishes a statement it already received, so
+    /// wait until the server has closed every session of that process.
+    /// </summary>
+    public async Task SettleAfterKillAsync(string name, CancellationToken cancellationToken)
+    {
+        if (_postgresConnectionString is null)
+        {
+            return;
+        }
+
+        await using var dataSource = NpgsqlDataSource.Create(_postgresConnectionString);
+        while (true)
+        {
+            await using var command = dataSource.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1");
+            command.Parameters.Add(new NpgsqlParameter { Value = name });
+            if ((long)(await command.ExecuteScalarAsync(cancellationToken))! == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TimeProvider.System, cancellationToken);
+        }
+    }
+
     public ServiceProvider Provider { get; }
 
     /// <summary>Registers this harness's store on another service collection (an in-process worker on the same store).</summary>

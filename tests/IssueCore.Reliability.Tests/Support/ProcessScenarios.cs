@@ -31,7 +31,8 @@ internal static class ProcessScenarios
         while (true)
         {
             var leftRunning = await h.RunsAsync(CouncilRunStatus.Running, ct);
-            await using var child = DispatcherProcess.Start($"killed-{starts:D3}", h.ChildArgs, "lease-ms=2000");
+            var name = $"killed-{starts:D3}";
+            await using var child = DispatcherProcess.Start(name, h.ChildArgsFor(name), "lease-ms=2000");
             starts++;
             await child.WaitReadyAsync(ct);
             foreach (var run in leftRunning)
@@ -59,6 +60,7 @@ internal static class ProcessScenarios
 
             await Task.Delay(after, TimeProvider.System, ct);
             await child.KillAsync(ct);
+            await h.SettleAfterKillAsync(name, ct);
             kills++;
         }
 
