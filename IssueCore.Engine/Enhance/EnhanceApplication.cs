@@ -406,11 +406,18 @@ public sealed class EnhanceApplication : IDisposable
         return Outcome(issue, DispatchResult.Retrying, reason);
     }
 
+    private static readonly TimeSpan ShutdownReleaseTimeout = TimeSpan.FromSeconds(5);
+
     private async Task ReleaseOnShutdownAsync(Issue issue)
     {
         try
         {
-            await _issues.ReleaseAsync(issue.Id, DispatcherId, _time.GetUtcNow(), "the dispatcher stopped", CancellationToken.None).ConfigureAwait(false);
+            // Bounded: a store that hangs must not keep a cancelled dispatcher from returning. If the
+            // release does not finish in time the lease simply expires and another worker takes over.
+            using var timeout = new CancellationTokenSource(ShutdownReleaseTimeout, _time);
+            await _issues.ReleaseAsync(issue.Id, DispatcherId, _time.GetUtcNow(), "the dispatcher stopped", timeout.Token)
+                .WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None)
+                .ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // best effort: the lease expires anyway
         catch (Exception ex)

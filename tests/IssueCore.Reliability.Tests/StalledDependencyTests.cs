@@ -112,7 +112,7 @@ public sealed class StalledDependencyTests(ITestOutputHelper output, SummarySink
         ScenarioSummary.Write(output, sink, "stalled verifier (flow ttl)", report, elapsed, ("ttl_ended", 1));
     }
 
-    [Fact(Skip = "Defect in EnhanceApplication.TickAsync: after cancellation it releases the issue with CancellationToken.None, so a hanging issue store keeps TickAsync (and RunAsync) from ever returning.")]
+    [Fact]
     public async Task A_cancelled_dispatch_returns_even_when_the_issue_store_hangs()
     {
         // Arrange
