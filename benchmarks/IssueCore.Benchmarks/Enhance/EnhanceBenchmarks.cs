@@ -65,6 +65,16 @@ public class EnhanceBenchmarks
         _next = 0;
     }
 
+    [IterationSetup(Target = nameof(DispatchEndToEndWithoutRunRecording))]
+    public void FreshStoresWithoutRunRecording()
+    {
+        _provider?.Dispose();
+        _provider = Build(s => s.AddSingleton<IssueCore.Council.ICouncilRepository, IssueCore.Benchmarks.Flows.NoopCouncilRepository>());
+        _app = _provider.GetRequiredService<EnhanceApplication>();
+        SeedAsync(_provider, _app).AsTask().GetAwaiter().GetResult();
+        _next = 0;
+    }
+
     [IterationSetup(Target = nameof(RawScripts))]
     public void RawSetup()
     {
@@ -84,6 +94,13 @@ public class EnhanceBenchmarks
 
     [Benchmark(Description = "dispatch one issue end to end (4 axes, in-memory)")]
     public async Task<DispatchOutcome?> DispatchEndToEnd()
+    {
+        await _app.HandleAsync(Draft(++_next));
+        return await _app.TickAsync();
+    }
+
+    [Benchmark(Description = "dispatch one issue end to end, council runs not recorded")]
+    public async Task<DispatchOutcome?> DispatchEndToEndWithoutRunRecording()
     {
         await _app.HandleAsync(Draft(++_next));
         return await _app.TickAsync();
