@@ -35,7 +35,9 @@ for p in "${projects[@]}"; do
   for element in description tags license readme repository; do
     grep -q "<$element" <<<"$nuspec" || { echo "$id: nuspec has no <$element>" >&2; fail=1; }
   done
-  unzip -Z1 "$snupkg" | grep -qx "lib/net10.0/$id.pdb" || { echo "$id: $id.pdb missing from the symbol package" >&2; fail=1; }
+  # Listed into a variable first: with pipefail, grep -q closing the pipe early would fail the check.
+  symbols=$(unzip -Z1 "$snupkg" 2>/dev/null || true)
+  grep -qx "lib/net10.0/$id.pdb" <<<"$symbols" || { echo "$id: $id.pdb missing from the symbol package" >&2; fail=1; }
   echo "ok $id $version"
 done
 [ "$fail" -eq 0 ] || { echo "package check failed" >&2; exit 1; }
