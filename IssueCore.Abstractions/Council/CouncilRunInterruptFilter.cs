@@ -1,7 +1,7 @@
 namespace IssueCore.Council;
 
 /// <summary>
-/// Which <see cref="CouncilRunStatus.Running"/> runs <see cref="ICouncilRepository.MarkInterruptedRunsAsync(CouncilRunInterruptFilter, CancellationToken)"/>
+/// Which <see cref="CouncilRunStatus.Running"/> runs <see cref="ICouncilRepository.MarkAbandonedRunsAsync"/>
 /// takes for abandoned: those whose activity is older than <see cref="LastActivityBefore"/>, and those owned by one of
 /// <see cref="AbandonedOwners"/>. A run matching neither rule is left alone, so an empty filter marks nothing.
 /// </summary>

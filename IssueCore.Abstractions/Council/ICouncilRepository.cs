@@ -40,8 +40,8 @@ public interface ICouncilRepository
 
     /// <summary>
     /// Marks every <see cref="CouncilRunStatus.Running"/> run <see cref="CouncilRunStatus.Interrupted"/>. Only safe when
-    /// no other process executes runs on this repository; hosts sharing one use the overload taking a
-    /// <see cref="CouncilRunInterruptFilter"/>.
+    /// no other process executes runs on this repository; hosts sharing one use
+    /// <see cref="MarkAbandonedRunsAsync"/>.
     /// </summary>
     /// <returns>How many runs were marked.</returns>
     Task<int> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default);
@@ -53,7 +53,7 @@ public interface ICouncilRepository
     /// Called at host start. Repositories written before this member existed throw <see cref="NotSupportedException"/>.
     /// </summary>
     /// <returns>How many runs were marked.</returns>
-    Task<int> MarkInterruptedRunsAsync(CouncilRunInterruptFilter filter, CancellationToken cancellationToken = default)
+    Task<int> MarkAbandonedRunsAsync(CouncilRunInterruptFilter filter, CancellationToken cancellationToken = default)
         => throw new NotSupportedException($"{GetType().Name} cannot mark only abandoned runs.");
 
     /// <summary>
