@@ -1,6 +1,10 @@
 using IssueCore;
 using IssueCore.Agents;
+using IssueCore.Blueprints;
 using IssueCore.DependencyInjection;
+using IssueCore.Enhance;
+using IssueCore.Enhance.Verifiers;
+using IssueCore.Issues;
 using IssueCore.Launch;
 using IssueCore.Scripting;
 using IssueCore.Security;
@@ -46,9 +50,15 @@ public static class IssueCoreServiceCollectionExtensions
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IssueCoreOptions>, IssueCoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new LuaScriptExecutor(
-            sp.GetService<IOptions<LuaScriptExecutorOptions>>()?.Value,
-            sp.GetRequiredService<TimeProvider>()));
+        services.Configure<LuaScriptExecutorOptions>(EnhanceScripts.AddPrimitives);
+        services.TryAddSingleton(sp =>
+        {
+            var executor = new LuaScriptExecutor(
+                sp.GetService<IOptions<LuaScriptExecutorOptions>>()?.Value,
+                sp.GetRequiredService<TimeProvider>());
+            EnhanceScripts.Register(executor);
+            return executor;
+        });
         services.TryAddSingleton<IScriptExecutor>(sp => sp.GetRequiredService<LuaScriptExecutor>());
         services.TryAddSingleton<SigningKeyProvider>();
         services.TryAddSingleton<RoleVerbGate>();
@@ -60,6 +70,8 @@ public static class IssueCoreServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<IssueCoreOptions>>(),
             LoggerOf<TaskLaunchService>(sp)));
+
+        AddEnhance(services);
 
         // Built-in middleware first, so it is outermost; host middleware follows in registration order.
         services.AddSingleton<IAgentMiddleware, TracingAgentMiddleware>();
@@ -117,6 +129,102 @@ public static class IssueCoreServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddSingleton<IAgentMiddleware, TMiddleware>();
         return services;
+    }
+
+    /// <summary>
+    /// Runs the <see cref="EnhanceApplication"/> dispatcher in the host: a hosted service that calls
+    /// <see cref="EnhanceApplication.RunAsync"/> from start until the host stops. Separate from
+    /// <see cref="AddIssueCore"/> so that a node can ingest issues without dispatching them. Calling it again only
+    /// applies <paramref name="configure"/>.
+    /// </summary>
+    /// <param name="services">The service collection (with <see cref="AddIssueCore"/> and an adapter).</param>
+    /// <param name="configure">Configures the dispatcher (poll interval, lease, retry budget, back-off).</param>
+    /// <returns>The same collection, for chaining.</returns>
+    public static IServiceCollection AddIssueCoreWorker(this IServiceCollection services, Action<EnhanceApplicationOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddIssueCore();
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        if (!services.Any(d => d.ServiceType == typeof(EnhanceWorkerMarker)))
+        {
+            services.AddSingleton<EnhanceWorkerMarker>();
+            services.AddHostedService(sp => new EnhanceWorker(sp.GetRequiredService<EnhanceApplication>()));
+        }
+
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a verifier axis under <paramref name="name"/> (a keyed singleton <see cref="IVerifierAxis"/>), so an
+    /// enhance setting can list it in <see cref="EnhanceSetting.VerifierAxes"/>. Registering a built-in name
+    /// (<c>des</c>, <c>canonical</c>, <c>noop</c>, <c>agent-ref</c>) or a name again replaces the earlier axis.
+    /// </summary>
+    /// <typeparam name="TAxis">The axis type, created by the container.</typeparam>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The axis name.</param>
+    /// <returns>The same collection, for chaining.</returns>
+    public static IServiceCollection AddIssueCoreVerifierAxis<TAxis>(this IServiceCollection services, string name)
+        where TAxis : class, IVerifierAxis
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        services.RemoveAllKeyed<IVerifierAxis>(name);
+        services.AddKeyedSingleton<IVerifierAxis, TAxis>(name);
+        return services;
+    }
+
+    /// <summary>Registers a verifier axis instance under <paramref name="name"/>; see <see cref="AddIssueCoreVerifierAxis{TAxis}(IServiceCollection, string)"/>.</summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The axis name.</param>
+    /// <param name="axis">The axis.</param>
+    /// <returns>The same collection, for chaining.</returns>
+    public static IServiceCollection AddIssueCoreVerifierAxis(this IServiceCollection services, string name, IVerifierAxis axis)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(axis);
+        services.RemoveAllKeyed<IVerifierAxis>(name);
+        services.AddKeyedSingleton(name, axis);
+        return services;
+    }
+
+    private static void AddEnhance(IServiceCollection services)
+    {
+        services.AddOptions<EnhanceApplicationOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EnhanceApplicationOptions>, EnhanceApplicationOptionsValidator>());
+        TryAddAxis<DesVerifierAxis>(services, BuiltInVerifierAxes.Des);
+        TryAddAxis<CanonicalVerifierAxis>(services, BuiltInVerifierAxes.Canonical);
+        TryAddAxis<NoopVerifierAxis>(services, BuiltInVerifierAxes.Noop);
+        TryAddAxis<AgentRefVerifierAxis>(services, BuiltInVerifierAxes.AgentRef);
+        if (!services.Any(d => d.ServiceType == typeof(IAgent) && d.IsKeyedService && Equals(d.ServiceKey, VerifierRouterAgent.AgentName)))
+        {
+            services.AddKeyedSingleton<IAgent>(VerifierRouterAgent.AgentName, (sp, _) => new VerifierRouterAgent(sp));
+            services.AddHostAgentName(VerifierRouterAgent.AgentName);
+        }
+
+        services.TryAddSingleton(sp => new EnhanceApplication(
+            sp.GetRequiredService<IIssueStore>(),
+            sp.GetRequiredService<IBlueprintStore>(),
+            sp.GetRequiredService<IEnhanceSettingStore>(),
+            sp.GetRequiredService<IEnhanceLogStore>(),
+            sp.GetRequiredService<TaskLaunchService>(),
+            sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            LoggerOf<EnhanceApplication>(sp),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+    }
+
+    private static void TryAddAxis<TAxis>(IServiceCollection services, string name)
+        where TAxis : class, IVerifierAxis
+    {
+        if (!services.Any(d => d.ServiceType == typeof(IVerifierAxis) && d.IsKeyedService && Equals(d.ServiceKey, name)))
+        {
+            services.AddKeyedSingleton<IVerifierAxis, TAxis>(name);
+        }
     }
 
     // Logging is optional: without AddLogging the engine logs nothing instead of failing to resolve.

@@ -62,10 +62,21 @@ internal static class LuaSandboxBootstrap
 
         local base = {}
         for _, n in ipairs({ "assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
-                             "rawlen", "select", "tonumber", "tostring", "type", "xpcall", "getmetatable" }) do
+                             "rawlen", "select", "tonumber", "tostring", "type", "getmetatable" }) do
           base[n] = _G[n]
         end
         base._VERSION = _VERSION
+        -- Lua runs a message handler inside the frame that raised the error. When the budget hook raised
+        -- it, hooks stay suspended while the handler runs, so a handler that loops would never be
+        -- stopped. This xpcall calls the handler after the failed call has unwound instead, under the
+        -- budget like any other code; an error inside the handler becomes the error value, as in Lua.
+        local raw_pcall, pack, unpack = pcall, table.pack, table.unpack
+        function base.xpcall(f, handler, ...)
+          local r = pack(raw_pcall(f, ...))
+          if r[1] then return unpack(r, 1, r.n) end
+          local _, value = raw_pcall(handler, r[2])
+          return false, value
+        end
         local ENV = { __index = base, __metatable = false }
         function base.rawset(t, k, v)
           if protected[t] then error("table is read-only", 2) end

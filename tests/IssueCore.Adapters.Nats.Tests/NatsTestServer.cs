@@ -1,6 +1,6 @@
 namespace IssueCore.Adapters.Nats.Tests;
 
-/// <summary>The real NATS server the tests run against, from <c>ISSUECORE_NATS</c>. Never skipped: without it every test fails and says how to start one.</summary>
+/// <summary>The real NATS server the tests run against, from <c>ISSUECORE_NATS</c>. Never skipped: without it every test that needs the server fails and says how to start one.</summary>
 internal static class NatsTestServer
 {
     public const string Variable = "ISSUECORE_NATS";

@@ -190,6 +190,21 @@ public sealed class LuaScriptExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task Xpcall_returns_every_result_on_success_and_the_handler_value_on_error()
+    {
+        var result = await Run("""
+            local a, b, c = xpcall(function(x, y) return x, y end, function(e) return 'unused' end, 1, 2)
+            local ok, handled = xpcall(function() error('boom', 0) end, function(e) return 'handled ' .. e end)
+            local ok2, inner = xpcall(function() error('first', 0) end, function() error('second', 0) end)
+            return { ok = true, value = { a = a, b = b, c = c, ok = ok, handled = handled, ok2 = ok2, inner = inner } }
+            """);
+
+        Assert.Equal(
+            """{"a":true,"b":1,"c":2,"handled":"handled boom","inner":"second","ok":false,"ok2":false}""",
+            IssueCore.Json.CanonicalJson.Serialize(result));
+    }
+
+    [Fact]
     public async Task Deep_recursion_fails_cleanly()
     {
         var ex = await Assert.ThrowsAsync<ScriptException>(() => Run("local function f(n) return 1 + f(n + 1) end return { ok = true, value = f(1) }", budget: new ScriptBudget { MaxInstructions = 50_000_000, MaxMemoryBytes = 64 * 1024 * 1024 }).AsTask());

@@ -1,0 +1,582 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using IssueCore.Blueprints;
+using IssueCore.Diagnostics;
+using IssueCore.Issues;
+using IssueCore.Launch;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IssueCore.Enhance;
+
+/// <summary>
+/// The issue dispatcher. <see cref="HandleAsync"/> only enqueues; <see cref="TickAsync"/> claims one issue and
+/// dispatches it through the enhance flow the setting selects; <see cref="RunAsync"/> drains the queue in bursts and
+/// sleeps when idle. Register it with <c>services.AddIssueCore()</c> (and run it in a host with
+/// <c>services.AddIssueCoreWorker()</c>).
+/// </summary>
+/// <remarks>
+/// <para>One dispatch: read the setting (every time: hot reload) → resolve the orbit flow by its selector → read the
+/// target head → launch the flow with <c>{issue, prev_bp, prev_hash, epoch, verifiers}</c> → read <c>$.commit</c>
+/// strictly → when applied, write the new version with the previous head as parent and the issue id in the commit
+/// metadata, and check the stored version is the committer's <c>new_hash</c> → append exactly one enhance log
+/// entry → complete the issue.</para>
+/// <para>Exactly once: before running the flow, the dispatcher looks for this issue's log entry and commit. An entry
+/// means only the status is missing; a commit without an entry means only the entry is missing. Either way it
+/// finishes that bookkeeping without running the flow again. The store refuses a second commit for the same issue,
+/// and a second log entry, so two dispatchers racing on one issue cannot apply it twice.</para>
+/// <para>Failure handling: a verifier's deny is a <c>Rejected</c> outcome (final). A malformed commit decision
+/// (<see cref="CommitShapeException"/>) is dead-lettered at once as <c>Failed</c>: the flow broke its contract and
+/// running it again gives the same answer. Any other error (storage, timeouts, a failing flow step, a setting or
+/// flow that cannot be resolved) is treated as a fault: the issue is released with an exponential back-off and
+/// dead-lettered when <see cref="EnhanceApplicationOptions.MaxAttempts"/> is used up, so a fixed setting (hot
+/// reload) or a recovered store lets it through. When another dispatcher moved the target head first, the issue is
+/// re-dispatched against the new head (up to <see cref="EnhanceApplicationOptions.MaxConflictRetries"/> times).</para>
+/// </remarks>
+public sealed class EnhanceApplication : IDisposable
+{
+    private readonly IIssueStore _issues;
+    private readonly IBlueprintStore _blueprints;
+    private readonly IEnhanceSettingStore _settings;
+    private readonly IEnhanceLogStore _log;
+    private readonly TaskLaunchService _launcher;
+    private readonly EnhanceApplicationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly OrbitFlowResolver _resolver;
+    private readonly Meter _meter;
+    private readonly Counter<long> _applied;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _failed;
+    private readonly Counter<long> _retries;
+    private readonly Histogram<double> _duration;
+    private readonly ActivitySource _activitySource;
+
+    internal EnhanceApplication(
+        IIssueStore issues,
+        IBlueprintStore blueprints,
+        IEnhanceSettingStore settings,
+        IEnhanceLogStore log,
+        TaskLaunchService launcher,
+        IOptions<EnhanceApplicationOptions> options,
+        TimeProvider timeProvider,
+        ILogger<EnhanceApplication> logger,
+        IMeterFactory? meterFactory = null)
+    {
+        _issues = issues;
+        _blueprints = blueprints;
+        _settings = settings;
+        _log = log;
+        _launcher = launcher;
+        _options = options.Value;
+        _time = timeProvider;
+        _logger = logger;
+        DispatcherId = _options.DispatcherId ?? GenerateDispatcherId();
+        _resolver = new OrbitFlowResolver(blueprints, _options.SemverHistoryLimit);
+        _meter = meterFactory?.Create(IssueCoreTelemetry.SourceName) ?? new Meter(IssueCoreTelemetry.SourceName);
+        _applied = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesApplied, "{issue}", "Issues committed as a new Blueprint version.");
+        _rejected = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesRejected, "{issue}", "Issues a verifier denied.");
+        _failed = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesFailed, "{issue}", "Issues dead-lettered.");
+        _retries = _meter.CreateCounter<long>(IssueCoreTelemetry.DispatchRetries, "{retry}", "Dispatch retries (faults and moved heads).");
+        _duration = _meter.CreateHistogram<double>(IssueCoreTelemetry.DispatchDuration, "s", "How long one dispatch took.");
+        _activitySource = IssueCoreTelemetry.ActivitySource;
+    }
+
+    /// <summary>The lease owner name this dispatcher claims issues under.</summary>
+    public string DispatcherId { get; }
+
+    /// <summary>
+    /// Enqueues an issue and returns at once; nothing is dispatched here. Idempotent: a draft with the id or
+    /// idempotency key of an existing issue returns that issue (<see cref="IssueCreateResult.Created"/> is
+    /// <see langword="false"/>) and creates nothing. The patch is not checked here: a malformed patch becomes a
+    /// logged rejection, so every issue's fate is in the enhance log.
+    /// </summary>
+    /// <param name="draft">The issue to enqueue.</param>
+    /// <param name="cancellationToken">Cancels the enqueue.</param>
+    /// <returns>The stored issue and whether this call created it.</returns>
+    public async Task<IssueCreateResult> HandleAsync(IssueDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var result = await _issues.CreateAsync(draft, cancellationToken).ConfigureAwait(false);
+        EnhanceLog.Enqueued(_logger, result.Issue.Id.Value, result.Issue.BlueprintId.Value, result.Created);
+        return result;
+    }
+
+    /// <summary>
+    /// Installs the built-in <c>enhance-default</c> flow and, when none is stored under
+    /// <see cref="EnhanceApplicationOptions.SettingId"/>, a setting that dispatches through it with the four built-in
+    /// axes. Idempotent: an existing series or setting is never changed. See <see cref="EnhanceDefaults.InstallAsync"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the installation.</param>
+    /// <returns>The setting in effect.</returns>
+    public Task<EnhanceSetting> InstallDefaultFlowAsync(CancellationToken cancellationToken = default)
+        => EnhanceDefaults.InstallAsync(_blueprints, _settings, _options.SettingId, cancellationToken);
+
+    /// <summary>
+    /// Claims the next claimable issue and dispatches it. Dispatch errors are handled here (released for a retry or
+    /// dead-lettered) and reported in the outcome.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the dispatch; a claimed issue is released for another attempt at once.</param>
+    /// <returns>What happened to the claimed issue, or <see langword="null"/> when nothing was claimable.</returns>
+    /// <exception cref="StorageException">Claiming failed, or releasing a faulted issue failed (its lease will expire and it is claimed again).</exception>
+    public async Task<DispatchOutcome?> TickAsync(CancellationToken cancellationToken = default)
+    {
+        var issue = await _issues.ClaimNextAsync(DispatcherId, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+        if (issue is null)
+        {
+            return null;
+        }
+
+        var started = _time.GetTimestamp();
+        using var activity = _activitySource.StartActivity(IssueCoreTelemetry.DispatchActivity, ActivityKind.Internal);
+        activity?.SetTag(IssueCoreTelemetry.IssueIdTag, issue.Id.Value);
+        activity?.SetTag(IssueCoreTelemetry.BlueprintIdTag, issue.BlueprintId.Value);
+        activity?.SetTag("issuecore.attempt", issue.Attempts);
+        DispatchOutcome outcome;
+        await using (var heartbeat = new LeaseHeartbeat(this, issue.Id))
+        {
+            try
+            {
+                outcome = await ProcessAsync(issue, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await ReleaseOnShutdownAsync(issue).ConfigureAwait(false);
+                activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
+                throw;
+            }
+        }
+
+        var result = outcome.Result.ToString();
+        activity?.SetTag(IssueCoreTelemetry.ResultTag, result);
+        if (outcome.Result is DispatchResult.Failed or DispatchResult.Retrying)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, outcome.Reason);
+        }
+
+        _duration.Record(_time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(IssueCoreTelemetry.ResultTag, result));
+        return outcome;
+    }
+
+    /// <summary>
+    /// Dispatches until <paramref name="cancellationToken"/> is cancelled: claims issue after issue while there are
+    /// any (burst drain), then sleeps <see cref="EnhanceApplicationOptions.PollInterval"/> on the
+    /// <see cref="TimeProvider"/>. A failing tick is logged and never ends the loop.
+    /// </summary>
+    /// <param name="cancellationToken">Stops the loop.</param>
+    /// <returns>A task that completes when the loop stops (never faulted by a dispatch error).</returns>
+    public async Task RunAsync(CancellationToken cancellationToken = default)
+    {
+        EnhanceLog.LoopStarted(_logger, DispatcherId);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                DispatchOutcome? outcome = null;
+                try
+                {
+                    outcome = await TickAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+#pragma warning disable CA1031 // a background loop never throws into the host
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    EnhanceLog.TickFailed(_logger, ex);
+                }
+
+                if (outcome is not null)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await Task.Delay(_options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            EnhanceLog.LoopStopped(_logger, DispatcherId);
+        }
+    }
+
+    /// <summary>Releases the meter this instance created.</summary>
+    public void Dispose()
+    {
+        _meter.Dispose();
+    }
+
+    private async Task<DispatchOutcome> ProcessAsync(Issue issue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Exactly once: finish what an earlier attempt left undone before doing anything else.
+            var logged = await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false);
+            if (logged is not null)
+            {
+                EnhanceLog.Recovering(_logger, issue.Id.Value, "log entry found");
+                return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            var committed = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false);
+            if (committed is not null)
+            {
+                EnhanceLog.Recovering(_logger, issue.Id.Value, "commit found");
+                return await RecordAsync(issue, EntryFromCommit(issue, committed), recovered: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (issue.Attempts > _options.MaxAttempts)
+            {
+                var reason = string.Create(CultureInfo.InvariantCulture, $"retry budget of {_options.MaxAttempts} attempts exhausted (claimed {issue.Attempts} times); last error: {issue.LastError ?? "(none recorded: the dispatching process stopped)"}");
+                return await CompleteAsync(issue, IssueStatus.Failed(reason), recovered: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            return await DispatchAsync(issue, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CommitShapeException ex)
+        {
+            EnhanceLog.CommitShape(_logger, ex, issue.Id.Value, ex.Path);
+            return await CompleteAsync(issue, IssueStatus.Failed("commit shape: " + ex.Message), recovered: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return await RetryOrFailAsync(issue, ex, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<DispatchOutcome> DispatchAsync(Issue issue, CancellationToken cancellationToken)
+    {
+        for (var conflicts = 0; ; conflicts++)
+        {
+            var setting = await _settings.GetAsync(_options.SettingId, cancellationToken).ConfigureAwait(false);
+            var flow = await _resolver.ResolveAsync(setting, cancellationToken).ConfigureAwait(false);
+            var head = (await _blueprints.ReadHeadAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false)).Value;
+            var epoch = new BlueprintEpoch(issue.BlueprintId, head.Version, _time.GetUtcNow());
+            var launched = await _launcher.LaunchAsync(
+                new LaunchRequest
+                {
+                    Flow = flow,
+                    InitialContext = BuildContext(issue, head, epoch, setting.VerifierAxes),
+                    OperatorId = _options.OperatorId,
+                    Role = _options.Role,
+                    Ttl = setting.Ttl,
+                    Subject = "issue:" + issue.Id.Value,
+                },
+                cancellationToken).ConfigureAwait(false);
+            var decision = CommitDecisionReader.Read(launched.FinalContext, setting.VerifierAxes);
+            if (!decision.Applied)
+            {
+                return await RecordAsync(issue, Entry(issue, head.Version, null, decision, EnhanceOutcome.Rejected), recovered: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            Traced<Blueprint> stored;
+            try
+            {
+                stored = await _blueprints.WriteNewAsync(
+                    issue.BlueprintId,
+                    decision.NewBlueprint!,
+                    [head.Version],
+                    new CommitMetadata(decision.Rationale, epoch, decision.PatchHash, issue.Id, "issue"),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConflictException conflict)
+            {
+                // Did this issue commit already (a concurrent dispatcher that took over an expired lease)?
+                var existing = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false);
+                if (existing is not null)
+                {
+                    EnhanceLog.Recovering(_logger, issue.Id.Value, "commit found after a conflict");
+                    return await RecordAsync(issue, EntryFromCommit(issue, existing), recovered: true, cancellationToken).ConfigureAwait(false);
+                }
+
+                var current = (await _blueprints.ReadHeadAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false)).Value.Version;
+                if (current == head.Version)
+                {
+                    // The head did not move, so the store refused the content itself: it equals an older version.
+                    var refused = decision with { Applied = false, Reasons = ["store: " + conflict.Message] };
+                    return await RecordAsync(issue, Entry(issue, head.Version, null, refused, EnhanceOutcome.Rejected), recovered: false, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (conflicts >= _options.MaxConflictRetries)
+                {
+                    throw new ConflictException(
+                        string.Create(CultureInfo.InvariantCulture, $"The head of '{issue.BlueprintId}' kept moving: {conflicts + 1} compare-and-swap attempts lost."),
+                        expected: head.Version.Value,
+                        actual: current.Value,
+                        innerException: conflict);
+                }
+
+                _retries.Add(1, new KeyValuePair<string, object?>(IssueCoreTelemetry.RetryReasonTag, "head_moved"));
+                EnhanceLog.HeadMoved(_logger, issue.BlueprintId.Value, issue.Id.Value, conflicts + 1);
+                continue;
+            }
+
+            if (stored.Value.Version != decision.NewHash)
+            {
+                throw new CommitShapeException("$.commit.new_hash", $"the store holds the change as {stored.Value.Version}, not as the committer's {decision.NewHash}");
+            }
+
+            return await RecordAsync(issue, Entry(issue, head.Version, stored.Value.Version, decision, EnhanceOutcome.Applied), recovered: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Appends the log entry (or adopts the one already there) and completes the issue to match it.</summary>
+    private async Task<DispatchOutcome> RecordAsync(Issue issue, EnhanceLogEntry entry, bool recovered, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _log.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConflictException)
+        {
+            // The first entry is the record; complete the issue as it says.
+            entry = await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false) ?? throw new StorageException($"The enhance log refused an entry for issue '{issue.Id}' but holds none.");
+            recovered = true;
+        }
+
+        return await CompleteAsync(issue, StatusOf(entry), recovered, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<DispatchOutcome> CompleteAsync(Issue issue, IssueStatus status, bool recovered, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _issues.CompleteAsync(issue.Id, DispatcherId, status, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConflictException ex)
+        {
+            EnhanceLog.LeaseLost(_logger, ex, issue.Id.Value);
+            return Outcome(issue, DispatchResult.LeaseLost, ex.Message, recovered: recovered);
+        }
+
+        var tag = new KeyValuePair<string, object?>(IssueCoreTelemetry.BlueprintIdTag, issue.BlueprintId.Value);
+        switch (status.State)
+        {
+            case IssueState.Applied:
+                _applied.Add(1, tag);
+                EnhanceLog.Applied(_logger, issue.Id.Value, issue.BlueprintId.Value, status.NewVersion!.Value.Value);
+                return Outcome(issue, DispatchResult.Applied, null, status.NewVersion, recovered);
+            case IssueState.Rejected:
+                _rejected.Add(1, tag);
+                EnhanceLog.Rejected(_logger, issue.Id.Value, status.Reason!);
+                return Outcome(issue, DispatchResult.Rejected, status.Reason, recovered: recovered);
+            default:
+                _failed.Add(1, tag);
+                EnhanceLog.Failed(_logger, issue.Id.Value, issue.Attempts, status.Reason!);
+                return Outcome(issue, DispatchResult.Failed, status.Reason, recovered: recovered);
+        }
+    }
+
+    private async Task<DispatchOutcome> RetryOrFailAsync(Issue issue, Exception fault, CancellationToken cancellationToken)
+    {
+        var reason = $"{fault.GetType().Name}: {fault.Message}";
+        if (issue.Attempts >= _options.MaxAttempts)
+        {
+            return await CompleteAsync(
+                issue,
+                IssueStatus.Failed(string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.Attempts} attempts; last error: {reason}")),
+                recovered: false,
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        var delay = BackOff(issue.Attempts);
+        EnhanceLog.Retrying(_logger, fault, issue.Id.Value, issue.Attempts, delay);
+        try
+        {
+            await _issues.ReleaseAsync(issue.Id, DispatcherId, _time.GetUtcNow() + delay, reason, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConflictException ex)
+        {
+            EnhanceLog.LeaseLost(_logger, ex, issue.Id.Value);
+            return Outcome(issue, DispatchResult.LeaseLost, ex.Message);
+        }
+
+        _retries.Add(1, new KeyValuePair<string, object?>(IssueCoreTelemetry.RetryReasonTag, "fault"));
+        return Outcome(issue, DispatchResult.Retrying, reason);
+    }
+
+    private static readonly TimeSpan ShutdownReleaseTimeout = TimeSpan.FromSeconds(5);
+
+    private async Task ReleaseOnShutdownAsync(Issue issue)
+    {
+        try
+        {
+            // Bounded: a store that hangs must not keep a cancelled dispatcher from returning. If the
+            // release does not finish in time the lease simply expires and another worker takes over.
+            using var timeout = new CancellationTokenSource(ShutdownReleaseTimeout, _time);
+            await _issues.ReleaseAsync(issue.Id, DispatcherId, _time.GetUtcNow(), "the dispatcher stopped", timeout.Token)
+                .WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // best effort: the lease expires anyway
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            EnhanceLog.ReleaseOnShutdownFailed(_logger, ex, issue.Id.Value);
+        }
+    }
+
+    private static string GenerateDispatcherId()
+    {
+        var suffix = string.Create(CultureInfo.InvariantCulture, $":{Environment.ProcessId}:{Guid.NewGuid():N}");
+        var host = Environment.MachineName;
+        return (host.Length + suffix.Length > 128 ? host[..(128 - suffix.Length)] : host) + suffix;
+    }
+
+    internal TimeSpan BackOff(int attempt)
+    {
+        var factor = Math.Pow(2, Math.Clamp(attempt - 1, 0, 30));
+        var delay = TimeSpan.FromTicks((long)Math.Min(_options.RetryBaseDelay.Ticks * factor, _options.RetryMaxDelay.Ticks));
+        return delay > _options.RetryMaxDelay ? _options.RetryMaxDelay : delay;
+    }
+
+    private static IssueStatus StatusOf(EnhanceLogEntry entry) => entry.Outcome switch
+    {
+        EnhanceOutcome.Applied => IssueStatus.Applied(entry.NewVersion ?? throw new CommitShapeException("$.log.new_version", $"the applied log entry of issue '{entry.IssueId}' has no version")),
+        _ => IssueStatus.Rejected(entry.Reasons.Count > 0 ? string.Join("; ", entry.Reasons) : entry.Rationale),
+    };
+
+    private EnhanceLogEntry Entry(Issue issue, BlueprintVersion previous, BlueprintVersion? next, CommitDecision decision, EnhanceOutcome outcome) => new()
+    {
+        IssueId = issue.Id,
+        BlueprintId = issue.BlueprintId,
+        PreviousVersion = previous,
+        NewVersion = next,
+        Intent = issue.Intent,
+        Rationale = decision.Rationale,
+        Verdicts = decision.Verdicts,
+        Outcome = outcome,
+        Reasons = outcome == EnhanceOutcome.Rejected ? decision.Reasons : [],
+        Timestamp = _time.GetUtcNow(),
+    };
+
+    /// <summary>
+    /// The entry for a commit an earlier attempt made but did not log. The verdicts are not recoverable (every axis
+    /// passed, or there would be no commit), so the entry carries none.
+    /// </summary>
+    private EnhanceLogEntry EntryFromCommit(Issue issue, BlueprintCommit commit) => new()
+    {
+        IssueId = issue.Id,
+        BlueprintId = issue.BlueprintId,
+        PreviousVersion = commit.Parents.Count > 0 ? commit.Parents[0] : null,
+        NewVersion = commit.Version,
+        Intent = issue.Intent,
+        Rationale = commit.Metadata.Rationale,
+        Outcome = EnhanceOutcome.Applied,
+        Timestamp = _time.GetUtcNow(),
+    };
+
+    private static DispatchOutcome Outcome(Issue issue, DispatchResult result, string? reason, BlueprintVersion? version = null, bool recovered = false) => new()
+    {
+        IssueId = issue.Id,
+        BlueprintId = issue.BlueprintId,
+        Result = result,
+        NewVersion = version,
+        Reason = reason,
+        Attempt = issue.Attempts,
+        Recovered = recovered,
+    };
+
+    private static JsonObject BuildContext(Issue issue, Blueprint head, BlueprintEpoch epoch, IReadOnlyList<string> axes)
+    {
+        var issueNode = new JsonObject
+        {
+            ["id"] = issue.Id.Value,
+            ["blueprint_id"] = issue.BlueprintId.Value,
+            ["intent"] = issue.Intent,
+            ["title"] = issue.Title,
+            ["bump"] = issue.Bump switch { VersionBump.Major => "major", VersionBump.Minor => "minor", _ => "patch" },
+            ["priority"] = issue.Priority.ToString().ToLowerInvariant(),
+            ["labels"] = new JsonArray([.. issue.Labels.Select(l => (JsonNode?)JsonValue.Create(l))]),
+            ["attempts"] = issue.Attempts,
+        };
+        if (issue.Patch is { } patch)
+        {
+            issueNode["patch"] = JsonNode.Parse(patch.GetRawText());
+        }
+
+        if (issue.Rationale is { } rationale)
+        {
+            issueNode["rationale"] = rationale;
+        }
+
+        if (issue.Description is { } description)
+        {
+            issueNode["description"] = description;
+        }
+
+        return new JsonObject
+        {
+            ["issue"] = issueNode,
+            ["prev_bp"] = head.ToJsonObject(),
+            ["prev_hash"] = head.Version.Value,
+            ["epoch"] = new JsonObject
+            {
+                ["blueprint_id"] = epoch.BlueprintId.Value,
+                ["start_version"] = epoch.StartVersion?.Value,
+                ["started_at"] = epoch.StartedAt.ToString("O", CultureInfo.InvariantCulture),
+            },
+            ["verifiers"] = new JsonArray([.. axes.Select(a => (JsonNode?)JsonValue.Create(a))]),
+        };
+    }
+
+    /// <summary>Renews the lease of the issue being dispatched until disposed.</summary>
+    private sealed class LeaseHeartbeat : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+
+        public LeaseHeartbeat(EnhanceApplication owner, IssueId issueId)
+        {
+            var interval = owner._options.HeartbeatInterval ?? owner._options.LeaseDuration / 3;
+            _loop = RunAsync(owner, issueId, interval, _stop.Token);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            _stop.Dispose();
+        }
+
+        private static async Task RunAsync(EnhanceApplication owner, IssueId issueId, TimeSpan interval, CancellationToken stop)
+        {
+            using var timer = new PeriodicTimer(interval, owner._time);
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                try
+                {
+                    await owner._issues.RenewLeaseAsync(issueId, owner.DispatcherId, owner._options.LeaseDuration, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    return;
+                }
+#pragma warning disable CA1031 // a failed renewal is logged; the completion will find out whether the lease is still held
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    EnhanceLog.HeartbeatFailed(owner._logger, ex, issueId.Value);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using IssueCore.Security;
+
+namespace IssueCore.Enhance;
+
+/// <summary>
+/// Options of the <see cref="EnhanceApplication"/> dispatcher, configured with
+/// <c>services.Configure&lt;EnhanceApplicationOptions&gt;(…)</c> or <c>services.AddIssueCoreWorker(o => …)</c> and
+/// validated at start (an invalid value fails the host's start with an <c>OptionsValidationException</c>).
+/// </summary>
+public sealed class EnhanceApplicationOptions
+{
+    /// <summary>How long <see cref="EnhanceApplication.RunAsync"/> sleeps when nothing is claimable (or a tick failed). Default: 1 second.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a claim's lease lasts; a dispatcher that dies loses the issue to another after this. Default: 5 minutes.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often a running dispatch renews its lease; <see langword="null"/> is a third of <see cref="LeaseDuration"/>. Must be shorter than the lease.</summary>
+    public TimeSpan? HeartbeatInterval { get; set; }
+
+    /// <summary>
+    /// The retry budget: how many claims an issue may use. An infrastructure fault on the last attempt, or a claim
+    /// beyond the budget (the process kept dying), dead-letters the issue as <c>Failed</c>. Default: 5.
+    /// </summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>The back-off after the first failed attempt; it doubles with each further attempt. Default: 1 second.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest back-off. Default: 5 minutes.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How many times one attempt re-dispatches against a new head after another dispatcher moved the target
+    /// series' head first (the compare-and-swap lost). Beyond this the attempt is released with a back-off. Default: 32.
+    /// </summary>
+    public int MaxConflictRetries { get; set; } = 32;
+
+    /// <summary>
+    /// The lease owner name of this dispatcher; <see langword="null"/> generates a unique one per
+    /// <see cref="EnhanceApplication"/> instance. Two running dispatchers must never share a name.
+    /// </summary>
+    public string? DispatcherId { get; set; }
+
+    /// <summary>The operator id flow runs are launched as. Default: <c>issuecore-dispatcher</c>.</summary>
+    public string OperatorId { get; set; } = "issuecore-dispatcher";
+
+    /// <summary>The role flow runs are launched with; it must allow <c>launch</c>. Default: <see cref="Roles.Automate"/>.</summary>
+    public string Role { get; set; } = Roles.Automate;
+
+    /// <summary>The enhance setting read on every dispatch (hot reload). Default: <see cref="EnhanceSettingId.Default"/>.</summary>
+    public EnhanceSettingId SettingId { get; set; } = EnhanceSettingId.Default;
+
+    /// <summary>How many versions of the orbit series a semver range selector looks at, newest first. Default: 1000.</summary>
+    public int SemverHistoryLimit { get; set; } = 1000;
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace IssueCore.Enhance;
+
+/// <summary>The dispatcher's log messages (event ids 3001–3099).</summary>
+internal static partial class EnhanceLog
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Issue {IssueId} enqueued for {BlueprintId} (created: {Created})")]
+    public static partial void Enqueued(ILogger logger, string issueId, string blueprintId, bool created);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Issue {IssueId} applied to {BlueprintId} as {Version}")]
+    public static partial void Applied(ILogger logger, string issueId, string blueprintId, string version);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Issue {IssueId} rejected: {Reason}")]
+    public static partial void Rejected(ILogger logger, string issueId, string reason);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Issue {IssueId} failed (dead letter) after attempt {Attempt}: {Reason}")]
+    public static partial void Failed(ILogger logger, string issueId, int attempt, string reason);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Dispatch of issue {IssueId} (attempt {Attempt}) hit a fault; retrying after {Delay}")]
+    public static partial void Retrying(ILogger logger, Exception exception, string issueId, int attempt, TimeSpan delay);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "The head of {BlueprintId} moved while issue {IssueId} was dispatched; re-dispatching against the new head ({Retry})")]
+    public static partial void HeadMoved(ILogger logger, string blueprintId, string issueId, int retry);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Issue {IssueId}: the lease was lost to another dispatcher")]
+    public static partial void LeaseLost(ILogger logger, Exception exception, string issueId);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Issue {IssueId}: renewing the lease failed")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception, string issueId);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Issue {IssueId}: an earlier attempt already recorded its outcome; finishing the bookkeeping only ({What})")]
+    public static partial void Recovering(ILogger logger, string issueId, string what);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Error, Message = "A dispatch tick failed; the loop goes on")]
+    public static partial void TickFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Error, Message = "Issue {IssueId}: the flow's commit decision is malformed at {Path}; dead-lettering it")]
+    public static partial void CommitShape(ILogger logger, Exception exception, string issueId, string path);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "Dispatcher {DispatcherId} started")]
+    public static partial void LoopStarted(ILogger logger, string dispatcherId);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Information, Message = "Dispatcher {DispatcherId} stopped")]
+    public static partial void LoopStopped(ILogger logger, string dispatcherId);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "Issue {IssueId}: releasing it on shutdown failed; its lease will expire")]
+    public static partial void ReleaseOnShutdownFailed(ILogger logger, Exception exception, string issueId);
+}

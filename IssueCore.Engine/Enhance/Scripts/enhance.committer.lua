@@ -1,0 +1,52 @@
+-- Tallies the verifier verdicts and decides. Output: $.commit =
+--   { status = "applied",  new_hash, new_blueprint, bump, patch_hash, rationale, summary, verdicts }
+--   { status = "rejected", reasons = { "axis: reason", ... }, rationale, summary, verdicts }
+-- A patch that did not apply is always rejected (its first reason is "patch: ...").
+local ctx = _CTX
+local applied = ctx.applied
+local proposal = ctx.proposal
+local rationale = proposal and proposal.rationale
+if type(rationale) ~= "string" then rationale = ctx.issue.intent end
+
+local verdicts = host.array()
+local reasons = host.array()
+if applied.ok ~= true then
+  reasons[#reasons + 1] = "patch: " .. tostring(applied.error)
+end
+
+local passed = 0
+for _, branch in ipairs(ctx.verdicts) do
+  local v = branch.verdict
+  verdicts[#verdicts + 1] = host.object({ axis = v.axis, status = v.status, detail = v.detail })
+  if v.status == "pass" then
+    passed = passed + 1
+  else
+    reasons[#reasons + 1] = v.axis .. ": " .. v.detail
+  end
+end
+
+local total = #verdicts
+if #reasons == 0 then
+  local from = applied.label_from
+  local to = applied.label_to
+  local labels = ""
+  if type(from) == "string" and type(to) == "string" then labels = " " .. from .. " -> " .. to end
+  return { ok = true, value = {
+    status = "applied",
+    new_hash = applied.new_hash,
+    new_blueprint = applied.new_blueprint,
+    bump = applied.bump,
+    patch_hash = applied.patch_hash,
+    rationale = rationale,
+    summary = "applied" .. labels .. " (" .. applied.bump .. "); " .. passed .. "/" .. total .. " axes passed",
+    verdicts = verdicts,
+  } }
+end
+
+return { ok = true, value = {
+  status = "rejected",
+  reasons = reasons,
+  rationale = rationale,
+  summary = "rejected: " .. #reasons .. " reason(s); " .. passed .. "/" .. total .. " axes passed",
+  verdicts = verdicts,
+} }

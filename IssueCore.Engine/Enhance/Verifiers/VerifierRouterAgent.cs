@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using IssueCore.Agents;
+using IssueCore.Blueprints;
+using IssueCore.Issues;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IssueCore.Enhance.Verifiers;
+
+/// <summary>
+/// The <c>verifier-router</c> host agent of the enhance flow. Runs inside the fan-out over <c>$.verifiers</c>:
+/// its input is the branch ctx with the axis name at <c>$.axis</c>, the target at <c>$.prev_bp</c> and the patch
+/// applier's result at <c>$.applied</c>. It calls the <see cref="IVerifierAxis"/> registered under the axis name and
+/// returns <c>{axis, status: "pass"|"deny", detail}</c>. An unknown axis denies; a patch that did not apply makes
+/// every axis deny without calling it.
+/// </summary>
+internal sealed class VerifierRouterAgent(IServiceProvider services) : IAgent
+{
+    public const string AgentName = "verifier-router";
+
+    public async ValueTask<JsonNode?> InvokeAsync(AgentInvocation invocation, CancellationToken cancellationToken)
+    {
+        if (invocation.Input is not JsonObject ctx)
+        {
+            throw new InvalidOperationException("verifier-router expects the flow ctx (an object) as its input.");
+        }
+
+        if (ctx["axis"] is not JsonValue axisValue || !axisValue.TryGetValue<string>(out var axis) || axis.Length == 0)
+        {
+            throw new InvalidOperationException("verifier-router expects the axis name (a string) at $.axis.");
+        }
+
+        var verdict = await VerifyAsync(axis, ctx, cancellationToken).ConfigureAwait(false);
+        return new JsonObject
+        {
+            ["axis"] = axis,
+            ["status"] = verdict.Status == VerdictStatus.Pass ? "pass" : "deny",
+            ["detail"] = verdict.Detail,
+        };
+    }
+
+    private async ValueTask<VerdictSummary> VerifyAsync(string axis, JsonObject ctx, CancellationToken cancellationToken)
+    {
+        var verifier = services.GetKeyedService<IVerifierAxis>(axis);
+        if (verifier is null)
+        {
+            return Deny(axis, $"unknown verifier axis '{axis}' (register it with services.AddIssueCoreVerifierAxis<T>(\"{axis}\"))");
+        }
+
+        if (ctx["applied"] is not JsonObject applied)
+        {
+            throw new InvalidOperationException("verifier-router expects the patch applier's result (an object) at $.applied.");
+        }
+
+        if (applied["ok"] is not JsonValue ok || !ok.TryGetValue<bool>(out var applyOk) || !applyOk)
+        {
+            return Deny(axis, "not evaluated: the patch did not apply");
+        }
+
+        var previous = Blueprint.FromNode(ctx["prev_bp"]);
+        Blueprint proposed;
+        try
+        {
+            proposed = Blueprint.FromNode(applied["new_blueprint"]);
+        }
+        catch (ValidationException ex)
+        {
+            return Deny(axis, "the patched document is not a Blueprint: " + ex.Message);
+        }
+
+        var hash = applied["new_hash"] is JsonValue h && h.TryGetValue<string>(out var hs) ? hs : string.Empty;
+        IssueId? issueId = ctx["issue"] is JsonObject issue && issue["id"] is JsonValue idValue
+                           && idValue.TryGetValue<string>(out var idText) && IssueId.TryParse(idText, null, out var parsed)
+            ? parsed
+            : null;
+        var context = new VerifierContext
+        {
+            Axis = axis,
+            IssueId = issueId,
+            Previous = previous,
+            Proposed = proposed,
+            ProposedHash = hash,
+            Patch = ctx["proposal"] is JsonObject proposal ? proposal["ops"] : null,
+            FlowContext = ctx,
+        };
+        var verdict = await verifier.VerifyAsync(context, cancellationToken).ConfigureAwait(false);
+        return verdict with { Axis = axis };
+    }
+
+    private static VerdictSummary Deny(string axis, string reason) => new(axis, VerdictStatus.Deny, reason);
+}

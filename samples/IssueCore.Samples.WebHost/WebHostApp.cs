@@ -1,0 +1,56 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace IssueCore.Samples.WebHost;
+
+/// <summary>Builds the sample node from configuration (command line, environment variables, appsettings).</summary>
+internal static class WebHostApp
+{
+    /// <summary>The connection string name read from <c>ConnectionStrings</c>.</summary>
+    public const string ConnectionStringName = "IssueCore";
+
+    /// <summary>
+    /// Builds the node: <c>POST /issues/</c>, <c>GET /issues/{id}</c> and <c>GET /issues</c>; every store in one
+    /// SQLite file; the dispatcher as a hosted service; the built-in enhance flow and a <c>demo</c> series installed
+    /// at start-up, before the dispatcher runs.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No API key is configured outside the Development environment.</exception>
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var configuration = builder.Configuration;
+        var development = builder.Environment.IsDevelopment();
+
+        // One file holds issues, Blueprints, the enhance setting and log, and flow runs. Default: next to the app.
+        var connectionString = configuration.GetConnectionString(ConnectionStringName)
+            ?? $"Data Source={Path.Combine(AppContext.BaseDirectory, "issuecore.db")}";
+
+        builder.Services
+            .AddIssueCore(o =>
+            {
+                // Signs the capability tokens of flow runs. Outside Development a real key is required (base64,
+                // at least 32 bytes); in Development a throw-away key is generated per start.
+                o.Security.SigningKey = configuration["IssueCore:SigningKey"];
+                o.Security.AllowDevelopmentKey = development;
+            })
+            // Validation, mapping target_repo to a Blueprint series, and idempotent enqueue (triggering_event_id).
+            .AddIssueCoreIngestion(o => o.IssueBaseUrl = configuration["IssueCore:IssueBaseUrl"])
+            .UseSqlite(connectionString);
+
+        // Before the dispatcher, so the flow it dispatches through exists when it first claims an issue.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StartupInstaller>());
+
+        // The hosted dispatcher. A node that should only ingest leaves this call out.
+        builder.Services.AddIssueCoreWorker();
+
+        var app = builder.Build();
+
+        // The API key comes from IssueCore:ApiKey, else ISSUE_CORE_API_KEY (configuration or environment). Without
+        // one, mapping fails, except in Development, where the endpoints are then served without authentication.
+        app.MapIssueCore(o =>
+        {
+            o.ApiKey = configuration["IssueCore:ApiKey"];
+            o.AllowAnonymousDevelopment = app.Environment.IsDevelopment();
+        });
+        return app;
+    }
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Logging;
+
+namespace IssueCore.Reliability.Dispatcher;
+
+/// <summary>
+/// Writes dispatch outcomes (the dispatcher's applied, rejected and dead-letter events) to stdout as
+/// <c>outcome &lt;event&gt; &lt;message&gt;</c>, one line each, and warnings and errors to stderr.
+/// </summary>
+internal sealed class LineLoggerProvider : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new LineLogger(categoryName);
+
+    public void Dispose()
+    {
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
+using IssueCore.Reliability.Dispatcher;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+// A dispatcher host as an operator runs it: AddIssueCore + an adapter + AddIssueCoreWorker in a generic host.
+//
+//   store=sqlite|postgres cs=<connection string> [schema=<postgres schema>] name=<dispatcher id>
+//   [lease-ms=3000] [poll-ms=100] [max-attempts=10]
+//
+// Prints "ready <pid>" once the host has started (interrupted runs are marked by then), one "outcome <event> ..."
+// line per dispatch outcome the dispatcher logs, and "stopped peak_working_set=<bytes>" after a "stop" line (or the
+// end of stdin) shut the host down gracefully. Warnings and errors go to stderr.
+var settings = HostArguments.Parse(args);
+if (settings is null)
+{
+    await Console.Error.WriteLineAsync("usage: store=sqlite|postgres cs=<connection string> [schema=<name>] name=<dispatcher id> [lease-ms=3000] [poll-ms=100] [max-attempts=10]");
+    return 2;
+}
+
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
+builder.Logging.ClearProviders();
+builder.Logging.SetMinimumLevel(LogLevel.Information);
+builder.Logging.AddProvider(new LineLoggerProvider());
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+
+var services = builder.Services;
+services.AddIssueCore(o => o.Security.SigningKey = HostArguments.SigningKey);
+if (settings.Store == "postgres")
+{
+    services.UsePostgres(o =>
+    {
+        o.ConnectionString = settings.ConnectionString;
+        o.Schema = settings.Schema ?? "issuecore";
+    });
+}
+else
+{
+    services.UseSqlite(settings.ConnectionString);
+}
+
+services.AddIssueCoreWorker(o =>
+{
+    o.DispatcherId = settings.Name;
+    o.LeaseDuration = settings.Lease;
+    o.PollInterval = settings.Poll;
+    o.MaxAttempts = settings.MaxAttempts;
+    o.RetryBaseDelay = TimeSpan.FromMilliseconds(100);
+    o.RetryMaxDelay = TimeSpan.FromSeconds(1);
+});
+
+// A host axis that runs the proposed Blueprint once in the sandbox; only settings that list "smoke" use it.
+services.AddIssueCoreVerifierAxis<SmokeRunVerifierAxis>(SmokeRunVerifierAxis.Name);
+
+using var host = builder.Build();
+await host.StartAsync();
+Console.WriteLine("ready " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+
+while (await Console.In.ReadLineAsync() is { } line && line != "stop")
+{
+}
+
+await host.StopAsync();
+using var self = Process.GetCurrentProcess();
+self.Refresh();
+Console.WriteLine("stopped peak_working_set=" + self.PeakWorkingSet64.ToString(CultureInfo.InvariantCulture));
+return 0;
