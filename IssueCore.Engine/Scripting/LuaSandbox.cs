@@ -31,7 +31,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
     private GCHandle _self;
     private readonly List<LuaFunction> _natives = [];
 
-    private readonly Dictionary<(string? FnId, string Source), int> _chunks = [];
+    private readonly Dictionary<long, int> _chunks = [];
     private readonly int _refMsgh;
     private readonly int _refEnvMeta;
     private readonly int _refArrayMeta;
@@ -117,7 +117,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
     /// <summary>True when the state must not be reused.</summary>
     public bool Poisoned { get; private set; }
 
-    public JsonNode? Run(string name, string? fnId, string source, JsonNode? input, in EffectiveBudget budget, CancellationToken cancellationToken)
+    public JsonNode? Run(string name, ScriptSource source, JsonNode? input, in EffectiveBudget budget, CancellationToken cancellationToken)
     {
         Limit = ScriptLimit.None;
         _memoryCap = budget.MaxMemoryBytes;
@@ -132,7 +132,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
         {
             _lua.SetTop(0);
             _lua.RawGetInteger(LuaRegistry.Index, _refMsgh);
-            PushChunk(name, fnId, source);
+            PushChunk(name, source);
 
             // A fresh environment per run: globals written by one run are invisible to the next.
             _lua.CreateTable(0, 4);
@@ -246,10 +246,9 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _ => limit.ToString(),
     };
 
-    private void PushChunk(string name, string? fnId, string source)
+    private void PushChunk(string name, ScriptSource source)
     {
-        var key = (fnId, source);
-        if (!_chunks.TryGetValue(key, out var reference))
+        if (!_chunks.TryGetValue(source.Id, out var reference))
         {
             if (_chunks.Count >= _maxCachedChunks)
             {
@@ -262,7 +261,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
             }
 
             _enforcing = true;
-            var status = _lua.LoadBuffer(Encoding.UTF8.GetBytes(source), "=" + (fnId ?? "script"), "t");
+            var status = _lua.LoadBuffer(source.Utf8, source.ChunkName, "t");
             _enforcing = false;
             if (status != LuaStatus.OK)
             {
@@ -277,7 +276,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
             }
 
             reference = _lua.Ref(LuaRegistry.Index);
-            _chunks[key] = reference;
+            _chunks[source.Id] = reference;
         }
 
         _lua.RawGetInteger(LuaRegistry.Index, reference);

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace IssueCore.Scripting;
@@ -29,7 +32,16 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
     private readonly LuaScriptExecutorOptions _options;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, Func<JsonNode?, JsonNode?>> _primitives;
-    private readonly ConcurrentDictionary<string, string> _scripts = new(StringComparer.Ordinal);
+    private const int MaxInlineSources = 1024;
+
+    private readonly ConcurrentDictionary<string, ScriptSource> _scripts = new(StringComparer.Ordinal);
+
+    // Inline sources: the same string instance is found by reference without hashing its text; another
+    // instance with the same text is found by its SHA-256 content hash, so it shares the compiled chunks.
+    private readonly ConditionalWeakTable<string, ScriptSource> _inlineByReference = [];
+    private readonly ConcurrentDictionary<string, ScriptSource> _inlineByHash = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<string, ScriptSource>.CreateValueCallback _inlineFactory;
+    private long _nextScriptId;
     private readonly ConcurrentBag<LuaSandbox> _pool = [];
     private int _pooled;
     private volatile bool _disposed;
@@ -50,6 +62,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.PoolSize, 0, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxCachedChunksPerState, 1, nameof(options));
         _primitives = new Dictionary<string, Func<JsonNode?, JsonNode?>>(_options.Primitives, StringComparer.Ordinal);
+        _inlineFactory = InlineSource;
         foreach (var name in _primitives.Keys)
         {
             if (!IsIdentifier(name) || name is "null" or "array" or "object" or "is_array" or "canonical_json" or "content_hash" or "json_patch")
@@ -85,7 +98,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
             Return(sandbox, !reuse);
         }
 
-        _scripts[fnId] = source;
+        _scripts[fnId] = new ScriptSource(Interlocked.Increment(ref _nextScriptId), fnId, source);
     }
 
     /// <summary>Registers every embedded resource whose name starts with <paramref name="prefix"/> and ends in <c>.lua</c>; the function id is the rest of the name without <c>.lua</c>.</summary>
@@ -148,21 +161,22 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        string source;
+        ScriptSource? source;
         if (invocation.FnId is { } fnId)
         {
-            if (!_scripts.TryGetValue(fnId, out source!))
+            if (!_scripts.TryGetValue(fnId, out source))
             {
                 throw new NotFoundException("script", fnId);
             }
         }
         else
         {
-            source = invocation.Source!;
+            source = _inlineByReference.GetValue(invocation.Source!, _inlineFactory);
         }
 
-        var budget = Resolve(invocation);
-        if (_time.GetUtcNow() >= budget.Deadline)
+        var now = _time.GetUtcNow();
+        var budget = Resolve(invocation, now);
+        if (now >= budget.Deadline)
         {
             throw new ScriptException(invocation.Name, "the deadline passed before the script started", ScriptLimit.Deadline);
         }
@@ -171,7 +185,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
         var discard = true;
         try
         {
-            var result = sandbox.Run(invocation.Name, invocation.FnId, source, invocation.Input, budget, cancellationToken);
+            var result = sandbox.Run(invocation.Name, source, invocation.Input, budget, cancellationToken);
             discard = sandbox.Poisoned;
             return ValueTask.FromResult(result);
         }
@@ -200,11 +214,23 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
     private static bool IsIdentifier(string name) =>
         name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
-    private EffectiveBudget Resolve(ScriptInvocation invocation)
+    private ScriptSource InlineSource(string text)
+    {
+        var source = new ScriptSource(Interlocked.Increment(ref _nextScriptId), null, text);
+        var hash = Convert.ToHexString(SHA256.HashData(source.Utf8));
+        if (_inlineByHash.Count >= MaxInlineSources)
+        {
+            _inlineByHash.Clear();
+        }
+
+        return _inlineByHash.GetOrAdd(hash, source);
+    }
+
+    private EffectiveBudget Resolve(ScriptInvocation invocation, DateTimeOffset now)
     {
         var b = invocation.Budget;
         var timeout = b?.Timeout ?? _options.Timeout;
-        var deadline = _time.GetUtcNow() + timeout;
+        var deadline = now + timeout;
         if (invocation.Deadline is { } d && d < deadline)
         {
             deadline = d;
