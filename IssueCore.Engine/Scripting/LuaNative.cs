@@ -12,6 +12,99 @@ internal static unsafe partial class LuaNative
 
     public const int MaskCount = 1 << 3;
 
+    // Calls below neither allocate, raise nor call back into managed code, and return at once: they run
+    // without the GC transition, which otherwise costs more than the call itself on the per-call path.
+    [LibraryImport(LibraryName, EntryPoint = "lua_type")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial int Type(IntPtr state, int index);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_gettop")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial int GetTop(IntPtr state);
+
+    /// <summary>Only to shrink the stack of values pushed by the host (never over to-be-closed variables).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "lua_settop")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial void SetTop(IntPtr state, int index);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_rawgeti")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial void RawGetInteger(IntPtr state, int index, long n);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_rawget")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial int RawGet(IntPtr state, int index);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_toboolean")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial int ToBoolean(IntPtr state, int index);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_isinteger")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial int IsInteger(IntPtr state, int index);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_tointegerx")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial long ToIntegerX(IntPtr state, int index, int* isNumber);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_tonumberx")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial double ToNumberX(IntPtr state, int index, int* isNumber);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_pushboolean")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial void PushBoolean(IntPtr state, int value);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_pushinteger")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial void PushInteger(IntPtr state, long value);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_pushnumber")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial void PushNumber(IntPtr state, double value);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_pushlightuserdata")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial void PushLightUserData(IntPtr state, IntPtr value);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_pushvalue")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial void PushValue(IntPtr state, int index);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_setmetatable")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial void SetMetaTable(IntPtr state, int index);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_getmetatable")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial int GetMetaTable(IntPtr state, int index);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_next")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial int Next(IntPtr state, int index);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_setupvalue")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial IntPtr SetUpValue(IntPtr state, int functionIndex, int n);
+
     [LibraryImport(LibraryName, EntryPoint = "lua_sethook")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     public static partial void SetHook(IntPtr state, IntPtr hook, int mask, int count);

@@ -16,6 +16,7 @@ namespace IssueCore.Scripting;
 internal sealed unsafe class LuaSandbox : IDisposable
 {
     private const int HookInterval = 1000;
+    private const int Registry = (int)LuaRegistry.Index;
     private const long RetainedBytesThreshold = 2L * 1024 * 1024;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -39,6 +40,13 @@ internal sealed unsafe class LuaSandbox : IDisposable
     private readonly IntPtr _errBoxPtr;
     private readonly IntPtr _arrayMetaPtr;
     private readonly IntPtr _objectMetaPtr;
+
+    // Registry references to the interned key strings the per-call path pushes (no hashing per push).
+    private readonly int _refKeyG;
+    private readonly int _refKeyCtx;
+    private readonly int _refKeyOk;
+    private readonly int _refKeyValue;
+    private readonly int _refKeyError;
 
     // Per-call state.
     private long _allocated;
@@ -107,6 +115,11 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _refEnvMeta = _lua.Ref(LuaRegistry.Index);
         _lua.GetField(1, "msgh");
         _refMsgh = _lua.Ref(LuaRegistry.Index);
+        _refKeyG = RefString("_G"u8);
+        _refKeyCtx = RefString("_CTX"u8);
+        _refKeyOk = RefString("ok"u8);
+        _refKeyValue = RefString("value"u8);
+        _refKeyError = RefString("error"u8);
         _lua.SetTop(0);
         _lua.GarbageCollector(LuaGC.Collect, 0);
     }
@@ -130,18 +143,18 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _enforcing = false;
         try
         {
-            _lua.SetTop(0);
-            _lua.RawGetInteger(LuaRegistry.Index, _refMsgh);
+            LuaNative.SetTop(_l, 0);
+            LuaNative.RawGetInteger(_l, Registry, _refMsgh);
             PushChunk(name, source);
 
             // A fresh environment per run: globals written by one run are invisible to the next.
             _lua.CreateTable(0, 4);
-            _lua.RawGetInteger(LuaRegistry.Index, _refEnvMeta);
-            _lua.SetMetaTable(-2);
-            PushUtf8("_G"u8);
-            _lua.PushCopy(-2);
+            LuaNative.RawGetInteger(_l, Registry, _refEnvMeta);
+            LuaNative.SetMetaTable(_l, -2);
+            LuaNative.RawGetInteger(_l, Registry, _refKeyG);
+            LuaNative.PushValue(_l, -2);
             _lua.RawSet(-3);
-            PushUtf8("_CTX"u8);
+            LuaNative.RawGetInteger(_l, Registry, _refKeyCtx);
             try
             {
                 PushJson(input, 1, "$");
@@ -152,7 +165,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
             }
 
             _lua.RawSet(-3);
-            _lua.SetUpValue(2, 1);
+            LuaNative.SetUpValue(_l, 2, 1);
 
             if (_allocated > _memoryCap)
             {
@@ -186,7 +199,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
             _cancellation = default;
             if (!_disposed)
             {
-                _lua.SetTop(0);
+                LuaNative.SetTop(_l, 0);
                 ReleaseRetainedMemory();
             }
         }
@@ -279,7 +292,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
             _chunks[source.Id] = reference;
         }
 
-        _lua.RawGetInteger(LuaRegistry.Index, reference);
+        LuaNative.RawGetInteger(_l, Registry, reference);
     }
 
     private ScriptException ErrorFromStack(string name, LuaStatus status)
@@ -343,24 +356,23 @@ internal sealed unsafe class LuaSandbox : IDisposable
     private JsonNode? ReadEnvelope(string name)
     {
         const string Contract = "a script must return { ok = true, value = ... } (or { ok = false, error = ... })";
-        if (_lua.Type(-1) != LuaType.Table)
+        if ((LuaType)LuaNative.Type(_l, -1) != LuaType.Table)
         {
             throw new ScriptException(name, $"{Contract}; it returned a {_lua.Type(-1).ToString().ToLowerInvariant()} value");
         }
 
-        var envelope = _lua.GetTop();
-        PushUtf8("ok"u8);
-        _lua.RawGet(envelope);
-        var okType = _lua.Type(-1);
-        var ok = okType == LuaType.Boolean && _lua.ToBoolean(-1);
-        _lua.Pop(1);
+        var envelope = LuaNative.GetTop(_l);
+        LuaNative.RawGetInteger(_l, Registry, _refKeyOk);
+        var okType = (LuaType)LuaNative.RawGet(_l, envelope);
+        var ok = okType == LuaType.Boolean && LuaNative.ToBoolean(_l, -1) != 0;
+        LuaNative.SetTop(_l, -2);
         if (okType != LuaType.Boolean)
         {
             throw new ScriptException(name, $"{Contract}; its 'ok' field is {(okType == LuaType.Nil ? "missing" : "not a boolean")}");
         }
 
-        PushUtf8(ok ? "value"u8 : "error"u8);
-        _lua.RawGet(envelope);
+        LuaNative.RawGetInteger(_l, Registry, ok ? _refKeyValue : _refKeyError);
+        _ = LuaNative.RawGet(_l, envelope);
         if (!ok)
         {
             throw new ScriptException(name, DescribeError(-1));
@@ -370,7 +382,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
         {
             _outputBytes = 0;
             _maxOutputBytes = _budgetOutputBytes;
-            return ToJson(_lua.GetTop(), 1, "$.value");
+            return ToJson(LuaNative.GetTop(_l), 1, "$.value");
         }
         catch (ConversionException ex)
         {
@@ -552,14 +564,14 @@ internal sealed unsafe class LuaSandbox : IDisposable
         switch (node)
         {
             case null:
-                _lua.PushLightUserData(IntPtr.Zero);
+                LuaNative.PushLightUserData(_l, IntPtr.Zero);
                 return;
             case JsonObject obj:
                 CheckDepth(depth, path);
                 _lua.CheckStack(4);
                 _lua.CreateTable(0, obj.Count);
-                _lua.RawGetInteger(LuaRegistry.Index, _refObjectMeta);
-                _lua.SetMetaTable(-2);
+                LuaNative.RawGetInteger(_l, Registry, _refObjectMeta);
+                LuaNative.SetMetaTable(_l, -2);
                 foreach (var (key, value) in obj)
                 {
                     PushString(key);
@@ -572,8 +584,8 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 CheckDepth(depth, path);
                 _lua.CheckStack(4);
                 _lua.CreateTable(arr.Count, 0);
-                _lua.RawGetInteger(LuaRegistry.Index, _refArrayMeta);
-                _lua.SetMetaTable(-2);
+                LuaNative.RawGetInteger(_l, Registry, _refArrayMeta);
+                LuaNative.SetMetaTable(_l, -2);
                 for (var i = 0; i < arr.Count; i++)
                 {
                     PushJson(arr[i], depth + 1, path);
@@ -599,65 +611,63 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
     private void PushValue(JsonValue value)
     {
+        // The kind first (a plain virtual call), then as few generic TryGetValue calls as the kind needs.
+        switch (value.GetValueKind())
+        {
+            case JsonValueKind.True:
+                LuaNative.PushBoolean(_l, 1);
+                return;
+            case JsonValueKind.False:
+                LuaNative.PushBoolean(_l, 0);
+                return;
+            case JsonValueKind.Null:
+                LuaNative.PushLightUserData(_l, IntPtr.Zero);
+                return;
+            case JsonValueKind.String when value.TryGetValue<string>(out var s):
+                PushString(s);
+                return;
+            case JsonValueKind.Number:
+                PushNumber(value);
+                return;
+            default:
+                PushJson(JsonNode.Parse(value.ToJsonString()), 1, "$");
+                return;
+        }
+    }
+
+    private void PushNumber(JsonValue value)
+    {
+        // Parsed numbers: an integer only when the text has no fraction or exponent ("1.0" and "1e2" stay floats).
         if (value.TryGetValue<JsonElement>(out var element))
         {
-            switch (element.ValueKind)
+            if (element.TryGetInt64(out var integer))
             {
-                case JsonValueKind.String:
-                    PushString(element.GetString()!);
-                    return;
-                case JsonValueKind.True:
-                case JsonValueKind.False:
-                    _lua.PushBoolean(element.ValueKind == JsonValueKind.True);
-                    return;
-                case JsonValueKind.Null:
-                    _lua.PushLightUserData(IntPtr.Zero);
-                    return;
-                case JsonValueKind.Number:
-                    // TryGetInt64 refuses a fraction or exponent ("1.0", "1e2"): those stay floats.
-                    if (element.TryGetInt64(out var integer))
-                    {
-                        _lua.PushInteger(integer);
-                    }
-                    else
-                    {
-                        _lua.PushNumber(element.GetDouble());
-                    }
-
-                    return;
-                default:
-                    PushJson(JsonNode.Parse(element.GetRawText()), 1, "$");
-                    return;
+                LuaNative.PushInteger(_l, integer);
             }
+            else
+            {
+                LuaNative.PushNumber(_l, element.GetDouble());
+            }
+
+            return;
         }
 
-        if (value.TryGetValue<string>(out var s))
+        // Values created from .NET numbers keep their type: integers stay integers, doubles stay floats.
+        if (value.TryGetValue<int>(out var i))
         {
-            PushString(s);
-        }
-        else if (value.TryGetValue<bool>(out var b))
-        {
-            _lua.PushBoolean(b);
+            LuaNative.PushInteger(_l, i);
         }
         else if (value.TryGetValue<long>(out var n))
         {
-            _lua.PushInteger(n);
-        }
-        else if (value.TryGetValue<int>(out var i))
-        {
-            _lua.PushInteger(i);
+            LuaNative.PushInteger(_l, n);
         }
         else if (value.TryGetValue<double>(out var d))
         {
-            _lua.PushNumber(d);
-        }
-        else if (value.GetValueKind() == JsonValueKind.Number)
-        {
-            PushNumberText(value.ToJsonString());
+            LuaNative.PushNumber(_l, d);
         }
         else
         {
-            PushJson(JsonNode.Parse(value.ToJsonString()), 1, "$");
+            PushNumberText(value.ToJsonString());
         }
     }
 
@@ -671,6 +681,12 @@ internal sealed unsafe class LuaSandbox : IDisposable
         {
             _lua.PushNumber(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
         }
+    }
+
+    private int RefString(ReadOnlySpan<byte> text)
+    {
+        PushUtf8(text);
+        return _lua.Ref(LuaRegistry.Index);
     }
 
     private void PushUtf8(ReadOnlySpan<byte> text)
@@ -772,7 +788,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
     private JsonNode? ToJson(int index, int depth)
     {
-        var type = _lua.Type(index);
+        var type = (LuaType)LuaNative.Type(_l, index);
         switch (type)
         {
             case LuaType.Nil:
@@ -780,16 +796,16 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 return null;
             case LuaType.Boolean:
                 CountOutput(5);
-                return JsonValue.Create(_lua.ToBoolean(index));
+                return JsonValue.Create(LuaNative.ToBoolean(_l, index) != 0);
             case LuaType.Number:
-                if (_lua.IsInteger(index))
+                if (LuaNative.IsInteger(_l, index) != 0)
                 {
                     CountOutput(8);
-                    return JsonValue.Create(_lua.ToInteger(index));
+                    return JsonValue.Create(LuaNative.ToIntegerX(_l, index, null));
                 }
 
                 CountOutput(12);
-                return DoubleNode(_lua.ToNumber(index));
+                return DoubleNode(LuaNative.ToNumberX(_l, index, null));
             case LuaType.String:
                 var s = ReadString(index);
                 CountOutput(s.Length + 2);
@@ -828,20 +844,20 @@ internal sealed unsafe class LuaSandbox : IDisposable
         }
 
         var marker = 0; // 1 array, 2 object
-        if (_lua.GetMetaTable(index))
+        if (LuaNative.GetMetaTable(_l, index) != 0)
         {
             var mt = LuaNative.ToPointer(_l, -1);
             marker = mt == _arrayMetaPtr ? 1 : mt == _objectMetaPtr ? 2 : 0;
-            _lua.Pop(1);
+            LuaNative.SetTop(_l, -2);
         }
 
         List<KeyValuePair<string, JsonNode?>>? members = null;
         List<KeyValuePair<long, JsonNode?>>? items = null;
         CountOutput(2);
         _lua.PushNil();
-        while (_lua.Next(index))
+        while (LuaNative.Next(_l, index) != 0)
         {
-            var keyType = _lua.Type(-2);
+            var keyType = (LuaType)LuaNative.Type(_l, -2);
             if (keyType == LuaType.String)
             {
                 var key = ReadString(-2);
@@ -850,9 +866,9 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 (members ??= []).Add(new(key, ToJson(-1, depth + 1)));
                 _path.RemoveAt(_path.Count - 1);
             }
-            else if (keyType == LuaType.Number && _lua.IsInteger(-2))
+            else if (keyType == LuaType.Number && LuaNative.IsInteger(_l, -2) != 0)
             {
-                var key = _lua.ToInteger(-2);
+                var key = LuaNative.ToIntegerX(_l, -2, null);
                 CountOutput(1);
                 _path.Add((null, key));
                 (items ??= []).Add(new(key, ToJson(-1, depth + 1)));
@@ -864,7 +880,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 throw new ConversionException($"{CurrentPath()} has a key of type {(keyType == LuaType.Number ? "float" : keyType.ToString().ToLowerInvariant())}; JSON objects take string keys and arrays the keys 1..n", ScriptLimit.None);
             }
 
-            _lua.Pop(1);
+            LuaNative.SetTop(_l, -2);
         }
 
         if (members is not null && (items is not null || marker == 1))
