@@ -101,6 +101,19 @@ public sealed class TaskLaunchService
     }
 
     /// <summary>
+    /// Attaches to a run: streams the events it has recorded so far, in sequence order (step starts, completions and
+    /// failures, wave snapshots). The token is checked before anything is read.
+    /// </summary>
+    /// <exception cref="AuthorizationException">The token is not valid for <c>attach</c> on this run.</exception>
+    /// <exception cref="NotFoundException">No such run.</exception>
+    public async Task<IAsyncEnumerable<CouncilRunEvent>> AttachAsync(CouncilRunId runId, CapToken token, CancellationToken cancellationToken = default)
+    {
+        _gate.Verify(token, runId, Verbs.Attach);
+        _ = await _repository.GetRunAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("council run", runId.Value);
+        return _repository.ListEventsAsync(runId, cancellationToken);
+    }
+
+    /// <summary>
     /// Cancels a run: one executing in this process stops at its next await and is recorded <c>Cancelled</c> by its
     /// launcher; one that is not executing here (interrupted, awaiting approval) is marked <c>Cancelled</c>.
     /// </summary>

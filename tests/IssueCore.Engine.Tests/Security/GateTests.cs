@@ -67,6 +67,36 @@ public sealed class GateTests
     }
 
     [Fact]
+    public async Task An_operator_token_attaches_to_a_run_and_reads_its_events_in_order()
+    {
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("a", TestAgent.Constant(1)));
+        var twoSteps = """{"kind":"seq","children":[{"kind":"step","ref":"a","out":"$.x"},{"kind":"step","ref":"a","out":"$.y"}]}""";
+        var result = await engine.LaunchAsync(EngineHarness.Blueprint(twoSteps, EngineHarness.HostAgents("a")), role: Roles.Automate);
+        var token = engine.Launcher.IssueToken(result.RunId, "op-2", Roles.Operator);
+
+        var events = new List<CouncilRunEvent>();
+        await foreach (var e in await engine.Launcher.AttachAsync(result.RunId, token))
+        {
+            events.Add(e);
+        }
+
+        Assert.Equal(2, events.Count(e => e.Kind == IssueCore.Launch.RunEventKinds.StepStarted));
+        Assert.All(events, e => Assert.Equal(result.RunId, e.RunId));
+        Assert.Equal(events.Select(e => e.Sequence).Order(), events.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task A_role_without_attach_cannot_follow_a_runs_events()
+    {
+        await using var engine = EngineHarness.Create();
+        var result = await engine.LaunchAsync(EngineHarness.Blueprint(Flow), role: Roles.Automate);
+
+        var ex = await Assert.ThrowsAsync<AuthorizationException>(() => engine.Launcher.AttachAsync(result.RunId, result.Token));
+
+        Assert.Equal(Verbs.Attach, ex.Verb);
+    }
+
+    [Fact]
     public async Task A_token_whose_role_lacks_the_verb_is_refused_and_nothing_happens()
     {
         await using var engine = EngineHarness.Create();
