@@ -12,10 +12,27 @@ public sealed class IssueCoreOptions
     public TimeSpan DefaultTtl { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Whether a hosted service marks every run left <c>Running</c> as <c>Interrupted</c> when the host starts, so it
-    /// can be resumed. Turn it off when several processes share one council repository. Default: <see langword="true"/>.
+    /// Whether a hosted service marks the runs abandoned in <c>Running</c> as <c>Interrupted</c> when the host starts, so
+    /// they can be resumed: runs whose owner was a process of this machine that no longer exists (a crashed or killed
+    /// host restarting on the same machine), and runs with no activity for <see cref="AbandonedRunTimeout"/>. Runs of
+    /// live hosts sharing the council repository are left alone, so several hosts may share one. Hosts on different
+    /// machines must have different machine names. Default: <see langword="true"/>.
     /// </summary>
     public bool MarkInterruptedRunsOnStart { get; set; } = true;
+
+    /// <summary>
+    /// How often a launcher records that a run it executes is alive (between appended events, graph updates and
+    /// status changes, which count as activity too). <see cref="Timeout.InfiniteTimeSpan"/> turns the heartbeat off;
+    /// a run then counts as abandoned once it has been silent for <see cref="AbandonedRunTimeout"/>. Default: 30 seconds.
+    /// </summary>
+    public TimeSpan RunHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a <c>Running</c> run may show no activity before a starting host takes it for abandoned, whichever host
+    /// launched it. Must be more than twice <see cref="RunHeartbeatInterval"/> so a live run is never taken for one.
+    /// Default: 2 minutes.
+    /// </summary>
+    public TimeSpan AbandonedRunTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>The role/verb policy and the capability-token signing key.</summary>
     public IssueCoreSecurityOptions Security { get; } = new();

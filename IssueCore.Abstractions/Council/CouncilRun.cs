@@ -26,6 +26,18 @@ public sealed record CouncilRun
     /// <summary>When the run was created.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
-    /// <summary>When the run last changed.</summary>
+    /// <summary>
+    /// When the run last changed or showed activity: a status change, a graph update, an appended event, or
+    /// <see cref="ICouncilRepository.TouchRunAsync"/> (the executing launcher's heartbeat). A run left
+    /// <see cref="CouncilRunStatus.Running"/> whose activity is old is taken for abandoned
+    /// (see <see cref="CouncilRunInterruptFilter.LastActivityBefore"/>).
+    /// </summary>
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>
+    /// Which launcher instance executes the run (an opaque id naming the host process), or <see langword="null"/>
+    /// when unknown. Set at creation and by <see cref="ICouncilRepository.TouchRunAsync"/>; a status change into
+    /// <see cref="CouncilRunStatus.Running"/> clears it until the new executor records itself.
+    /// </summary>
+    public string? Owner { get; init; }
 }

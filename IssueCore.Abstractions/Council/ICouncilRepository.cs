@@ -38,9 +38,34 @@ public interface ICouncilRepository
     /// <summary>Streams a run's events in sequence order.</summary>
     IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, CancellationToken cancellationToken = default);
 
-    /// <summary>Marks every <see cref="CouncilRunStatus.Running"/> run <see cref="CouncilRunStatus.Interrupted"/>. Called once at host start.</summary>
+    /// <summary>
+    /// Marks every <see cref="CouncilRunStatus.Running"/> run <see cref="CouncilRunStatus.Interrupted"/>. Only safe when
+    /// no other process executes runs on this repository; hosts sharing one use
+    /// <see cref="MarkAbandonedRunsAsync"/>.
+    /// </summary>
     /// <returns>How many runs were marked.</returns>
     Task<int> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks the <see cref="CouncilRunStatus.Running"/> runs that <paramref name="filter"/> takes for abandoned
+    /// <see cref="CouncilRunStatus.Interrupted"/>, checking each run's status, activity and owner in the same write
+    /// that marks it, so a run that a live launcher touched or re-claimed in the meantime is left alone.
+    /// Called at host start. Repositories written before this member existed throw <see cref="NotSupportedException"/>.
+    /// </summary>
+    /// <returns>How many runs were marked.</returns>
+    Task<int> MarkAbandonedRunsAsync(CouncilRunInterruptFilter filter, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException($"{GetType().Name} cannot mark only abandoned runs.");
+
+    /// <summary>
+    /// Records that <paramref name="owner"/> is executing the run now: sets <see cref="CouncilRun.Owner"/> and refreshes
+    /// <see cref="CouncilRun.UpdatedAt"/>, only while the run is <see cref="CouncilRunStatus.Running"/>. Launchers call it
+    /// when they start executing a run and then periodically (a heartbeat), so other hosts do not take it for abandoned.
+    /// Repositories written before this member existed throw <see cref="NotSupportedException"/>.
+    /// </summary>
+    /// <returns><see langword="true"/> when the run was touched; <see langword="false"/> when it is not (or no longer) running.</returns>
+    /// <exception cref="NotFoundException">No such run.</exception>
+    Task<bool> TouchRunAsync(CouncilRunId runId, string owner, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException($"{GetType().Name} cannot record run activity.");
 
     /// <summary>Deletes a run's events whose wave is strictly greater than <paramref name="wave"/> (for a rewind).</summary>
     /// <returns>How many events were deleted.</returns>

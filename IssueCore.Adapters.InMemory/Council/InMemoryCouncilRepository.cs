@@ -49,7 +49,9 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
         {
             var state = GetRun(runId);
             CouncilRunStatusTransitions.EnsureCanTransition(runId, state.Run.Status, status);
-            state.Run = state.Run with { Status = status, UpdatedAt = _timeProvider.GetUtcNow() };
+
+            // Moving into Running hands the run to a new executor, which records itself with TouchRunAsync.
+            state.Run = state.Run with { Status = status, UpdatedAt = _timeProvider.GetUtcNow(), Owner = status == CouncilRunStatus.Running ? null : state.Run.Owner };
         }
 
         return Task.CompletedTask;
@@ -81,6 +83,7 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
             var state = GetRun(draft.RunId);
             var stored = new CouncilRunEvent(draft.RunId, ++state.HighWater, draft.Wave, draft.Kind, draft.NodeId, payload, _timeProvider.GetUtcNow());
             state.Events.Add(stored);
+            state.Run = state.Run with { UpdatedAt = stored.Timestamp };
             return Task.FromResult(stored);
         }
     }
@@ -159,6 +162,49 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
             }
 
             return Task.FromResult(count);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<int> MarkAbandonedRunsAsync(CouncilRunInterruptFilter filter, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentNullException.ThrowIfNull(filter);
+        var owners = filter.AbandonedOwners.ToHashSet(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            var now = _timeProvider.GetUtcNow();
+            var count = 0;
+            foreach (var state in _runs.Values)
+            {
+                var run = state.Run;
+                var abandoned = run.UpdatedAt < filter.LastActivityBefore || (run.Owner is { } owner && owners.Contains(owner));
+                if (run.Status == CouncilRunStatus.Running && abandoned)
+                {
+                    state.Run = run with { Status = CouncilRunStatus.Interrupted, UpdatedAt = now };
+                    count++;
+                }
+            }
+
+            return Task.FromResult(count);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> TouchRunAsync(CouncilRunId runId, string owner, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        lock (_gate)
+        {
+            var state = GetRun(runId);
+            if (state.Run.Status != CouncilRunStatus.Running)
+            {
+                return Task.FromResult(false);
+            }
+
+            state.Run = state.Run with { Owner = owner, UpdatedAt = _timeProvider.GetUtcNow() };
+            return Task.FromResult(true);
         }
     }
 

@@ -14,7 +14,7 @@ namespace IssueCore.Adapters.Postgres;
 /// </summary>
 public sealed class PostgresCouncilRepository : ICouncilRepository
 {
-    private const string RunColumns = "id, flow_id, flow_version, subject, status, graph, created_at, updated_at, seq";
+    private const string RunColumns = "id, flow_id, flow_version, subject, status, graph, created_at, updated_at, seq, owner";
     private const string EventColumns = "run_id, sequence, wave, kind, node_id, payload, logged_at";
     private const int PageSize = 500;
 
@@ -31,6 +31,8 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
     private readonly string _listRunsByStatus;
     private readonly string _listEvents;
     private readonly string _markInterrupted;
+    private readonly string _markAbandoned;
+    private readonly string _touch;
     private readonly string _truncate;
 
     /// <summary>Creates the repository.</summary>
@@ -41,14 +43,18 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
         _db = database;
         var s = PostgresSchema.Quote(database.Schema);
         _create =
-            $"WITH run AS (INSERT INTO {s}.council_runs (id, flow_id, flow_version, subject, status, graph, created_at, updated_at) "
-            + "VALUES (@id, @flow_id, @flow_version, @subject, @status, @graph, @created_at, @updated_at) RETURNING id) "
+            $"WITH run AS (INSERT INTO {s}.council_runs (id, flow_id, flow_version, subject, status, graph, created_at, updated_at, owner) "
+            + "VALUES (@id, @flow_id, @flow_version, @subject, @status, @graph, @created_at, @updated_at, @owner) RETURNING id) "
             + $"INSERT INTO {s}.council_run_counters (run_id, last_sequence) SELECT id, 0 FROM run";
-        _updateStatus = $"UPDATE {s}.council_runs SET status = @status, updated_at = @now WHERE id = @id AND status = ANY(@allowed)";
+        // Moving into Running hands the run to a new executor, which records itself with TouchRunAsync.
+        _updateStatus =
+            $"UPDATE {s}.council_runs SET status = @status, updated_at = @now, owner = CASE WHEN @status = {(short)CouncilRunStatus.Running} THEN NULL ELSE owner END "
+            + "WHERE id = @id AND status = ANY(@allowed)";
         _statusOf = $"SELECT status FROM {s}.council_runs WHERE id = @id";
         _updateGraph = $"UPDATE {s}.council_runs SET graph = @graph, updated_at = @now WHERE id = @id";
         _append =
-            $"WITH counter AS (UPDATE {s}.council_run_counters SET last_sequence = last_sequence + 1 WHERE run_id = @run_id RETURNING run_id, last_sequence) "
+            $"WITH counter AS (UPDATE {s}.council_run_counters SET last_sequence = last_sequence + 1 WHERE run_id = @run_id RETURNING run_id, last_sequence), "
+            + $"touched AS (UPDATE {s}.council_runs SET updated_at = @now WHERE id = @run_id) "
             + $"INSERT INTO {s}.council_run_events (run_id, sequence, wave, kind, node_id, payload, logged_at) "
             + "SELECT run_id, last_sequence, @wave, @kind, @node_id, @payload, @now FROM counter RETURNING sequence, logged_at";
         _get = $"SELECT {RunColumns} FROM {s}.council_runs WHERE id = @id";
@@ -56,6 +62,10 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
         _listRunsByStatus = $"SELECT {RunColumns} FROM {s}.council_runs WHERE status = @status AND (created_at, seq) < (@before_at, @before_seq) ORDER BY created_at DESC, seq DESC LIMIT {PageSize}";
         _listEvents = $"SELECT {EventColumns} FROM {s}.council_run_events WHERE run_id = @run_id AND sequence > @after ORDER BY sequence LIMIT {PageSize}";
         _markInterrupted = $"UPDATE {s}.council_runs SET status = {(short)CouncilRunStatus.Interrupted}, updated_at = @now WHERE status = {(short)CouncilRunStatus.Running}";
+        _markAbandoned =
+            $"UPDATE {s}.council_runs SET status = {(short)CouncilRunStatus.Interrupted}, updated_at = @now WHERE status = {(short)CouncilRunStatus.Running} "
+            + "AND (updated_at < @before OR owner = ANY(@owners))";
+        _touch = $"UPDATE {s}.council_runs SET owner = @owner, updated_at = @now WHERE id = @id AND status = {(short)CouncilRunStatus.Running}";
         _truncate =
             $"WITH deleted AS (DELETE FROM {s}.council_run_events WHERE run_id = @run_id AND wave > @wave RETURNING 1) "
             + $"SELECT (SELECT count(*) FROM deleted)::integer, EXISTS (SELECT 1 FROM {s}.council_runs WHERE id = @run_id)";
@@ -78,6 +88,7 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
             command.AddText("graph", graph);
             command.AddTime("created_at", run.CreatedAt);
             command.AddTime("updated_at", run.UpdatedAt);
+            command.AddText("owner", run.Owner);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation)
@@ -259,6 +270,54 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
     }
 
     /// <inheritdoc />
+    public async Task<int> MarkAbandonedRunsAsync(CouncilRunInterruptFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // A NULL cutoff makes "updated_at < @before" NULL, so only the owner rule can match.
+            await using var command = _db.DataSource.CreateCommand(_markAbandoned);
+            command.AddTime("before", filter.LastActivityBefore);
+            command.Add("owners", NpgsqlDbType.Array | NpgsqlDbType.Text, filter.AbandonedOwners.ToArray());
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, "mark abandoned runs interrupted");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> TouchRunAsync(CouncilRunId runId, string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_touch);
+            command.AddText("id", runId.Value);
+            command.AddText("owner", owner);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1)
+            {
+                return true;
+            }
+
+            await using var exists = _db.DataSource.CreateCommand(_statusOf);
+            exists.AddText("id", runId.Value);
+            return await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null
+                ? throw new NotFoundException("run", runId.Value)
+                : false;
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"touch run '{runId}'");
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<int> TruncateEventsAfterWaveAsync(CouncilRunId runId, int wave, CancellationToken cancellationToken = default)
     {
         await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
@@ -351,6 +410,7 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
             Graph = r.NullableString(5) is { } graph ? Sql.ReadCanonical(graph, $"graph of run '{id}'") : null,
             CreatedAt = r.Time(6),
             UpdatedAt = r.Time(7),
+            Owner = r.NullableString(9),
         };
     }
 }

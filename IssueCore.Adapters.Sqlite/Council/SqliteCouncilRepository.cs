@@ -14,27 +14,35 @@ namespace IssueCore.Adapters.Sqlite;
 /// </summary>
 public sealed class SqliteCouncilRepository : ICouncilRepository
 {
-    private const string RunColumns = "seq, run_id, flow_id, flow_version, subject, status, graph, created_at, updated_at";
+    private const string RunColumns = "seq, run_id, flow_id, flow_version, subject, status, graph, created_at, updated_at, owner";
 
     private const string InsertRunSql =
-        "INSERT INTO council_runs (run_id, flow_id, flow_version, subject, status, graph, last_sequence, created_at, updated_at) " +
-        "VALUES (@run_id, @flow_id, @flow_version, @subject, @status, @graph, 0, @created_at, @updated_at);";
+        "INSERT INTO council_runs (run_id, flow_id, flow_version, subject, status, graph, last_sequence, created_at, updated_at, owner) " +
+        "VALUES (@run_id, @flow_id, @flow_version, @subject, @status, @graph, 0, @created_at, @updated_at, @owner);";
 
     private const string GetRunSql = "SELECT " + RunColumns + " FROM council_runs WHERE run_id = @run_id;";
 
     private const string StatusSql = "SELECT status FROM council_runs WHERE run_id = @run_id;";
 
-    private const string UpdateStatusSql = "UPDATE council_runs SET status = @status, updated_at = @now WHERE run_id = @run_id;";
+    // Moving into 'running' hands the run to a new executor, which records itself with TouchRunAsync.
+    private const string UpdateStatusSql =
+        "UPDATE council_runs SET status = @status, updated_at = @now, owner = CASE WHEN @status = 'running' THEN NULL ELSE owner END WHERE run_id = @run_id;";
 
     private const string UpdateGraphSql = "UPDATE council_runs SET graph = @graph, updated_at = @now WHERE run_id = @run_id;";
 
-    private const string NextSequenceSql = "UPDATE council_runs SET last_sequence = last_sequence + 1 WHERE run_id = @run_id RETURNING last_sequence;";
+    private const string NextSequenceSql = "UPDATE council_runs SET last_sequence = last_sequence + 1, updated_at = @now WHERE run_id = @run_id RETURNING last_sequence;";
 
     private const string InsertEventSql =
         "INSERT INTO council_events (run_id, sequence, wave, kind, node_id, payload, timestamp) " +
         "VALUES (@run_id, @sequence, @wave, @kind, @node_id, @payload, @timestamp);";
 
     private const string MarkInterruptedSql = "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running';";
+
+    private const string MarkAbandonedSql =
+        "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running' " +
+        "AND ((@before IS NOT NULL AND updated_at < @before) OR owner IN (SELECT value FROM json_each(@owners)));";
+
+    private const string TouchSql = "UPDATE council_runs SET owner = @owner, updated_at = @now WHERE run_id = @run_id AND status = 'running';";
 
     private const string RunExistsSql = "SELECT 1 FROM council_runs WHERE run_id = @run_id;";
 
@@ -81,7 +89,8 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                     .With("@status", StatusText(run.Status))
                     .With("@graph", run.Graph is { } graph ? SqliteJson.WriteElement(graph) : null)
                     .With("@created_at", SqliteTime.ToTicks(run.CreatedAt))
-                    .With("@updated_at", SqliteTime.ToTicks(run.UpdatedAt));
+                    .With("@updated_at", SqliteTime.ToTicks(run.UpdatedAt))
+                    .With("@owner", run.Owner);
                 try
                 {
                     return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -143,13 +152,13 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             "Appending a run event",
             async (session, ct) =>
             {
-                var next = await session.Command(NextSequenceSql).With("@run_id", draft.RunId.Value).ExecuteScalarAsync(ct).ConfigureAwait(false);
+                var now = _database.TimeProvider.GetUtcNow();
+                var next = await session.Command(NextSequenceSql).With("@run_id", draft.RunId.Value).With("@now", SqliteTime.ToTicks(now)).ExecuteScalarAsync(ct).ConfigureAwait(false);
                 if (next is not long sequence)
                 {
                     throw new NotFoundException("council run", draft.RunId.Value);
                 }
 
-                var now = _database.TimeProvider.GetUtcNow();
                 try
                 {
                     await session.Command(InsertEventSql)
@@ -281,6 +290,44 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             cancellationToken);
 
     /// <inheritdoc />
+    public Task<int> MarkAbandonedRunsAsync(CouncilRunInterruptFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var owners = JsonArray(filter.AbandonedOwners);
+        return _database.WriteAsync(
+            "Marking abandoned runs",
+            (session, ct) => session.Command(MarkAbandonedSql)
+                .With("@before", filter.LastActivityBefore is { } before ? SqliteTime.ToTicks(before) : null)
+                .With("@owners", owners)
+                .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()))
+                .ExecuteNonQueryAsync(ct),
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> TouchRunAsync(CouncilRunId runId, string owner, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        return _database.WriteAsync(
+            "Touching a run",
+            async (session, ct) =>
+            {
+                var changed = await session.Command(TouchSql)
+                    .With("@run_id", runId.Value)
+                    .With("@owner", owner)
+                    .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()))
+                    .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                if (changed == 0 && await session.Command(RunExistsSql).With("@run_id", runId.Value).ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
+                {
+                    throw new NotFoundException("council run", runId.Value);
+                }
+
+                return changed == 1;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<int> TruncateEventsAfterWaveAsync(CouncilRunId runId, int wave, CancellationToken cancellationToken = default)
         => _database.WriteAsync(
             "Truncating run events",
@@ -296,6 +343,23 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                 return deleted;
             },
             cancellationToken);
+
+    private static string JsonArray(IReadOnlyCollection<string> values)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var value in values)
+            {
+                writer.WriteStringValue(value);
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     private static string StatusText(CouncilRunStatus status) => status switch
     {
@@ -334,6 +398,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                 Graph = r.GetStringOrNull(6) is { } graph ? SqliteJson.ReadElement(graph) : null,
                 CreatedAt = r.GetTime(7),
                 UpdatedAt = r.GetTime(8),
+                Owner = r.GetStringOrNull(9),
             };
         }
         catch (Exception ex) when (ex is ValidationException or JsonException)

@@ -14,6 +14,20 @@ internal sealed class IssueCoreOptionsValidator : IValidateOptions<IssueCoreOpti
             failures.Add("IssueCoreOptions.DefaultTtl must be positive.");
         }
 
+        if (options.RunHeartbeatInterval <= TimeSpan.Zero && options.RunHeartbeatInterval != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add("IssueCoreOptions.RunHeartbeatInterval must be positive (or Timeout.InfiniteTimeSpan to turn the heartbeat off).");
+        }
+
+        if (options.AbandonedRunTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("IssueCoreOptions.AbandonedRunTimeout must be positive.");
+        }
+        else if (options.RunHeartbeatInterval > TimeSpan.Zero && options.AbandonedRunTimeout <= 2 * options.RunHeartbeatInterval)
+        {
+            failures.Add($"IssueCoreOptions.AbandonedRunTimeout ({options.AbandonedRunTimeout}) must be more than twice RunHeartbeatInterval ({options.RunHeartbeatInterval}), or live runs would be taken for abandoned.");
+        }
+
         var security = options.Security;
         if (string.IsNullOrEmpty(security.SigningKey))
         {

@@ -4,7 +4,10 @@ using Microsoft.Extensions.Options;
 
 namespace IssueCore.Launch;
 
-/// <summary>At host start, marks runs left <c>Running</c> by a dead process <c>Interrupted</c> (once), so they can be resumed.</summary>
+/// <summary>
+/// At host start, marks runs abandoned in <c>Running</c> (their owner process is gone, or they showed no activity for
+/// <see cref="IssueCoreOptions.AbandonedRunTimeout"/>) <c>Interrupted</c>, so they can be resumed; live hosts' runs stay.
+/// </summary>
 internal sealed class InterruptedRunsRecoveryService(TaskLaunchService launcher, IOptions<IssueCoreOptions> options, ILogger<InterruptedRunsRecoveryService> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ internal static partial class LaunchLog
     [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Could not append the {Kind} event of run {RunId}; the run goes on")]
     public static partial void EventAppendFailed(ILogger logger, Exception exception, string kind, string runId);
 
-    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Marked {Count} runs left running as interrupted")]
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Marked {Count} abandoned runs as interrupted")]
     public static partial void InterruptedRunsMarked(ILogger logger, int count);
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Run {RunId} resumed from wave {Wave}")]
@@ -28,4 +28,10 @@ internal static partial class LaunchLog
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Error, Message = "Marking interrupted runs at start-up failed")]
     public static partial void MarkInterruptedFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Could not record that run {RunId} is alive; the run goes on")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception, string runId);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "The council repository cannot tell abandoned runs from live ones; every running run was marked interrupted, including other hosts' runs")]
+    public static partial void MarkedEveryRunningRun(ILogger logger);
 }

@@ -32,6 +32,7 @@ public sealed class TaskLaunchService
     private readonly IOptions<IssueCoreOptions> _options;
     private readonly ILogger<TaskLaunchService> _logger;
     private readonly ConcurrentDictionary<CouncilRunId, CancellationTokenSource> _inFlight = new();
+    private readonly RunOwner _owner = RunOwner.Current();
 
     internal TaskLaunchService(AgentBinder binder, RoleVerbGate gate, ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<TaskLaunchService> logger)
     {
@@ -77,6 +78,7 @@ public sealed class TaskLaunchService
                 Status = CouncilRunStatus.Running,
                 CreatedAt = now,
                 UpdatedAt = now,
+                Owner = _owner.Id,
             },
             cancellationToken).ConfigureAwait(false);
         var graph = RunGraph.Create(request.Flow, request.InitialContext, request.OperatorId, request.Role, ttl);
@@ -173,11 +175,44 @@ public sealed class TaskLaunchService
         return _gate.Issue(runId, operatorId, role, _time.GetUtcNow() + (ttl ?? _options.Value.DefaultTtl));
     }
 
-    /// <summary>Marks every run left <c>Running</c> (by a process that died) <c>Interrupted</c>. Call once at host start; the hosted service registered by <c>AddIssueCore</c> does.</summary>
+    /// <summary>
+    /// Marks the runs abandoned in <c>Running</c> <c>Interrupted</c>, so they can be resumed: runs owned by a process of
+    /// this machine that no longer exists, and runs with no activity for <see cref="IssueCoreOptions.AbandonedRunTimeout"/>.
+    /// Runs of live launchers (in this process or in other hosts sharing the repository) are left alone. Call at host
+    /// start; the hosted service registered by <c>AddIssueCore</c> does. A repository that cannot mark only abandoned
+    /// runs has every running run marked, as before, and a warning is logged.
+    /// </summary>
     /// <returns>How many runs were marked.</returns>
     public async Task<int> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default)
     {
-        var count = await _repository.MarkInterruptedRunsAsync(cancellationToken).ConfigureAwait(false);
+        // Owner liveness is decided here; the repository re-checks status and owner in the write that marks each run,
+        // so a run resumed (and re-owned) in between is left alone.
+        var deadOwners = new HashSet<string>(StringComparer.Ordinal);
+        var checkedOwners = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var run in _repository.ListRunsAsync(CouncilRunStatus.Running, cancellationToken).ConfigureAwait(false))
+        {
+            if (run.Owner is { } owner && checkedOwners.Add(owner) && _owner.IsKnownDead(owner))
+            {
+                deadOwners.Add(owner);
+            }
+        }
+
+        var filter = new CouncilRunInterruptFilter
+        {
+            LastActivityBefore = _time.GetUtcNow() - _options.Value.AbandonedRunTimeout,
+            AbandonedOwners = deadOwners,
+        };
+        int count;
+        try
+        {
+            count = await _repository.MarkAbandonedRunsAsync(filter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotSupportedException)
+        {
+            count = await _repository.MarkInterruptedRunsAsync(cancellationToken).ConfigureAwait(false);
+            LaunchLog.MarkedEveryRunningRun(_logger);
+        }
+
         LaunchLog.InterruptedRunsMarked(_logger, count);
         return count;
     }
@@ -209,6 +244,7 @@ public sealed class TaskLaunchService
     {
         var (plan, agents) = _binder.Resolve(graph.Blueprint);
         await _repository.UpdateRunStatusAsync(run.Id, CouncilRunStatus.Running, cancellationToken).ConfigureAwait(false);
+        await TouchAsync(run.Id, cancellationToken).ConfigureAwait(false);
         using var recorder = new RunRecorder(_repository, _logger, run.Id, graph);
         await recorder.WriteGraphAsync(_ => { }, cancellationToken).ConfigureAwait(false);
         LaunchLog.RunResumed(_logger, run.Id.Value, fromWave);
@@ -235,6 +271,8 @@ public sealed class TaskLaunchService
             throw new ConflictException($"Run '{runId}' is already executing.");
         }
 
+        using var heartbeatCts = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
+        var heartbeat = HeartbeatAsync(runId, heartbeatCts.Token);
         using var activity = FlowTelemetry.Source.StartActivity(FlowTelemetry.RunActivity, ActivityKind.Internal);
         activity?.SetTag("issuecore.run_id", runId.Value);
         activity?.SetTag("issuecore.flow_id", plan.Blueprint.Id);
@@ -274,7 +312,51 @@ public sealed class TaskLaunchService
         }
         finally
         {
+            await heartbeatCts.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
             _inFlight.TryRemove(runId, out _);
+        }
+    }
+
+    /// <summary>Records this process as the run's executor; false when the run is not running or the repository cannot.</summary>
+    private async Task<bool> TouchAsync(CouncilRunId runId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _repository.TouchRunAsync(runId, _owner.Id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NotSupportedException)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Activity is best effort, like events: the run goes on, and the next heartbeat tries again.
+            LaunchLog.HeartbeatFailed(_logger, ex, runId.Value);
+            return true;
+        }
+    }
+
+    /// <summary>Keeps the run's activity fresh while it executes, so hosts starting meanwhile do not take it for abandoned.</summary>
+    private async Task HeartbeatAsync(CouncilRunId runId, CancellationToken cancellationToken)
+    {
+        var interval = _options.Value.RunHeartbeatInterval;
+        if (interval == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        try
+        {
+            do
+            {
+                await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
+            }
+            while (await TouchAsync(runId, cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended.
         }
     }
 

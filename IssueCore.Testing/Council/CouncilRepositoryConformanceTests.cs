@@ -40,6 +40,7 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         {
             FlowVersion = new string('e', 64),
             Subject = "issue:ünïcode-✓",
+            Owner = "host-ü/4242/1767258000000",
             Graph = Json("""{"plan":[{"id":"n1","x-unknown":{"deep":[1,2.5,null,true]}}],"note":"漢字 🚀"}"""),
         };
 
@@ -56,6 +57,7 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         Assert.True(JsonElement.DeepEquals(run.Graph.Value, found.Graph.Value));
         Assert.Equal(run.CreatedAt, found.CreatedAt);
         Assert.Equal(run.UpdatedAt, found.UpdatedAt);
+        Assert.Equal(run.Owner, found.Owner);
     }
 
     [Fact]
@@ -240,6 +242,116 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
     }
 
     [Fact]
+    public async Task MarkAbandonedRuns_leaves_a_running_run_with_activity_since_the_cutoff_alone()
+    {
+        await Store.CreateRunAsync(Run("live") with { Owner = "host-a" });
+        Time.Advance(TimeSpan.FromMinutes(5));
+        await Store.TouchRunAsync(CouncilRunId.Parse("live"), "host-a");
+        Time.Advance(TimeSpan.FromMinutes(1));
+
+        var marked = await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { LastActivityBefore = Time.GetUtcNow() - TimeSpan.FromMinutes(2), AbandonedOwners = ["host-b"] });
+
+        Assert.Equal(0, marked);
+        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("live")))?.Status);
+    }
+
+    [Fact]
+    public async Task MarkAbandonedRuns_marks_a_running_run_without_activity_since_the_cutoff()
+    {
+        await Store.CreateRunAsync(Run("stale") with { Owner = "host-a" });
+        await Store.CreateRunAsync(Run("done"));
+        await Store.UpdateRunStatusAsync(CouncilRunId.Parse("done"), CouncilRunStatus.Completed);
+        Time.Advance(TimeSpan.FromMinutes(3));
+
+        var marked = await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { LastActivityBefore = Time.GetUtcNow() - TimeSpan.FromMinutes(2) });
+
+        Assert.Equal(1, marked);
+        var stale = await Store.GetRunAsync(CouncilRunId.Parse("stale"));
+        Assert.Equal(CouncilRunStatus.Interrupted, stale?.Status);
+        Assert.Equal(Time.GetUtcNow(), stale?.UpdatedAt);
+        Assert.Equal(CouncilRunStatus.Completed, (await Store.GetRunAsync(CouncilRunId.Parse("done")))?.Status);
+    }
+
+    [Fact]
+    public async Task MarkAbandonedRuns_marks_the_runs_of_an_abandoned_owner_whatever_their_activity()
+    {
+        await Store.CreateRunAsync(Run("dead-1") with { Owner = "host-dead" });
+        await Store.CreateRunAsync(Run("dead-2") with { Owner = "host-dead" });
+        await Store.CreateRunAsync(Run("peer") with { Owner = "host-live" });
+        await Store.CreateRunAsync(Run("unowned"));
+        await Store.CreateRunAsync(Run("dead-waiting") with { Owner = "host-dead" });
+        await Store.UpdateRunStatusAsync(CouncilRunId.Parse("dead-waiting"), CouncilRunStatus.AwaitingApproval);
+
+        var marked = await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { LastActivityBefore = StartTime - TimeSpan.FromMinutes(2), AbandonedOwners = ["host-dead"] });
+
+        Assert.Equal(2, marked);
+        Assert.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("dead-1")))?.Status);
+        Assert.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("dead-2")))?.Status);
+        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("peer")))?.Status);
+        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("unowned")))?.Status);
+        Assert.Equal(CouncilRunStatus.AwaitingApproval, (await Store.GetRunAsync(CouncilRunId.Parse("dead-waiting")))?.Status);
+    }
+
+    [Fact]
+    public async Task MarkAbandonedRuns_with_an_empty_filter_marks_nothing()
+    {
+        await Store.CreateRunAsync(Run("r1") with { Owner = "host-a" });
+        Time.Advance(TimeSpan.FromDays(1));
+
+        Assert.Equal(0, await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter()));
+        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("r1")))?.Status);
+    }
+
+    [Fact]
+    public async Task Appending_an_event_counts_as_activity_for_MarkAbandonedRuns()
+    {
+        var id = CouncilRunId.Parse("busy");
+        await Store.CreateRunAsync(Run("busy"));
+        Time.Advance(TimeSpan.FromMinutes(5));
+        await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "step_started", "n1", EmptyPayload));
+        Time.Advance(TimeSpan.FromMinutes(1));
+
+        var marked = await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { LastActivityBefore = Time.GetUtcNow() - TimeSpan.FromMinutes(2) });
+
+        Assert.Equal(0, marked);
+        Assert.Equal(StartTime + TimeSpan.FromMinutes(5), (await Store.GetRunAsync(id))?.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task TouchRun_records_the_owner_and_activity_only_while_running()
+    {
+        var id = CouncilRunId.Parse("t1");
+        await Store.CreateRunAsync(Run("t1"));
+        Time.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.True(await Store.TouchRunAsync(id, "host-a"));
+        var touched = await Store.GetRunAsync(id);
+        await Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed);
+
+        Assert.Equal("host-a", touched?.Owner);
+        Assert.Equal(Time.GetUtcNow(), touched?.UpdatedAt);
+        Assert.False(await Store.TouchRunAsync(id, "host-b"));
+        Assert.Equal("host-a", (await Store.GetRunAsync(id))?.Owner);
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.TouchRunAsync(CouncilRunId.Parse("missing"), "host-a"));
+    }
+
+    [Fact]
+    public async Task Moving_a_run_back_to_running_clears_its_owner_so_the_old_owner_cannot_get_it_marked()
+    {
+        var id = CouncilRunId.Parse("resumed");
+        await Store.CreateRunAsync(Run("resumed") with { Owner = "host-dead" });
+        await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { AbandonedOwners = ["host-dead"] });
+
+        await Store.UpdateRunStatusAsync(id, CouncilRunStatus.Running);
+        var marked = await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { AbandonedOwners = ["host-dead"] });
+
+        Assert.Equal(0, marked);
+        var run = await Store.GetRunAsync(id);
+        Assert.Equal(CouncilRunStatus.Running, run?.Status);
+        Assert.Null(run?.Owner);
+    }
+
+    [Fact]
     public async Task ListRuns_is_newest_first_and_filters_by_status()
     {
         await Store.CreateRunAsync(Run("old", StartTime.AddMinutes(-30)));
@@ -267,6 +379,8 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload), CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed, CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.MarkInterruptedRunsAsync(CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { AbandonedOwners = ["x"] }, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.TouchRunAsync(id, "host-a", CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var run in Store.ListRunsAsync(null, CancelledToken))

@@ -32,5 +32,9 @@ internal sealed class NoopCouncilRepository : ICouncilRepository
 
     public Task<int> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default) => Task.FromResult(0);
 
+    public Task<int> MarkAbandonedRunsAsync(CouncilRunInterruptFilter filter, CancellationToken cancellationToken = default) => Task.FromResult(0);
+
+    public Task<bool> TouchRunAsync(CouncilRunId runId, string owner, CancellationToken cancellationToken = default) => Task.FromResult(true);
+
     public Task<int> TruncateEventsAfterWaveAsync(CouncilRunId runId, int wave, CancellationToken cancellationToken = default) => Task.FromResult(0);
 }

@@ -62,7 +62,14 @@ public sealed class ResumeAndRewindTests
     {
         var first = new Agents();
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var crashed = EngineHarness.Create(s => first.Register(s, blockOn, started), repository, time);
+        var crashed = EngineHarness.Create(
+            s =>
+            {
+                first.Register(s, blockOn, started);
+                s.Configure<IssueCoreOptions>(o => o.RunHeartbeatInterval = Timeout.InfiniteTimeSpan); // a dead process sends no heartbeat
+            },
+            repository,
+            time);
         var runId = CouncilRunId.New();
         _ = crashed.LaunchAsync(EngineHarness.Blueprint(FourSteps, EngineHarness.HostAgents("a", "b", "c", "d")), runId: runId);
         await started.Task;
@@ -76,6 +83,8 @@ public sealed class ResumeAndRewindTests
         var repository = new InMemoryCouncilRepository(time);
         var (runId, first) = await CrashAtAsync(repository, time, blockOn: "c");
         Assert.Equal(CouncilRunStatus.Running, (await repository.GetRunAsync(runId))!.Status);
+
+        time.Advance(TimeSpan.FromMinutes(3)); // longer than the default AbandonedRunTimeout: the first process is silent
 
         var second = new Agents();
         await using var restarted = EngineHarness.Create(s => second.Register(s), repository, time);

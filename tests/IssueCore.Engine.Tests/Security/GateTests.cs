@@ -16,7 +16,7 @@ public sealed class GateTests
         var id = CouncilRunId.New();
         var now = engine.Time.GetUtcNow();
         await engine.Repository.CreateRunAsync(new CouncilRun { Id = id, FlowId = "f", Status = CouncilRunStatus.Running, CreatedAt = now, UpdatedAt = now });
-        await engine.Launcher.MarkInterruptedRunsAsync();
+        await engine.Repository.MarkInterruptedRunsAsync();
         return id;
     }
 

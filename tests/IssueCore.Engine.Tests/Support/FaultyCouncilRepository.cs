@@ -28,5 +28,9 @@ internal sealed class FaultyCouncilRepository(ICouncilRepository inner) : ICounc
 
     public Task<int> MarkInterruptedRunsAsync(CancellationToken cancellationToken = default) => inner.MarkInterruptedRunsAsync(cancellationToken);
 
+    public Task<int> MarkAbandonedRunsAsync(CouncilRunInterruptFilter filter, CancellationToken cancellationToken = default) => inner.MarkAbandonedRunsAsync(filter, cancellationToken);
+
+    public Task<bool> TouchRunAsync(CouncilRunId runId, string owner, CancellationToken cancellationToken = default) => inner.TouchRunAsync(runId, owner, cancellationToken);
+
     public Task<int> TruncateEventsAfterWaveAsync(CouncilRunId runId, int wave, CancellationToken cancellationToken = default) => inner.TruncateEventsAfterWaveAsync(runId, wave, cancellationToken);
 }
