@@ -111,7 +111,26 @@ internal sealed class FlowInterpreter
                 throw fault;
             }
 
-            await _observer.StepCompletedAsync(key, step, wave, output, ct).ConfigureAwait(false);
+            if (scope.ParallelWave is null)
+            {
+                // A sequential step is a wave of its own: its completion and the wave's end are reported together.
+                try
+                {
+                    step.Output?.Set(ctx, output, step.Path);
+                }
+                catch
+                {
+                    // Recorded as before the write: the step did finish.
+                    await _observer.StepCompletedAsync(key, step, wave, output, null, ct).ConfigureAwait(false);
+                    throw;
+                }
+
+                await _observer.StepCompletedAsync(key, step, wave, output, ctx, ct).ConfigureAwait(false);
+                _wave++;
+                return;
+            }
+
+            await _observer.StepCompletedAsync(key, step, wave, output, null, ct).ConfigureAwait(false);
         }
 
         step.Output?.Set(ctx, output, step.Path);
