@@ -32,7 +32,7 @@ internal sealed class RunGraph
     private readonly Dictionary<string, byte[]> _rawProperties = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (int Wave, byte[] Json)> _rawNodes = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<JsonNode, byte[]> _serialized = [];
-    private int _lastSize = 1024;
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024); // reused: a graph is written by one caller at a time
 
     private RunGraph(JsonObject root, Blueprint? blueprint)
     {
@@ -128,10 +128,11 @@ internal sealed class RunGraph
         _rawProperties.Remove(FinalContextProperty);
     }
 
+    /// <summary>The whole document, as stored. Not safe for concurrent calls (the recorder writes under a lock).</summary>
     public JsonElement ToElement()
     {
-        var buffer = new ArrayBufferWriter<byte>(_lastSize);
-        using (var writer = new Utf8JsonWriter(buffer))
+        _buffer.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(_buffer))
         {
             writer.WriteStartObject();
             foreach (var (name, value) in Root)
@@ -169,8 +170,7 @@ internal sealed class RunGraph
             writer.WriteEndObject();
         }
 
-        _lastSize = Math.Max(_lastSize, buffer.WrittenCount);
-        return JsonSerializer.Deserialize<JsonElement>(buffer.WrittenSpan);
+        return JsonElement.Parse(_buffer.WrittenSpan); // copies: the buffer can be reused
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"graph with {Nodes.Count + _rawNodes.Count} nodes");

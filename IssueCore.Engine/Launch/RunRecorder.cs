@@ -57,7 +57,7 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
     }
 
     public ValueTask StepStartedAsync(string key, StepNode node, int wave, CancellationToken cancellationToken)
-        => AppendAsync(wave, RunEventKinds.StepStarted, node, new JsonObject { ["node"] = node.Path, ["key"] = key, ["agent"] = node.AgentRef }, cancellationToken);
+        => AppendAsync(wave, RunEventKinds.StepStarted, node, StepPayload(node, key), cancellationToken);
 
     public async ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, JsonObject? waveContext, CancellationToken cancellationToken)
     {
@@ -66,7 +66,7 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
         if (waveContext is null || wave <= _lastRecordedWave)
         {
             await WriteGraphAsync(g => g.SetNodeState(key, wave, state), cancellationToken).ConfigureAwait(false);
-            await AppendAsync(wave, RunEventKinds.StepCompleted, node, new JsonObject { ["node"] = node.Path, ["key"] = key, ["agent"] = node.AgentRef }, cancellationToken).ConfigureAwait(false);
+            await AppendAsync(wave, RunEventKinds.StepCompleted, node, StepPayload(node, key), cancellationToken).ConfigureAwait(false);
             if (waveContext is not null)
             {
                 await WaveCompletedAsync(wave, waveContext, cancellationToken).ConfigureAwait(false);
@@ -87,7 +87,7 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
                 g.NextWave = wave + 1;
             },
             cancellationToken).ConfigureAwait(false);
-        await AppendAsync(wave, RunEventKinds.StepCompleted, node, new JsonObject { ["node"] = node.Path, ["key"] = key, ["agent"] = node.AgentRef }, cancellationToken).ConfigureAwait(false);
+        await AppendAsync(wave, RunEventKinds.StepCompleted, node, StepPayload(node, key), cancellationToken).ConfigureAwait(false);
         await AppendAsync(wave, RunEventKinds.WaveCompleted, null, SnapshotPayload(snapshot), cancellationToken).ConfigureAwait(false);
     }
 
@@ -169,6 +169,22 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>A step event's payload <c>{"node", "key", "agent"}</c>.</summary>
+    private static JsonElement StepPayload(StepNode node, string key)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("node", node.Path);
+            writer.WriteString("key", key);
+            writer.WriteString("agent", node.AgentRef);
+            writer.WriteEndObject();
+        }
+
+        return JsonElement.Parse(buffer.WrittenSpan);
+    }
+
     /// <summary>The wave event's payload <c>{"ctx": snapshot}</c>.</summary>
     private static JsonElement SnapshotPayload(byte[] snapshot)
     {
@@ -181,7 +197,7 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
             writer.WriteEndObject();
         }
 
-        return JsonSerializer.Deserialize<JsonElement>(buffer.WrittenSpan);
+        return JsonElement.Parse(buffer.WrittenSpan);
     }
 
     private ValueTask AppendAsync(int wave, string kind, StepNode? node, JsonObject payload, CancellationToken cancellationToken)
