@@ -79,8 +79,8 @@ internal static class ProcessScenarios
         await h.InstallAsync();
         var series = await h.SeedSeriesAsync("two", SeriesCount);
 
-        // Both hosts start before any issue exists: a host that starts marks every Running run Interrupted, which
-        // would also catch the other live host's runs.
+        // Both hosts start before any issue exists. (A starting host marks only abandoned runs, so a later start
+        // would leave the other live host's runs alone; this scenario measures two hosts draining one queue.)
         await using var a = DispatcherProcess.Start("host-a", h.ChildArgs);
         await using var b = DispatcherProcess.Start("host-b", h.ChildArgs);
         await a.WaitReadyAsync(ct);
