@@ -12,6 +12,7 @@ internal sealed class AgentBinder
 {
     private readonly IServiceProvider _services;
     private readonly IAgentMiddleware[] _middleware;
+    private readonly FlowPlanCache _plans = new();
 
     public AgentBinder(IServiceProvider services, IEnumerable<HostAgentRegistration> hostAgents, IEnumerable<IAgentMiddleware> middleware)
     {
@@ -26,7 +27,7 @@ internal sealed class AgentBinder
     /// <exception cref="ValidationException">The Blueprint is invalid or an agent cannot be bound.</exception>
     public (FlowPlan Plan, IReadOnlyDictionary<string, AgentCallDelegate> Agents) Resolve(Blueprints.Blueprint blueprint)
     {
-        var plan = FlowValidator.Parse(blueprint, HostAgentNames);
+        var plan = _plans.GetOrParse(blueprint, b => FlowValidator.Parse(b, HostAgentNames));
         return (plan, Bind(plan));
     }
 

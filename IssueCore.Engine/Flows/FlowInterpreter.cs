@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Agents;
 using IssueCore.Council;
@@ -111,7 +112,26 @@ internal sealed class FlowInterpreter
                 throw fault;
             }
 
-            await _observer.StepCompletedAsync(key, step, wave, output, ct).ConfigureAwait(false);
+            if (scope.ParallelWave is null)
+            {
+                // A sequential step is a wave of its own: its completion and the wave's end are reported together.
+                try
+                {
+                    step.Output?.Set(ctx, output, step.Path);
+                }
+                catch
+                {
+                    // Recorded as before the write: the step did finish.
+                    await _observer.StepCompletedAsync(key, step, wave, output, null, ct).ConfigureAwait(false);
+                    throw;
+                }
+
+                await _observer.StepCompletedAsync(key, step, wave, output, ctx, ct).ConfigureAwait(false);
+                _wave++;
+                return;
+            }
+
+            await _observer.StepCompletedAsync(key, step, wave, output, null, ct).ConfigureAwait(false);
         }
 
         step.Output?.Set(ctx, output, step.Path);
@@ -158,6 +178,7 @@ internal sealed class FlowInterpreter
         var firstFailure = -1;
         var winner = -1;
         var cloneLock = new Lock();
+        var template = count == 0 ? default : JsonElement.Parse(JsonSerializer.SerializeToUtf8Bytes(ctx)); // one copy for every branch
         using var branchCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var gate = new SemaphoreSlim(Math.Min(node.MaxParallel ?? int.MaxValue, Math.Max(count, 1)));
 
@@ -168,11 +189,12 @@ internal sealed class FlowInterpreter
             {
                 await gate.WaitAsync(branchCts.Token).ConfigureAwait(false);
                 entered = true;
-                JsonObject branchCtx;
+                // Each branch gets its own ctx over the shared immutable snapshot: only what the branch reads is
+                // materialised, and its writes stay in its own nodes.
+                var branchCtx = JsonObject.Create(template)!;
                 lock (cloneLock)
                 {
-                    // JsonNode is not safe for concurrent reads (lazy initialisation), so copies are taken one at a time.
-                    branchCtx = ctx.DeepClone().AsObject();
+                    // JsonNode is not safe for concurrent reads (lazy initialisation), so items are read one at a time.
                     node.Bind.Set(branchCtx, items[index], node.Path);
                 }
 

@@ -360,7 +360,7 @@ public static class FlowValidator
                         return null;
                     }
 
-                    return Selector.Const(JsonNode.Parse(value.GetRawText()));
+                    return Selector.Const(value);
                 default:
                     Error(path + ".op", $"Unknown selector op '{op}'; expected 'path' or 'const'.");
                     return null;

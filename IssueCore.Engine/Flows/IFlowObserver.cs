@@ -10,7 +10,12 @@ internal interface IFlowObserver
 
     ValueTask StepStartedAsync(string key, StepNode node, int wave, CancellationToken cancellationToken);
 
-    ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, CancellationToken cancellationToken);
+    /// <summary>
+    /// A step instance finished. When <paramref name="waveContext"/> is not null the step was a sequential wave of its
+    /// own, its output is already in that ctx, and this call also ends the wave (no <see cref="WaveCompletedAsync"/>
+    /// follows); read the ctx, do not keep it.
+    /// </summary>
+    ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, JsonObject? waveContext, CancellationToken cancellationToken);
 
     ValueTask StepFailedAsync(string key, StepNode node, int wave, Exception error, CancellationToken cancellationToken);
 

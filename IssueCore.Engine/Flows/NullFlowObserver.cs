@@ -15,7 +15,7 @@ internal sealed class NullFlowObserver : IFlowObserver
 
     public ValueTask StepStartedAsync(string key, StepNode node, int wave, CancellationToken cancellationToken) => default;
 
-    public ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, CancellationToken cancellationToken) => default;
+    public ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, JsonObject? waveContext, CancellationToken cancellationToken) => default;
 
     public ValueTask StepFailedAsync(string key, StepNode node, int wave, Exception error, CancellationToken cancellationToken) => default;
 

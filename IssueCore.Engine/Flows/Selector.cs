@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace IssueCore.Flows;
@@ -6,9 +7,9 @@ namespace IssueCore.Flows;
 internal sealed class Selector
 {
     private readonly CtxPath? _path;
-    private readonly JsonNode? _value;
+    private readonly JsonElement _value; // immutable, so a plan shared by concurrent runs and branches can read it
 
-    private Selector(CtxPath? path, JsonNode? value)
+    private Selector(CtxPath? path, JsonElement value)
     {
         _path = path;
         _value = value;
@@ -16,15 +17,24 @@ internal sealed class Selector
 
     public bool IsPath => _path is not null;
 
-    public static Selector Path(CtxPath path) => new(path, null);
+    public static Selector Path(CtxPath path) => new(path, default);
 
-    public static Selector Const(JsonNode? value) => new(null, value?.DeepClone());
+    public static Selector Const(JsonElement value) => new(null, value.Clone());
 
     /// <summary>Evaluates against the ctx; the result is a detached copy.</summary>
-    public JsonNode? Evaluate(JsonObject ctx) => (_path is null ? _value : _path.Get(ctx))?.DeepClone();
+    public JsonNode? Evaluate(JsonObject ctx) => _path is null ? ConstNode() : _path.Get(ctx)?.DeepClone();
 
     /// <summary>Truthiness: everything except null, false, 0 and "" is true.</summary>
-    public bool IsTruthy(JsonObject ctx) => Truthy(_path is null ? _value : _path.Get(ctx));
+    public bool IsTruthy(JsonObject ctx) => Truthy(_path is null ? ConstNode() : _path.Get(ctx));
+
+    /// <summary>A fresh node over the constant (each caller gets its own instance).</summary>
+    private JsonNode? ConstNode() => _value.ValueKind switch
+    {
+        JsonValueKind.Object => JsonObject.Create(_value),
+        JsonValueKind.Array => JsonArray.Create(_value),
+        JsonValueKind.Undefined or JsonValueKind.Null => null,
+        _ => JsonValue.Create(_value),
+    };
 
     public static bool Truthy(JsonNode? node)
     {

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Blueprints;
@@ -10,17 +13,41 @@ namespace IssueCore.Launch;
 /// and the node states. Shape: <c>{"format":1, "blueprint", "initial_context", "operator_id", "role", "ttl_ms",
 /// "nodes": {key: {"node", "wave", "done", "output"}}, "next_wave", "context", "final_context"?}</c>.
 /// </summary>
+/// <remarks>
+/// The graph is rewritten as a run goes, so the parts that do not change between writes are kept serialised:
+/// the Blueprint (its canonical JSON), the ctx snapshots and node states recorded during the run (as written by
+/// <see cref="SetContext"/>, <see cref="SetFinalContext"/> and <see cref="SetNodeState"/>), and the JSON of the
+/// subtrees of a loaded graph, which are replaced and never changed in place. A write copies those bytes instead of
+/// serialising the whole graph again. <see cref="Nodes"/> lists only the node states of the graph as it was created
+/// or loaded; the run's own states are in the stored document.
+/// </remarks>
 internal sealed class RunGraph
 {
-    private RunGraph(JsonObject root) => Root = root;
+    private const string BlueprintProperty = "blueprint";
+    private const string InitialContextProperty = "initial_context";
+    private const string ContextProperty = "context";
+    private const string FinalContextProperty = "final_context";
 
+    private readonly Blueprint? _blueprint;
+    private readonly Dictionary<string, byte[]> _rawProperties = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (int Wave, byte[] Json)> _rawNodes = new(StringComparer.Ordinal);
+    private readonly ConditionalWeakTable<JsonNode, byte[]> _serialized = [];
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024); // reused: a graph is written by one caller at a time
+
+    private RunGraph(JsonObject root, Blueprint? blueprint)
+    {
+        Root = root;
+        _blueprint = blueprint;
+    }
+
+    /// <summary>The loaded or created document, without the parts held serialised (see the remarks).</summary>
     public JsonObject Root { get; }
 
     public JsonObject Nodes => Root["nodes"]!.AsObject();
 
-    public Blueprint Blueprint => Blueprint.FromNode(Root["blueprint"]);
+    public Blueprint Blueprint => _blueprint ?? Blueprint.FromNode(Root[BlueprintProperty]);
 
-    public JsonObject InitialContext => Root["initial_context"]!.AsObject();
+    public JsonObject InitialContext => Get(InitialContextProperty)!.AsObject();
 
     public string OperatorId => Root["operator_id"]!.GetValue<string>();
 
@@ -35,28 +62,47 @@ internal sealed class RunGraph
     }
 
     public static RunGraph Create(Blueprint blueprint, JsonObject initialContext, string operatorId, string role, TimeSpan ttl)
-        => new(new JsonObject
-        {
-            ["format"] = 1,
-            ["blueprint"] = blueprint.ToJsonObject(),
-            ["initial_context"] = initialContext.DeepClone(),
-            ["operator_id"] = operatorId,
-            ["role"] = role,
-            ["ttl_ms"] = (long)ttl.TotalMilliseconds,
-            ["nodes"] = new JsonObject(),
-            ["next_wave"] = 0,
-            ["context"] = initialContext.DeepClone(),
-        });
+    {
+        var graph = new RunGraph(
+            new JsonObject
+            {
+                ["format"] = 1,
+                ["operator_id"] = operatorId,
+                ["role"] = role,
+                ["ttl_ms"] = (long)ttl.TotalMilliseconds,
+                ["nodes"] = new JsonObject(),
+                ["next_wave"] = 0,
+            },
+            blueprint);
+        var initial = JsonSerializer.SerializeToUtf8Bytes(initialContext);
+        graph._rawProperties[BlueprintProperty] = Encoding.UTF8.GetBytes(blueprint.CanonicalJson);
+        graph._rawProperties[InitialContextProperty] = initial;
+        graph._rawProperties[ContextProperty] = initial;
+        return graph;
+    }
 
     public static RunGraph Load(JsonElement element)
     {
         if (JsonNode.Parse(element.GetRawText()) is JsonObject root && root["format"]?.GetValue<int>() == 1 && root["nodes"] is JsonObject)
         {
-            return new RunGraph(root);
+            return new RunGraph(root, null);
         }
 
         throw new ValidationException("$", "The run's stored graph is not a flow graph this engine can resume.");
     }
+
+    /// <summary>Records a step instance's state (its serialised <c>{"node", "wave", "done", "output"}</c> object).</summary>
+    public void SetNodeState(string key, int wave, byte[] utf8Json)
+    {
+        Nodes.Remove(key);
+        _rawNodes[key] = (wave, utf8Json);
+    }
+
+    /// <summary>Sets the ctx at the end of the last finished wave (serialised).</summary>
+    public void SetContext(byte[] utf8Json) => SetRaw(ContextProperty, utf8Json);
+
+    /// <summary>Sets the final ctx of a completed run (serialised).</summary>
+    public void SetFinalContext(byte[] utf8Json) => SetRaw(FinalContextProperty, utf8Json);
 
     /// <summary>Drops every node state recorded in a wave later than <paramref name="wave"/>.</summary>
     public void ForgetAfterWave(int wave)
@@ -69,11 +115,87 @@ internal sealed class RunGraph
             }
         }
 
+        foreach (var (key, state) in _rawNodes.ToList())
+        {
+            if (state.Wave > wave)
+            {
+                _rawNodes.Remove(key);
+            }
+        }
+
         NextWave = Math.Min(NextWave, wave + 1);
-        Root.Remove("final_context");
+        Root.Remove(FinalContextProperty);
+        _rawProperties.Remove(FinalContextProperty);
     }
 
-    public JsonElement ToElement() => JsonSerializer.SerializeToElement(Root);
+    /// <summary>The whole document, as stored. Not safe for concurrent calls (the recorder writes under a lock).</summary>
+    public JsonElement ToElement()
+    {
+        _buffer.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(_buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in Root)
+            {
+                writer.WritePropertyName(name);
+                if (value is JsonObject nodes && name == "nodes")
+                {
+                    writer.WriteStartObject();
+                    foreach (var (key, state) in nodes)
+                    {
+                        writer.WritePropertyName(key);
+                        WriteCached(writer, state);
+                    }
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"graph with {Nodes.Count} nodes");
+                    foreach (var (key, state) in _rawNodes)
+                    {
+                        writer.WritePropertyName(key);
+                        writer.WriteRawValue(state.Json, skipInputValidation: true);
+                    }
+
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    WriteCached(writer, value);
+                }
+            }
+
+            foreach (var (name, json) in _rawProperties)
+            {
+                writer.WritePropertyName(name);
+                writer.WriteRawValue(json, skipInputValidation: true);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return JsonElement.Parse(_buffer.WrittenSpan); // copies: the buffer can be reused
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"graph with {Nodes.Count + _rawNodes.Count} nodes");
+
+    private JsonNode? Get(string name) => _rawProperties.TryGetValue(name, out var json) ? JsonNode.Parse(json) : Root[name];
+
+    private void SetRaw(string name, byte[] utf8Json)
+    {
+        Root.Remove(name);
+        _rawProperties[name] = utf8Json;
+    }
+
+    private void WriteCached(Utf8JsonWriter writer, JsonNode? value)
+    {
+        switch (value)
+        {
+            case JsonObject or JsonArray:
+                writer.WriteRawValue(_serialized.GetValue(value, static v => JsonSerializer.SerializeToUtf8Bytes(v)), skipInputValidation: true);
+                break;
+            case null:
+                writer.WriteNullValue();
+                break;
+            default:
+                value.WriteTo(writer);
+                break;
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -11,6 +12,7 @@ namespace IssueCore.Launch;
 /// The record stage, run alongside execution: appends one event per step start, completion and failure and one
 /// per finished wave (with a ctx snapshot), and writes node states back with <c>UpdateGraph</c> as steps finish.
 /// Event-append failures are logged and do not stop the run; graph failures do (a resume needs the graph).
+/// A step that is a wave of its own has its state and the wave's end written in one graph write.
 /// </summary>
 internal sealed class RunRecorder : IFlowObserver, IDisposable
 {
@@ -55,15 +57,38 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
     }
 
     public ValueTask StepStartedAsync(string key, StepNode node, int wave, CancellationToken cancellationToken)
-        => AppendAsync(wave, RunEventKinds.StepStarted, node, new JsonObject { ["node"] = node.Path, ["key"] = key, ["agent"] = node.AgentRef }, cancellationToken);
+        => AppendAsync(wave, RunEventKinds.StepStarted, node, StepPayload(node, key), cancellationToken);
 
-    public async ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, CancellationToken cancellationToken)
+    public async ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, JsonObject? waveContext, CancellationToken cancellationToken)
     {
-        _completed[key] = output?.DeepClone();
+        // Serialised now, before the interpreter goes on and the ctx (which may hold the output) changes.
+        var state = NodeState(node.Path, wave, output);
+        if (waveContext is null || wave <= _lastRecordedWave)
+        {
+            await WriteGraphAsync(g => g.SetNodeState(key, wave, state), cancellationToken).ConfigureAwait(false);
+            await AppendAsync(wave, RunEventKinds.StepCompleted, node, StepPayload(node, key), cancellationToken).ConfigureAwait(false);
+            if (waveContext is not null)
+            {
+                await WaveCompletedAsync(wave, waveContext, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        // A step that is a wave of its own: one graph write records both the step's state and the wave's end, before
+        // either event is appended (as when they were written one after the other, an event never names more than the
+        // stored graph holds).
+        var snapshot = JsonSerializer.SerializeToUtf8Bytes(waveContext);
         await WriteGraphAsync(
-            g => g.Nodes[key] = new JsonObject { ["node"] = node.Path, ["wave"] = wave, ["done"] = true, ["output"] = output?.DeepClone() },
+            g =>
+            {
+                g.SetNodeState(key, wave, state);
+                g.SetContext(snapshot);
+                g.NextWave = wave + 1;
+            },
             cancellationToken).ConfigureAwait(false);
-        await AppendAsync(wave, RunEventKinds.StepCompleted, node, new JsonObject { ["node"] = node.Path, ["key"] = key, ["agent"] = node.AgentRef }, cancellationToken).ConfigureAwait(false);
+        await AppendAsync(wave, RunEventKinds.StepCompleted, node, StepPayload(node, key), cancellationToken).ConfigureAwait(false);
+        await AppendAsync(wave, RunEventKinds.WaveCompleted, null, SnapshotPayload(snapshot), cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask StepFailedAsync(string key, StepNode node, int wave, Exception error, CancellationToken cancellationToken)
@@ -81,25 +106,28 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
             return; // replayed during a resume or rewind: its events are already recorded
         }
 
-        var snapshot = ctx.DeepClone();
+        var snapshot = JsonSerializer.SerializeToUtf8Bytes(ctx); // one serialisation serves the graph and the event
         await WriteGraphAsync(
             g =>
             {
-                g.Root["context"] = snapshot.DeepClone();
+                g.SetContext(snapshot);
                 g.NextWave = wave + 1;
             },
             cancellationToken).ConfigureAwait(false);
-        await AppendAsync(wave, RunEventKinds.WaveCompleted, null, new JsonObject { ["ctx"] = snapshot }, cancellationToken).ConfigureAwait(false);
+        await AppendAsync(wave, RunEventKinds.WaveCompleted, null, SnapshotPayload(snapshot), cancellationToken).ConfigureAwait(false);
     }
 
     public Task CompleteAsync(JsonObject finalContext, CancellationToken cancellationToken)
-        => WriteGraphAsync(
+    {
+        var final = JsonSerializer.SerializeToUtf8Bytes(finalContext);
+        return WriteGraphAsync(
             g =>
             {
-                g.Root["context"] = finalContext.DeepClone();
-                g.Root["final_context"] = finalContext.DeepClone();
+                g.SetContext(final);
+                g.SetFinalContext(final);
             },
             cancellationToken);
+    }
 
     public async Task WriteGraphAsync(Action<RunGraph> change, CancellationToken cancellationToken)
     {
@@ -115,12 +143,72 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
         }
     }
 
-    private async ValueTask AppendAsync(int wave, string kind, StepNode? node, JsonObject payload, CancellationToken cancellationToken)
+    /// <summary>The serialised node state <c>{"node", "wave", "done": true, "output"}</c>.</summary>
+    private static byte[] NodeState(string path, int wave, JsonNode? output)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("node", path);
+            writer.WriteNumber("wave", wave);
+            writer.WriteBoolean("done", true);
+            writer.WritePropertyName("output");
+            if (output is null)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                output.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A step event's payload <c>{"node", "key", "agent"}</c>.</summary>
+    private static JsonElement StepPayload(StepNode node, string key)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("node", node.Path);
+            writer.WriteString("key", key);
+            writer.WriteString("agent", node.AgentRef);
+            writer.WriteEndObject();
+        }
+
+        return JsonElement.Parse(buffer.WrittenSpan);
+    }
+
+    /// <summary>The wave event's payload <c>{"ctx": snapshot}</c>.</summary>
+    private static JsonElement SnapshotPayload(byte[] snapshot)
+    {
+        var buffer = new ArrayBufferWriter<byte>(snapshot.Length + 16);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("ctx");
+            writer.WriteRawValue(snapshot, skipInputValidation: true);
+            writer.WriteEndObject();
+        }
+
+        return JsonElement.Parse(buffer.WrittenSpan);
+    }
+
+    private ValueTask AppendAsync(int wave, string kind, StepNode? node, JsonObject payload, CancellationToken cancellationToken)
+        => AppendAsync(wave, kind, node, JsonSerializer.SerializeToElement(payload), cancellationToken);
+
+    private async ValueTask AppendAsync(int wave, string kind, StepNode? node, JsonElement payload, CancellationToken cancellationToken)
     {
         try
         {
             await _repository.AppendEventAsync(
-                new CouncilRunEventDraft(_runId, wave, kind, node?.Path, JsonSerializer.SerializeToElement(payload)),
+                new CouncilRunEventDraft(_runId, wave, kind, node?.Path, payload),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -17,6 +17,8 @@ internal sealed class VerifierRouterAgent(IServiceProvider services) : IAgent
 {
     public const string AgentName = "verifier-router";
 
+    private readonly RecentBlueprints _blueprints = new();
+
     public async ValueTask<JsonNode?> InvokeAsync(AgentInvocation invocation, CancellationToken cancellationToken)
     {
         if (invocation.Input is not JsonObject ctx)
@@ -56,11 +58,11 @@ internal sealed class VerifierRouterAgent(IServiceProvider services) : IAgent
             return Deny(axis, "not evaluated: the patch did not apply");
         }
 
-        var previous = Blueprint.FromNode(ctx["prev_bp"]);
+        var previous = _blueprints.FromNode(ctx["prev_bp"]);
         Blueprint proposed;
         try
         {
-            proposed = Blueprint.FromNode(applied["new_blueprint"]);
+            proposed = _blueprints.FromNode(applied["new_blueprint"]);
         }
         catch (ValidationException ex)
         {

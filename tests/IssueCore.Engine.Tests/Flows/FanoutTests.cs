@@ -173,4 +173,32 @@ public sealed class FanoutTests
 
         Assert.Equal(FlowErrorKinds.Type, ex.ErrorKind);
     }
+
+    [Fact]
+    public async Task Branches_see_the_parent_ctx_but_not_each_others_writes()
+    {
+        await using var engine = EngineHarness.Create(s => s
+            .AddIssueCoreAgent("echo", TestAgent.Returning(i => i))
+            .AddIssueCoreAgent("look", TestAgent.Returning(i => i)));
+        var flow = EngineHarness.Blueprint(
+            """
+            {"kind":"fanout","items":"$.items","bind":"$.item","out":"$.results","max_parallel":1,"body":{"kind":"seq","children":[
+              {"kind":"step","ref":"echo","in":{"op":"path","at":"$.item"},"out":"$.shared.nested.mine"},
+              {"kind":"step","ref":"look","in":{"op":"path","at":"$.shared"},"out":"$.seen"}
+            ]}}
+            """,
+            EngineHarness.HostAgents("echo", "look"));
+        var ctx = Items(3);
+        ctx["shared"] = new JsonObject { ["nested"] = new JsonObject { ["parent"] = true } };
+
+        var result = await engine.LaunchAsync(flow, ctx);
+
+        var results = result.FinalContext["results"]!.AsArray();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal($$$"""{"nested":{"parent":true,"mine":{{{i}}}}}""", results[i]!["seen"]!.ToJsonString());
+        }
+
+        Assert.Equal("""{"nested":{"parent":true}}""", result.FinalContext["shared"]!.ToJsonString());
+    }
 }

@@ -104,4 +104,39 @@ public sealed class RunRecordingTests
         Assert.NotNull(await engine.Repository.GetRunAsync(result.RunId));
         Assert.Equal("""{"items":[1,2]}""", ctx.ToJsonString());
     }
+
+    [Fact]
+    public async Task A_step_whose_output_cannot_be_written_is_still_recorded_as_done()
+    {
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("a", TestAgent.Constant("A")));
+        var runId = CouncilRunId.New();
+
+        await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(
+            EngineHarness.Blueprint("""{"kind":"step","ref":"a","out":"$.text.inner"}""", EngineHarness.HostAgents("a")),
+            new JsonObject { ["text"] = "not an object" },
+            runId: runId));
+
+        var run = (await engine.Repository.GetRunAsync(runId))!;
+        Assert.Equal(CouncilRunStatus.Failed, run.Status);
+        Assert.Single(await engine.EventsAsync(runId), e => e.Kind == RunEventKinds.StepCompleted);
+        var state = Assert.Single(run.Graph!.Value.GetProperty("nodes").EnumerateObject()).Value;
+        Assert.Equal("A", state.GetProperty("output").GetString());
+        Assert.Equal(0, run.Graph!.Value.GetProperty("next_wave").GetInt32());
+    }
+
+    [Fact]
+    public async Task The_stored_graph_holds_each_finished_step_and_the_last_wave_ctx()
+    {
+        await using var engine = EngineHarness.Create(Agents);
+
+        var result = await engine.LaunchAsync(EngineHarness.Blueprint(Flow, EngineHarness.HostAgents("a", "b", "c")), Ctx());
+
+        var graph = (await engine.Repository.GetRunAsync(result.RunId))!.Graph!.Value;
+        Assert.Equal(3, graph.GetProperty("next_wave").GetInt32());
+        Assert.Equal("test-flow", graph.GetProperty("blueprint").GetProperty("id").GetString());
+        Assert.Equal("""{"items":[1,2]}""", graph.GetProperty("initial_context").GetRawText());
+        Assert.Equal(result.FinalContext.ToJsonString(), graph.GetProperty("context").GetRawText());
+        var waves = graph.GetProperty("nodes").EnumerateObject().Select(n => (n.Value.GetProperty("node").GetString(), n.Value.GetProperty("wave").GetInt32())).Order().ToList();
+        Assert.Equal([("$.flow.children[0]", 0), ("$.flow.children[1].body", 1), ("$.flow.children[1].body", 1), ("$.flow.children[2]", 2)], waves);
+    }
 }
