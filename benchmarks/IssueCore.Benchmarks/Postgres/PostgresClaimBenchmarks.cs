@@ -28,13 +28,13 @@ public class PostgresClaimBenchmarks
     public int Workers { get; set; }
 
     [GlobalSetup]
-    public void GlobalSetup()
+    public async Task GlobalSetup()
     {
         var cs = Environment.GetEnvironmentVariable("ISSUECORE_POSTGRES")
                  ?? throw new InvalidOperationException("Set ISSUECORE_POSTGRES (source .ci/postgres.sh start).");
         _dataSource = NpgsqlDataSource.Create(cs);
         var db = new PostgresDatabase(_dataSource, new PostgresStoreOptions { Schema = _schema });
-        db.MigrateAsync().GetAwaiter().GetResult();
+        await db.MigrateAsync();
         _store = new PostgresIssueStore(db);
         Execute(
             $"INSERT INTO \"{_schema}\".issues (id, blueprint_id, intent, bump, title, priority, labels, state, new_version, attempts, created_at, updated_at) "
