@@ -12,7 +12,9 @@ namespace IssueCore.Adapters.Nats.Ingestion;
 
 /// <summary>
 /// The hosted JetStream consumer: pulls from the durable consumer and hands every message to
-/// <see cref="IIssueIngestionService.IngestJsonAsync"/>. Success is acked; a request that can never
+/// <see cref="IIssueIngestionService.IngestJsonAsync"/> without an explicit key, so the request's
+/// <c>triggering_event_id</c> is its idempotency key, as on every other transport (the
+/// <c>Nats-Msg-Id</c> header only drives JetStream's own duplicate window). Success is acked; a request that can never
 /// succeed (<see cref="ValidationException"/>) is copied to the dead-letter stream and terminated at
 /// once; a transient failure is nak'ed with <see cref="NatsIngestionOptions.NakDelay"/>, and
 /// dead-lettered on its last allowed delivery. It never throws into the host: connection,
@@ -110,10 +112,12 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
     internal async Task HandleAsync(INatsJSContext js, INatsJSMsg<byte[]> msg, CancellationToken stoppingToken)
     {
         var delivered = msg.Metadata is { } metadata ? (int)Math.Min(metadata.NumDelivered, int.MaxValue) : 1;
-        var messageId = msg.Headers is { } headers && headers.TryGetLastValue(MsgIdHeader, out var id) && !string.IsNullOrEmpty(id) ? id : null;
         try
         {
-            var result = await _ingestion.IngestJsonAsync(msg.Data ?? [], messageId, stoppingToken).ConfigureAwait(false);
+            // No explicit key: the body's triggering_event_id is the key, exactly as for an HTTP request
+            // without an Idempotency-Key. A publisher's own Nats-Msg-Id (one per publish, or any text)
+            // must neither split one event into two issues nor fail key validation.
+            var result = await _ingestion.IngestJsonAsync(msg.Data ?? [], idempotencyKey: null, stoppingToken).ConfigureAwait(false);
             await msg.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
             LogIngested(_logger, msg.Subject, result.IssueId.Value, result.Created, delivered);
         }

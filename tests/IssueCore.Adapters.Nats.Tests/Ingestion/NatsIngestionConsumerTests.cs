@@ -55,6 +55,51 @@ public sealed class NatsIngestionConsumerTests
     }
 
     [Fact]
+    public async Task One_event_published_twice_with_different_message_ids_creates_one_issue()
+    {
+        // Arrange: a publisher that sets its own Nats-Msg-Id on every publish, so JetStream stores both.
+        await using var topology = await NatsTestTopology.CreateAsync();
+        var subject = topology.CreateSubject("activity-core");
+        var first = await topology.PublishAsync(subject, TestRequests.Json("event-twice"), "publish-1");
+        var second = await topology.PublishAsync(subject, TestRequests.Json("event-twice"), "publish-2");
+        Assert.False(second.Duplicate);
+
+        // Act
+        using var host = topology.BuildConsumerHost();
+        await host.StartAsync();
+        await topology.AllSettledAsync(second.Seq);
+        await host.StopAsync();
+
+        // Assert: one issue, keyed by the body's triggering_event_id.
+        Assert.NotEqual(first.Seq, second.Seq);
+        var issue = Assert.Single(await topology.AllIssuesAsync());
+        Assert.Equal("event-twice", issue.IdempotencyKey);
+        Assert.Equal(2L, (await topology.StreamStateAsync(topology.Options.StreamName)).Messages);
+        Assert.Equal(0L, (await topology.StreamStateAsync(topology.Options.DeadLetterStreamName)).Messages);
+    }
+
+    [Fact]
+    public async Task A_message_id_that_is_no_valid_idempotency_key_does_not_stop_a_valid_request()
+    {
+        // Arrange: message ids with spaces and commas, and one longer than an idempotency key may be.
+        await using var topology = await NatsTestTopology.CreateAsync();
+        var subject = topology.CreateSubject("activity-core");
+        await topology.PublishAsync(subject, TestRequests.Json("odd-id-1"), "order 42, retry 1");
+        var last = (await topology.PublishAsync(subject, TestRequests.Json("odd-id-2"), new string('m', 250))).Seq;
+
+        // Act
+        using var host = topology.BuildConsumerHost();
+        await host.StartAsync();
+        await topology.AllSettledAsync(last);
+        await host.StopAsync();
+
+        // Assert
+        var issues = await topology.AllIssuesAsync();
+        Assert.Equal(["odd-id-1", "odd-id-2"], issues.Select(issue => issue.IdempotencyKey).Order(StringComparer.Ordinal));
+        Assert.Equal(0L, (await topology.StreamStateAsync(topology.Options.DeadLetterStreamName)).Messages);
+    }
+
+    [Fact]
     public async Task Stopping_the_consumer_mid_stream_and_restarting_it_loses_and_duplicates_nothing()
     {
         // Arrange: a short ack wait so messages the first consumer had buffered come back quickly.
