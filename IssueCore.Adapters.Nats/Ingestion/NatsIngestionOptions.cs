@@ -79,7 +79,10 @@ public sealed class NatsIngestionOptions
 
     /// <summary>
     /// How many times one message is delivered in all (1 to 100). Defaults to 5. A message whose
-    /// ingestion still fails transiently on its last delivery is dead-lettered.
+    /// ingestion still fails transiently on its last delivery is dead-lettered. Provisioning writes it
+    /// into the durable consumer; the consumer's own setting, as the server reports it, decides which
+    /// delivery is the last (so with <see cref="ProvisionTopology"/> off a managed consumer's limit is
+    /// honoured), and this value applies only when the consumer sets no limit.
     /// </summary>
     public int MaxDeliver { get; set; } = 5;
 

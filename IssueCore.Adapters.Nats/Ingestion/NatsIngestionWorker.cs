@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 
 namespace IssueCore.Adapters.Nats.Ingestion;
 
@@ -14,11 +15,13 @@ namespace IssueCore.Adapters.Nats.Ingestion;
 /// The hosted JetStream consumer: pulls from the durable consumer and hands every message to
 /// <see cref="IIssueIngestionService.IngestJsonAsync"/> without an explicit key, so the request's
 /// <c>triggering_event_id</c> is its idempotency key, as on every other transport (the
-/// <c>Nats-Msg-Id</c> header only drives JetStream's own duplicate window). Success is acked; a request that can never
-/// succeed (<see cref="ValidationException"/>) is copied to the dead-letter stream and terminated at
-/// once; a transient failure is nak'ed with <see cref="NatsIngestionOptions.NakDelay"/>, and
-/// dead-lettered on its last allowed delivery. It never throws into the host: connection,
-/// provisioning and consumer failures are logged and retried after
+/// <c>Nats-Msg-Id</c> header only drives JetStream's own duplicate window). Success is acked; a
+/// request that can never succeed (<see cref="ValidationException"/>) is copied to the dead-letter
+/// stream and terminated at once; a transient failure is nak'ed with <see cref="NatsIngestionOptions.NakDelay"/>, and
+/// dead-lettered on its last allowed delivery: the durable consumer's own max deliver as the server
+/// reports it (so a consumer managed elsewhere with another limit is honoured), or
+/// <see cref="NatsIngestionOptions.MaxDeliver"/> when the consumer sets no limit. It never throws
+/// into the host: connection, provisioning and consumer failures are logged and retried after
 /// <see cref="NatsIngestionOptions.RetryDelay"/>.
 /// </summary>
 internal sealed partial class NatsIngestionWorker : BackgroundService
@@ -101,15 +104,16 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
             consumer = await js.GetConsumerAsync(_options.StreamName, _options.ConsumerName, stoppingToken).ConfigureAwait(false);
         }
 
-        LogConsuming(_logger, _options.StreamName, _options.ConsumerName, _options.FilterSubject);
+        var maxDeliver = MaxDeliver(consumer.Info);
+        LogConsuming(_logger, _options.StreamName, _options.ConsumerName, _options.FilterSubject, maxDeliver);
         var consumeOptions = new NatsJSConsumeOpts { MaxMsgs = _options.BatchSize };
         await foreach (var msg in consumer.ConsumeAsync(NatsRawSerializer<byte[]>.Default, consumeOptions, stoppingToken).ConfigureAwait(false))
         {
-            await HandleAsync(js, msg, stoppingToken).ConfigureAwait(false);
+            await HandleAsync(js, consumer, msg, stoppingToken).ConfigureAwait(false);
         }
     }
 
-    internal async Task HandleAsync(INatsJSContext js, INatsJSMsg<byte[]> msg, CancellationToken stoppingToken)
+    internal async Task HandleAsync(INatsJSContext js, INatsJSConsumer consumer, INatsJSMsg<byte[]> msg, CancellationToken stoppingToken)
     {
         var delivered = msg.Metadata is { } metadata ? (int)Math.Min(metadata.NumDelivered, int.MaxValue) : 1;
         try
@@ -135,18 +139,44 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
         }
         catch (Exception ex)
         {
-            if (delivered >= _options.MaxDeliver)
+            // The server stops delivering after the consumer's max deliver, whatever the options say:
+            // ask it for the current limit, so the last delivery is always the one dead-lettered.
+            var maxDeliver = await CurrentMaxDeliverAsync(consumer).ConfigureAwait(false);
+            if (delivered >= maxDeliver)
             {
                 LogExhausted(_logger, msg.Subject, delivered, ex);
                 await DeadLetterAsync(js, msg, NatsDeadLetterHeaders.KindExhausted, ex.Message, delivered).ConfigureAwait(false);
             }
             else
             {
-                LogTransient(_logger, msg.Subject, delivered, _options.MaxDeliver, _options.NakDelay.TotalMilliseconds, ex);
+                LogTransient(_logger, msg.Subject, delivered, maxDeliver, _options.NakDelay.TotalMilliseconds, ex);
                 await TryNakAsync(msg, _options.NakDelay).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>
+    /// The consumer's max deliver, refreshed from the server (an operator may have changed it since the
+    /// consumer was looked up); the last known value when the server cannot be asked.
+    /// </summary>
+    private async Task<int> CurrentMaxDeliverAsync(INatsJSConsumer consumer)
+    {
+        try
+        {
+            await consumer.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Best effort: the decision still needs an answer when the server is unreachable.
+            LogRefreshFailed(_logger, _options.StreamName, _options.ConsumerName, ex);
+        }
+
+        return MaxDeliver(consumer.Info);
+    }
+
+    /// <summary>The consumer's own max deliver; <see cref="NatsIngestionOptions.MaxDeliver"/> when it has none (unlimited).</summary>
+    private int MaxDeliver(ConsumerInfo info)
+        => info.Config.MaxDeliver > 0 ? (int)Math.Min(info.Config.MaxDeliver, int.MaxValue) : _options.MaxDeliver;
 
     private async Task DeadLetterAsync(INatsJSContext js, INatsJSMsg<byte[]> msg, string kind, string reason, int delivered)
     {
@@ -248,8 +278,8 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
         return builder.ToString();
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Consuming {Stream}/{Consumer} on {FilterSubject}")]
-    private static partial void LogConsuming(ILogger logger, string stream, string consumer, string filterSubject);
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Consuming {Stream}/{Consumer} on {FilterSubject} (max deliver {MaxDeliver})")]
+    private static partial void LogConsuming(ILogger logger, string stream, string consumer, string filterSubject, int maxDeliver);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Debug, Message = "Ingested {Subject} as issue {IssueId} (created {Created}, delivery {Delivered})")]
     private static partial void LogIngested(ILogger logger, string subject, string issueId, bool created, int delivered);
@@ -280,4 +310,7 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
 
     [LoggerMessage(EventId = 5011, Level = LogLevel.Information, Message = "Stopped consuming {Stream}/{Consumer}")]
     private static partial void LogStopped(ILogger logger, string stream, string consumer);
+
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Debug, Message = "Could not refresh the info of {Stream}/{Consumer}; using its last known max deliver")]
+    private static partial void LogRefreshFailed(ILogger logger, string stream, string consumer, Exception exception);
 }

@@ -180,6 +180,51 @@ public sealed class NatsIngestionConsumerTests
     }
 
     [Fact]
+    public async Task With_provisioning_off_a_failing_request_is_dead_lettered_on_the_managed_consumers_last_delivery()
+    {
+        // Arrange: the topology is managed elsewhere and its consumer allows 3 deliveries; the
+        // consumer's options keep their default of 5.
+        await using var topology = await NatsTestTopology.CreateAsync(
+            o =>
+            {
+                o.ProvisionTopology = false;
+                o.AckWait = TimeSpan.FromSeconds(1);
+                o.NakDelay = TimeSpan.FromMilliseconds(50);
+            },
+            provision: false);
+        Assert.Equal(5, topology.Options.MaxDeliver);
+        var managed = NatsIngestionTopology.Consumer(topology.Options);
+        managed.MaxDeliver = 3;
+        await topology.Js.CreateStreamAsync(NatsIngestionTopology.Stream(topology.Options));
+        await topology.Js.CreateStreamAsync(NatsIngestionTopology.DeadLetterStream(topology.Options));
+        await topology.Js.CreateOrUpdateConsumerAsync(topology.Options.StreamName, managed);
+        var failing = Substitute.For<IIssueIngestionService>();
+        failing.IngestJsonAsync(Arg.Any<ReadOnlyMemory<byte>>(), Arg.Any<string?>(), Arg.Any<CancellationToken>())
+            .Returns(_ => Task.FromException<IngestionResult>(new StorageException("The issue store is unavailable.")));
+        var subject = topology.CreateSubject("activity-core");
+        var body = TestRequests.Json("stuck-managed");
+        var sequence = (await topology.PublishAsync(subject, body, "stuck-managed")).Seq;
+
+        // Act
+        using var host = topology.BuildConsumerHost(failing);
+        await host.StartAsync();
+        var deadLetters = await topology.DeadLettersAsync(1);
+        await topology.AllSettledAsync(sequence);
+        await host.StopAsync();
+
+        // Assert
+        Assert.Equal(3, failing.ReceivedCalls().Count());
+        var deadLetter = Assert.Single(deadLetters);
+        Assert.Equal(topology.Options.DeadLetterSubjectPrefix + ".create.activity-core", deadLetter.Subject);
+        Assert.Equal(body, deadLetter.Data);
+        var headers = deadLetter.Headers!;
+        Assert.Equal(NatsDeadLetterHeaders.KindExhausted, headers[NatsDeadLetterHeaders.Kind].ToString());
+        Assert.Equal("3", headers[NatsDeadLetterHeaders.DeliveryCount].ToString());
+        Assert.Equal(sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), headers[NatsDeadLetterHeaders.OriginalSequence].ToString());
+        Assert.Equal(3, (await topology.ConsumerInfoAsync()).Config.MaxDeliver);
+    }
+
+    [Fact]
     public async Task Invalid_json_and_invalid_requests_are_dead_lettered_on_their_first_delivery_with_the_reason()
     {
         // Arrange
