@@ -263,7 +263,7 @@ public sealed class NatsIngestionConsumerTests
     }
 
     [Fact]
-    public async Task Provisioning_twice_leaves_the_seed_topology_in_place()
+    public async Task Provisioning_twice_leaves_the_documented_topology_in_place()
     {
         // Arrange
         await using var topology = await NatsTestTopology.CreateAsync(o => o.StreamMaxAge = TimeSpan.FromDays(7), provision: false);

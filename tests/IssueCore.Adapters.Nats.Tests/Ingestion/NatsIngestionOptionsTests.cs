@@ -8,7 +8,7 @@ namespace IssueCore.Adapters.Nats.Tests.Ingestion;
 public sealed class NatsIngestionOptionsTests
 {
     [Fact]
-    public void Defaults_are_the_seed_topology_and_valid()
+    public void Defaults_are_the_documented_topology_and_valid()
     {
         var options = new NatsIngestionOptions();
 
