@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Packs every shipped library (the top-level IssueCore.* projects) into artifacts/packages, checks that each
 # package carries its README, XML documentation and a symbol package, then builds and runs the consumer
-# project in eng/package-consumer: it stands outside the solution, references the packages (not the projects)
-# and dispatches one issue end to end. A packaging mistake fails here.
+# project in eng/package-consumer: it stands outside the solution, references every package (not the projects),
+# dispatches one issue end to end and touches a public type of each package (no servers needed). A packaging
+# mistake fails here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -50,4 +51,4 @@ rm -rf eng/package-consumer/bin eng/package-consumer/obj
 dotnet restore "$consumer" --packages "$packages" -p:IssueCoreVersion="$version" -nologo -v:quiet
 dotnet build "$consumer" -c Release --no-restore -p:IssueCoreVersion="$version" -nologo -clp:NoSummary -v:quiet
 dotnet run --project "$consumer" -c Release --no-build
-echo "package check passed: ${#projects[@]} packages, consumer dispatched end to end"
+echo "package check passed: ${#projects[@]} packages, consumer dispatched end to end and touched every package"

@@ -1,11 +1,23 @@
 // Dispatches one issue end to end through the packaged engine, once on SQLite and once in memory, and
 // exits non-zero unless the issue is applied, the new version is the head and the enhance log has its entry.
+// Then touches a public type of every other shipped package (no servers: the PostgreSQL and NATS packages
+// only register and validate, the ASP.NET Core package only maps its endpoints), so a package that does
+// not restore, compile against or load fails here too.
 using System.Security.Cryptography;
 using System.Text.Json;
+using IssueCore.Adapters.Nats.Ingestion;
+using IssueCore.Adapters.Nats.Sinks;
+using IssueCore.Adapters.Postgres;
+using IssueCore.AspNetCore;
 using IssueCore.Blueprints;
+using IssueCore.Client;
 using IssueCore.Enhance;
 using IssueCore.Issues;
+using IssueCore.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 var directory = Directory.CreateTempSubdirectory("issuecore-consumer-");
 try
@@ -13,6 +25,12 @@ try
     var failures = 0;
     failures += await DispatchOneAsync("sqlite", s => s.UseSqlite($"Data Source={Path.Combine(directory.FullName, "consumer.db")}"));
     failures += await DispatchOneAsync("in-memory", s => s.UseInMemory());
+    failures += await Check("IssueCore.Abstractions", typeof(BlueprintId), AbstractionsProblems);
+    failures += await Check("IssueCore.Adapters.Postgres", typeof(PostgresStoreOptions), PostgresProblems);
+    failures += await Check("IssueCore.Adapters.Nats", typeof(NatsIngestionOptions), NatsProblems);
+    failures += await Check("IssueCore.AspNetCore", typeof(IssueCoreEndpointOptions), AspNetCoreProblemsAsync);
+    failures += await Check("IssueCore.Client", typeof(IIssueSink), ClientProblemsAsync);
+    failures += await Check("IssueCore.Testing", typeof(IssueStoreConformanceTests), TestingProblems);
     return failures == 0 ? 0 : 1;
 }
 finally
@@ -86,4 +104,140 @@ static async Task<int> DispatchOneAsync(string name, Action<IServiceCollection> 
 
     Console.WriteLine($"{name}: issue {created.Issue.Id} applied as {head.Value.Version}");
     return 0;
+}
+
+// Runs one package's checks; the touched type must come from the package's own assembly.
+static async Task<int> Check(string package, Type touched, Func<List<string>, Task> check)
+{
+    var problems = new List<string>();
+    if (touched.Assembly.GetName().Name != package)
+    {
+        problems.Add($"{touched.FullName} comes from {touched.Assembly.GetName().Name}, not {package}");
+    }
+
+    try
+    {
+        await check(problems);
+    }
+    catch (Exception ex)
+    {
+        problems.Add($"{ex.GetType().Name}: {ex.Message}");
+    }
+
+    if (problems.Count > 0)
+    {
+        await Console.Error.WriteLineAsync($"{package}: FAILED: {string.Join("; ", problems)}");
+        return 1;
+    }
+
+    Console.WriteLine($"{package}: ok");
+    return 0;
+}
+
+static Task AbstractionsProblems(List<string> problems)
+{
+    var blueprint = Blueprint.Parse("""{"id":"orders","agents":[],"flow":{"kind":"seq","children":[]}}""");
+    if (BlueprintVersion.Of(blueprint) != BlueprintVersion.Of(Blueprint.Parse(blueprint.ToJsonObject().ToJsonString())))
+    {
+        problems.Add("a blueprint's content hash changed on a round trip");
+    }
+
+    if (BlueprintId.Parse("orders").ToString() != "orders")
+    {
+        problems.Add("a blueprint id does not read back");
+    }
+
+    return Task.CompletedTask;
+}
+
+static Task PostgresProblems(List<string> problems)
+{
+    // Options, the migration script and the registration only: nothing connects.
+    var options = new PostgresStoreOptions { ConnectionString = "Host=127.0.0.1;Port=1;Database=consumer;Username=consumer" };
+    options.Validate();
+    if (!PostgresSchema.GetMigrationScript(options.Schema).Contains("CREATE", StringComparison.OrdinalIgnoreCase))
+    {
+        problems.Add("the migration script creates nothing");
+    }
+
+    var services = new ServiceCollection().UsePostgres(options.ConnectionString);
+    if (!services.Any(d => d.ServiceType == typeof(IIssueStore)))
+    {
+        problems.Add("UsePostgres registered no issue store");
+    }
+
+    return Task.CompletedTask;
+}
+
+static Task NatsProblems(List<string> problems)
+{
+    // Registration and option validation only: no host is started, so nothing connects.
+    var services = new ServiceCollection();
+    services.AddIssueCoreNatsIngestion(o => o.Url = "nats://127.0.0.1:1").UseInMemory();
+    services.AddIssueCoreNatsIssueSink(o => o.Url = "nats://127.0.0.1:1");
+    using var provider = services.BuildServiceProvider();
+    var ingestion = provider.GetRequiredService<IOptions<NatsIngestionOptions>>().Value;
+    if (ingestion.StreamName != NatsIngestionOptions.DefaultStreamName || ingestion.Url != "nats://127.0.0.1:1")
+    {
+        problems.Add("the ingestion options do not read back");
+    }
+
+    var sink = provider.GetRequiredService<IOptions<NatsIssueSinkOptions>>().Value;
+    if (sink.Url != "nats://127.0.0.1:1" || NatsIssueSink.BackendName != "nats")
+    {
+        problems.Add("the sink options do not read back");
+    }
+
+    return Task.CompletedTask;
+}
+
+static async Task AspNetCoreProblemsAsync(List<string> problems)
+{
+    // The endpoints are mapped and built, never served.
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Services.AddIssueCoreIngestion().UseInMemory();
+    await using var app = builder.Build();
+    app.MapIssueCore(o => o.ApiKey = "consumer-check-key");
+    var routes = ((IEndpointRouteBuilder)app).DataSources
+        .SelectMany(source => source.Endpoints)
+        .OfType<RouteEndpoint>()
+        .Select(endpoint => endpoint.RoutePattern.RawText ?? string.Empty)
+        .ToList();
+    if (!routes.Any(route => route.StartsWith("/issues", StringComparison.Ordinal)))
+    {
+        problems.Add($"MapIssueCore mapped no /issues route ({string.Join(", ", routes)})");
+    }
+}
+
+static async Task ClientProblemsAsync(List<string> problems)
+{
+    // The default (dry-run) sink: nothing leaves the process.
+    var services = new ServiceCollection();
+    services.AddIssueSink(o => o.Sink = IssueSinkKind.Null);
+    await using var provider = services.BuildServiceProvider();
+    var sink = provider.GetRequiredService<IIssueSink>();
+    var reference = await sink.EmitAsync(new IssueSinkRequest
+    {
+        Title = "Rescan the SBOM",
+        TargetRepo = "activity-core",
+        SourceType = IssueSourceType.Rule,
+        SourceId = "flag-stale-sbom",
+        TriggeringEventId = "consumer-check-1",
+        ActivityDefinitionId = "ad-1",
+    });
+    if (reference.Backend != "null" || !reference.Created || sink is not NullIssueSink { Emitted.Count: 1 })
+    {
+        problems.Add("the dry-run sink did not record the request");
+    }
+}
+
+static Task TestingProblems(List<string> problems)
+{
+    // The conformance kit is referenced, not run: its suites must load with their xunit dependencies.
+    if (!typeof(IssueStoreConformanceTests).IsAbstract || !typeof(Xunit.IAsyncLifetime).IsAssignableFrom(typeof(IssueStoreConformanceTests)))
+    {
+        problems.Add("IssueStoreConformanceTests is not an abstract xunit suite");
+    }
+
+    return Task.CompletedTask;
 }
