@@ -27,8 +27,28 @@ internal sealed class AgentBinder
     /// <exception cref="ValidationException">The Blueprint is invalid or an agent cannot be bound.</exception>
     public (FlowPlan Plan, IReadOnlyDictionary<string, AgentCallDelegate> Agents) Resolve(Blueprints.Blueprint blueprint)
     {
-        var plan = _plans.GetOrParse(blueprint, b => FlowValidator.Parse(b, HostAgentNames));
+        var plan = _plans.GetOrParse(blueprint, b => FlowValidator.Parse(b, HostAgentNames, CheckAgent));
         return (plan, Bind(plan));
+    }
+
+    /// <summary>
+    /// The binding problems of one Blueprint agent, found before anything runs: a host agent the host did not register,
+    /// a lua agent without an executor, a <c>fn_id</c> that names no registered script, or inline source that does not compile.
+    /// </summary>
+    private ValidationError? CheckAgent(AgentDefinition definition)
+    {
+        if (definition.Kind == AgentKind.Host)
+        {
+            return new ValidationError(definition.Path + ".name", $"The host agent '{definition.Name}' is not registered (services.AddIssueCoreAgent<T>(\"{definition.Name}\")).");
+        }
+
+        if (_services.GetService<IScriptExecutor>() is not { } executor)
+        {
+            return new ValidationError(definition.Path + ".kind", $"The lua agent '{definition.Name}' needs an IScriptExecutor, and none is registered.");
+        }
+
+        var problem = executor.CheckScript(definition.FnId, definition.Source);
+        return problem is null ? null : new ValidationError(definition.Path + (definition.FnId is null ? ".spec.source" : ".spec.fn_id"), problem);
     }
 
     public IReadOnlyDictionary<string, AgentCallDelegate> Bind(FlowPlan plan)

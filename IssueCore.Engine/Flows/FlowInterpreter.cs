@@ -104,6 +104,12 @@ internal sealed class FlowInterpreter
             {
                 throw;
             }
+            catch (Exception ex) when (ct.IsCancellationRequested && ex is ScriptException { Limit: ScriptLimit.Cancelled or ScriptLimit.Deadline })
+            {
+                // The run was cancelled or its TTL expired while a script ran: the script stopped because of it, so this is
+                // the run's cancellation, not a failure of the step (and no try node may catch it).
+                throw new OperationCanceledException(ex.Message, ex, ct);
+            }
             catch (Exception ex)
             {
                 var fault = ex as FlowFaultException
@@ -189,6 +195,13 @@ internal sealed class FlowInterpreter
             {
                 await gate.WaitAsync(branchCts.Token).ConfigureAwait(false);
                 entered = true;
+                if (count > 1)
+                {
+                    // Agents may complete synchronously (Lua scripts do): without this the branches would run one after
+                    // another on the launching thread, whatever max_parallel allows.
+                    await Task.Yield();
+                }
+
                 // Each branch gets its own ctx over the shared immutable snapshot: only what the branch reads is
                 // materialised, and its writes stay in its own nodes.
                 var branchCtx = JsonObject.Create(template)!;

@@ -45,10 +45,27 @@ public static class FlowValidator
     }
 
     /// <summary>Parses a Blueprint into a plan, or throws one exception listing every problem.</summary>
-    internal static FlowPlan Parse(Blueprint blueprint, IReadOnlySet<string> hostAgentNames)
+    /// <param name="blueprint">The Blueprint.</param>
+    /// <param name="hostAgentNames">Agents the host registered; they override Blueprint agents of the same name.</param>
+    /// <param name="checkAgent">
+    /// Checks a Blueprint agent the host does not override (for example that a Lua script compiles); its problems are
+    /// listed with the parse errors, so one exception names every problem.
+    /// </param>
+    internal static FlowPlan Parse(Blueprint blueprint, IReadOnlySet<string> hostAgentNames, Func<AgentDefinition, ValidationError?>? checkAgent = null)
     {
         var parser = new Parser(hostAgentNames);
         var root = parser.Run(blueprint.Root);
+        if (checkAgent is not null)
+        {
+            foreach (var agent in parser.Agents.Values)
+            {
+                if (!hostAgentNames.Contains(agent.Name) && checkAgent(agent) is { } problem)
+                {
+                    parser.Errors.Add(problem);
+                }
+            }
+        }
+
         if (parser.Errors.Count > 0 || root is null)
         {
             throw new ValidationException(parser.Errors.Count > 0 ? parser.Errors : [new ValidationError("$.flow", "The flow is missing.")]);

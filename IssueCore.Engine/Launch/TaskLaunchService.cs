@@ -144,7 +144,7 @@ public sealed class TaskLaunchService
     {
         _gate.Verify(token, runId, Verbs.Resume);
         var (run, graph) = await LoadForRestartAsync(runId, cancellationToken).ConfigureAwait(false);
-        return await RestartAsync(run, graph, graph.NextWave, cancellationToken).ConfigureAwait(false);
+        return await RestartAsync(run, graph, _binder.Resolve(graph.Blueprint), graph.NextWave, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -165,9 +165,11 @@ public sealed class TaskLaunchService
             throw new ValidationException("$.wave", $"The run has finished waves 0 to {graph.NextWave - 1}; it cannot be rewound to wave {wave}.");
         }
 
+        // Resolve first: a Blueprint that no longer binds must not cost the run its later events.
+        var resolved = _binder.Resolve(graph.Blueprint);
         graph.ForgetAfterWave(wave);
         await _repository.TruncateEventsAfterWaveAsync(runId, wave, cancellationToken).ConfigureAwait(false);
-        return await RestartAsync(run, graph, wave + 1, cancellationToken).ConfigureAwait(false);
+        return await RestartAsync(run, graph, resolved, wave + 1, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -253,9 +255,14 @@ public sealed class TaskLaunchService
         return (run, graph);
     }
 
-    private async Task<LaunchResult> RestartAsync(CouncilRun run, RunGraph graph, int fromWave, CancellationToken cancellationToken)
+    private async Task<LaunchResult> RestartAsync(
+        CouncilRun run,
+        RunGraph graph,
+        (FlowPlan Plan, IReadOnlyDictionary<string, AgentCallDelegate> Agents) resolved,
+        int fromWave,
+        CancellationToken cancellationToken)
     {
-        var (plan, agents) = _binder.Resolve(graph.Blueprint);
+        var (plan, agents) = resolved;
         await _repository.UpdateRunStatusAsync(run.Id, CouncilRunStatus.Running, cancellationToken).ConfigureAwait(false);
         await TouchAsync(run.Id, cancellationToken).ConfigureAwait(false);
         using var recorder = new RunRecorder(_repository, _logger, run.Id, graph);
@@ -316,6 +323,14 @@ public sealed class TaskLaunchService
                     : new FlowExecutionException(runId, fault.NodePath, fault.Kind, fault.Message, fault.InnerException ?? fault);
                 await FailAsync(runId, failure, activity).ConfigureAwait(false);
                 throw failure;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not FlowExecutionException)
+            {
+                // Anything else (a repository that failed to write the graph, a bug) still ends the run: it must not stay
+                // Running with nobody executing it.
+                var failure = new FlowExecutionException(runId, plan.Root.Path, FlowErrorKinds.Agent, "The run failed: " + ex.Message, ex);
+                await FailAsync(runId, failure, activity).ConfigureAwait(false);
+                throw;
             }
 
             await recorder.CompleteAsync(ctx, CancellationToken.None).ConfigureAwait(false);

@@ -151,6 +151,37 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
     public bool IsRegistered(string fnId) => _scripts.ContainsKey(fnId);
 
     /// <inheritdoc />
+    /// <exception cref="ArgumentException">Not exactly one of <paramref name="fnId"/> and <paramref name="source"/> is set.</exception>
+    public string? CheckScript(string? fnId, string? source)
+    {
+        if ((fnId is null) == (source is null))
+        {
+            throw new ArgumentException("Exactly one of fnId and source must be set.", nameof(fnId));
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (fnId is not null)
+        {
+            return _scripts.ContainsKey(fnId) ? null : $"No script is registered under the fn_id '{fnId}'.";
+        }
+
+        var sandbox = Rent();
+        try
+        {
+            sandbox.CheckSyntax("source", source!);
+            return null;
+        }
+        catch (ValidationException ex)
+        {
+            return ex.Errors[0].Message;
+        }
+        finally
+        {
+            Return(sandbox, discard: false);
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<JsonNode?> ExecuteAsync(ScriptInvocation invocation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(invocation);

@@ -9,7 +9,8 @@ namespace IssueCore.Benchmarks.Scripting;
 /// <summary>
 /// Raw KeraLua (one reused state, a precompiled chunk held by a registry reference, input already set
 /// as a global table, <c>pcall</c>) against <see cref="LuaScriptExecutor.ExecuteAsync"/> with the same
-/// script and input; and the executor marshalling a ~2 KB document in and out per call.
+/// script and input; raw KeraLua that also pushes the input and returns a JSON value per call; and the executor
+/// marshalling a ~2 KB document in and out per call.
 /// </summary>
 [MemoryDiagnoser]
 public class LuaExecutorBenchmarks
@@ -81,6 +82,35 @@ public class LuaExecutorBenchmarks
         var value = _raw.ToInteger(-1);
         _raw.SetTop(0);
         return value;
+    }
+
+    /// <summary>
+    /// Raw KeraLua doing the same job as the executor's small call, with none of its isolation: the input object is
+    /// pushed as <c>_CTX</c> on every call and the result comes back as a <see cref="JsonNode"/>, on a reused state with
+    /// all libraries and no budgets.
+    /// </summary>
+    [Benchmark]
+    public JsonNode? RawKeraLuaWithInputAndJsonResult()
+    {
+        var input = _small.Input!.AsObject();
+        _raw.CreateTable(0, input.Count);
+        foreach (var (key, value) in input)
+        {
+            _raw.PushInteger(value!.GetValue<long>());
+            _raw.SetField(-2, key);
+        }
+
+        _raw.SetGlobal("_CTX");
+        _raw.RawGetInteger(LuaRegistry.Index, _chunkRef);
+        if (_raw.PCall(0, 1, 0) != LuaStatus.OK)
+        {
+            throw new InvalidOperationException(_raw.ToString(-1));
+        }
+
+        _raw.GetField(-1, "value");
+        JsonNode? result = _raw.IsInteger(-1) ? JsonValue.Create(_raw.ToInteger(-1)) : null;
+        _raw.SetTop(0);
+        return result;
     }
 
     [Benchmark]

@@ -10,12 +10,15 @@ internal sealed class FaultyCouncilRepository(ICouncilRepository inner) : ICounc
 
     public CouncilRunStatus? FailStatus { get; set; }
 
+    public bool FailGraphWrites { get; set; }
+
     public Task CreateRunAsync(CouncilRun run, CancellationToken cancellationToken = default) => inner.CreateRunAsync(run, cancellationToken);
 
     public Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default)
         => status == FailStatus ? throw new StorageException("disk on fire") : inner.UpdateRunStatusAsync(runId, status, cancellationToken);
 
-    public Task UpdateGraphAsync(CouncilRunId runId, JsonElement graph, CancellationToken cancellationToken = default) => inner.UpdateGraphAsync(runId, graph, cancellationToken);
+    public Task UpdateGraphAsync(CouncilRunId runId, JsonElement graph, CancellationToken cancellationToken = default)
+        => FailGraphWrites ? throw new StorageException("graph store unavailable") : inner.UpdateGraphAsync(runId, graph, cancellationToken);
 
     public Task<CouncilRunEvent> AppendEventAsync(CouncilRunEventDraft draft, CancellationToken cancellationToken = default)
         => FailAppends ? throw new StorageException("event log unavailable") : inner.AppendEventAsync(draft, cancellationToken);
