@@ -33,8 +33,9 @@ internal static class SqliteErrors
 
     public static Exception Translate(SqliteException exception, string operation, CancellationToken cancellationToken)
     {
-        if (exception.SqliteErrorCode is Interrupt && cancellationToken.IsCancellationRequested)
+        if (exception.SqliteErrorCode is Interrupt or Busy or Locked && cancellationToken.IsCancellationRequested)
         {
+            // The token interrupted the statement (sqlite3_interrupt) or ended the wait for the write lock.
             return new OperationCanceledException($"{operation} was cancelled.", exception, cancellationToken);
         }
 
