@@ -421,11 +421,16 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
     public async Task Pre_cancelled_token_is_honoured()
     {
         var id = CouncilRunId.Parse("run-c");
-        await Store.CreateRunAsync(Run("run-c"));
+        await Store.CreateRunAsync(Run("run-c") with { Owner = "x", Graph = Json("""{"v":1}""") });
+        await Store.AppendEventAsync(new CouncilRunEventDraft(id, 2, "k", null, EmptyPayload));
+        Time.Advance(TimeSpan.FromMinutes(1));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.CreateRunAsync(Run("run-c2"), CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload), CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.UpdateGraphAsync(id, Json("""{"v":2}"""), CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetRunAsync(id, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.TruncateEventsAfterWaveAsync(id, 0, CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.MarkInterruptedRunsAsync(CancelledToken));
         if (SupportsAbandonedRunDetection)
         {
@@ -440,10 +445,46 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
                 Assert.Fail($"Enumerated {run.Id} despite cancellation.");
             }
         });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var e in Store.ListEventsAsync(id, CancelledToken))
+            {
+                Assert.Fail($"Enumerated event {e.Sequence} despite cancellation.");
+            }
+        });
 
         Assert.Null(await Store.GetRunAsync(CouncilRunId.Parse("run-c2")));
-        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(id))?.Status);
-        Assert.Empty(await EventsAsync(id));
+        var stored = await Store.GetRunAsync(id);
+        Assert.Equal(CouncilRunStatus.Running, stored?.Status);
+        Assert.Equal("x", stored?.Owner);
+        Assert.Equal(StartTime, stored?.UpdatedAt);
+        Assert.True(JsonElement.DeepEquals(Json("""{"v":1}"""), stored!.Graph!.Value));
+        Assert.Equal([1L], (await EventsAsync(id)).Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task ListRuns_cancelled_after_the_first_item_stops_with_OperationCanceled()
+    {
+        for (var i = 0; i < MultiPageItemCount; i++)
+        {
+            await Store.CreateRunAsync(Run($"run-{i:D5}", StartTime.AddSeconds(i)));
+        }
+
+        await AssertCancelledAfterTheFirstItemAsync(ct => Store.ListRunsAsync(null, ct), MultiPageItemCount);
+        await AssertCancelledAfterTheFirstItemAsync(ct => Store.ListRunsAsync(CouncilRunStatus.Running, ct), MultiPageItemCount);
+    }
+
+    [Fact]
+    public async Task ListEvents_cancelled_after_the_first_item_stops_with_OperationCanceled()
+    {
+        var id = CouncilRunId.Parse("run-long");
+        await Store.CreateRunAsync(Run("run-long"));
+        for (var i = 0; i < MultiPageItemCount; i++)
+        {
+            await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "tick", null, EmptyPayload));
+        }
+
+        await AssertCancelledAfterTheFirstItemAsync(ct => Store.ListEventsAsync(id, ct), MultiPageItemCount);
     }
 
 #pragma warning restore CS1591
