@@ -67,4 +67,41 @@ public abstract class ConformanceTests<TStore> : IAsyncLifetime
 
     /// <summary>A token that is already cancelled.</summary>
     protected static CancellationToken CancelledToken => new(canceled: true);
+
+    /// <summary>
+    /// How many items the mid-stream cancellation facts store before they enumerate a stream, so that
+    /// the stream spans more than one page of the adapter. Defaults to 1,100, more than the adapters of
+    /// this repository read per page; an adapter that reads larger pages overrides it.
+    /// </summary>
+    protected virtual int MultiPageItemCount => 1_100;
+
+    /// <summary>
+    /// Enumerates <paramref name="stream"/> and cancels its token after the first item. The stream must
+    /// then end with an <see cref="OperationCanceledException"/> before it has delivered every one of
+    /// its <paramref name="itemCount"/> items: at once, or at the latest when it would read its next page
+    /// (items of a page already read may still be delivered).
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="stream">Opens the stream with the token it gets.</param>
+    /// <param name="itemCount">How many items the stream holds (more than one page).</param>
+    /// <returns>A task that completes when the assertion has been checked.</returns>
+    protected static async Task AssertCancelledAfterTheFirstItemAsync<T>(Func<CancellationToken, IAsyncEnumerable<T>> stream, int itemCount)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var cts = new CancellationTokenSource();
+        var delivered = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var item in stream(cts.Token))
+            {
+                if (++delivered == 1)
+                {
+                    await cts.CancelAsync();
+                }
+            }
+        });
+
+        Assert.InRange(delivered, 1, itemCount - 1);
+    }
 }

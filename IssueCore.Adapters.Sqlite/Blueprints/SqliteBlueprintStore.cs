@@ -174,7 +174,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                 {
                     await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
-                catch (SqliteException ex) when (ex.SqliteErrorCode == 19 && metadata.IssueId is { } issueId)
+                catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex) && metadata.IssueId is { } issueId)
                 {
                     // The unique (blueprint_id, issue_id) index refused it; name the earlier commit.
                     var earlier = await ReadCommitAsync(id, session.Command(CommitByIssueSql).With("@id", id.Value).With("@issue_id", issueId.Value), ct).ConfigureAwait(false);

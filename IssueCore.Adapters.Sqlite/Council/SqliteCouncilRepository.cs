@@ -95,7 +95,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                 {
                     return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
-                catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+                catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
                 {
                     throw new ConflictException($"A run with id '{run.Id}' exists.", expected: null, actual: run.Id.Value, innerException: ex);
                 }
@@ -171,7 +171,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                         .With("@timestamp", SqliteTime.ToTicks(now))
                         .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
-                catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+                catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
                 {
                     throw new ConflictException(
                         $"Run '{draft.RunId}' already holds event {sequence}; the sequence counter and the events disagree, so nothing was written.",

@@ -72,7 +72,7 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
                 {
                     return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 }
-                catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+                catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
                 {
                     throw new ConflictException(
                         $"The enhance log already holds an entry for issue '{entry.IssueId}'; it was left untouched.",

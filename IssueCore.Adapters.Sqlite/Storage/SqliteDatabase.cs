@@ -15,14 +15,44 @@ namespace IssueCore.Adapters.Sqlite;
 /// may share the file: writers queue on the write lock, readers never block. With WAL and
 /// <c>synchronous=NORMAL</c> a committed transaction survives a process crash; after a power loss
 /// the last few commits may be missing, but the file is never left corrupt.
+/// <para>
+/// Cancellation. Microsoft.Data.Sqlite runs its async methods synchronously and stops looking at
+/// the token once a statement runs, so the database enforces it itself:
+/// </para>
+/// <list type="bullet">
+/// <item><description>A write waiting for the write lock (another connection or process is writing)
+/// waits asynchronously between attempts to take it and stops as soon as the token is cancelled,
+/// with an <see cref="OperationCanceledException"/> and nothing written.</description></item>
+/// <item><description>A running statement is stopped with <c>sqlite3_interrupt</c> when the token is
+/// cancelled; the call then throws <see cref="OperationCanceledException"/> (the provider's
+/// <c>SQLITE_INTERRUPT</c> error is its inner exception) and the write's transaction is rolled back.
+/// SQLite checks for an interrupt between the steps of its virtual machine, so a statement that is
+/// nearly done may still finish, and a step that blocks inside SQLite (its own busy handler, for
+/// example a read waiting out another process's WAL recovery, or a slow disk) is not cut short.</description></item>
+/// <item><description>Once a write reaches <c>COMMIT</c>, it is no longer interrupted: it completes and the
+/// call returns normally even if the token is cancelled meanwhile. A token cancelled before that rolls
+/// the write back.</description></item>
+/// <item><description>Opening a connection is not cancellable, and every statement still runs on the
+/// calling thread while it executes (the provider has no truly asynchronous I/O).</description></item>
+/// </list>
+/// <para>
+/// A connection whose call was cancelled while it ran is closed rather than reused.
+/// </para>
 /// </remarks>
 public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentStack<SqliteSession> _idle = new();
     private readonly SemaphoreSlim _migrationGate = new(1, 1);
     private readonly string _connectionString;
+    /// <summary>
+    /// The provider's own retry on <c>SQLITE_BUSY</c> (it sleeps and retries until the command timeout)
+    /// is kept at its minimum: SQLite's busy handler and <see cref="SqliteSession.BeginImmediateAsync"/>
+    /// already wait up to the busy timeout, and the provider's retry loop ignores cancellation.
+    /// </summary>
+    private const int CommandTimeoutSeconds = 1;
+
     private readonly int _busyTimeoutMilliseconds;
-    private readonly int _commandTimeoutSeconds;
+    private readonly TimeSpan _busyTimeout;
     private readonly int _maxIdle;
     private readonly bool _autoMigrate;
     private volatile bool _schemaReady;
@@ -45,7 +75,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
         _busyTimeoutMilliseconds = (int)Math.Min(int.MaxValue, (long)options.BusyTimeout.TotalMilliseconds);
-        _commandTimeoutSeconds = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds));
+        _busyTimeout = options.BusyTimeout;
         _maxIdle = options.MaxIdleConnections;
         _autoMigrate = options.AutoMigrate;
         TimeProvider = timeProvider ?? TimeProvider.System;
@@ -102,11 +132,11 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             operation,
             async (session, ct) =>
             {
-                await session.ExecuteAsync("BEGIN IMMEDIATE;", ct).ConfigureAwait(false);
+                await session.BeginImmediateAsync(ct).ConfigureAwait(false);
                 try
                 {
                     var result = await work(session, ct).ConfigureAwait(false);
-                    await session.ExecuteAsync("COMMIT;", CancellationToken.None).ConfigureAwait(false);
+                    await CommitAsync(session, ct).ConfigureAwait(false);
                     return result;
                 }
                 catch
@@ -128,6 +158,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
         var session = await RentAsync(operation, cancellationToken).ConfigureAwait(false);
         var reusable = true;
+        session.BeginInterruptScope(cancellationToken);
         try
         {
             return await work(session, cancellationToken).ConfigureAwait(false);
@@ -150,8 +181,26 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         }
         finally
         {
+            // A connection the token may have interrupted is closed rather than pooled: an interrupt
+            // that landed between statements would otherwise be pending on it.
+            if (await session.EndInterruptScopeAsync().ConfigureAwait(false))
+            {
+                reusable = false;
+            }
+
             await ReturnAsync(session, reusable).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Commits the open transaction. Cancellation is honoured up to here (the transaction is rolled
+    /// back by the caller); <c>COMMIT</c> itself is never interrupted, so a call that reaches it completes.
+    /// </summary>
+    private static async Task CommitAsync(SqliteSession session, CancellationToken cancellationToken)
+    {
+        await session.EndInterruptScopeAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        await session.ExecuteAsync("COMMIT;", CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task<SqliteSession> RentAsync(string operation, CancellationToken cancellationToken)
@@ -166,7 +215,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var session = new SqliteSession(connection, _commandTimeoutSeconds);
+            var session = new SqliteSession(connection, CommandTimeoutSeconds, _busyTimeout);
             var pragmas = string.Create(
                 CultureInfo.InvariantCulture,
                 $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
@@ -246,7 +295,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
         // WAL is a property of the file; switching needs no transaction and is a no-op once set.
         await session.ExecuteAsync("PRAGMA journal_mode = WAL;", cancellationToken).ConfigureAwait(false);
-        await session.ExecuteAsync("BEGIN IMMEDIATE;", cancellationToken).ConfigureAwait(false);
+        await session.BeginImmediateAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             // Re-read under the write lock: another process may have migrated meanwhile.
@@ -263,7 +312,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
                 await session.ExecuteAsync(string.Create(CultureInfo.InvariantCulture, $"PRAGMA user_version = {migration.Version};"), cancellationToken).ConfigureAwait(false);
             }
 
-            await session.ExecuteAsync("COMMIT;", CancellationToken.None).ConfigureAwait(false);
+            await CommitAsync(session, cancellationToken).ConfigureAwait(false);
             return latest;
         }
         catch

@@ -14,6 +14,11 @@ public sealed class SqliteStoreOptions
     /// How long a statement waits for another connection or process to release the write lock
     /// before failing with a <see cref="StorageException"/>. Defaults to 30 seconds.
     /// </summary>
+    /// <remarks>
+    /// Measured on the system clock, whatever <see cref="TimeProvider"/> the stores use: the lock is
+    /// held in real time. A write waiting for the lock stops waiting when its token is cancelled
+    /// (see <see cref="SqliteDatabase"/>).
+    /// </remarks>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How many idle connections are kept open for reuse. Defaults to 8.</summary>

@@ -314,11 +314,17 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
     [Fact]
     public async Task Pre_cancelled_token_is_honoured()
     {
-        var v1 = await WriteAsync(Doc("1.0.0"));
+        var issue = IssueId.Parse("issue-c");
+        var v1 = (await Store.WriteNewAsync(Series, Doc("1.0.0"), [], Meta(issueId: issue))).Trace.Version;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.WriteNewAsync(Series, Doc("1.0.1"), [v1], Meta(), CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReadHeadAsync(Series, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReadVersionAsync(Series, v1, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReadCommitAsync(Series, v1, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindCommitByIssueAsync(Series, issue, CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.HistoryAsync(Series, 10, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.SetArchivedAsync(Series, true, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.IsArchivedAsync(Series, CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var id in Store.ListIdsAsync(CancelledToken))
@@ -327,6 +333,19 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
             }
         });
         Assert.Equal(v1, (await Store.ReadHeadAsync(Series)).Trace.Version);
+        Assert.Single(await Store.HistoryAsync(Series, 10));
+        Assert.False(await Store.IsArchivedAsync(Series));
+    }
+
+    [Fact]
+    public async Task ListIds_cancelled_after_the_first_item_stops_with_OperationCanceled()
+    {
+        for (var i = 0; i < MultiPageItemCount; i++)
+        {
+            await Store.WriteNewAsync(BlueprintId.Parse($"series-{i:D5}"), Doc("1.0.0"), [], Meta());
+        }
+
+        await AssertCancelledAfterTheFirstItemAsync(ct => Store.ListIdsAsync(ct), MultiPageItemCount);
     }
 
 #pragma warning restore CS1591

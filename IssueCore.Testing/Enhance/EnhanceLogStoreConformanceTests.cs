@@ -121,8 +121,11 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
     [Fact]
     public async Task Pre_cancelled_token_is_honoured()
     {
+        await Store.AppendAsync(Entry("c0", Orders, StartTime));
+
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.AppendAsync(Entry("c1", Orders, StartTime), CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(IssueId.Parse("c1"), CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(IssueId.Parse("c0"), CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetAsync(IssueId.Parse("c0"), CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var entry in Store.ListAllAsync(CancelledToken))
@@ -130,8 +133,32 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
                 Assert.Fail($"Enumerated {entry.IssueId} despite cancellation.");
             }
         });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var entry in Store.ListByBlueprintAsync(Orders, CancelledToken))
+            {
+                Assert.Fail($"Enumerated {entry.IssueId} despite cancellation.");
+            }
+        });
 
         Assert.Null(await Store.FindAsync(IssueId.Parse("c1")));
+        Assert.Equal(["c0"], await ListAsync(null));
+    }
+
+    [Fact]
+    public async Task ListAll_cancelled_after_the_first_item_stops_with_OperationCanceled()
+    {
+        await AppendManyAsync();
+
+        await AssertCancelledAfterTheFirstItemAsync(ct => Store.ListAllAsync(ct), MultiPageItemCount);
+    }
+
+    [Fact]
+    public async Task ListByBlueprint_cancelled_after_the_first_item_stops_with_OperationCanceled()
+    {
+        await AppendManyAsync();
+
+        await AssertCancelledAfterTheFirstItemAsync(ct => Store.ListByBlueprintAsync(Orders, ct), MultiPageItemCount);
     }
 
 #pragma warning restore CS1591
@@ -162,6 +189,14 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
         Assert.Equal(expected.Outcome, actual.Outcome);
         Assert.Equal(expected.Reasons, actual.Reasons);
         Assert.Equal(expected.Timestamp, actual.Timestamp);
+    }
+
+    private async Task AppendManyAsync()
+    {
+        for (var i = 0; i < MultiPageItemCount; i++)
+        {
+            await Store.AppendAsync(Entry($"issue-{i:D5}", Orders, StartTime.AddSeconds(i)));
+        }
     }
 
     private async Task<List<string>> ListAsync(BlueprintId? blueprintId)

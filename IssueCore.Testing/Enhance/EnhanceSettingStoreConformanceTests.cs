@@ -82,10 +82,16 @@ public abstract class EnhanceSettingStoreConformanceTests : ConformanceTests<IEn
     {
         var setting = new EnhanceSetting(BlueprintId.Parse("flow"), VersionSelector.Latest, ["des"], TimeSpan.FromSeconds(10));
 
+        var other = EnhanceSettingId.Parse("other");
+        await Store.PutAsync(other, setting);
+
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.PutAsync(EnhanceSettingId.Default, setting, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(EnhanceSettingId.Default, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.PutAsync(other, setting with { Ttl = TimeSpan.FromSeconds(99) }, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(other, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetAsync(other, CancelledToken));
 
         Assert.Null(await Store.FindAsync(EnhanceSettingId.Default));
+        AssertSame(setting, await Store.GetAsync(other));
     }
 
 #pragma warning restore CS1591

@@ -527,14 +527,39 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
     [Fact]
     public async Task Pre_cancelled_token_is_honoured()
     {
-        var id = await CreateAsync();
+        var id = (await Store.CreateAsync(Draft(key: "key-c"))).Issue.Id;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.CreateAsync(Draft(), CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(id, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetAsync(id, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindByIdempotencyKeyAsync("key-c", CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ClaimNextAsync("w1", Lease, CancelledToken));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ListAsync(new IssueQuery(), CancelledToken));
         Assert.Single(await ListAllAsync());
-        Assert.Equal(IssueState.Pending, (await Store.GetAsync(id)).Status.State);
+        var issue = await Store.GetAsync(id);
+        Assert.Equal(IssueState.Pending, issue.Status.State);
+        Assert.Equal(0, issue.Attempts);
+    }
+
+    [Fact]
+    public async Task Pre_cancelled_token_is_honoured_by_the_lease_holders_transitions()
+    {
+        var id = await CreateAsync();
+        var claimed = await Store.ClaimNextAsync("w1", Lease);
+        Time.Advance(TimeSpan.FromSeconds(5));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.RenewLeaseAsync(id, "w1", Lease, CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.CompleteAsync(id, "w1", IssueStatus.Rejected("no"), CancelledToken));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReleaseAsync(id, "w1", Time.GetUtcNow() + Lease, "boom", CancelledToken));
+
+        var issue = await Store.GetAsync(id);
+        Assert.Equal(IssueState.Running, issue.Status.State);
+        Assert.Equal("w1", issue.LeaseOwner);
+        Assert.Equal(claimed?.LeaseExpiresAt, issue.LeaseExpiresAt);
+        Assert.Equal(claimed?.UpdatedAt, issue.UpdatedAt);
+        Assert.Null(issue.LastError);
+        Assert.Null(issue.NotBefore);
+        Assert.Equal(1, issue.Attempts);
     }
 
 #pragma warning restore CS1591

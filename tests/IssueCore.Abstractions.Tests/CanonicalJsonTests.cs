@@ -62,6 +62,53 @@ public sealed class CanonicalJsonTests
     public void Numbers_are_formatted_as_ecmascript_does(string input, string expected)
         => Assert.Equal(expected, CanonicalJson.Canonicalize(input));
 
+    // RFC 8785 Appendix B: IEEE-754 bit patterns and the ES6 Number.prototype.toString form each must take.
+    [Theory]
+    [InlineData("0000000000000000", "0")]
+    [InlineData("8000000000000000", "0")]
+    [InlineData("0000000000000001", "5e-324")]
+    [InlineData("8000000000000001", "-5e-324")]
+    [InlineData("7fefffffffffffff", "1.7976931348623157e+308")]
+    [InlineData("ffefffffffffffff", "-1.7976931348623157e+308")]
+    [InlineData("4340000000000000", "9007199254740992")]
+    [InlineData("c340000000000000", "-9007199254740992")]
+    [InlineData("4430000000000000", "295147905179352830000")]
+    [InlineData("44b52d02c7e14af5", "9.999999999999997e+22")]
+    [InlineData("44b52d02c7e14af6", "1e+23")]
+    [InlineData("44b52d02c7e14af7", "1.0000000000000001e+23")]
+    [InlineData("444b1ae4d6e2ef4e", "999999999999999700000")]
+    [InlineData("444b1ae4d6e2ef4f", "999999999999999900000")]
+    [InlineData("444b1ae4d6e2ef50", "1e+21")]
+    [InlineData("3eb0c6f7a0b5ed8c", "9.999999999999997e-7")]
+    [InlineData("3eb0c6f7a0b5ed8d", "0.000001")]
+    [InlineData("41b3de4355555553", "333333333.3333332")]
+    [InlineData("41b3de4355555554", "333333333.33333325")]
+    [InlineData("41b3de4355555555", "333333333.3333333")]
+    [InlineData("41b3de4355555556", "333333333.3333334")]
+    [InlineData("41b3de4355555557", "333333333.33333343")]
+    [InlineData("becbf647612f3696", "-0.0000033333333333333333")]
+    [InlineData("43143ff3c1cb0959", "1424953923781206.2")]
+    public void Rfc8785_appendix_b_numbers_are_serialized_as_listed(string ieee754Hex, string expected)
+    {
+        var value = BitConverter.Int64BitsToDouble(long.Parse(ieee754Hex, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(expected, CanonicalJson.FormatNumber(value));
+        Assert.Equal(expected, CanonicalJson.Serialize(JsonValue.Create(value)));
+        Assert.Equal(expected, CanonicalJson.Canonicalize(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    // RFC 8785 Appendix B: NaN and Infinity have no JSON form.
+    [Theory]
+    [InlineData("7fffffffffffffff")]
+    [InlineData("7ff0000000000000")]
+    [InlineData("fff0000000000000")]
+    public void Rfc8785_appendix_b_nan_and_infinity_are_a_validation_error(string ieee754Hex)
+    {
+        var value = BitConverter.Int64BitsToDouble(long.Parse(ieee754Hex, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Throws<ValidationException>(() => CanonicalJson.FormatNumber(value));
+    }
+
     [Fact]
     public void Control_characters_use_short_escapes_or_lowercase_unicode_escapes()
         => Assert.Equal("\"\\b\\t\\n\\f\\r\\u0000\\u001f\\u007f\"".Replace("\\u007f", "\u007f", StringComparison.Ordinal), CanonicalJson.Serialize(JsonValue.Create("\b\t\n\f\r\u0000\u001f\u007f")));
