@@ -36,13 +36,15 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
     /// and <see cref="ICouncilRepository.TouchRunAsync"/> (default interface members that throw
     /// <see cref="NotSupportedException"/> in repositories written before they existed; hosts then fall back to
     /// <see cref="ICouncilRepository.MarkInterruptedRunsAsync"/>). When <see langword="false"/>, the facts that
-    /// exercise them are skipped: xunit v2 has no dynamic skip, so each such fact returns without checking
-    /// anything and passes. The default looks at the store's type: <see langword="true"/> when it implements both
+    /// exercise them are reported as skipped, with the reason. The default looks at the store's type: <see langword="true"/> when it implements both
     /// members itself. Override it when that guess is wrong (for example for a proxy that forwards them).
     /// </summary>
     protected virtual bool SupportsAbandonedRunDetection
         => ImplementsItself(nameof(ICouncilRepository.MarkAbandonedRunsAsync))
            && ImplementsItself(nameof(ICouncilRepository.TouchRunAsync));
+
+    private const string AbandonedRunDetectionSkipReason =
+        "The repository does not implement MarkAbandonedRunsAsync and TouchRunAsync (optional; see SupportsAbandonedRunDetection).";
 
 #pragma warning disable CS1591 // The fact names state the behaviour they check.
 
@@ -254,13 +256,10 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         Assert.Equal(0, await Store.MarkInterruptedRunsAsync());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task MarkAbandonedRuns_leaves_a_running_run_with_activity_since_the_cutoff_alone()
     {
-        if (!SupportsAbandonedRunDetection)
-        {
-            return; // Skipped: see SupportsAbandonedRunDetection.
-        }
+        Skip.IfNot(SupportsAbandonedRunDetection, AbandonedRunDetectionSkipReason);
 
         await Store.CreateRunAsync(Run("live") with { Owner = "host-a" });
         Time.Advance(TimeSpan.FromMinutes(5));
@@ -273,13 +272,10 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("live")))?.Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task MarkAbandonedRuns_marks_a_running_run_without_activity_since_the_cutoff()
     {
-        if (!SupportsAbandonedRunDetection)
-        {
-            return; // Skipped: see SupportsAbandonedRunDetection.
-        }
+        Skip.IfNot(SupportsAbandonedRunDetection, AbandonedRunDetectionSkipReason);
 
         await Store.CreateRunAsync(Run("stale") with { Owner = "host-a" });
         await Store.CreateRunAsync(Run("done"));
@@ -295,13 +291,10 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         Assert.Equal(CouncilRunStatus.Completed, (await Store.GetRunAsync(CouncilRunId.Parse("done")))?.Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task MarkAbandonedRuns_marks_the_runs_of_an_abandoned_owner_whatever_their_activity()
     {
-        if (!SupportsAbandonedRunDetection)
-        {
-            return; // Skipped: see SupportsAbandonedRunDetection.
-        }
+        Skip.IfNot(SupportsAbandonedRunDetection, AbandonedRunDetectionSkipReason);
 
         await Store.CreateRunAsync(Run("dead-1") with { Owner = "host-dead" });
         await Store.CreateRunAsync(Run("dead-2") with { Owner = "host-dead" });
@@ -320,13 +313,10 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         Assert.Equal(CouncilRunStatus.AwaitingApproval, (await Store.GetRunAsync(CouncilRunId.Parse("dead-waiting")))?.Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task MarkAbandonedRuns_with_an_empty_filter_marks_nothing()
     {
-        if (!SupportsAbandonedRunDetection)
-        {
-            return; // Skipped: see SupportsAbandonedRunDetection.
-        }
+        Skip.IfNot(SupportsAbandonedRunDetection, AbandonedRunDetectionSkipReason);
 
         await Store.CreateRunAsync(Run("r1") with { Owner = "host-a" });
         Time.Advance(TimeSpan.FromDays(1));
@@ -335,13 +325,10 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("r1")))?.Status);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Appending_an_event_counts_as_activity_for_MarkAbandonedRuns()
     {
-        if (!SupportsAbandonedRunDetection)
-        {
-            return; // Skipped: see SupportsAbandonedRunDetection.
-        }
+        Skip.IfNot(SupportsAbandonedRunDetection, AbandonedRunDetectionSkipReason);
 
         var id = CouncilRunId.Parse("busy");
         await Store.CreateRunAsync(Run("busy"));
@@ -355,13 +342,10 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         Assert.Equal(StartTime + TimeSpan.FromMinutes(5), (await Store.GetRunAsync(id))?.UpdatedAt);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task TouchRun_records_the_owner_and_activity_only_while_running()
     {
-        if (!SupportsAbandonedRunDetection)
-        {
-            return; // Skipped: see SupportsAbandonedRunDetection.
-        }
+        Skip.IfNot(SupportsAbandonedRunDetection, AbandonedRunDetectionSkipReason);
 
         var id = CouncilRunId.Parse("t1");
         await Store.CreateRunAsync(Run("t1"));
@@ -378,13 +362,10 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Assert.ThrowsAsync<NotFoundException>(() => Store.TouchRunAsync(CouncilRunId.Parse("missing"), "host-a"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Moving_a_run_back_to_running_clears_its_owner_so_the_old_owner_cannot_get_it_marked()
     {
-        if (!SupportsAbandonedRunDetection)
-        {
-            return; // Skipped: see SupportsAbandonedRunDetection.
-        }
+        Skip.IfNot(SupportsAbandonedRunDetection, AbandonedRunDetectionSkipReason);
 
         var id = CouncilRunId.Parse("resumed");
         await Store.CreateRunAsync(Run("resumed") with { Owner = "host-dead" });
