@@ -34,6 +34,9 @@ namespace IssueCore.Enhance;
 /// dead-lettered when <see cref="EnhanceApplicationOptions.MaxAttempts"/> is used up, so a fixed setting (hot
 /// reload) or a recovered store lets it through. When another dispatcher moved the target head first, the issue is
 /// re-dispatched against the new head (up to <see cref="EnhanceApplicationOptions.MaxConflictRetries"/> times).</para>
+/// <para>Applied always means a new commit: a decision that is <c>applied</c> but whose result is the head itself
+/// (a patch that changes nothing, when the setting leaves out the <c>noop</c> axis) is logged as <c>Rejected</c> with
+/// an <c>unchanged: …</c> reason, and nothing is written.</para>
 /// </remarks>
 public sealed class EnhanceApplication : IDisposable
 {
@@ -275,6 +278,18 @@ public sealed class EnhanceApplication : IDisposable
                 },
                 cancellationToken).ConfigureAwait(false);
             var decision = CommitDecisionReader.Read(launched.FinalContext, setting.VerifierAxes);
+            if (decision.Applied && decision.NewHash == head.Version)
+            {
+                // Applied means a new version. Writing the head's own content would write nothing (the store returns
+                // the head), leaving an "applied" issue with no commit of its own in the history.
+                var unchanged = decision with
+                {
+                    Applied = false,
+                    Reasons = [$"unchanged: the result is the head itself ({head.Version.Short}); an applied issue must create a new version"],
+                };
+                return await RecordAsync(issue, Entry(issue, head.Version, null, unchanged, EnhanceOutcome.Rejected), recovered: false, cancellationToken).ConfigureAwait(false);
+            }
+
             if (!decision.Applied)
             {
                 return await RecordAsync(issue, Entry(issue, head.Version, null, decision, EnhanceOutcome.Rejected), recovered: false, cancellationToken).ConfigureAwait(false);
