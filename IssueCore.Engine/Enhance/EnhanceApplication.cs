@@ -36,7 +36,10 @@ namespace IssueCore.Enhance;
 /// re-dispatched against the new head (up to <see cref="EnhanceApplicationOptions.MaxConflictRetries"/> times).</para>
 /// <para>Applied always means a new commit: a decision that is <c>applied</c> but whose result is the head itself
 /// (a patch that changes nothing, when the setting leaves out the <c>noop</c> axis) is logged as <c>Rejected</c> with
-/// an <c>unchanged: …</c> reason, and nothing is written.</para>
+/// an <c>unchanged: …</c> reason, and nothing is written. When the Blueprint store records the change under another
+/// version than the committer's <c>new_hash</c> (a store that normalises content), the commit exists, so the issue
+/// is <c>Applied</c>: the log entry and the status name the version the store's history holds for the issue, and a
+/// warning (event 3017) reports the difference.</para>
 /// </remarks>
 public sealed class EnhanceApplication : IDisposable
 {
@@ -337,12 +340,19 @@ public sealed class EnhanceApplication : IDisposable
                 continue;
             }
 
-            if (stored.Value.Version != decision.NewHash)
+            var version = stored.Value.Version;
+            if (version != decision.NewHash)
             {
-                throw new CommitShapeException("$.commit.new_hash", $"the store holds the change as {stored.Value.Version}, not as the committer's {decision.NewHash}");
+                // The store recorded the change under another version than the committer's hash (it normalised the
+                // content, or it reports versions differently). The commit exists, so the issue is applied: log it
+                // as the history holds it, so the issue, the commit and the log entry name the same version.
+                var recorded = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false)
+                    ?? throw new StorageException($"The Blueprint store accepted the commit of issue '{issue.Id}' as {version} but its history of '{issue.BlueprintId}' holds no commit for the issue.");
+                EnhanceLog.StoredVersionDiffers(_logger, issue.Id.Value, decision.NewHash!.Value.Value, version.Value, recorded.Version.Value);
+                version = recorded.Version;
             }
 
-            return await RecordAsync(issue, Entry(issue, head.Version, stored.Value.Version, decision, EnhanceOutcome.Applied), recovered: false, cancellationToken).ConfigureAwait(false);
+            return await RecordAsync(issue, Entry(issue, head.Version, version, decision, EnhanceOutcome.Applied), recovered: false, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -9,8 +9,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace IssueCore.Engine.Tests.Enhance;
 
 /// <summary>
-/// Applied always means one new commit: also when the setting
-/// leaves out <c>noop</c>.
+/// Applied always means one new commit, named alike by the issue, the history and the log: also when the setting
+/// leaves out <c>noop</c>, and when the store records another version than the committer's.
 /// </summary>
 public sealed class CommitCoherenceTests
 {
@@ -76,9 +76,84 @@ public sealed class CommitCoherenceTests
         Assert.Equal(IssueStatus.Rejected(outcome.Reason!), (await h.Issues.GetAsync(created.Issue.Id)).Status);
     }
 
+    public static TheoryData<string> DifferingStores => new() { "normalising", "misreporting" };
+
+    [Theory]
+    [MemberData(nameof(DifferingStores))]
+    public async Task A_store_that_records_another_version_than_the_committers_hash_applies_the_issue_as_its_history_holds_it(string kind)
+    {
+        // Arrange: "normalising" stores different content than proposed (so another version); "misreporting" stores
+        // what was proposed but answers with another version.
+        await using var h = await EnhanceHarness.CreateAsync(s => Decorate(s, inner => new DifferingBlueprintStore(inner, normalise: kind == "normalising")));
+        var created = await h.EnqueueAsync("""[{"op":"replace","path":"/metadata/owner","value":"team-b"}]""");
+
+        // Act
+        var outcome = await h.App.TickAsync();
+
+        // Assert: applied once; the issue, the commit and the log entry name the same version, the history's.
+        Assert.NotNull(outcome);
+        Assert.Equal(DispatchResult.Applied, outcome.Result);
+        var history = await h.Blueprints.HistoryAsync(EnhanceHarness.Target, 10);
+        Assert.Equal(2, history.Count);
+        var commit = Assert.Single(history, c => c.Metadata.IssueId == created.Issue.Id);
+        Assert.Equal(commit.Version, outcome.NewVersion);
+        var entry = Assert.Single(await h.LogEntriesAsync());
+        Assert.Equal(EnhanceOutcome.Applied, entry.Outcome);
+        Assert.Equal(commit.Version, entry.NewVersion);
+        Assert.Equal(history[1].Version, entry.PreviousVersion);
+        Assert.Equal(IssueStatus.Applied(commit.Version), (await h.Issues.GetAsync(created.Issue.Id)).Status);
+        var normalised = (await h.Blueprints.ReadVersionAsync(EnhanceHarness.Target, commit.Version)).Value.Root.GetProperty("metadata").TryGetProperty("normalised", out _);
+        Assert.Equal(kind == "normalising", normalised);
+    }
+
     private static async Task UseAxesAsync(EnhanceHarness h, IReadOnlyList<string> axes)
     {
         var setting = await h.Settings.GetAsync(EnhanceSettingId.Default);
         await h.Settings.PutAsync(EnhanceSettingId.Default, setting with { VerifierAxes = axes });
+    }
+
+    private static void Decorate(IServiceCollection services, Func<IBlueprintStore, IBlueprintStore> wrap)
+    {
+        var factory = services.Last(d => d.ServiceType == typeof(IBlueprintStore)).ImplementationFactory!;
+        services.Replace(ServiceDescriptor.Singleton(sp => wrap((IBlueprintStore)factory(sp))));
+    }
+
+    /// <summary>A Blueprint store whose issue commits come back under another version than the one proposed.</summary>
+    private sealed class DifferingBlueprintStore(IBlueprintStore inner, bool normalise) : IBlueprintStore
+    {
+        public async Task<Traced<Blueprint>> WriteNewAsync(BlueprintId id, Blueprint blueprint, IReadOnlyList<BlueprintVersion> parents, CommitMetadata metadata, CancellationToken cancellationToken = default)
+        {
+            if (metadata.IssueId is null)
+            {
+                return await inner.WriteNewAsync(id, blueprint, parents, metadata, cancellationToken);
+            }
+
+            var other = blueprint.ToJsonObject();
+            other["metadata"]!["normalised"] = true;
+            var otherBlueprint = Blueprint.FromNode(other);
+            if (normalise)
+            {
+                return await inner.WriteNewAsync(id, otherBlueprint, parents, metadata, cancellationToken);
+            }
+
+            var stored = await inner.WriteNewAsync(id, blueprint, parents, metadata, cancellationToken);
+            return new Traced<Blueprint>(otherBlueprint, stored.Trace);
+        }
+
+        public Task<Traced<Blueprint>> ReadHeadAsync(BlueprintId id, CancellationToken cancellationToken = default) => inner.ReadHeadAsync(id, cancellationToken);
+
+        public Task<Traced<Blueprint>> ReadVersionAsync(BlueprintId id, BlueprintVersion version, CancellationToken cancellationToken = default) => inner.ReadVersionAsync(id, version, cancellationToken);
+
+        public Task<IReadOnlyList<BlueprintCommit>> HistoryAsync(BlueprintId id, int limit, CancellationToken cancellationToken = default) => inner.HistoryAsync(id, limit, cancellationToken);
+
+        public Task<BlueprintCommit> ReadCommitAsync(BlueprintId id, BlueprintVersion version, CancellationToken cancellationToken = default) => inner.ReadCommitAsync(id, version, cancellationToken);
+
+        public Task<BlueprintCommit?> FindCommitByIssueAsync(BlueprintId id, IssueId issueId, CancellationToken cancellationToken = default) => inner.FindCommitByIssueAsync(id, issueId, cancellationToken);
+
+        public IAsyncEnumerable<BlueprintId> ListIdsAsync(CancellationToken cancellationToken = default) => inner.ListIdsAsync(cancellationToken);
+
+        public Task SetArchivedAsync(BlueprintId id, bool archived, CancellationToken cancellationToken = default) => inner.SetArchivedAsync(id, archived, cancellationToken);
+
+        public Task<bool> IsArchivedAsync(BlueprintId id, CancellationToken cancellationToken = default) => inner.IsArchivedAsync(id, cancellationToken);
     }
 }
