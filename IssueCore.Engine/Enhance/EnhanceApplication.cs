@@ -33,7 +33,9 @@ namespace IssueCore.Enhance;
 /// flow that cannot be resolved) is treated as a fault: the issue is released with an exponential back-off and
 /// dead-lettered when <see cref="EnhanceApplicationOptions.MaxAttempts"/> is used up, so a fixed setting (hot
 /// reload) or a recovered store lets it through. When another dispatcher moved the target head first, the issue is
-/// re-dispatched against the new head (up to <see cref="EnhanceApplicationOptions.MaxConflictRetries"/> times).</para>
+/// re-dispatched against the new head (up to <see cref="EnhanceApplicationOptions.MaxConflictRetries"/> times). A
+/// fault on the last attempt dead-letters the issue only when it left nothing behind: a commit or log entry the
+/// attempt already wrote is finished as above instead.</para>
 /// <para>Applied always means a new commit: a decision that is <c>applied</c> but whose result is the head itself
 /// (a patch that changes nothing, when the setting leaves out the <c>noop</c> axis) is logged as <c>Rejected</c> with
 /// an <c>unchanged: …</c> reason, and nothing is written. When the Blueprint store records the change under another
@@ -228,18 +230,9 @@ public sealed class EnhanceApplication : IDisposable
         try
         {
             // Exactly once: finish what an earlier attempt left undone before doing anything else.
-            var logged = await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false);
-            if (logged is not null)
+            if (await FinishRecordedAsync(issue, cancellationToken).ConfigureAwait(false) is { } recovered)
             {
-                EnhanceLog.Recovering(_logger, issue.Id.Value, "log entry found");
-                return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
-            }
-
-            var committed = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false);
-            if (committed is not null)
-            {
-                EnhanceLog.Recovering(_logger, issue.Id.Value, "commit found");
-                return await RecordAsync(issue, EntryFromCommit(issue, committed), recovered: true, cancellationToken).ConfigureAwait(false);
+                return recovered;
             }
 
             if (issue.Attempts > _options.MaxAttempts)
@@ -259,6 +252,29 @@ public sealed class EnhanceApplication : IDisposable
         {
             return await RetryOrFailAsync(issue, ex, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Looks for an outcome an earlier attempt recorded: a log entry (only the status is missing) or a commit (only
+    /// the entry is missing), and finishes that bookkeeping. <see langword="null"/> when neither exists.
+    /// </summary>
+    private async Task<DispatchOutcome?> FinishRecordedAsync(Issue issue, CancellationToken cancellationToken)
+    {
+        var logged = await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false);
+        if (logged is not null)
+        {
+            EnhanceLog.Recovering(_logger, issue.Id.Value, "log entry found");
+            return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        var committed = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false);
+        if (committed is not null)
+        {
+            EnhanceLog.Recovering(_logger, issue.Id.Value, "commit found");
+            return await RecordAsync(issue, EntryFromCommit(issue, committed), recovered: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
     }
 
     private async Task<DispatchOutcome> DispatchAsync(Issue issue, CancellationToken cancellationToken)
@@ -408,11 +424,34 @@ public sealed class EnhanceApplication : IDisposable
         var reason = $"{fault.GetType().Name}: {fault.Message}";
         if (issue.Attempts >= _options.MaxAttempts)
         {
-            return await CompleteAsync(
-                issue,
-                IssueStatus.Failed(string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.Attempts} attempts; last error: {reason}")),
-                recovered: false,
-                cancellationToken).ConfigureAwait(false);
+            // The fault may have struck after the commit or the log entry was written: a dead letter must not leave
+            // a commit or an entry behind, so finish what is recorded instead. When even that lookup fails, release:
+            // the next claim is beyond the budget and looks again before it dead-letters the issue.
+            bool looked;
+            DispatchOutcome? recorded = null;
+            try
+            {
+                recorded = await FinishRecordedAsync(issue, cancellationToken).ConfigureAwait(false);
+                looked = true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && ex is not CommitShapeException)
+            {
+                looked = false;
+            }
+
+            if (recorded is not null)
+            {
+                return recorded;
+            }
+
+            if (looked)
+            {
+                return await CompleteAsync(
+                    issue,
+                    IssueStatus.Failed(string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.Attempts} attempts; last error: {reason}")),
+                    recovered: false,
+                    cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var delay = BackOff(issue.Attempts);

@@ -10,7 +10,8 @@ namespace IssueCore.Engine.Tests.Enhance;
 
 /// <summary>
 /// Applied always means one new commit, named alike by the issue, the history and the log: also when the setting
-/// leaves out <c>noop</c>, and when the store records another version than the committer's.
+/// leaves out <c>noop</c>, when the store records another version than the committer's, and when a fault strikes
+/// after the commit on the last attempt.
 /// </summary>
 public sealed class CommitCoherenceTests
 {
@@ -104,6 +105,47 @@ public sealed class CommitCoherenceTests
         Assert.Equal(IssueStatus.Applied(commit.Version), (await h.Issues.GetAsync(created.Issue.Id)).Status);
         var normalised = (await h.Blueprints.ReadVersionAsync(EnhanceHarness.Target, commit.Version)).Value.Root.GetProperty("metadata").TryGetProperty("normalised", out _);
         Assert.Equal(kind == "normalising", normalised);
+    }
+
+    [Fact]
+    public async Task A_fault_after_the_commit_on_the_last_attempt_finishes_the_commit_instead_of_dead_lettering_it()
+    {
+        // Arrange: one attempt only; the log append fails right after the commit.
+        var faults = new FaultPlan { Match = n => n == "log.append" };
+        await using var h = await EnhanceHarness.CreateAsync(faults: faults, options: o => o.MaxAttempts = 1);
+        var created = await h.EnqueueAsync("""[{"op":"replace","path":"/metadata/owner","value":"team-b"}]""");
+        faults.Arm(1);
+
+        // Act
+        var outcome = await h.App.TickAsync();
+
+        // Assert: the commit is in the history, so the issue is applied (and logged), not Failed.
+        Assert.NotNull(outcome);
+        Assert.Equal(1, faults.Injected);
+        Assert.Equal(DispatchResult.Applied, outcome.Result);
+        Assert.True(outcome.Recovered);
+        var history = await h.Blueprints.HistoryAsync(EnhanceHarness.Target, 10);
+        Assert.Equal(created.Issue.Id, history[0].Metadata.IssueId);
+        Assert.Equal(history[0].Version, Assert.Single(await h.LogEntriesAsync()).NewVersion);
+        Assert.Equal(IssueStatus.Applied(history[0].Version), (await h.Issues.GetAsync(created.Issue.Id)).Status);
+    }
+
+    [Fact]
+    public async Task A_fault_before_anything_was_written_on_the_last_attempt_still_dead_letters_the_issue()
+    {
+        var faults = new FaultPlan { Match = n => n == "blueprints.write" };
+        await using var h = await EnhanceHarness.CreateAsync(faults: faults, options: o => o.MaxAttempts = 1);
+        var created = await h.EnqueueAsync("""[{"op":"replace","path":"/metadata/owner","value":"team-b"}]""");
+        faults.Arm(1);
+
+        var outcome = await h.App.TickAsync();
+
+        Assert.NotNull(outcome);
+        Assert.Equal(DispatchResult.Failed, outcome.Result);
+        Assert.Contains("gave up after 1 attempts", outcome.Reason, StringComparison.Ordinal);
+        Assert.Single(await h.Blueprints.HistoryAsync(EnhanceHarness.Target, 10));
+        Assert.Empty(await h.LogEntriesAsync());
+        Assert.Equal(IssueState.Failed, (await h.Issues.GetAsync(created.Issue.Id)).Status.State);
     }
 
     private static async Task UseAxesAsync(EnhanceHarness h, IReadOnlyList<string> axes)
