@@ -101,6 +101,8 @@ internal sealed class EnhanceHarness : IAsyncDisposable
             RetryMaxDelay = options.RetryMaxDelay,
             MaxConflictRetries = options.MaxConflictRetries,
             PollInterval = options.PollInterval,
+            HeartbeatInterval = options.HeartbeatInterval,
+            DispatchTimeout = options.DispatchTimeout,
         };
         return new EnhanceApplication(
             Issues,
