@@ -1,6 +1,7 @@
 using System.Text.Json;
 using IssueCore.Adapters.InMemory;
 using IssueCore.Blueprints;
+using IssueCore.Council;
 using IssueCore.Engine.Tests.Support;
 using IssueCore.Enhance;
 using IssueCore.Issues;
@@ -70,6 +71,7 @@ internal sealed class EnhanceHarness : IAsyncDisposable
             services.Replace(ServiceDescriptor.Singleton<IBlueprintStore>(sp => new FaultyBlueprintStore(new InMemoryBlueprintStore(time), faults)));
             services.Replace(ServiceDescriptor.Singleton<IEnhanceSettingStore>(sp => new FaultySettingStore(new InMemoryEnhanceSettingStore(time), faults)));
             services.Replace(ServiceDescriptor.Singleton<IEnhanceLogStore>(sp => new FaultyLogStore(new InMemoryEnhanceLogStore(time), faults)));
+            services.Replace(ServiceDescriptor.Singleton<ICouncilRepository>(sp => new FaultyCouncilRepository(new InMemoryCouncilRepository(time), faults)));
         }
 
         configure?.Invoke(services);

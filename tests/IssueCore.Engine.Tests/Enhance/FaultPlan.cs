@@ -8,6 +8,7 @@ namespace IssueCore.Engine.Tests.Enhance;
 internal sealed class FaultPlan
 {
     private readonly Lock _gate = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _counted = new(StringComparer.Ordinal);
     private int _calls;
     private int _hanging;
     private HashSet<string> _hangOn = [];
@@ -27,7 +28,13 @@ internal sealed class FaultPlan
 
     public int Calls => Volatile.Read(ref _calls);
 
+    /// <summary>The names of the calls counted since <see cref="Arm"/>, with how many of each.</summary>
+    public IReadOnlyDictionary<string, int> CountedCalls => new Dictionary<string, int>(_counted, StringComparer.Ordinal);
+
     public int Injected { get; private set; }
+
+    /// <summary>The name of the call the last injected fault hit.</summary>
+    public string? InjectedInto { get; private set; }
 
     /// <summary>How many calls are hanging now.</summary>
     public int Hanging => Volatile.Read(ref _hanging);
@@ -38,6 +45,7 @@ internal sealed class FaultPlan
     public void Arm(int failAt, bool after = false)
     {
         Volatile.Write(ref _calls, 0);
+        _counted.Clear();
         FailAt = failAt;
         After = after;
     }
@@ -82,10 +90,12 @@ internal sealed class FaultPlan
         }
 
         var n = Interlocked.Increment(ref _calls);
+        _counted.AddOrUpdate(name, 1, (_, c) => c + 1);
         var hit = Always || n == FailAt;
         if (hit && !After)
         {
             Injected++;
+            InjectedInto = name;
             throw new StorageException($"injected fault before {name} (call {n})");
         }
 
@@ -93,6 +103,7 @@ internal sealed class FaultPlan
         if (hit && After)
         {
             Injected++;
+            InjectedInto = name;
             throw new StorageException($"injected fault after {name} (call {n})");
         }
 
