@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using IssueCore.Adapters.InMemory;
 using IssueCore.Blueprints;
@@ -90,8 +91,8 @@ internal sealed class EnhanceHarness : IAsyncDisposable
         return harness;
     }
 
-    /// <summary>A second dispatcher over the same stores, with its own lease owner name.</summary>
-    public EnhanceApplication NewDispatcher(string dispatcherId)
+    /// <summary>A second dispatcher over the same stores, with its own lease owner name (and its meters from <paramref name="meters"/>).</summary>
+    public EnhanceApplication NewDispatcher(string dispatcherId, IMeterFactory? meters = null)
     {
         var options = Options;
         var copy = new EnhanceApplicationOptions
@@ -114,7 +115,8 @@ internal sealed class EnhanceHarness : IAsyncDisposable
             Provider.GetRequiredService<TaskLaunchService>(),
             Microsoft.Extensions.Options.Options.Create(copy),
             Time,
-            NullLogger<EnhanceApplication>.Instance);
+            NullLogger<EnhanceApplication>.Instance,
+            meters);
     }
 
     public Task<IssueCreateResult> EnqueueAsync(string patch, string intent = "change", VersionBump bump = VersionBump.Patch, BlueprintId? target = null, IssueId? id = null)
