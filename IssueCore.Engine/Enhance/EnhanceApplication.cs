@@ -33,7 +33,19 @@ namespace IssueCore.Enhance;
 /// flow that cannot be resolved) is treated as a fault: the issue is released with an exponential back-off and
 /// dead-lettered when <see cref="EnhanceApplicationOptions.MaxAttempts"/> is used up, so a fixed setting (hot
 /// reload) or a recovered store lets it through. When another dispatcher moved the target head first, the issue is
-/// re-dispatched against the new head (up to <see cref="EnhanceApplicationOptions.MaxConflictRetries"/> times).</para>
+/// re-dispatched against the new head (up to <see cref="EnhanceApplicationOptions.MaxConflictRetries"/> times). A
+/// fault on the last attempt dead-letters the issue only when it left nothing behind: a commit or log entry the
+/// attempt already wrote is finished as above instead.</para>
+/// <para>Applied always means a new commit: a decision that is <c>applied</c> but whose result is the head itself
+/// (a patch that changes nothing, when the setting leaves out the <c>noop</c> axis) is logged as <c>Rejected</c> with
+/// an <c>unchanged: …</c> reason, and nothing is written. When the Blueprint store records the change under another
+/// version than the committer's <c>new_hash</c> (a store that normalises content), the commit exists, so the issue
+/// is <c>Applied</c>: the log entry and the status name the version the store's history holds for the issue, and a
+/// warning (event 3017) reports the difference.</para>
+/// <para>Deadline: every dispatch runs under <see cref="EnhanceApplicationOptions.DispatchTimeout"/> (plus the
+/// setting's TTL while the flow runs). A store call that never returns is cancelled at the deadline, the lease
+/// heartbeat stops, and the issue is released as a fault; if the release cannot be made either, the lease expires
+/// and another dispatcher claims the issue and finishes it exactly once.</para>
 /// </remarks>
 public sealed class EnhanceApplication : IDisposable
 {
@@ -119,7 +131,12 @@ public sealed class EnhanceApplication : IDisposable
     /// dead-lettered) and reported in the outcome.
     /// </summary>
     /// <param name="cancellationToken">Stops the dispatch; a claimed issue is released for another attempt at once.</param>
-    /// <returns>What happened to the claimed issue, or <see langword="null"/> when nothing was claimable.</returns>
+    /// <returns>
+    /// What happened to the claimed issue, or <see langword="null"/> when nothing was claimable. A dispatch that runs
+    /// past its deadline (<see cref="EnhanceApplicationOptions.DispatchTimeout"/>) returns
+    /// <see cref="DispatchResult.Retrying"/> (or <see cref="DispatchResult.Failed"/> when that was the last attempt
+    /// and nothing was recorded) with the deadline named in the reason.
+    /// </returns>
     /// <exception cref="StorageException">Claiming failed, or releasing a faulted issue failed (its lease will expire and it is claimed again).</exception>
     public async Task<DispatchOutcome?> TickAsync(CancellationToken cancellationToken = default)
     {
@@ -135,17 +152,26 @@ public sealed class EnhanceApplication : IDisposable
         activity?.SetTag(IssueCoreTelemetry.BlueprintIdTag, issue.BlueprintId.Value);
         activity?.SetTag("issuecore.attempt", issue.Attempts);
         DispatchOutcome outcome;
-        await using (var heartbeat = new LeaseHeartbeat(this, issue.Id))
+        using (var deadline = new DispatchDeadline(_time, _options.DispatchTimeout))
+        using (var dispatch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token))
         {
             try
             {
-                outcome = await ProcessAsync(issue, cancellationToken).ConfigureAwait(false);
+                // The heartbeat stops with the deadline, so a dispatch stuck past it lets its lease expire.
+                await using (new LeaseHeartbeat(this, issue.Id, deadline.Token))
+                {
+                    outcome = await UntilCancelledAsync(ProcessAsync(issue, deadline, dispatch.Token), dispatch.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 await ReleaseOnShutdownAsync(issue).ConfigureAwait(false);
                 activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
                 throw;
+            }
+            catch (OperationCanceledException) when (deadline.Expired)
+            {
+                outcome = await ReleaseAfterDeadlineAsync(issue, deadline.Stretch).ConfigureAwait(false);
             }
         }
 
@@ -217,23 +243,14 @@ public sealed class EnhanceApplication : IDisposable
         _meter.Dispose();
     }
 
-    private async Task<DispatchOutcome> ProcessAsync(Issue issue, CancellationToken cancellationToken)
+    private async Task<DispatchOutcome> ProcessAsync(Issue issue, DispatchDeadline deadline, CancellationToken cancellationToken)
     {
         try
         {
             // Exactly once: finish what an earlier attempt left undone before doing anything else.
-            var logged = await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false);
-            if (logged is not null)
+            if (await FinishRecordedAsync(issue, cancellationToken).ConfigureAwait(false) is { } recovered)
             {
-                EnhanceLog.Recovering(_logger, issue.Id.Value, "log entry found");
-                return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
-            }
-
-            var committed = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false);
-            if (committed is not null)
-            {
-                EnhanceLog.Recovering(_logger, issue.Id.Value, "commit found");
-                return await RecordAsync(issue, EntryFromCommit(issue, committed), recovered: true, cancellationToken).ConfigureAwait(false);
+                return recovered;
             }
 
             if (issue.Attempts > _options.MaxAttempts)
@@ -242,7 +259,7 @@ public sealed class EnhanceApplication : IDisposable
                 return await CompleteAsync(issue, IssueStatus.Failed(reason), recovered: false, cancellationToken).ConfigureAwait(false);
             }
 
-            return await DispatchAsync(issue, cancellationToken).ConfigureAwait(false);
+            return await DispatchAsync(issue, deadline, cancellationToken).ConfigureAwait(false);
         }
         catch (CommitShapeException ex)
         {
@@ -255,14 +272,45 @@ public sealed class EnhanceApplication : IDisposable
         }
     }
 
-    private async Task<DispatchOutcome> DispatchAsync(Issue issue, CancellationToken cancellationToken)
+    /// <summary>
+    /// Looks for an outcome an earlier attempt recorded: a log entry (only the status is missing) or a commit (only
+    /// the entry is missing), and finishes that bookkeeping. <see langword="null"/> when neither exists.
+    /// </summary>
+    private async Task<DispatchOutcome?> FinishRecordedAsync(Issue issue, CancellationToken cancellationToken)
+    {
+        var logged = await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false);
+        if (logged is not null)
+        {
+            EnhanceLog.Recovering(_logger, issue.Id.Value, "log entry found");
+            return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        var committed = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false);
+        if (committed is not null)
+        {
+            EnhanceLog.Recovering(_logger, issue.Id.Value, "commit found");
+            return await RecordAsync(issue, EntryFromCommit(issue, committed), recovered: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    private async Task<DispatchOutcome> DispatchAsync(Issue issue, DispatchDeadline deadline, CancellationToken cancellationToken)
     {
         for (var conflicts = 0; ; conflicts++)
         {
+            if (conflicts > 0)
+            {
+                deadline.Arm(_options.DispatchTimeout);
+            }
+
             var setting = await _settings.GetAsync(_options.SettingId, cancellationToken).ConfigureAwait(false);
             var flow = await _resolver.ResolveAsync(setting, cancellationToken).ConfigureAwait(false);
             var head = (await _blueprints.ReadHeadAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false)).Value;
             var epoch = new BlueprintEpoch(issue.BlueprintId, head.Version, _time.GetUtcNow());
+
+            // The flow's TTL ends a stuck flow; the deadline only has to outlast it.
+            deadline.Arm(setting.Ttl + _options.DispatchTimeout);
             var launched = await _launcher.LaunchAsync(
                 new LaunchRequest
                 {
@@ -274,7 +322,20 @@ public sealed class EnhanceApplication : IDisposable
                     Subject = "issue:" + issue.Id.Value,
                 },
                 cancellationToken).ConfigureAwait(false);
+            deadline.Arm(_options.DispatchTimeout);
             var decision = CommitDecisionReader.Read(launched.FinalContext, setting.VerifierAxes);
+            if (decision.Applied && decision.NewHash == head.Version)
+            {
+                // Applied means a new version. Writing the head's own content would write nothing (the store returns
+                // the head), leaving an "applied" issue with no commit of its own in the history.
+                var unchanged = decision with
+                {
+                    Applied = false,
+                    Reasons = [$"unchanged: the result is the head itself ({head.Version.Short}); an applied issue must create a new version"],
+                };
+                return await RecordAsync(issue, Entry(issue, head.Version, null, unchanged, EnhanceOutcome.Rejected), recovered: false, cancellationToken).ConfigureAwait(false);
+            }
+
             if (!decision.Applied)
             {
                 return await RecordAsync(issue, Entry(issue, head.Version, null, decision, EnhanceOutcome.Rejected), recovered: false, cancellationToken).ConfigureAwait(false);
@@ -322,12 +383,19 @@ public sealed class EnhanceApplication : IDisposable
                 continue;
             }
 
-            if (stored.Value.Version != decision.NewHash)
+            var version = stored.Value.Version;
+            if (version != decision.NewHash)
             {
-                throw new CommitShapeException("$.commit.new_hash", $"the store holds the change as {stored.Value.Version}, not as the committer's {decision.NewHash}");
+                // The store recorded the change under another version than the committer's hash (it normalised the
+                // content, or it reports versions differently). The commit exists, so the issue is applied: log it
+                // as the history holds it, so the issue, the commit and the log entry name the same version.
+                var recorded = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false)
+                    ?? throw new StorageException($"The Blueprint store accepted the commit of issue '{issue.Id}' as {version} but its history of '{issue.BlueprintId}' holds no commit for the issue.");
+                EnhanceLog.StoredVersionDiffers(_logger, issue.Id.Value, decision.NewHash!.Value.Value, version.Value, recorded.Version.Value);
+                version = recorded.Version;
             }
 
-            return await RecordAsync(issue, Entry(issue, head.Version, stored.Value.Version, decision, EnhanceOutcome.Applied), recovered: false, cancellationToken).ConfigureAwait(false);
+            return await RecordAsync(issue, Entry(issue, head.Version, version, decision, EnhanceOutcome.Applied), recovered: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -383,11 +451,34 @@ public sealed class EnhanceApplication : IDisposable
         var reason = $"{fault.GetType().Name}: {fault.Message}";
         if (issue.Attempts >= _options.MaxAttempts)
         {
-            return await CompleteAsync(
-                issue,
-                IssueStatus.Failed(string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.Attempts} attempts; last error: {reason}")),
-                recovered: false,
-                cancellationToken).ConfigureAwait(false);
+            // The fault may have struck after the commit or the log entry was written: a dead letter must not leave
+            // a commit or an entry behind, so finish what is recorded instead. When even that lookup fails, release:
+            // the next claim is beyond the budget and looks again before it dead-letters the issue.
+            bool looked;
+            DispatchOutcome? recorded = null;
+            try
+            {
+                recorded = await FinishRecordedAsync(issue, cancellationToken).ConfigureAwait(false);
+                looked = true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && ex is not CommitShapeException)
+            {
+                looked = false;
+            }
+
+            if (recorded is not null)
+            {
+                return recorded;
+            }
+
+            if (looked)
+            {
+                return await CompleteAsync(
+                    issue,
+                    IssueStatus.Failed(string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.Attempts} attempts; last error: {reason}")),
+                    recovered: false,
+                    cancellationToken).ConfigureAwait(false);
+            }
         }
 
         var delay = BackOff(issue.Attempts);
@@ -424,6 +515,50 @@ public sealed class EnhanceApplication : IDisposable
 #pragma warning restore CA1031
         {
             EnhanceLog.ReleaseOnShutdownFailed(_logger, ex, issue.Id.Value);
+        }
+    }
+
+    /// <summary>
+    /// The dispatch ran past its deadline: its store calls were cancelled and the heartbeat stopped. Release the issue
+    /// as a fault (or dead-letter it on its last attempt), bounded in time; if that does not finish either, the lease
+    /// expires and another dispatcher claims the issue.
+    /// </summary>
+    private async Task<DispatchOutcome> ReleaseAfterDeadlineAsync(Issue issue, TimeSpan stretch)
+    {
+        var fault = new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"the dispatch passed its deadline ({stretch} without finishing; EnhanceApplicationOptions.DispatchTimeout is {_options.DispatchTimeout}): a store call did not return"));
+        EnhanceLog.DeadlinePassed(_logger, issue.Id.Value, stretch);
+        try
+        {
+            using var timeout = new CancellationTokenSource(ShutdownReleaseTimeout, _time);
+            return await RetryOrFailAsync(issue, fault, timeout.Token)
+                .WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // best effort: the heartbeat has stopped, so the lease expires anyway
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            EnhanceLog.ReleaseAfterDeadlineFailed(_logger, ex, issue.Id.Value);
+            _retries.Add(1, new KeyValuePair<string, object?>(IssueCoreTelemetry.RetryReasonTag, "fault"));
+            return Outcome(issue, DispatchResult.Retrying, $"{fault.GetType().Name}: {fault.Message}; releasing the issue did not finish either, so it is claimable again when its lease expires");
+        }
+    }
+
+    /// <summary>
+    /// Awaits <paramref name="work"/> until <paramref name="cancellationToken"/> fires. A store call that ignores its
+    /// token cannot hold the dispatch: the caller stops waiting, and whatever the abandoned work still does is
+    /// guarded by the stores (one commit and one log entry per issue, completion only under this dispatcher's lease).
+    /// </summary>
+    private static async Task<DispatchOutcome> UntilCancelledAsync(Task<DispatchOutcome> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await work.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _ = work.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
         }
     }
 
@@ -534,11 +669,14 @@ public sealed class EnhanceApplication : IDisposable
     /// <summary>Renews the lease of the issue being dispatched until disposed.</summary>
     private sealed class LeaseHeartbeat : IAsyncDisposable
     {
-        private readonly CancellationTokenSource _stop = new();
+        private readonly CancellationTokenSource _stop;
         private readonly Task _loop;
+        private readonly TimeProvider _time;
 
-        public LeaseHeartbeat(EnhanceApplication owner, IssueId issueId)
+        public LeaseHeartbeat(EnhanceApplication owner, IssueId issueId, CancellationToken deadline)
         {
+            _time = owner._time;
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(deadline);
             var interval = owner._options.HeartbeatInterval ?? owner._options.LeaseDuration / 3;
             _loop = RunAsync(owner, issueId, interval, _stop.Token);
         }
@@ -548,9 +686,13 @@ public sealed class EnhanceApplication : IDisposable
             await _stop.CancelAsync().ConfigureAwait(false);
             try
             {
-                await _loop.ConfigureAwait(false);
+                // Bounded: a renewal stuck in a store that ignores its token must not hold the dispatch.
+                await _loop.WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
+            {
+            }
+            catch (TimeoutException)
             {
             }
 
@@ -578,5 +720,48 @@ public sealed class EnhanceApplication : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The deadline of one dispatch: cancels <see cref="Token"/> on the <see cref="TimeProvider"/> when the stretch
+    /// it was last armed with (<see cref="Arm"/>) runs out.
+    /// </summary>
+    private sealed class DispatchDeadline : IDisposable
+    {
+        // The longest delay a timer accepts.
+        private static readonly TimeSpan LongestDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+        private readonly CancellationTokenSource _expired;
+        private long _stretchTicks;
+
+        public DispatchDeadline(TimeProvider time, TimeSpan stretch)
+        {
+            _expired = new CancellationTokenSource(Clamp(stretch), time);
+            _stretchTicks = stretch.Ticks;
+        }
+
+        public CancellationToken Token => _expired.Token;
+
+        public bool Expired => _expired.IsCancellationRequested;
+
+        /// <summary>The stretch that ran out (or is running).</summary>
+        public TimeSpan Stretch => TimeSpan.FromTicks(Interlocked.Read(ref _stretchTicks));
+
+        /// <summary>Moves the deadline to <paramref name="stretch"/> from now; nothing once it has passed.</summary>
+        public void Arm(TimeSpan stretch)
+        {
+            if (_expired.IsCancellationRequested)
+            {
+                return;
+            }
+
+            Interlocked.Exchange(ref _stretchTicks, stretch.Ticks);
+            _expired.CancelAfter(Clamp(stretch));
+        }
+
+        public void Dispose() => _expired.Dispose();
+
+        private static TimeSpan Clamp(TimeSpan stretch)
+            => stretch < TimeSpan.Zero ? TimeSpan.Zero : stretch > LongestDelay ? LongestDelay : stretch;
     }
 }

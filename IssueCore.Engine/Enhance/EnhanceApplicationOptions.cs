@@ -19,6 +19,20 @@ public sealed class EnhanceApplicationOptions
     public TimeSpan? HeartbeatInterval { get; set; }
 
     /// <summary>
+    /// The longest one dispatch may spend outside its flow without finishing, so that a store call that never
+    /// returns cannot hold an issue forever (the heartbeat would otherwise keep renewing its lease). The dispatch's
+    /// deadline is <see cref="DispatchTimeout"/> from the claim; while the flow runs it is the setting's
+    /// <see cref="EnhanceSetting.Ttl"/> plus <see cref="DispatchTimeout"/> (always longer than the TTL, which ends a
+    /// stuck flow first); when the flow returns, and at each re-dispatch against a moved head, it is
+    /// <see cref="DispatchTimeout"/> again. When the deadline passes, the dispatch is cancelled, the lease heartbeat
+    /// stops and the issue is released as a fault (a back-off, the error kept on the issue); when even the release
+    /// does not finish, the lease expires and another dispatcher claims the issue. Either way the next attempt
+    /// finishes a commit or log entry this one made, so the issue is applied exactly once. Must be positive.
+    /// Default: 2 minutes.
+    /// </summary>
+    public TimeSpan DispatchTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
     /// The retry budget: how many claims an issue may use. An infrastructure fault on the last attempt, or a claim
     /// beyond the budget (the process kept dying), dead-letters the issue as <c>Failed</c>. Default: 5.
     /// </summary>

@@ -20,6 +20,7 @@ internal sealed class EnhanceApplicationOptionsValidator : IValidateOptions<Enha
         Positive(options.LeaseDuration, nameof(options.LeaseDuration));
         Positive(options.RetryBaseDelay, nameof(options.RetryBaseDelay));
         Positive(options.RetryMaxDelay, nameof(options.RetryMaxDelay));
+        Positive(options.DispatchTimeout, nameof(options.DispatchTimeout));
         if (options.HeartbeatInterval is { } heartbeat && (heartbeat <= TimeSpan.Zero || heartbeat >= options.LeaseDuration))
         {
             failures.Add("EnhanceApplicationOptions.HeartbeatInterval must be positive and shorter than LeaseDuration.");

@@ -46,4 +46,13 @@ internal static partial class EnhanceLog
 
     [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "Issue {IssueId}: releasing it on shutdown failed; its lease will expire")]
     public static partial void ReleaseOnShutdownFailed(ILogger logger, Exception exception, string issueId);
+
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "Issue {IssueId}: the dispatch passed its deadline ({Stretch} without finishing); its store calls were cancelled and the heartbeat stopped")]
+    public static partial void DeadlinePassed(ILogger logger, string issueId, TimeSpan stretch);
+
+    [LoggerMessage(EventId = 3016, Level = LogLevel.Warning, Message = "Issue {IssueId}: releasing it after the dispatch deadline failed; its lease will expire")]
+    public static partial void ReleaseAfterDeadlineFailed(ILogger logger, Exception exception, string issueId);
+
+    [LoggerMessage(EventId = 3017, Level = LogLevel.Warning, Message = "Issue {IssueId}: the Blueprint store recorded the change as {StoredVersion} (its history: {RecordedVersion}), not as the committer's {CommitterHash}; logging it as the history holds it")]
+    public static partial void StoredVersionDiffers(ILogger logger, string issueId, string committerHash, string storedVersion, string recordedVersion);
 }

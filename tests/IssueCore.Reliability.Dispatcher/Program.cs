@@ -11,8 +11,9 @@ using Microsoft.Extensions.Logging;
 //   [lease-ms=3000] [poll-ms=100] [max-attempts=10]
 //
 // Prints "ready <pid>" once the host has started (interrupted runs are marked by then), one "outcome <event> ..."
-// line per dispatch outcome the dispatcher logs, and "stopped peak_working_set=<bytes>" after a "stop" line (or the
-// end of stdin) shut the host down gracefully. Warnings and errors go to stderr.
+// line per dispatch outcome the dispatcher logs, one "recovering ..." line per re-dispatch that found an earlier
+// attempt's commit or log entry, and "stopped peak_working_set=<bytes>" after a "stop" line (or the end of stdin)
+// shut the host down gracefully. Warnings and errors go to stderr.
 var settings = HostArguments.Parse(args);
 if (settings is null)
 {

@@ -10,9 +10,15 @@ namespace IssueCore.Reliability.Tests;
 
 public sealed class HostileBlueprintTests(ITestOutputHelper output, SummarySink sink) : IClassFixture<SummarySink>
 {
-    // The dispatcher host's peak working set must stay far below what an unbounded Lua state would reach; the
-    // executor's memory cap is 32 MiB per state, so a bounded host stays in the low hundreds of MiB.
-    private const long MemoryCeiling = 1024L * 1024 * 1024;
+    // The dispatcher host's peak working set must stay far below what an unbounded Lua state would reach: about
+    // 100 MiB is measured; the executor's memory cap is 32 MiB per state, and the memory bomb alone would take
+    // gigabytes unbounded (and a 10 MB output copied through the flow several hundred MiB).
+    private const long MemoryCeiling = 400L * 1024 * 1024;
+
+    // Each hostile dispatch, from its flow run's start to the issue's terminal status, must end long before the
+    // setting's 5-minute TTL would have stopped it: a budget ends it (about a second is measured). Generous, so
+    // that a loaded machine never fails it; it only fails when nothing but a TTL stopped the script.
+    private static readonly TimeSpan HostileDispatchLimit = TimeSpan.FromMinutes(1);
 
     private static readonly BlueprintId Series = BlueprintId.Parse("hostile00");
 
@@ -57,9 +63,17 @@ public sealed class HostileBlueprintTests(ITestOutputHelper output, SummarySink 
 
         Assert.False(File.Exists("/tmp/issuecore-pwned"));
         Assert.InRange(peak, 1, MemoryCeiling);
+        var slowest = TimeSpan.Zero;
+        foreach (var id in new[] { loop, bomb, exec, output10 })
+        {
+            var took = await DispatchTimeAsync(h, id, timeout.Token);
+            Assert.True(took <= HostileDispatchLimit, $"The hostile issue {id} took {took} from its flow run's start to its terminal status.");
+            slowest = took > slowest ? took : slowest;
+        }
+
         var report = await PipelineInvariants.CheckAsync(h, ids, [Series]);
         Assert.Equal((3, 4), (report.Applied, report.Rejected));
-        ScenarioSummary.Write(output, sink, "hostile sqlite", report, elapsed, ("hostile", 4), ("kills", 0), ("peak_working_set_mib", peak / (1024 * 1024)));
+        ScenarioSummary.Write(output, sink, "hostile sqlite", report, elapsed, ("hostile", 4), ("kills", 0), ("peak_working_set_mib", peak / (1024 * 1024)), ("slowest_hostile_dispatch_s", Math.Round(slowest.TotalSeconds, 1)));
     }
 
     /// <summary>A patch that adds a Lua agent with <paramref name="source"/> and a step that runs it.</summary>
@@ -71,6 +85,28 @@ public sealed class HostileBlueprintTests(ITestOutputHelper output, SummarySink 
             [{"op":"add","path":"/agents/-","value":{{{agent}}}},
              {"op":"add","path":"/flow/children/-","value":{"kind":"step","ref":"{{{name}}}","in":{"op":"path","at":"$"},"out":"$.{{{name}}}"}}]
             """;
+    }
+
+    /// <summary>
+    /// How long the issue's dispatch took, from the store's own timestamps: from the start of the flow run that
+    /// dispatched it (the first run whose subject is the issue) to the issue's terminal status.
+    /// </summary>
+    private static async Task<TimeSpan> DispatchTimeAsync(PipelineHarness h, IssueId id, CancellationToken cancellationToken)
+    {
+        var issue = await h.Issues.GetAsync(id, cancellationToken);
+        Assert.True(issue.Status.IsTerminal);
+        DateTimeOffset? started = null;
+        await foreach (var run in h.Council.ListRunsAsync(cancellationToken: cancellationToken))
+        {
+            if (run.Subject == "issue:" + id.Value && (started is null || run.CreatedAt < started))
+            {
+                started = run.CreatedAt;
+            }
+        }
+
+        Assert.True(started is not null, $"No flow run dispatched the issue {id}.");
+        Assert.Equal(1, issue.Attempts);
+        return issue.UpdatedAt - started.Value;
     }
 
     private static async Task AssertRejectedAsync(PipelineHarness h, IssueId id, string reason)

@@ -1,7 +1,8 @@
 -- Tallies the verifier verdicts and decides. Output: $.commit =
 --   { status = "applied",  new_hash, new_blueprint, bump, patch_hash, rationale, summary, verdicts }
 --   { status = "rejected", reasons = { "axis: reason", ... }, rationale, summary, verdicts }
--- A patch that did not apply is always rejected (its first reason is "patch: ...").
+-- A patch that did not apply is always rejected (its first reason is "patch: ..."), and so is one that changes
+-- nothing (reason "unchanged: ...").
 local ctx = _CTX
 local applied = ctx.applied
 local proposal = ctx.proposal
@@ -23,6 +24,11 @@ for _, branch in ipairs(ctx.verdicts) do
   else
     reasons[#reasons + 1] = v.axis .. ": " .. v.detail
   end
+end
+
+-- Applied means a new version: a result equal to the head is rejected even when no axis (noop) denied it.
+if #reasons == 0 and applied.new_hash == ctx.prev_hash then
+  reasons[#reasons + 1] = "unchanged: the patch changes nothing (the content is still " .. string.sub(tostring(ctx.prev_hash), 1, 12) .. ")"
 end
 
 local total = #verdicts

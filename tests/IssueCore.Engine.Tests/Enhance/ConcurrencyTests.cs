@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using IssueCore.Diagnostics;
+using IssueCore.Engine.Tests.Support;
 using IssueCore.Enhance;
 using IssueCore.Issues;
 
@@ -15,7 +18,31 @@ public sealed class ConcurrencyTests
             ids.Add((await h.EnqueueAsync($$"""[{"op":"replace","path":"/metadata/owner","value":"owner-{{i}}"}]""")).Issue.Id);
         }
 
-        var dispatchers = Enumerable.Range(1, 4).Select(i => h.NewDispatcher("loop-" + i)).ToArray();
+        // Count the compare-and-swap retries of these four dispatchers only (their meters come from this factory).
+        using var meters = new TestMeterFactory();
+        long headMoved = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == IssueCoreTelemetry.DispatchRetries)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == IssueCoreTelemetry.RetryReasonTag && "head_moved".Equals(tag.Value))
+                {
+                    Interlocked.Add(ref headMoved, value);
+                }
+            }
+        });
+        listener.Start();
+        var dispatchers = Enumerable.Range(1, 4).Select(i => h.NewDispatcher("loop-" + i, meters)).ToArray();
         var outcomes = new System.Collections.Concurrent.ConcurrentBag<DispatchOutcome>();
         for (var round = 0; !await h.AllTerminalAsync(ids); round++)
         {
@@ -46,5 +73,9 @@ public sealed class ConcurrencyTests
         Assert.Equal(1_000, history.Where(c => c.Metadata.IssueId is not null).Select(c => c.Metadata.IssueId!.Value).Distinct().Count());
         Assert.Equal(1_000, (await h.LogEntriesAsync()).Count);
         Assert.Equal(1_000, outcomes.Count(o => o.Result == DispatchResult.Applied));
+
+        // The four loops really raced: dispatches lost the compare-and-swap to another loop and were re-dispatched
+        // against the new head (and still applied once each, above).
+        Assert.True(Interlocked.Read(ref headMoved) > 0, "No dispatch lost a compare-and-swap: the loops did not race.");
     }
 }

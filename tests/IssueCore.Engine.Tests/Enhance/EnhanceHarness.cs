@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using IssueCore.Adapters.InMemory;
 using IssueCore.Blueprints;
+using IssueCore.Council;
 using IssueCore.Engine.Tests.Support;
 using IssueCore.Enhance;
 using IssueCore.Issues;
@@ -70,6 +72,7 @@ internal sealed class EnhanceHarness : IAsyncDisposable
             services.Replace(ServiceDescriptor.Singleton<IBlueprintStore>(sp => new FaultyBlueprintStore(new InMemoryBlueprintStore(time), faults)));
             services.Replace(ServiceDescriptor.Singleton<IEnhanceSettingStore>(sp => new FaultySettingStore(new InMemoryEnhanceSettingStore(time), faults)));
             services.Replace(ServiceDescriptor.Singleton<IEnhanceLogStore>(sp => new FaultyLogStore(new InMemoryEnhanceLogStore(time), faults)));
+            services.Replace(ServiceDescriptor.Singleton<ICouncilRepository>(sp => new FaultyCouncilRepository(new InMemoryCouncilRepository(time), faults)));
         }
 
         configure?.Invoke(services);
@@ -88,8 +91,8 @@ internal sealed class EnhanceHarness : IAsyncDisposable
         return harness;
     }
 
-    /// <summary>A second dispatcher over the same stores, with its own lease owner name.</summary>
-    public EnhanceApplication NewDispatcher(string dispatcherId)
+    /// <summary>A second dispatcher over the same stores, with its own lease owner name (and its meters from <paramref name="meters"/>).</summary>
+    public EnhanceApplication NewDispatcher(string dispatcherId, IMeterFactory? meters = null)
     {
         var options = Options;
         var copy = new EnhanceApplicationOptions
@@ -101,6 +104,8 @@ internal sealed class EnhanceHarness : IAsyncDisposable
             RetryMaxDelay = options.RetryMaxDelay,
             MaxConflictRetries = options.MaxConflictRetries,
             PollInterval = options.PollInterval,
+            HeartbeatInterval = options.HeartbeatInterval,
+            DispatchTimeout = options.DispatchTimeout,
         };
         return new EnhanceApplication(
             Issues,
@@ -110,7 +115,8 @@ internal sealed class EnhanceHarness : IAsyncDisposable
             Provider.GetRequiredService<TaskLaunchService>(),
             Microsoft.Extensions.Options.Options.Create(copy),
             Time,
-            NullLogger<EnhanceApplication>.Instance);
+            NullLogger<EnhanceApplication>.Instance,
+            meters);
     }
 
     public Task<IssueCreateResult> EnqueueAsync(string patch, string intent = "change", VersionBump bump = VersionBump.Patch, BlueprintId? target = null, IssueId? id = null)

@@ -7,75 +7,75 @@ namespace IssueCore.Engine.Tests.Enhance;
 internal sealed class FaultyIssueStore(IIssueStore inner, FaultPlan plan) : IIssueStore
 {
     public Task<IssueCreateResult> CreateAsync(IssueDraft draft, CancellationToken cancellationToken = default)
-        => plan.RunAsync("issues.create", () => inner.CreateAsync(draft, cancellationToken));
+        => plan.RunAsync("issues.create", () => inner.CreateAsync(draft, cancellationToken), cancellationToken);
 
     public Task<Issue?> FindAsync(IssueId id, CancellationToken cancellationToken = default)
-        => plan.RunAsync("issues.find", () => inner.FindAsync(id, cancellationToken));
+        => plan.RunAsync("issues.find", () => inner.FindAsync(id, cancellationToken), cancellationToken);
 
     public Task<Issue?> FindByIdempotencyKeyAsync(string idempotencyKey, CancellationToken cancellationToken = default)
-        => plan.RunAsync("issues.find_key", () => inner.FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken));
+        => plan.RunAsync("issues.find_key", () => inner.FindByIdempotencyKeyAsync(idempotencyKey, cancellationToken), cancellationToken);
 
     public Task<Issue?> ClaimNextAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
-        => plan.RunAsync("issues.claim", () => inner.ClaimNextAsync(owner, leaseDuration, cancellationToken));
+        => plan.RunAsync("issues.claim", () => inner.ClaimNextAsync(owner, leaseDuration, cancellationToken), cancellationToken);
 
     public Task<Issue> RenewLeaseAsync(IssueId id, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
-        => plan.RunAsync("issues.renew", () => inner.RenewLeaseAsync(id, owner, leaseDuration, cancellationToken));
+        => plan.RunAsync("issues.renew", () => inner.RenewLeaseAsync(id, owner, leaseDuration, cancellationToken), cancellationToken);
 
     public Task<Issue> CompleteAsync(IssueId id, string owner, IssueStatus status, CancellationToken cancellationToken = default)
-        => plan.RunAsync("issues.complete", () => inner.CompleteAsync(id, owner, status, cancellationToken));
+        => plan.RunAsync("issues.complete", () => inner.CompleteAsync(id, owner, status, cancellationToken), cancellationToken);
 
     public Task<Issue> ReleaseAsync(IssueId id, string owner, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default)
-        => plan.RunAsync("issues.release", () => inner.ReleaseAsync(id, owner, notBefore, error, cancellationToken));
+        => plan.RunAsync("issues.release", () => inner.ReleaseAsync(id, owner, notBefore, error, cancellationToken), cancellationToken);
 
     public Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
-        => plan.RunAsync("issues.list", () => inner.ListAsync(query, cancellationToken));
+        => plan.RunAsync("issues.list", () => inner.ListAsync(query, cancellationToken), cancellationToken);
 }
 
 internal sealed class FaultyBlueprintStore(IBlueprintStore inner, FaultPlan plan) : IBlueprintStore
 {
     public Task<Traced<Blueprint>> ReadHeadAsync(BlueprintId id, CancellationToken cancellationToken = default)
-        => plan.RunAsync("blueprints.head", () => inner.ReadHeadAsync(id, cancellationToken));
+        => plan.RunAsync("blueprints.head", () => inner.ReadHeadAsync(id, cancellationToken), cancellationToken);
 
     public Task<Traced<Blueprint>> ReadVersionAsync(BlueprintId id, BlueprintVersion version, CancellationToken cancellationToken = default)
-        => plan.RunAsync("blueprints.version", () => inner.ReadVersionAsync(id, version, cancellationToken));
+        => plan.RunAsync("blueprints.version", () => inner.ReadVersionAsync(id, version, cancellationToken), cancellationToken);
 
     public Task<Traced<Blueprint>> WriteNewAsync(BlueprintId id, Blueprint blueprint, IReadOnlyList<BlueprintVersion> parents, CommitMetadata metadata, CancellationToken cancellationToken = default)
-        => plan.RunAsync("blueprints.write", () => inner.WriteNewAsync(id, blueprint, parents, metadata, cancellationToken));
+        => plan.RunAsync("blueprints.write", () => inner.WriteNewAsync(id, blueprint, parents, metadata, cancellationToken), cancellationToken);
 
     public Task<IReadOnlyList<BlueprintCommit>> HistoryAsync(BlueprintId id, int limit, CancellationToken cancellationToken = default)
-        => plan.RunAsync("blueprints.history", () => inner.HistoryAsync(id, limit, cancellationToken));
+        => plan.RunAsync("blueprints.history", () => inner.HistoryAsync(id, limit, cancellationToken), cancellationToken);
 
     public Task<BlueprintCommit> ReadCommitAsync(BlueprintId id, BlueprintVersion version, CancellationToken cancellationToken = default)
-        => plan.RunAsync("blueprints.commit", () => inner.ReadCommitAsync(id, version, cancellationToken));
+        => plan.RunAsync("blueprints.commit", () => inner.ReadCommitAsync(id, version, cancellationToken), cancellationToken);
 
     public Task<BlueprintCommit?> FindCommitByIssueAsync(BlueprintId id, IssueId issueId, CancellationToken cancellationToken = default)
-        => plan.RunAsync("blueprints.commit_by_issue", () => inner.FindCommitByIssueAsync(id, issueId, cancellationToken));
+        => plan.RunAsync("blueprints.commit_by_issue", () => inner.FindCommitByIssueAsync(id, issueId, cancellationToken), cancellationToken);
 
     public IAsyncEnumerable<BlueprintId> ListIdsAsync(CancellationToken cancellationToken = default) => inner.ListIdsAsync(cancellationToken);
 
     public Task SetArchivedAsync(BlueprintId id, bool archived, CancellationToken cancellationToken = default)
-        => plan.RunAsync("blueprints.archive", () => inner.SetArchivedAsync(id, archived, cancellationToken));
+        => plan.RunAsync("blueprints.archive", () => inner.SetArchivedAsync(id, archived, cancellationToken), cancellationToken);
 
     public Task<bool> IsArchivedAsync(BlueprintId id, CancellationToken cancellationToken = default)
-        => plan.RunAsync("blueprints.is_archived", () => inner.IsArchivedAsync(id, cancellationToken));
+        => plan.RunAsync("blueprints.is_archived", () => inner.IsArchivedAsync(id, cancellationToken), cancellationToken);
 }
 
 internal sealed class FaultySettingStore(IEnhanceSettingStore inner, FaultPlan plan) : IEnhanceSettingStore
 {
     public Task<EnhanceSetting?> FindAsync(EnhanceSettingId id, CancellationToken cancellationToken = default)
-        => plan.RunAsync("settings.find", () => inner.FindAsync(id, cancellationToken));
+        => plan.RunAsync("settings.find", () => inner.FindAsync(id, cancellationToken), cancellationToken);
 
     public Task PutAsync(EnhanceSettingId id, EnhanceSetting setting, CancellationToken cancellationToken = default)
-        => plan.RunAsync("settings.put", () => inner.PutAsync(id, setting, cancellationToken));
+        => plan.RunAsync("settings.put", () => inner.PutAsync(id, setting, cancellationToken), cancellationToken);
 }
 
 internal sealed class FaultyLogStore(IEnhanceLogStore inner, FaultPlan plan) : IEnhanceLogStore
 {
     public Task AppendAsync(EnhanceLogEntry entry, CancellationToken cancellationToken = default)
-        => plan.RunAsync("log.append", () => inner.AppendAsync(entry, cancellationToken));
+        => plan.RunAsync("log.append", () => inner.AppendAsync(entry, cancellationToken), cancellationToken);
 
     public Task<EnhanceLogEntry?> FindAsync(IssueId issueId, CancellationToken cancellationToken = default)
-        => plan.RunAsync("log.find", () => inner.FindAsync(issueId, cancellationToken));
+        => plan.RunAsync("log.find", () => inner.FindAsync(issueId, cancellationToken), cancellationToken);
 
     public IAsyncEnumerable<EnhanceLogEntry> ListByBlueprintAsync(BlueprintId blueprintId, CancellationToken cancellationToken = default)
         => inner.ListByBlueprintAsync(blueprintId, cancellationToken);

@@ -130,8 +130,10 @@ public sealed class RetryAndRecoveryTests
         return data;
     }
 
-    // Counted by Fault_injection_sweep_covers_every_store_call_of_a_clean_run, which fails if this drifts.
-    private const int CallsInACleanRun = 27;
+    // The calls to the issue, Blueprint, setting and log stores and to the council repository (the flow runs' records)
+    // while three issues drain. Counted by Fault_injection_sweep_covers_every_store_call_of_a_clean_run, which fails
+    // if this drifts.
+    private const int CallsInACleanRun = 117;
 
     private static readonly string[] SweepPatches =
     [
@@ -164,6 +166,11 @@ public sealed class RetryAndRecoveryTests
         await h.DrainAsync(ids);
 
         Assert.Equal(CallsInACleanRun, faults.Calls);
+        var stores = faults.CountedCalls.Keys.Select(n => n[..n.IndexOf('.', StringComparison.Ordinal)]).Distinct().Order();
+        Assert.Equal(["blueprints", "council", "issues", "log", "settings"], stores);
+        Assert.Contains("council.create", faults.CountedCalls.Keys);
+        Assert.Contains("council.append", faults.CountedCalls.Keys);
+        Assert.Contains("council.status", faults.CountedCalls.Keys);
     }
 
     [Theory]

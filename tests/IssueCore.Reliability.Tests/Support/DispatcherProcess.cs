@@ -5,7 +5,8 @@ namespace IssueCore.Reliability.Tests.Support;
 
 /// <summary>
 /// One dispatcher host (<c>dotnet IssueCore.Reliability.Dispatcher.dll …</c>) running as a separate OS process, with
-/// its stdout read in the background: the "ready" line, one "outcome" line per dispatch, the "stopped" line.
+/// its stdout read in the background: the "ready" line, one "outcome" line per dispatch, one "recovering" line per
+/// re-dispatch that finished an earlier attempt's bookkeeping, the "stopped" line.
 /// </summary>
 internal sealed class DispatcherProcess : IAsyncDisposable
 {
@@ -21,6 +22,7 @@ internal sealed class DispatcherProcess : IAsyncDisposable
     private readonly Task _stdoutLoop;
     private readonly Task _stderrLoop;
     private int _outcomes;
+    private int _recoveries;
 
     private DispatcherProcess(Process process, string name)
     {
@@ -34,6 +36,12 @@ internal sealed class DispatcherProcess : IAsyncDisposable
 
     /// <summary>How many dispatch outcomes (applied, rejected, dead-lettered) this process has logged so far.</summary>
     public int Outcomes => Volatile.Read(ref _outcomes);
+
+    /// <summary>
+    /// How many re-dispatches this process logged that found the commit or log entry an earlier attempt made (and
+    /// only finished its bookkeeping). Complete once <see cref="KillAsync"/> or <see cref="StopAsync"/> returned.
+    /// </summary>
+    public int Recoveries => Volatile.Read(ref _recoveries);
 
     public bool HasExited => _process.HasExited;
 
@@ -71,6 +79,7 @@ internal sealed class DispatcherProcess : IAsyncDisposable
         }
 
         await _process.WaitForExitAsync(cancellationToken);
+        await _stdoutLoop.WaitAsync(cancellationToken);
     }
 
     /// <summary>Asks the host to stop gracefully; returns the peak working set it reports, in bytes.</summary>
@@ -80,6 +89,7 @@ internal sealed class DispatcherProcess : IAsyncDisposable
         await _process.StandardInput.FlushAsync(cancellationToken);
         var line = await _stopped.Task.WaitAsync(cancellationToken);
         await _process.WaitForExitAsync(cancellationToken);
+        await _stdoutLoop.WaitAsync(cancellationToken);
         Assert.True(_process.ExitCode == 0, $"The dispatcher {Name} exited with {_process.ExitCode}: {StderrTail()}");
         return long.Parse(line[(line.IndexOf('=', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture);
     }
@@ -127,6 +137,10 @@ internal sealed class DispatcherProcess : IAsyncDisposable
             if (line.StartsWith("outcome ", StringComparison.Ordinal))
             {
                 Interlocked.Increment(ref _outcomes);
+            }
+            else if (line.StartsWith("recovering ", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _recoveries);
             }
             else if (line.StartsWith("ready", StringComparison.Ordinal))
             {
