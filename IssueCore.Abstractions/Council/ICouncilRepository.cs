@@ -18,6 +18,10 @@ public interface ICouncilRepository
     Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces a run's serialised plan and node states.</summary>
+    /// <remarks>
+    /// <paramref name="graph"/> is valid only until the returned task completes (the engine passes an element of a pooled
+    /// document it disposes then): a repository that keeps the element must <see cref="JsonElement.Clone"/> it.
+    /// </remarks>
     /// <exception cref="NotFoundException">No such run.</exception>
     Task UpdateGraphAsync(CouncilRunId runId, JsonElement graph, CancellationToken cancellationToken = default);
 
@@ -26,6 +30,10 @@ public interface ICouncilRepository
     /// after <see cref="TruncateEventsAfterWaveAsync"/>; they are never reused.
     /// </summary>
     /// <returns>The stored event with its sequence number and timestamp.</returns>
+    /// <remarks>
+    /// The draft's payload is valid only until the returned task completes, as for <see cref="UpdateGraphAsync"/>:
+    /// clone it to keep it (the returned event's payload too).
+    /// </remarks>
     /// <exception cref="NotFoundException">No such run.</exception>
     Task<CouncilRunEvent> AppendEventAsync(CouncilRunEventDraft draft, CancellationToken cancellationToken = default);
 

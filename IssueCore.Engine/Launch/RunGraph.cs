@@ -128,8 +128,11 @@ internal sealed class RunGraph
         _rawProperties.Remove(FinalContextProperty);
     }
 
-    /// <summary>The whole document, as stored. Not safe for concurrent calls (the recorder writes under a lock).</summary>
-    public JsonElement ToElement()
+    /// <summary>
+    /// The whole document, as stored, parsed over this graph's write buffer: the caller disposes it before the next call
+    /// (which reuses the buffer). Not safe for concurrent calls (the recorder writes under a lock).
+    /// </summary>
+    public JsonDocument ToDocument()
     {
         _buffer.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(_buffer))
@@ -170,7 +173,8 @@ internal sealed class RunGraph
             writer.WriteEndObject();
         }
 
-        return JsonElement.Parse(_buffer.WrittenSpan); // copies: the buffer can be reused
+        // Parsed in place with pooled metadata: no copy of the bytes, and the repository reads the graph during the call.
+        return JsonDocument.Parse(_buffer.WrittenMemory);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"graph with {Nodes.Count + _rawNodes.Count} nodes");

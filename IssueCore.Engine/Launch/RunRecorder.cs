@@ -135,7 +135,8 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
         try
         {
             change(_graph);
-            await _repository.UpdateGraphAsync(_runId, _graph.ToElement(), cancellationToken).ConfigureAwait(false);
+            using var graph = _graph.ToDocument();
+            await _repository.UpdateGraphAsync(_runId, graph.RootElement, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -169,8 +170,8 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>A step event's payload <c>{"node", "key", "agent"}</c>.</summary>
-    private static JsonElement StepPayload(StepNode node, string key)
+    /// <summary>A step event's payload <c>{"node", "key", "agent"}</c>, to be disposed once appended.</summary>
+    private static JsonDocument StepPayload(StepNode node, string key)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -182,11 +183,11 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
             writer.WriteEndObject();
         }
 
-        return JsonElement.Parse(buffer.WrittenSpan);
+        return JsonDocument.Parse(buffer.WrittenMemory);
     }
 
-    /// <summary>The wave event's payload <c>{"ctx": snapshot}</c>.</summary>
-    private static JsonElement SnapshotPayload(byte[] snapshot)
+    /// <summary>The wave event's payload <c>{"ctx": snapshot}</c>, to be disposed once appended.</summary>
+    private static JsonDocument SnapshotPayload(byte[] snapshot)
     {
         var buffer = new ArrayBufferWriter<byte>(snapshot.Length + 16);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -197,11 +198,20 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
             writer.WriteEndObject();
         }
 
-        return JsonElement.Parse(buffer.WrittenSpan);
+        return JsonDocument.Parse(buffer.WrittenMemory);
     }
 
     private ValueTask AppendAsync(int wave, string kind, StepNode? node, JsonObject payload, CancellationToken cancellationToken)
         => AppendAsync(wave, kind, node, JsonSerializer.SerializeToElement(payload), cancellationToken);
+
+    /// <summary>Appends an event whose payload document is disposed once the repository has it (it reads it during the call).</summary>
+    private async ValueTask AppendAsync(int wave, string kind, StepNode? node, JsonDocument payload, CancellationToken cancellationToken)
+    {
+        using (payload)
+        {
+            await AppendAsync(wave, kind, node, payload.RootElement, cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private async ValueTask AppendAsync(int wave, string kind, StepNode? node, JsonElement payload, CancellationToken cancellationToken)
     {

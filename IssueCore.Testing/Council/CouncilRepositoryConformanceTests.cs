@@ -135,6 +135,28 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
     }
 
     [Fact]
+    public async Task Graphs_and_payloads_are_kept_after_the_caller_disposes_their_documents()
+    {
+        // The engine passes elements of pooled documents and disposes them once the call completes.
+        var id = CouncilRunId.Parse("run-pooled");
+        await Store.CreateRunAsync(Run("run-pooled"));
+        using (var graph = JsonDocument.Parse("""{"v":3,"nodes":{"n1":{"done":true}}}"""))
+        {
+            await Store.UpdateGraphAsync(id, graph.RootElement);
+        }
+
+        CouncilRunEvent appended;
+        using (var payload = JsonDocument.Parse("""{"ctx":{"a":[1,2,3]}}"""))
+        {
+            appended = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "wave.completed", null, payload.RootElement));
+        }
+
+        Assert.True(JsonElement.DeepEquals(Json("""{"v":3,"nodes":{"n1":{"done":true}}}"""), (await Store.GetRunAsync(id))!.Graph!.Value));
+        Assert.True(JsonElement.DeepEquals(Json("""{"ctx":{"a":[1,2,3]}}"""), appended.Payload));
+        Assert.True(JsonElement.DeepEquals(Json("""{"ctx":{"a":[1,2,3]}}"""), Assert.Single(await EventsAsync(id)).Payload));
+    }
+
+    [Fact]
     public async Task Events_get_sequences_from_one_and_list_in_sequence_order()
     {
         var id = CouncilRunId.Parse("run-e");
