@@ -34,4 +34,7 @@ internal static partial class LaunchLog
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "The council repository cannot tell abandoned runs from live ones; every running run was marked interrupted, including other hosts' runs")]
     public static partial void MarkedEveryRunningRun(ILogger logger);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Error, Message = "Run {RunId} could not be recorded {Status}; a host starting after the abandoned-run timeout marks it interrupted")]
+    public static partial void RunStatusUnrecorded(ILogger logger, Exception exception, string runId, string status);
 }

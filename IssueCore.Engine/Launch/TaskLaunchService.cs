@@ -83,7 +83,16 @@ public sealed class TaskLaunchService
             cancellationToken).ConfigureAwait(false);
         var graph = RunGraph.Create(request.Flow, request.InitialContext, request.OperatorId, request.Role, ttl);
         using var recorder = new RunRecorder(_repository, _logger, runId, graph);
-        await recorder.WriteGraphAsync(_ => { }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await recorder.WriteGraphAsync(_ => { }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await EndUnrecordedAsync(runId, ex).ConfigureAwait(false);
+            throw;
+        }
+
         LaunchLog.RunStarted(_logger, runId.Value, request.Flow.Id ?? "anonymous");
 
         // Execute and record.
@@ -333,7 +342,17 @@ public sealed class TaskLaunchService
                 throw;
             }
 
-            await recorder.CompleteAsync(ctx, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await recorder.CompleteAsync(ctx, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The flow finished but its final state could not be recorded: the run must not stay Running.
+                await EndUnrecordedAsync(runId, ex).ConfigureAwait(false);
+                throw;
+            }
+
             await _repository.UpdateRunStatusAsync(runId, CouncilRunStatus.Completed, CancellationToken.None).ConfigureAwait(false);
             LaunchLog.RunCompleted(_logger, runId.Value);
             return new LaunchResult { RunId = runId, FinalContext = ctx, Token = token };
@@ -385,6 +404,24 @@ public sealed class TaskLaunchService
         catch (OperationCanceledException)
         {
             // The run ended.
+        }
+    }
+
+    /// <summary>
+    /// Ends a run whose record could not be written (best effort: the repository may be failing): <c>Cancelled</c> after a
+    /// cancellation, otherwise <c>Failed</c>, so it is not left <c>Running</c> with nobody executing it.
+    /// </summary>
+    private async Task EndUnrecordedAsync(CouncilRunId runId, Exception error)
+    {
+        var status = error is OperationCanceledException ? CouncilRunStatus.Cancelled : CouncilRunStatus.Failed;
+        LaunchLog.RunFailed(_logger, error, runId.Value, "$");
+        try
+        {
+            await _repository.UpdateRunStatusAsync(runId, status, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LaunchLog.RunStatusUnrecorded(_logger, ex, runId.Value, status.ToString());
         }
     }
 

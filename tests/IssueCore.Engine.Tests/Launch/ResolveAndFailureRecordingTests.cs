@@ -67,6 +67,18 @@ public sealed class ResolveAndFailureRecordingTests
     }
 
     [Fact]
+    public async Task A_run_whose_first_graph_write_fails_ends_failed_instead_of_running()
+    {
+        var faulty = new FaultyCouncilRepository(new InMemoryCouncilRepository(TimeProvider.System)) { FailGraphWrites = true };
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("a", TestAgent.Constant(1)), faulty);
+        var runId = CouncilRunId.New();
+
+        await Assert.ThrowsAsync<StorageException>(() => engine.LaunchAsync(EngineHarness.Blueprint("""{"kind":"step","ref":"a","out":"$.a"}""", EngineHarness.HostAgents("a")), runId: runId));
+
+        Assert.Equal(CouncilRunStatus.Failed, (await faulty.GetRunAsync(runId))!.Status);
+    }
+
+    [Fact]
     public async Task A_rewind_whose_blueprint_no_longer_binds_keeps_the_run_events()
     {
         var repository = new InMemoryCouncilRepository(TimeProvider.System);
