@@ -568,7 +568,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 return;
             case JsonObject obj:
                 CheckDepth(depth, path);
-                _lua.CheckStack(4);
+                EnsureStack(path);
                 _lua.CreateTable(0, obj.Count);
                 LuaNative.RawGetInteger(_l, Registry, _refObjectMeta);
                 LuaNative.SetMetaTable(_l, -2);
@@ -582,7 +582,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 return;
             case JsonArray arr:
                 CheckDepth(depth, path);
-                _lua.CheckStack(4);
+                EnsureStack(path);
                 _lua.CreateTable(arr.Count, 0);
                 LuaNative.RawGetInteger(_l, Registry, _refArrayMeta);
                 LuaNative.SetMetaTable(_l, -2);
@@ -598,6 +598,15 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 return;
             default:
                 throw new ConversionException($"unsupported JSON node {node.GetType().Name}", ScriptLimit.None);
+        }
+    }
+
+    /// <summary>Room for one more level of a document being pushed; a full Lua stack is a conversion error, never a write past its end.</summary>
+    private void EnsureStack(string path)
+    {
+        if (!_lua.CheckStack(4))
+        {
+            throw new ConversionException($"the Lua stack is too full to hold the document at {path}", ScriptLimit.Depth);
         }
     }
 
