@@ -137,7 +137,8 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _maxInstructions = budget.MaxInstructions;
         _deadline = budget.Deadline;
         _maxDepth = budget.MaxJsonDepth;
-        _budgetOutputBytes = budget.MaxOutputBytes;
+        _maxOutputBytes = budget.MaxOutputBytes;
+        _limitDetail = null;
         _cancellation = cancellationToken;
         _instructions = 0;
         _enforcing = false;
@@ -183,7 +184,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
             if (Limit != ScriptLimit.None)
             {
                 Poisoned = true;
-                throw new ScriptException(name, LimitMessage(Limit), Limit);
+                throw new ScriptException(name, _limitDetail ?? LimitMessage(Limit), Limit);
             }
 
             if (status != LuaStatus.OK)
@@ -256,6 +257,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
         ScriptLimit.Memory => "the memory cap was reached",
         ScriptLimit.Deadline => "the deadline passed",
         ScriptLimit.Cancelled => "the call was cancelled",
+        ScriptLimit.OutputSize => "a value converted to JSON was larger than the output cap",
         _ => limit.ToString(),
     };
 
@@ -331,19 +333,28 @@ internal sealed unsafe class LuaSandbox : IDisposable
         switch (_lua.Type(index))
         {
             case LuaType.String:
-                return ReadStringLossy(index);
+                return ReadErrorString(index);
             case LuaType.Number:
             case LuaType.Boolean:
             case LuaType.Table:
             case LuaType.LightUserData:
+                var kind = _lua.Type(index).ToString().ToLowerInvariant();
                 try
                 {
-                    _outputBytes = 0;
+                    BeginConversion();
                     return CanonicalJson.Serialize(ToJson(index, 1, "$error"));
+                }
+                catch (ConversionException ex) when (ex.Limit is ScriptLimit.OutputSize)
+                {
+                    return $"(error object is a {kind} value larger than {_maxOutputBytes} bytes of JSON; not shown)";
+                }
+                catch (ConversionException ex) when (ex.Limit is ScriptLimit.Deadline or ScriptLimit.Cancelled)
+                {
+                    return $"(error object is a {kind} value; describing it stopped: {ex.Message})";
                 }
                 catch (Exception ex) when (ex is ConversionException or ValidationException)
                 {
-                    return $"(error object is a {_lua.Type(index).ToString().ToLowerInvariant()} value that is not JSON: {ex.Message})";
+                    return $"(error object is a {kind} value that is not JSON: {ex.Message})";
                 }
 
             case LuaType.Nil:
@@ -380,23 +391,60 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
         try
         {
-            _outputBytes = 0;
-            _maxOutputBytes = _budgetOutputBytes;
+            BeginConversion();
             return ToJson(LuaNative.GetTop(_l), 1, "$.value");
         }
         catch (ConversionException ex)
         {
             throw new ScriptException(name, "result: " + ex.Message, ex.Limit);
         }
-        finally
+    }
+
+    // Every Lua -> JSON conversion (result, error value, primitive argument) is held to the call's output
+    // cap; every 1024 nodes it also checks the deadline and the cancellation token.
+    private int _outputBytes;
+    private int _maxOutputBytes = int.MaxValue;
+    private long _convertedNodes;
+    private string? _limitDetail;
+
+    private void BeginConversion()
+    {
+        _outputBytes = 0;
+        _convertedNodes = 0;
+    }
+
+    private void CountNode()
+    {
+        if ((++_convertedNodes & 1023) == 0)
         {
-            _maxOutputBytes = int.MaxValue;
+            if (_cancellation.IsCancellationRequested)
+            {
+                throw new ConversionException("the call was cancelled during a JSON conversion", ScriptLimit.Cancelled);
+            }
+
+            if (_time.GetUtcNow() >= _deadline)
+            {
+                throw new ConversionException("the deadline passed during a JSON conversion", ScriptLimit.Deadline);
+            }
         }
     }
 
-    private int _outputBytes;
-    private int _maxOutputBytes = int.MaxValue;
-    private int _budgetOutputBytes = int.MaxValue;
+    /// <summary>An error message string, cut at the output cap.</summary>
+    private string ReadErrorString(int index)
+    {
+        var p = LuaNative.ToLString(_l, index, out var length);
+        if (p == null)
+        {
+            return string.Empty;
+        }
+
+        if (length <= (nuint)_maxOutputBytes)
+        {
+            return Encoding.UTF8.GetString(p, checked((int)length));
+        }
+
+        return Encoding.UTF8.GetString(p, _maxOutputBytes) + $"... (truncated: {length} bytes in all)";
+    }
 
     // ---------------------------------------------------------------- allocator and hook
 
@@ -509,10 +557,19 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 throw new ConversionException("not callable here", ScriptLimit.None);
             }
 
+            _convertedNodes = 0;
             return body(l);
         }
         catch (Exception ex)
         {
+            // A budget hit while converting (output cap, deadline, cancellation) stops the script like any
+            // other budget; other failures are ordinary errors the script may catch.
+            if (ex is ConversionException { Limit: ScriptLimit.OutputSize or ScriptLimit.Deadline or ScriptLimit.Cancelled or ScriptLimit.Instructions } limit)
+            {
+                _limitDetail ??= "host primitive: " + limit.Message;
+                Exceed(limit.Limit);
+            }
+
             _lua.SetTop(top);
             _lua.PushBoolean(false);
             _lua.PushString(ex.Message);
@@ -521,9 +578,16 @@ internal sealed unsafe class LuaSandbox : IDisposable
         finally
         {
             _enforcing = wasEnforcing;
+
+            // The work a primitive did converting values counts against the instruction budget.
+            _instructions += _convertedNodes;
             if (wasEnforcing && _allocated > _memoryCap)
             {
                 Exceed(ScriptLimit.Memory);
+            }
+            else if (wasEnforcing && _instructions >= _maxInstructions)
+            {
+                Exceed(ScriptLimit.Instructions);
             }
         }
     }
@@ -550,10 +614,173 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
     private int CanonicalJsonPrimitive(IntPtr l) => ReturnString(CanonicalJson.Serialize(Arg(1)));
 
-    private int ContentHashPrimitive(IntPtr l) =>
-        ReturnString(_lua.Type(1) == LuaType.String ? ContentHash.OfCanonical(ReadString(1)) : ContentHash.Of(Arg(1)));
+    private int ContentHashPrimitive(IntPtr l)
+    {
+        if (_lua.Type(1) != LuaType.String)
+        {
+            return ReturnString(ContentHash.Of(Arg(1)));
+        }
 
-    private int JsonPatchPrimitive(IntPtr l) => ReturnJson(JsonPatch.Apply(Arg(1), Arg(2)));
+        var text = ReadString(1);
+        ChargeWork(text.Length / 16);
+        return ReturnString(ContentHash.OfCanonical(text));
+    }
+
+    private const int PatchSegmentOps = 32;
+
+    private int JsonPatchPrimitive(IntPtr l)
+    {
+        var document = Arg(1);
+        var operations = Arg(2);
+        return ReturnJson(ApplyPatch(document, operations));
+    }
+
+    /// <summary>
+    /// Applies a JSON Patch under the call's budgets. A <c>copy</c>, <c>move</c> or <c>test</c> may clone or
+    /// compare the whole document, so each is charged the document's size; a <c>copy</c> can double the
+    /// document, so the patch is applied in segments that end at each <c>copy</c> (and every
+    /// <see cref="PatchSegmentOps"/> operations) and the document is measured against the output cap
+    /// after each one.
+    /// </summary>
+    private JsonNode? ApplyPatch(JsonNode? document, JsonNode? operations)
+    {
+        var errors = JsonPatch.Validate(operations);
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors);
+        }
+
+        var ops = (JsonArray)operations!;
+        var size = MeasureJson(document, 0);
+        var root = document;
+        var start = 0;
+        do
+        {
+            // The segment clones the document once; copy, move and test may each clone or compare all of it.
+            var end = start;
+            var cost = size;
+            while (end < ops.Count && end - start < PatchSegmentOps)
+            {
+                var name = OperationName(ops[end]);
+                end++;
+                cost += name is "copy" or "move" or "test" ? size : 16;
+                if (name == "copy")
+                {
+                    break;
+                }
+            }
+
+            ChargeWork(cost);
+            if (start == 0 && end == ops.Count)
+            {
+                return JsonPatch.Apply(root, ops);
+            }
+
+            var segment = new JsonArray();
+            for (var i = start; i < end; i++)
+            {
+                segment.Add(ops[i]!.DeepClone());
+            }
+
+            try
+            {
+                root = JsonPatch.Apply(root, segment);
+            }
+            catch (ValidationException ex) when (start > 0)
+            {
+                throw new ValidationException(ex.Errors.Select(e => e with { Path = ShiftOperationIndex(e.Path, start) }).ToList());
+            }
+
+            size = MeasureJson(root, 0);
+            if (size > _maxOutputBytes)
+            {
+                throw new ConversionException($"json_patch: the document grew beyond {_maxOutputBytes} bytes of JSON at operation {end - 1}", ScriptLimit.OutputSize);
+            }
+
+            start = end;
+        }
+        while (start < ops.Count);
+
+        return root;
+    }
+
+    private static string? OperationName(JsonNode? op) =>
+        op is JsonObject o && o["op"] is JsonValue v && v.TryGetValue<string>(out var name) ? name : null;
+
+    /// <summary>Rewrites <c>$[k]...</c> to <c>$[start + k]...</c> for an error raised by a segment of the patch.</summary>
+    private static string ShiftOperationIndex(string path, int start)
+    {
+        if (!path.StartsWith("$[", StringComparison.Ordinal))
+        {
+            return path;
+        }
+
+        var close = path.IndexOf(']', 2);
+        return close > 2 && int.TryParse(path.AsSpan(2, close - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var k)
+            ? $"$[{start + k}{path[close..]}"
+            : path;
+    }
+
+    /// <summary>A rough size of a document in bytes of JSON (nodes plus string and key lengths), stopping past the cap.</summary>
+    private long MeasureJson(JsonNode? node, long size)
+    {
+        CountNode();
+        size += 2;
+        if (size > _maxOutputBytes)
+        {
+            return size;
+        }
+
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    size = MeasureJson(value, size + key.Length + 2);
+                    if (size > _maxOutputBytes)
+                    {
+                        return size;
+                    }
+                }
+
+                return size;
+            case JsonArray arr:
+                foreach (var item in arr)
+                {
+                    size = MeasureJson(item, size);
+                    if (size > _maxOutputBytes)
+                    {
+                        return size;
+                    }
+                }
+
+                return size;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                return size + value.GetValue<string>().Length;
+            default:
+                return size + 8;
+        }
+    }
+
+    /// <summary>Charges work done in managed code to the instruction budget, before doing it; checks the clock too.</summary>
+    private void ChargeWork(long units)
+    {
+        _convertedNodes += units;
+        if (_instructions + _convertedNodes >= _maxInstructions)
+        {
+            throw new ConversionException($"the work ({units} steps) exceeds the instruction budget left", ScriptLimit.Instructions);
+        }
+
+        if (_cancellation.IsCancellationRequested)
+        {
+            throw new ConversionException("the call was cancelled", ScriptLimit.Cancelled);
+        }
+
+        if (_time.GetUtcNow() >= _deadline)
+        {
+            throw new ConversionException("the deadline passed", ScriptLimit.Deadline);
+        }
+    }
 
     private int UserPrimitive(Func<JsonNode?, JsonNode?> primitive) => ReturnJson(primitive(Arg(1)));
 
@@ -561,6 +788,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
     private void PushJson(JsonNode? node, int depth, string path)
     {
+        CountNode();
         switch (node)
         {
             case null:
@@ -797,6 +1025,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
     private JsonNode? ToJson(int index, int depth)
     {
+        CountNode();
         var type = (LuaType)LuaNative.Type(_l, index);
         switch (type)
         {

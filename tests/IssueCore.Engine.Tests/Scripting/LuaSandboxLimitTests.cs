@@ -35,6 +35,66 @@ public sealed class LuaSandboxLimitTests : IDisposable
         Assert.Equal(42, result!.GetValue<long>());
     }
 
+    // ------------------------------------------------------------------ JSON conversions
+
+    private const string Bomb = "local a = { 1 } for i = 1, 40 do a = { a, a } end ";
+
+    [Theory]
+    [InlineData("host.canonical_json(a) return { ok = true }")]
+    [InlineData("host.content_hash(a) return { ok = true }")]
+    [InlineData("host.json_patch(a, {}) return { ok = true }")]
+    [InlineData("host.json_patch({}, { { op = 'add', path = '/x', value = a } }) return { ok = true }")]
+    [InlineData("pcall(host.canonical_json, a) while true do end")]
+    [InlineData("return { ok = true, value = a }")]
+    public async Task Huge_shared_tables_hit_the_output_cap_in_every_conversion(string source)
+    {
+        await Fails(Bomb + source, ScriptLimit.OutputSize);
+    }
+
+    [Fact]
+    public async Task Huge_error_value_becomes_a_short_description()
+    {
+        var ex = await Fails(Bomb + "error(a)", ScriptLimit.None);
+        Assert.Contains("not shown", ex.ScriptMessage, StringComparison.Ordinal);
+        Assert.True(ex.ScriptMessage.Length < 1000);
+
+        ex = await Fails("error(string.rep('x', 3 * 1024 * 1024))", ScriptLimit.None, Budget with { MaxOutputBytes = 4096 });
+        Assert.Contains("truncated", ex.ScriptMessage, StringComparison.Ordinal);
+        Assert.True(ex.ScriptMessage.Length < 5000);
+
+        ex = await Fails("return { ok = false, error = { code = 1, detail = string.rep('y', 10000) } }", ScriptLimit.None, Budget with { MaxOutputBytes = 4096 });
+        Assert.Contains("not shown", ex.ScriptMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_patch_that_keeps_copying_the_document_into_itself_hits_the_output_cap()
+    {
+        var ex = await Fails("""
+            local ops = host.array()
+            for i = 1, 60 do ops[i] = { op = 'copy', from = '', path = '/c' .. i } end
+            host.json_patch({ seed = string.rep('s', 100) }, ops)
+            return { ok = true }
+            """, ScriptLimit.OutputSize, Budget with { MaxOutputBytes = 64 * 1024 });
+        Assert.Contains("json_patch", ex.ScriptMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_patch_applied_in_segments_reports_the_failing_operation_by_its_index()
+    {
+        var result = await Run("""
+            local ops = host.array()
+            for i = 1, 40 do ops[i] = { op = 'add', path = '/k' .. i, value = i } end
+            ops[5] = { op = 'copy', from = '/k1', path = '/c' }
+            ops[38] = { op = 'remove', path = '/missing' }
+            local ok, err = pcall(host.json_patch, {}, ops)
+            local fine = host.json_patch({}, { { op = 'add', path = '/a', value = 1 }, { op = 'copy', from = '/a', path = '/b' }, { op = 'move', from = '/a', path = '/c' } })
+            return { ok = true, value = { ok, err, fine } }
+            """);
+        Assert.False(result![0]!.GetValue<bool>());
+        Assert.Contains("$[37].path", result[1]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("""{"b":1,"c":1}""", CanonicalJson.Serialize(result[2]));
+    }
+
     // ------------------------------------------------------------------ the Lua stack
 
     [Fact]
