@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -47,6 +48,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
     private readonly int _refKeyOk;
     private readonly int _refKeyValue;
     private readonly int _refKeyError;
+    private readonly int _refRandomSeed;
 
     // Per-call state.
     private long _allocated;
@@ -120,6 +122,9 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _refKeyOk = RefString("ok"u8);
         _refKeyValue = RefString("value"u8);
         _refKeyError = RefString("error"u8);
+        _lua.GetGlobal("math");
+        _lua.GetField(-1, "randomseed");
+        _refRandomSeed = _lua.Ref(LuaRegistry.Index);
         _lua.SetTop(0);
         _lua.GarbageCollector(LuaGC.Collect, 0);
     }
@@ -145,6 +150,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
         try
         {
             LuaNative.SetTop(_l, 0);
+            Reseed();
             LuaNative.RawGetInteger(_l, Registry, _refMsgh);
             PushChunk(name, source);
 
@@ -203,6 +209,24 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 LuaNative.SetTop(_l, 0);
                 ReleaseRetainedMemory();
             }
+        }
+    }
+
+    /// <summary>
+    /// Gives the state's <c>math.random</c> generator a fresh unpredictable seed, so a run can neither
+    /// steer (with <c>math.randomseed</c>) nor read ahead the numbers a later run on this state draws.
+    /// </summary>
+    private void Reseed()
+    {
+        Span<long> seed = stackalloc long[2];
+        RandomNumberGenerator.Fill(MemoryMarshal.AsBytes(seed));
+        LuaNative.RawGetInteger(_l, Registry, _refRandomSeed);
+        LuaNative.PushInteger(_l, seed[0]);
+        LuaNative.PushInteger(_l, seed[1]);
+        if (_lua.PCall(2, 0, 0) != LuaStatus.OK)
+        {
+            Poisoned = true;
+            throw new InvalidOperationException("The Lua random generator could not be reseeded.");
         }
     }
 

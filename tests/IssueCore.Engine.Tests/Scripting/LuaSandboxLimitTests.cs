@@ -155,4 +155,24 @@ public sealed class LuaSandboxLimitTests : IDisposable
         var again = await Run("return { ok = true, value = #host.deep() }", executor: executor);
         Assert.Equal(1, again!.GetValue<long>());
     }
+
+    // ------------------------------------------------------------------ math.random
+
+    [Fact]
+    public async Task Each_run_draws_from_its_own_freshly_seeded_generator()
+    {
+        using var executor = new LuaScriptExecutor(new LuaScriptExecutorOptions { PoolSize = 1 });
+        const string Draw = "local t = {} for i = 1, 8 do t[i] = math.random(0) end return { ok = true, value = t }";
+        var seeded = await Run("math.randomseed(7) " + Draw, executor: executor);
+        await Run("math.randomseed(7) return { ok = true }", executor: executor);
+        var after = await Run(Draw, executor: executor);
+        var another = await Run(Draw, executor: executor);
+        var stream = (await Run("math.randomseed(7) local t = {} for i = 1, 64 do t[i] = math.random(0) end return { ok = true, value = t }", executor: executor))!
+            .AsArray().Select(n => n!.GetValue<long>()).ToList();
+
+        var afterValues = after!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
+        Assert.DoesNotContain(afterValues, stream.Contains);
+        Assert.NotEqual(CanonicalJson.Serialize(after), CanonicalJson.Serialize(another));
+        Assert.Equal(CanonicalJson.Serialize(seeded), CanonicalJson.Serialize(new JsonArray(stream.Take(8).Select(v => (JsonNode)v).ToArray())));
+    }
 }
