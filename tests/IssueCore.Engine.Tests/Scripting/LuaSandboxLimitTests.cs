@@ -35,6 +35,215 @@ public sealed class LuaSandboxLimitTests : IDisposable
         Assert.Equal(42, result!.GetValue<long>());
     }
 
+    // ------------------------------------------------------------------ library loops
+
+    [Theory]
+    [InlineData("table.move({}, 1, 2^53, 2)")]
+    [InlineData("table.move({}, -2^52, 2^52, 1, {})")]
+    [InlineData("table.insert(setmetatable({}, { __len = function() return 2^53 end }), 1, 'x')")]
+    [InlineData("table.remove(setmetatable({}, { __len = function() return 2^53 end }), 1)")]
+    [InlineData("pcall(table.insert, setmetatable({}, { __len = function() return math.maxinteger - 1 end }), 1, 'x')")]
+    [InlineData("table.concat(setmetatable({}, { __index = table.concat }), '', 1, 2^53)")]
+    [InlineData("table.concat(setmetatable({}, { __index = table.concat, __len = function() return 2^62 end }))")]
+    [InlineData("table.sort(setmetatable({}, { __len = function() return 2^31 - 2 end, __index = rawlen, __newindex = rawequal }))")]
+    [InlineData("while true do local n = select('#', table.unpack({}, 1, 100000)) end")]
+    public async Task Unbounded_loops_in_table_functions_exhaust_the_instruction_budget(string source)
+    {
+        var ex = await Fails(source + " return { ok = true }", ScriptLimit.Instructions);
+        Assert.NotEmpty(ex.ScriptMessage);
+    }
+
+    [Fact]
+    public async Task Rep_of_an_empty_string_returns_at_once()
+    {
+        var result = await Run("return { ok = true, value = { #string.rep('', 2^53), #(''):rep(2^62, ''), string.rep('ab', 3, '-'), string.rep('x', 0) } }");
+        Assert.Equal("""[0,0,"ab-ab-ab",""]""", CanonicalJson.Serialize(result));
+    }
+
+    [Fact]
+    public async Task Table_functions_keep_their_standard_results_and_errors()
+    {
+        var result = await Run("""
+            local t = { 1, 2, 3 }
+            table.insert(t, 4)
+            table.insert(t, 1, 0)
+            table.insert(t, 3, 'x')
+            local removed = table.remove(t, 3)
+            local last = table.remove(t)
+            local first = table.remove(t, 1)
+            local moved = table.move({ 1, 2, 3, 4, 5 }, 2, 4, 1)
+            local overlap = table.move({ 1, 2, 3, 4, 5 }, 1, 3, 3)
+            local other = table.move({ 1, 2, 3 }, 1, 3, 2, { 'a' })
+            local big = {}
+            for i = 1, 1000 do big[i] = i end
+            table.insert(big, 1, 0)
+            local popped = table.remove(big, 1)
+            table.sort(big, function(a, b) return a > b end)
+            local unpacked = { table.unpack(big, 1, 3) }
+            local function errors(f, ...)
+              local ok, err = pcall(f, ...)
+              return ok and "no error" or tostring(err):gsub("^[^:]*:%d+: ", "")
+            end
+            local proxy = setmetatable({}, { __len = function() return 2 end, __index = function(_, k) return 'v' .. k end })
+            return { ok = true, value = {
+              t = t, removed = removed, last = last, first = first, moved = moved, overlap = overlap, other = other,
+              popped = popped, unpacked = unpacked, n = #big,
+              concat = table.concat({ 1, 2, 'c' }, ', ') .. '|' .. table.concat({ 'a', 'b', 'c', 'd' }, '', 2, 3) .. '|' .. table.concat(proxy, '+'),
+              remove_empty = table.remove({}) == nil, remove_size_plus_one = table.remove({ 1 }, 2) == nil,
+              errors = {
+                errors(table.insert, {}, 5, 1),
+                errors(table.insert, {}, 1, 2, 3),
+                errors(table.insert, {}, 'x', 1),
+                errors(table.insert, {}, 1.5, 1),
+                errors(table.remove, { 1, 2 }, 7),
+                errors(table.remove, {}, {}),
+                errors(table.move, {}, 1, nil, 1),
+                errors(table.concat, { 1, {} }),
+                errors(table.insert, setmetatable({}, { __len = function() return 'x' end }), 1, 1),
+              },
+            } }
+            """, new ScriptBudget { MaxInstructions = 10_000_000 });
+        Assert.Equal("[1,2,3]", CanonicalJson.Serialize(result!["t"]));
+        Assert.Equal("\"x\"", result["removed"]!.ToJsonString());
+        Assert.Equal("4", result["last"]!.ToJsonString());
+        Assert.Equal("0", result["first"]!.ToJsonString());
+        Assert.Equal("[2,3,4,4,5]", CanonicalJson.Serialize(result["moved"]));
+        Assert.Equal("[1,2,1,2,3]", CanonicalJson.Serialize(result["overlap"]));
+        Assert.Equal("[\"a\",1,2,3]", CanonicalJson.Serialize(result["other"]));
+        Assert.Equal("0", result["popped"]!.ToJsonString());
+        Assert.Equal("[1000,999,998]", CanonicalJson.Serialize(result["unpacked"]));
+        Assert.Equal(1000, result["n"]!.GetValue<long>());
+        Assert.Equal("1, 2, c|bc|v1+v2", result["concat"]!.GetValue<string>());
+        Assert.True(result["remove_empty"]!.GetValue<bool>());
+        Assert.True(result["remove_size_plus_one"]!.GetValue<bool>());
+        var errors = result["errors"]!.AsArray().Select(e => e!.GetValue<string>()).ToArray();
+        Assert.Equal("bad argument #2 to 'insert' (position out of bounds)", errors[0]);
+        Assert.Equal("wrong number of arguments to 'insert'", errors[1]);
+        Assert.Equal("bad argument #2 to 'insert' (number expected, got string)", errors[2]);
+        Assert.Equal("bad argument #2 to 'insert' (number has no integer representation)", errors[3]);
+        Assert.Equal("bad argument #2 to 'remove' (position out of bounds)", errors[4]);
+        Assert.Equal("bad argument #2 to 'remove' (number expected, got table)", errors[5]);
+        Assert.Contains("bad argument #3 to", errors[6], StringComparison.Ordinal);
+        Assert.Contains("number expected, got nil", errors[6], StringComparison.Ordinal);
+        Assert.Contains("invalid value", errors[7], StringComparison.Ordinal);
+        Assert.Contains("at index 2", errors[7], StringComparison.Ordinal);
+        Assert.Equal("object length is not an integer", errors[8]);
+    }
+
+    [Fact]
+    public async Task Errors_raised_through_a_wrapper_point_at_the_script()
+    {
+        var ex = await Assert.ThrowsAsync<ScriptException>(() => Run("\n\ntable.insert({}, 9, 1)"));
+        Assert.StartsWith("script:3:", ex.ScriptMessage, StringComparison.Ordinal);
+        ex = await Assert.ThrowsAsync<ScriptException>(() => Run("\ntable.move({}, 1)"));
+        Assert.StartsWith("script:2:", ex.ScriptMessage, StringComparison.Ordinal);
+        ex = await Assert.ThrowsAsync<ScriptException>(() => Run("string.find('abc', '[a')"));
+        Assert.StartsWith("script:1:", ex.ScriptMessage, StringComparison.Ordinal);
+        Assert.Contains("malformed pattern", ex.ScriptMessage, StringComparison.Ordinal);
+    }
+
+    // ------------------------------------------------------------------ pattern matching
+
+    [Theory]
+    [InlineData("(('a'):rep(1e5)):find('.-.-.-.-.-.-.-.-b')")]
+    [InlineData("(('a'):rep(1e5)):match('(.*)(.*)(.*)b')")]
+    [InlineData("for x in (('a'):rep(1e5)):gmatch('a*a*b') do end")]
+    [InlineData("local s = ('a'):rep(1e5) s:gsub('a*b', '')")]
+    [InlineData("(('a'):rep(40)):find(('a-'):rep(30) .. 'b')")]
+    [InlineData("(('('):rep(1e5)):gsub('%b()', '')")]
+    [InlineData("local s = ('a'):rep(2^21) s:find(('a'):rep(2^20) .. 'b', 1, true)")]
+    [InlineData("local s = ('a'):rep(1e5) while true do pcall(string.find, s, '.-.-.-b') end")]
+    public async Task Backtracking_patterns_are_refused_as_too_costly_for_the_subject(string source)
+    {
+        var ex = await Fails(source + " return { ok = true }", ScriptLimit.Instructions, Budget with { MaxMemoryBytes = 32 * 1024 * 1024 });
+        Assert.Contains("too costly for the subject", ex.ScriptMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ordinary_patterns_keep_their_results()
+    {
+        var result = await Run("""
+            local out = {}
+            local function add(...) local t = table.pack(...) for i = 1, t.n do out[#out + 1] = t[i] == nil and 'NIL' or t[i] end out[#out + 1] = '|' end
+            add(('  hello world  '):match('^%s*(.-)%s*$'))
+            add(('a,b,,c'):find(',', 1, true))
+            add(('a,b,,c'):find(',,'))
+            add(('key = value'):match('(%w+)%s*=%s*(%w+)'))
+            add(('key = value'):find('(%w+)%s*=%s*(%w+)'))
+            add(('hello'):match('()ll()'))
+            add(('hello'):match('l+'))
+            add(('hello'):match('^h'))
+            add(('hello'):match('^x'))
+            add(('hello'):find('l', -2))
+            add(('hello'):find('l', 10))
+            add(('hello'):find(''))
+            add(('hello'):match('.-', 3))
+            add(('f(a(b)c)d'):match('%b()'))
+            add(('THE (quick) fox'):find('%f[%a]%a+', 5))
+            add(('1.5e3'):match('^[%d%.e]+$'))
+            add(string.find(12345, 34))
+            add(string.match(3.25, '%.(%d+)'))
+            add(('x'):rep(3):gsub('x', 'y'))
+            add(('hello world'):gsub('o', { o = '0' }))
+            add(('hello world'):gsub('(%w+)', function(w) return w:upper() end, 1))
+            add(('abc'):gsub('', '-'))
+            add(('a1b22c333'):gsub('%d+', '#'))
+            local words = {}
+            for w in ('the quick  brown fox'):gmatch('%a+') do words[#words + 1] = w end
+            add(table.concat(words, ','))
+            local pairs_ = {}
+            for k, v in ('a=1, b=2'):gmatch('(%w+)=(%w+)') do pairs_[#pairs_ + 1] = k .. v end
+            add(table.concat(pairs_, ','))
+            local from = {}
+            for w in ('one two three'):gmatch('%a+', 5) do from[#from + 1] = w end
+            add(table.concat(from, ','))
+            add(select('#', ('abc'):find('x')), select('#', ('abc'):match('x')), select('#', ('abc'):match('(b)()')))
+            add(pcall(string.rep))
+            return { ok = true, value = out }
+            """);
+        var text = string.Join(" ", result!.AsArray().Select(n => n!.GetValueKind() == System.Text.Json.JsonValueKind.String ? $"\"{n.GetValue<string>()}\"" : n.ToJsonString()));
+        Assert.Equal(
+            "\"hello world\" \"|\" 2 2 \"|\" 4 5 \"|\" \"key\" \"value\" \"|\" 1 11 \"key\" \"value\" \"|\" 3 5 \"|\" \"ll\" \"|\" \"h\" \"|\" \"NIL\" \"|\" 4 4 \"|\" \"NIL\" \"|\" 1 0 \"|\" \"\" \"|\" "
+            + "\"(a(b)c)\" \"|\" 6 10 \"|\" \"1.5e3\" \"|\" 3 4 \"|\" \"25\" \"|\" \"yyy\" 3 \"|\" \"hell0 w0rld\" 2 \"|\" \"HELLO world\" 1 \"|\" \"-a-b-c-\" 4 \"|\" \"a#b#c#\" 3 \"|\" "
+            + "\"the,quick,brown,fox\" \"|\" \"a1,b2\" \"|\" \"two,three\" \"|\" 1 1 2 \"|\" false \"bad argument #1 to 'string.rep' (string expected, got no value)\" \"|\"",
+            text);
+    }
+
+    [Fact]
+    public async Task Linear_patterns_on_a_large_subject_stay_well_within_the_default_budget()
+    {
+        using var executor = new LuaScriptExecutor(new LuaScriptExecutorOptions { PoolSize = 1 });
+        var result = await Run("""
+            local parts = {}
+            for i = 1, 5000 do parts[i] = 'word' .. i end
+            local s = table.concat(parts, ', ')
+            local n, pos = 0, 1
+            -- a tokenizer: anchored finds and matches from a moving position, charged for what they consume
+            while pos <= #s do
+              local a, b = s:find('^%a+%d*', pos)
+              if a then n = n + 1 pos = b + 1 end
+              local sep = s:match('^,%s*', pos)
+              if sep then pos = pos + #sep elseif not a then pos = pos + 1 end
+            end
+            local plain = 0
+            local at = 1
+            while true do
+              local a, b = s:find(', ', at, true)
+              if not a then break end
+              plain = plain + 1
+              at = b + 1
+            end
+            local collapsed = s:gsub('%s+', ' ')
+            local count = 0
+            for w in s:gmatch('[^,]+') do count = count + 1 end
+            return { ok = true, value = { n, plain, #collapsed, count, (('  ' .. s:sub(1, 200) .. '  '):match('^%s*(.-)%s*$')):len() } }
+            """, new ScriptBudget(), executor: executor);
+        Assert.Equal(5000, result![0]!.GetValue<long>());
+        Assert.Equal(4999, result[1]!.GetValue<long>());
+        Assert.Equal(5000, result[3]!.GetValue<long>());
+        Assert.Equal(200, result[4]!.GetValue<long>());
+    }
+
     // ------------------------------------------------------------------ JSON conversions
 
     private const string Bomb = "local a = { 1 } for i = 1, 40 do a = { a, a } end ";
