@@ -132,10 +132,12 @@ internal static class LuaPatternCost
         Span<bool> canFail = k < 128 ? stackalloc bool[k + 1] : new bool[k + 1];
         Span<bool> emptyAtEnd = k < 128 ? stackalloc bool[k + 1] : new bool[k + 1];
 
-        // The same recurrence as an affine function a + b*m, valid while no retry multiplies the rest.
-        double a = 1, b = 0;
+        // work[i] bounds the steps from item i to the end when the matcher goes on there directly; going on
+        // through a nested call of match() costs one step more. The same recurrence is kept as an affine
+        // function a + b*m, valid while no retry multiplies the rest.
+        double a = 0, b = 0;
         var m = n;
-        work[k] = 1;
+        work[k] = 0;
         canFail[k] = false;
         emptyAtEnd[k] = true;
         var noRetries = true;
@@ -197,7 +199,9 @@ internal static class LuaPatternCost
             emptyAtEnd[i] = empty;
         }
 
-        var attemptWorst = work[0];
+        // An attempt is one call of match().
+        var attemptWorst = 1 + work[0];
+        a += 1;
         var size = k + 1.0;
         double starts = operation is Operation.Gmatch or Operation.Gsub ? 2 * (n + 1) : n + 1;
         double worst;
@@ -263,14 +267,14 @@ internal static class LuaPatternCost
             case Quantifier.Optional:
                 if (!restFails)
                 {
-                    w = c + work[rest];
-                    a += c;
+                    w = c + 1 + work[rest];
+                    a += c + 1;
                 }
                 else
                 {
-                    // Two tries of the rest: still affine, twice over.
-                    w = c + (2 * work[rest]);
-                    a = c + (2 * a);
+                    // Two tries of the rest (one through a call): still affine, twice over.
+                    w = c + 1 + (2 * work[rest]);
+                    a = c + 1 + (2 * a);
                     b *= 2;
                     twoWay = true;
                     terminalOnly = false;
@@ -282,25 +286,27 @@ internal static class LuaPatternCost
             case Quantifier.Star:
             case Quantifier.Plus:
             {
-                var first = item.Quantifier == Quantifier.Plus ? c : 0;
+                // match() tests the first character before it looks at the quantifier; the expansion
+                // then tests up to m + 1 more.
+                var first = c;
                 var scan = c * (m + 1);
                 if (!restFails || (item.IsDot && emptyAtEnd[rest]))
                 {
                     // The first try of the rest, after the longest expansion, matches.
-                    w = first + scan + work[rest];
-                    a += first + c;
+                    w = first + scan + 1 + work[rest];
+                    a += first + c + 1;
                     b += c;
                 }
                 else if (DisjointFromRest(items, i, out var guard))
                 {
-                    w = first + scan + work[rest] + (m * guard);
-                    a += first + c;
+                    w = first + scan + 1 + work[rest] + (m * guard);
+                    a += first + c + 1;
                     b += c + guard;
                     terminalOnly = false;
                 }
                 else
                 {
-                    w = first + scan + ((m + 1) * work[rest]);
+                    w = first + scan + ((m + 1) * (1 + work[rest]));
                     noRetries = false;
                     terminalOnly = false;
                 }
@@ -310,23 +316,24 @@ internal static class LuaPatternCost
                 return;
             }
 
-            default: // lazy
+            default: // lazy, after the first test of the character
                 if (!restFails)
                 {
-                    w = work[rest];
+                    w = c + 1 + work[rest];
+                    a += c + 1;
                     fail = false;
                 }
                 else if (DisjointFromRest(items, i, out var guard))
                 {
-                    w = ((m + 1) * (c + guard)) + work[rest];
-                    a += c + guard;
+                    w = c + ((m + 1) * (c + guard)) + 1 + work[rest];
+                    a += c + c + guard + 1;
                     b += c + guard;
                     terminalOnly = false;
                     fail = true;
                 }
                 else
                 {
-                    w = (m + 1) * (c + work[rest]);
+                    w = c + ((m + 1) * (c + 1 + work[rest]));
                     noRetries = false;
                     terminalOnly = false;
                     fail = !(item.IsDot && emptyAtEnd[rest]);
@@ -344,7 +351,7 @@ internal static class LuaPatternCost
     /// </summary>
     private static bool DisjointFromRest(ReadOnlySpan<Item> items, int i, out double guard)
     {
-        guard = 0;
+        guard = 1; // the call of match() for the rest
         for (var t = i + 1; t < items.Length; t++)
         {
             ref readonly var next = ref items[t];
