@@ -35,6 +35,11 @@ internal static unsafe partial class LuaNative
     [SuppressGCTransition]
     public static partial void RawGetInteger(IntPtr state, int index, long n);
 
+    /// <summary>Only into a slot that already exists, with a value that is not collectable (no allocation).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "lua_rawseti")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial void RawSetInteger(IntPtr state, int index, long n);
+
     [LibraryImport(LibraryName, EntryPoint = "lua_rawget")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [SuppressGCTransition]

@@ -112,17 +112,53 @@ internal static class LuaPatternCost
             pattern = pattern[1..];
         }
 
+        if (pattern.Length < 64)
+        {
+            Span<Item> small = stackalloc Item[pattern.Length + 1];
+            return Analyze(pattern, small, n, operation, anchored);
+        }
+
         var items = ArrayPool<Item>.Shared.Rent(pattern.Length + 1);
         try
         {
-            var count = Parse(pattern, items, out var postSafe);
-            var bound = Combine(items.AsSpan(0, count), n, operation, anchored, postSafe);
-            return bound with { MayRaise = !postSafe };
+            return Analyze(pattern, items, n, operation, anchored);
         }
         finally
         {
             ArrayPool<Item>.Shared.Return(items);
         }
+    }
+
+    /// <summary>
+    /// The bound of every call of <paramref name="operation"/> with this pattern as <c>alpha + beta * n</c>
+    /// for a subject of <c>n</c> bytes, or null when it grows faster than linearly or the matcher may raise.
+    /// The bound is a polynomial in <c>n</c> with non-negative coefficients, so a zero second difference at
+    /// 0 means it has degree at most one.
+    /// </summary>
+    public static (double Alpha, double Beta)? Affine(ReadOnlySpan<byte> pattern, Operation operation)
+    {
+        if (operation == Operation.Find && NoSpecials(pattern))
+        {
+            var perPosition = 1 + Math.Floor(pattern.Length / 16.0);
+            return pattern.Length == 0 ? (1, 0) : (perPosition, perPosition);
+        }
+
+        var w0 = Estimate(pattern, 0, operation, plain: false);
+        var w1 = Estimate(pattern, 1, operation, plain: false);
+        var w2 = Estimate(pattern, 2, operation, plain: false);
+        if (w0.MayRaise || !double.IsFinite(w2.Worst) || w2.Worst - w1.Worst != w1.Worst - w0.Worst)
+        {
+            return null;
+        }
+
+        return (w0.Worst, w1.Worst - w0.Worst);
+    }
+
+    private static Bound Analyze(ReadOnlySpan<byte> pattern, Span<Item> items, double n, Operation operation, bool anchored)
+    {
+        var count = Parse(pattern, items, out var postSafe);
+        var bound = Combine(items[..count], n, operation, anchored, postSafe);
+        return bound with { MayRaise = !postSafe };
     }
 
     private static Bound Combine(ReadOnlySpan<Item> items, double n, Operation operation, bool anchored, bool postSafe)
@@ -423,7 +459,7 @@ internal static class LuaPatternCost
     /// is false when the matcher might raise an error part way (captures that do not balance, too many,
     /// back references, deep recursion).
     /// </summary>
-    private static int Parse(ReadOnlySpan<byte> p, Item[] items, out bool postSafe)
+    private static int Parse(ReadOnlySpan<byte> p, Span<Item> items, out bool postSafe)
     {
         var count = 0;
         var open = 0;
@@ -627,11 +663,7 @@ internal static class LuaPatternCost
             }
             else if (p + 2 < end && cls[p + 1] == (byte)'-')
             {
-                for (var c = (int)cls[p]; c <= cls[p + 2]; c++)
-                {
-                    set = set.With((byte)c);
-                }
-
+                set = set.Or(Bits.Range(cls[p], cls[p + 2]));
                 p += 2;
             }
             else
@@ -682,15 +714,14 @@ internal static class LuaPatternCost
 
         public static Bits Of(byte c) => default(Bits).With(c);
 
-        public static Bits Range(int from, int to)
-        {
-            var set = default(Bits);
-            for (var c = from; c <= to; c++)
-            {
-                set = set.With((byte)c);
-            }
+        public static Bits Range(int from, int to) =>
+            from > to ? default : new(Word(from, to, 0), Word(from, to, 64), Word(from, to, 128), Word(from, to, 192));
 
-            return set;
+        private static ulong Word(int from, int to, int low)
+        {
+            var lo = Math.Max(from, low) - low;
+            var hi = Math.Min(to, low + 63) - low;
+            return lo > hi ? 0 : (ulong.MaxValue >> (63 - hi)) & (ulong.MaxValue << lo);
         }
 
         public Bits With(byte c) => (c >> 6) switch

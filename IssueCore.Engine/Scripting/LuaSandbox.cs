@@ -48,7 +48,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
     private readonly int _refKeyOk;
     private readonly int _refKeyValue;
     private readonly int _refKeyError;
-    private readonly int _refRandomSeed;
+    private readonly int _refRunState;
 
     // Per-call state.
     private long _allocated;
@@ -98,6 +98,8 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _lua.SetField(-2, "__charge");
         LuaNative.PushCClosure(_l, &PatternThunk, 0);
         _lua.SetField(-2, "__pattern");
+        LuaNative.PushCClosure(_l, &SeedThunk, 0);
+        _lua.SetField(-2, "__seed");
         _lua.PushInteger(FreeWork);
         _lua.SetField(-2, "__free");
         _lua.PushString(LuaSandboxBootstrap.Wrappers);
@@ -130,9 +132,8 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _refKeyOk = RefString("ok"u8);
         _refKeyValue = RefString("value"u8);
         _refKeyError = RefString("error"u8);
-        _lua.GetGlobal("math");
-        _lua.GetField(-1, "randomseed");
-        _refRandomSeed = _lua.Ref(LuaRegistry.Index);
+        _lua.GetField(1, "RUN");
+        _refRunState = _lua.Ref(LuaRegistry.Index);
         _lua.SetTop(0);
         _lua.GarbageCollector(LuaGC.Collect, 0);
     }
@@ -158,7 +159,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
         try
         {
             LuaNative.SetTop(_l, 0);
-            Reseed();
+            ResetRunState();
             LuaNative.RawGetInteger(_l, Registry, _refMsgh);
             PushChunk(name, source);
 
@@ -221,21 +222,20 @@ internal sealed unsafe class LuaSandbox : IDisposable
     }
 
     /// <summary>
-    /// Gives the state's <c>math.random</c> generator a fresh unpredictable seed, so a run can neither
-    /// steer (with <c>math.randomseed</c>) nor read ahead the numbers a later run on this state draws.
+    /// Resets the wrappers' per-run state (see <see cref="LuaSandboxBootstrap.Wrappers"/>): marks the
+    /// <c>math.random</c> generator as not seeded for this run, so the run's first <c>math.random</c> seeds it
+    /// afresh from the system's cryptographic generator (<c>__seed</c>) and a run can neither steer (with
+    /// <c>math.randomseed</c>) nor read ahead the numbers a later run draws; and drops library work left
+    /// uncharged by the previous run.
     /// </summary>
-    private void Reseed()
+    private void ResetRunState()
     {
-        Span<long> seed = stackalloc long[2];
-        RandomNumberGenerator.Fill(MemoryMarshal.AsBytes(seed));
-        LuaNative.RawGetInteger(_l, Registry, _refRandomSeed);
-        LuaNative.PushInteger(_l, seed[0]);
-        LuaNative.PushInteger(_l, seed[1]);
-        if (_lua.PCall(2, 0, 0) != LuaStatus.OK)
-        {
-            Poisoned = true;
-            throw new InvalidOperationException("The Lua random generator could not be reseeded.");
-        }
+        LuaNative.RawGetInteger(_l, Registry, _refRunState);
+        LuaNative.PushBoolean(_l, 0);
+        LuaNative.RawSetInteger(_l, -2, 1);
+        LuaNative.PushInteger(_l, 0);
+        LuaNative.RawSetInteger(_l, -2, 2);
+        LuaNative.SetTop(_l, -2);
     }
 
     /// <summary>A run that left a large stack or much garbage is collected; a state still holding much memory is not reused.</summary>
@@ -575,6 +575,26 @@ internal sealed unsafe class LuaSandbox : IDisposable
         return ((LuaSandbox)GCHandle.FromIntPtr(ud).Target!).ChargeNative(state);
     }
 
+    /// <summary><c>__seed()</c>: two integers from the system's cryptographic generator. Never raises.</summary>
+    [UnmanagedCallersOnly]
+    private static int SeedThunk(IntPtr state)
+    {
+        Span<long> seed = stackalloc long[2];
+        try
+        {
+            RandomNumberGenerator.Fill(MemoryMarshal.AsBytes(seed));
+        }
+        catch (CryptographicException)
+        {
+            seed[0] = Environment.TickCount64;
+            seed[1] = state;
+        }
+
+        LuaNative.PushInteger(state, seed[0]);
+        LuaNative.PushInteger(state, seed[1]);
+        return 2;
+    }
+
     [UnmanagedCallersOnly]
     private static int PatternThunk(IntPtr state)
     {
@@ -630,9 +650,40 @@ internal sealed unsafe class LuaSandbox : IDisposable
     /// </summary>
     private int PatternNative(IntPtr l)
     {
+        var raw = LuaNative.ToIntegerX(l, 1, null);
+        var operation = (LuaPatternCost.Operation)(raw & 7);
+        var pushed = PatternDecision(l, operation);
+        if ((raw & 8) == 0)
+        {
+            return pushed;
+        }
+
+        // Asked for the bound's shape too: 'alpha, beta' (in matcher steps) when every call of this operation
+        // with this pattern costs at most alpha + beta * n on a subject of n bytes, for the caller to cache.
+        for (; pushed < 3; pushed++)
+        {
+            LuaNative.PushNil(l);
+        }
+
+        Span<byte> scratch = stackalloc byte[48];
+        if (TryText(l, 3, scratch, out var pattern) && LuaPatternCost.Affine(pattern, operation) is { } shape)
+        {
+            LuaNative.PushNumber(l, shape.Alpha);
+            LuaNative.PushNumber(l, shape.Beta);
+        }
+        else
+        {
+            LuaNative.PushNil(l);
+            LuaNative.PushNil(l);
+        }
+
+        return 5;
+    }
+
+    private int PatternDecision(IntPtr l, LuaPatternCost.Operation operation)
+    {
         try
         {
-            var operation = (LuaPatternCost.Operation)LuaNative.ToIntegerX(l, 1, null);
             Span<byte> subjectScratch = stackalloc byte[48];
             Span<byte> patternScratch = stackalloc byte[48];
             if (!TryText(l, 2, subjectScratch, out var subject) || !TryText(l, 3, patternScratch, out var pattern))

@@ -20,9 +20,10 @@ internal static class LuaSandboxBootstrap
         -- position in this chunk.
         local FREE = natives.__free
         local charge = natives.__charge
+        local wrapped
         do
           local wrappers = raw_load(dump(assert(raw_load(natives.__wrappers, "=?", "t")), true), "=?", "b")
-          wrappers(charge, natives.__pattern, NULL, FREE)
+          wrapped = wrappers(charge, natives.__pattern, natives.__seed, NULL, FREE)
         end
 
         local protected = {}
@@ -127,21 +128,22 @@ internal static class LuaSandboxBootstrap
         end
 
         debug = nil
-        return { ENV = ENV, msgh = msgh, ERRBOX = ERRBOX, ARRAY = ARRAY, OBJECT = OBJECT }
+        return { ENV = ENV, msgh = msgh, ERRBOX = ERRBOX, ARRAY = ARRAY, OBJECT = OBJECT, RUN = wrapped.run }
         """;
 
     /// <summary>
     /// Replacements for library functions that loop in native code, where the count hook never runs: each
     /// is Lua code the hook counts, or a wrapper that charges the native's loop to the instruction budget
     /// first (<c>__charge</c>); the pattern functions are bounded by <c>__pattern</c> (see
-    /// <see cref="LuaPatternCost"/>). Loaded without debug information and called once with
-    /// <c>charge, pattern_bound, NULL, FREE</c>. Arguments a native is known to reject are passed to it under
+    /// <see cref="LuaPatternCost"/>); <c>math.random</c> seeds itself afresh on its first use in a run.
+    /// Loaded without debug information and called once with <c>charge, pattern_bound, seed, NULL, FREE</c>;
+    /// returns <c>{ run = t }</c>, where the host sets <c>t[1]</c> to false and <c>t[2]</c> to 0 before every run. Arguments a native is known to reject are passed to it under
     /// <c>pcall</c> and its error raised again at the caller, so the message points at the script. The
     /// natives stay in the registry's table of loaded modules, so their own errors name them, as in
     /// <c>'table.move'</c>.
     /// </summary>
     public const string Wrappers = """
-        local charge, pattern_bound, NULL, FREE = ...
+        local charge, pattern_bound, seed, NULL, FREE = ...
         local error, type, select, tonumber, rawget, rawlen, next, ipairs = error, type, select, tonumber, rawget, rawlen, next, ipairs
         local raw_pcall, pack, unpack = pcall, table.pack, table.unpack
         local tointeger, maxinteger, ult, huge, floor, log = math.tointeger, math.maxinteger, math.ult, math.huge, math.floor, math.log
@@ -151,7 +153,7 @@ internal static class LuaSandboxBootstrap
           local registry = debug.getregistry()
           local loaded = registry._LOADED or {}
           registry._LOADED = loaded
-          for _, name in ipairs({ "string", "table" }) do
+          for _, name in ipairs({ "string", "table", "math" }) do
             local copy = {}
             for k, v in next, _G[name] do copy[k] = v end
             loaded[name] = copy
@@ -189,6 +191,50 @@ internal static class LuaSandboxBootstrap
           return n
         end
 
+        -- Per-run state, reset by the host before every run: [1] the generator was seeded in this run,
+        -- [2] instructions' worth of library work done since it was last charged.
+        local run = { false, 0 }
+
+        -- Charges work to the instruction budget: small amounts add up here and go to the host in batches
+        -- of at least FREE instructions. Returns false once the budget is exhausted (the hook then stops
+        -- the script).
+        local function cost(units, what)
+          if units >= FREE then return charge(units, what) end
+          local debt = run[2] + units
+          if debt >= FREE then
+            run[2] = 0
+            return charge(debt, what)
+          end
+          run[2] = debt
+          return true
+        end
+
+        -- The generator's state is shared by every run on this Lua state: a run's first draw reseeds it.
+        local m_random, m_randomseed = math.random, math.randomseed
+        function math.random(...)
+          if not run[1] then
+            run[1] = true
+            m_randomseed(seed())
+          end
+          local nargs = select("#", ...)
+          if nargs == 0 then return m_random() end
+          local lo, hi = ...
+          if nargs == 1 then
+            hi = tointeger(lo)
+            if hi and hi >= 0 then return m_random(hi) end
+          elseif nargs == 2 then
+            lo, hi = tointeger(lo), tointeger(hi)
+            if lo and hi and lo <= hi then return m_random(lo, hi) end
+          end
+          local r = reraise(m_random, ...)
+          return unpack(r, 2, r.n)
+        end
+        function math.randomseed(...)
+          run[1] = true
+          if select("#", ...) == 0 then return m_randomseed(seed()) end
+          return m_randomseed(...)
+        end
+
         local t_move, t_insert, t_remove = table.move, table.insert, table.remove
         local t_concat, t_unpack, t_sort = table.concat, table.unpack, table.sort
 
@@ -198,7 +244,7 @@ internal static class LuaSandboxBootstrap
           local ok = f and e and t and (type(a1) == "table" or type(a1) == "string") and (a2 == nil or type(a2) == "table")
           if ok and e >= f then
             ok = (f > 0 or e < maxinteger + f) and t <= maxinteger - (e - f)
-            if ok and e - f >= FREE and not charge(e - f + 1, "table.move") then return end
+            if ok and not cost(e - f + 1.0, "table.move") then return end
           end
           if not ok then
             local r = reraise(t_move, ...)
@@ -216,11 +262,8 @@ internal static class LuaSandboxBootstrap
             local r = reraise(t_insert, ...)
             return unpack(r, 2, r.n)
           end
+          if nargs == 2 then return t_insert(...) end -- appending does not loop
           local e = length(t) + 1
-          if nargs == 2 then
-            t[e] = pos
-            return
-          end
           local p = tointeger(pos)
           if not p then integer_expected(pos, 2, "insert") end
           if not ult(p - 1, e) then error("bad argument #2 to 'insert' (position out of bounds)", 2) end
@@ -236,13 +279,11 @@ internal static class LuaSandboxBootstrap
             local r = reraise(t_remove, ...)
             return unpack(r, 2, r.n)
           end
+          if pos == nil then return t_remove(...) end -- removing the last element does not loop
           local size = length(t)
-          local p = size
-          if pos ~= nil then
-            p = tointeger(pos)
-            if not p then integer_expected(pos, 2, "remove") end
-            if p ~= size and ult(size, p - 1) then error("bad argument #2 to 'remove' (position out of bounds)", 2) end
-          end
+          local p = tointeger(pos)
+          if not p then integer_expected(pos, 2, "remove") end
+          if p ~= size and ult(size, p - 1) then error("bad argument #2 to 'remove' (position out of bounds)", 2) end
           local v = t[p]
           if p < size then
             for i = p, size - 1 do t[i] = t[i + 1] end
@@ -267,7 +308,7 @@ internal static class LuaSandboxBootstrap
           if last == nil then last = length(t) end
           if last >= first then
             local span = last - first
-            if (span < 0 or span >= FREE) and not charge(span < 0 and huge or span + 1.0, "table.concat") then return end
+            if not cost(span < 0 and huge or span + 1.0, "table.concat") then return end
           end
           return t_concat(t, sep, first, last)
         end
@@ -288,7 +329,7 @@ internal static class LuaSandboxBootstrap
           end
           if last >= first then
             local span = last - first
-            if span >= FREE and span < 1000000 and not charge(span + 1.0, "table.unpack") then return end
+            if span < 1000000 and not cost(span + 1.0, "table.unpack") then return end
           end
           return t_unpack(t, first, last)
         end
@@ -306,10 +347,7 @@ internal static class LuaSandboxBootstrap
             local r = reraise(t_sort, ...)
             return unpack(r, 2, r.n)
           end
-          if n > 16 then
-            local cost = n * (floor(log(n, 2)) + 1)
-            if cost > FREE and not charge(cost, "table.sort") then return end
-          end
+          if n > 1 and not cost(n * (floor(log(n, 2)) + 1), "table.sort") then return end
           return t_sort(...)
         end
 
@@ -330,8 +368,7 @@ internal static class LuaSandboxBootstrap
         local FIND, MATCH, GMATCH, GSUB = 1, 2, 3, 4
 
         local function post_charge(rate, start, fail, stop, what)
-          local units = stop and (stop - start + 2) * rate or fail
-          if units > FREE then charge(units, what) end
+          cost(stop and (stop - start + 2) * rate or fail, what)
         end
 
         local function found(rate, start, fail, a, b, ...)
@@ -347,10 +384,66 @@ internal static class LuaSandboxBootstrap
           return ...
         end
 
+        -- A call whose bound is at most CHEAP matcher steps runs without asking the host, its bound charged
+        -- here. The bound of each pattern that grows linearly with the subject is learnt from the host once
+        -- and kept here. STEPS matcher steps count as one instruction.
+        local math_type = math.type
+        local CHEAP, STEPS, SHAPE, MAX_KNOWN = 4096, 4, 8, 256
+        local known, known_count = { {}, {}, {}, {} }, 0
+
+        -- The subject's length from init on (as the library counts it), or nil when init is not an integer.
+        local function remaining(ls, init)
+          if init == nil then return ls end
+          if math_type(init) ~= "integer" then return nil end
+          local start = init
+          if init <= 0 then start = (init == 0 or init < -ls) and 1 or ls + init + 1 end
+          if start > ls + 1 then return 0 end
+          return ls - start + 1
+        end
+
+        local function cheap(op, s, p, init, what)
+          if type(s) ~= "string" then return false end
+          local shape = known[op][p]
+          if not shape then return false end
+          local n = remaining(#s, init)
+          if n == nil then return false end
+          local steps = shape[1] + shape[2] * n
+          return steps <= CHEAP and cost(steps / STEPS, what)
+        end
+
+        -- The operation to ask the host with: asking for the pattern's shape when it is not known yet.
+        local function ask(op, p)
+          if type(p) == "string" and #p <= 64 and known[op][p] == nil then return op + SHAPE end
+          return op
+        end
+
+        local function learn(op, p, alpha, beta)
+          if known_count >= MAX_KNOWN then
+            known, known_count = { {}, {}, {}, {} }, 0
+          end
+          known[op][p] = alpha ~= nil and { alpha, beta }
+          known_count = known_count + 1
+        end
+
         -- pattern_bound returns true (go ahead), false (refused: the hook stops the script), nil (the native
-        -- will probably reject its arguments or pattern) or rate, start, fail (charge afterwards).
+        -- will probably reject its arguments or pattern) or rate, start, fail (charge afterwards); asked
+        -- with SHAPE, it also returns the pattern's linear bound (alpha, beta) or nil.
         function string.find(...)
-          local rate, start, fail = pattern_bound(FIND, ...)
+          local s, p, init, plain = ...
+          if plain then
+            if type(s) == "string" and type(p) == "string" then
+              local n, l2 = remaining(#s, init), #p
+              if n then
+                local steps = (l2 == 0 or l2 > n) and 1 or (n - l2 + 1) * (1 + l2 // 16)
+                if steps <= CHEAP and cost(steps / STEPS, "string.find") then return s_find(...) end
+              end
+            end
+          elseif cheap(FIND, s, p, init, "string.find") then
+            return s_find(...)
+          end
+          local op = plain and FIND or ask(FIND, p)
+          local rate, start, fail, alpha, beta = pattern_bound(op, ...)
+          if op ~= FIND then learn(FIND, p, alpha, beta) end
           if rate == true then return s_find(...) end
           if rate == nil then
             local r = reraise(s_find, ...)
@@ -362,19 +455,26 @@ internal static class LuaSandboxBootstrap
 
         -- A match charged afterwards runs as find (the same matcher and captures) to learn where it ended.
         function string.match(...)
-          local rate, start, fail = pattern_bound(MATCH, ...)
+          local s, p, init = ...
+          if cheap(MATCH, s, p, init, "string.match") then return s_match(...) end
+          local op = ask(MATCH, p)
+          local rate, start, fail, alpha, beta = pattern_bound(op, ...)
+          if op ~= MATCH then learn(MATCH, p, alpha, beta) end
           if rate == true then return s_match(...) end
           if rate == nil then
             local r = reraise(s_match, ...)
             return unpack(r, 2, r.n)
           end
           if not rate then return end
-          local s, p, init = ...
           return matched(s, rate, start, fail, s_find(s, p, init))
         end
 
         function string.gmatch(...)
-          local go = pattern_bound(GMATCH, ...)
+          local s, p, init = ...
+          if cheap(GMATCH, s, p, init, "string.gmatch") then return s_gmatch(...) end
+          local op = ask(GMATCH, p)
+          local go, _, _, alpha, beta = pattern_bound(op, ...)
+          if op ~= GMATCH then learn(GMATCH, p, alpha, beta) end
           if go == nil then
             local r = reraise(s_gmatch, ...)
             return unpack(r, 2, r.n)
@@ -383,8 +483,16 @@ internal static class LuaSandboxBootstrap
           return s_gmatch(...)
         end
 
+        -- A '%' in a replacement string may be rejected part way: such calls always ask the host.
         function string.gsub(...)
-          local go = pattern_bound(GSUB, ...)
+          local s, p, repl = ...
+          local tr = type(repl)
+          if (tr == "function" or tr == "table" or (tr == "string" and not s_find(repl, "%", 1, true))) and cheap(GSUB, s, p, nil, "string.gsub") then
+            return s_gsub(...)
+          end
+          local op = ask(GSUB, p)
+          local go, _, _, alpha, beta = pattern_bound(op, ...)
+          if op ~= GSUB then learn(GSUB, p, alpha, beta) end
           if go == nil then
             local r = reraise(s_gsub, ...)
             return unpack(r, 2, r.n)
@@ -392,5 +500,7 @@ internal static class LuaSandboxBootstrap
           if go ~= true then return end
           return s_gsub(...)
         end
+
+        return { run = run }
         """;
 }

@@ -96,6 +96,31 @@ public sealed class LuaPatternCostTests
         }
     }
 
+    [Fact]
+    public void A_linear_shape_bounds_the_estimate_at_every_length()
+    {
+        var rng = new Random(31);
+        var linear = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var pattern = Encoding.ASCII.GetBytes(RandomPattern(rng));
+            var operation = (LuaPatternCost.Operation)rng.Next(1, 5);
+            if (LuaPatternCost.Affine(pattern, operation) is not { } shape)
+            {
+                continue;
+            }
+
+            linear++;
+            foreach (var n in new long[] { 0, 1, 2, 3, 7, 40, 1000, 123_457, 10_000_000 })
+            {
+                var worst = LuaPatternCost.Estimate(pattern, n, operation, plain: false).Worst;
+                Assert.True(worst <= shape.Alpha + (shape.Beta * n), $"{operation} '{Encoding.ASCII.GetString(pattern)}' at {n}: {worst} > {shape}");
+            }
+        }
+
+        Assert.True(linear > 1000, $"only {linear} linear patterns");
+    }
+
     [Theory]
     [InlineData("%s+", 100_000, 4, 3_000_000)]
     [InlineData("[^,]+", 100_000, 3, 5_000_000)]
