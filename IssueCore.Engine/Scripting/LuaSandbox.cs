@@ -94,6 +94,12 @@ internal sealed unsafe class LuaSandbox : IDisposable
         AddNative("canonical_json", CanonicalJsonPrimitive);
         AddNative("content_hash", ContentHashPrimitive);
         AddNative("json_patch", JsonPatchPrimitive);
+        foreach (var (name, primitive) in primitives)
+        {
+            AddNative(name, l => UserPrimitive(primitive));
+        }
+
+        // Internal natives last, so no primitive can stand in for them.
         LuaNative.PushCClosure(_l, &ChargeThunk, 0);
         _lua.SetField(-2, "__charge");
         LuaNative.PushCClosure(_l, &PatternThunk, 0);
@@ -104,10 +110,6 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _lua.SetField(-2, "__free");
         _lua.PushString(LuaSandboxBootstrap.Wrappers);
         _lua.SetField(-2, "__wrappers");
-        foreach (var (name, primitive) in primitives)
-        {
-            AddNative(name, l => UserPrimitive(primitive));
-        }
 
         if (_lua.PCall(1, 1, 0) != LuaStatus.OK)
         {

@@ -79,7 +79,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
     /// <summary>Creates an executor.</summary>
     /// <param name="options">Budgets, pool size and extra primitives; <see langword="null"/> uses the documented defaults.</param>
     /// <param name="timeProvider">The clock for timeouts and deadlines; <see langword="null"/> uses <see cref="TimeProvider.System"/>.</param>
-    /// <exception cref="ArgumentException">An option is out of range or a primitive name is not a Lua identifier or clashes with a built-in one.</exception>
+    /// <exception cref="ArgumentException">An option is out of range or a primitive name is not a Lua identifier, starts with <c>__</c> (reserved) or clashes with a built-in one.</exception>
     public LuaScriptExecutor(LuaScriptExecutorOptions? options = null, TimeProvider? timeProvider = null)
     {
         _options = options ?? new LuaScriptExecutorOptions();
@@ -95,9 +95,9 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
         _inlineFactory = InlineSource;
         foreach (var name in _primitives.Keys)
         {
-            if (!IsIdentifier(name) || name is "null" or "array" or "object" or "is_array" or "canonical_json" or "content_hash" or "json_patch")
+            if (!IsIdentifier(name) || name.StartsWith("__", StringComparison.Ordinal) || name is "null" or "array" or "object" or "is_array" or "canonical_json" or "content_hash" or "json_patch")
             {
-                throw new ArgumentException($"'{name}' cannot be a host primitive name: it must be a Lua identifier and not a built-in primitive.", nameof(options));
+                throw new ArgumentException($"'{name}' cannot be a host primitive name: it must be a Lua identifier, not start with '__' and not be a built-in primitive.", nameof(options));
             }
         }
     }
