@@ -411,12 +411,6 @@ internal static class LuaSandboxBootstrap
           return steps <= CHEAP and cost(steps / STEPS, what)
         end
 
-        -- The operation to ask the host with: asking for the pattern's shape when it is not known yet.
-        local function ask(op, p)
-          if type(p) == "string" and #p <= 64 and known[op][p] == nil then return op + SHAPE end
-          return op
-        end
-
         local function learn(op, p, alpha, beta)
           if known_count >= MAX_KNOWN then
             known, known_count = { {}, {}, {}, {} }, 0
@@ -425,9 +419,19 @@ internal static class LuaSandboxBootstrap
           known_count = known_count + 1
         end
 
+        -- Asks the host to bound the call (see below), and for the pattern's shape when it is not known yet.
+        local function ask(op, p, ...)
+          if type(p) == "string" and #p <= 64 and known[op][p] == nil then
+            local r1, r2, r3, alpha, beta = pattern_bound(op + SHAPE, ...)
+            learn(op, p, alpha, beta)
+            return r1, r2, r3
+          end
+          return pattern_bound(op, ...)
+        end
+
         -- pattern_bound returns true (go ahead), false (refused: the hook stops the script), nil (the native
         -- will probably reject its arguments or pattern) or rate, start, fail (charge afterwards); asked
-        -- with SHAPE, it also returns the pattern's linear bound (alpha, beta) or nil.
+        -- with SHAPE, it also returns the pattern's linear bound (alpha, beta) or nil in fourth and fifth place.
         function string.find(...)
           local s, p, init, plain = ...
           if plain then
@@ -441,9 +445,8 @@ internal static class LuaSandboxBootstrap
           elseif cheap(FIND, s, p, init, "string.find") then
             return s_find(...)
           end
-          local op = plain and FIND or ask(FIND, p)
-          local rate, start, fail, alpha, beta = pattern_bound(op, ...)
-          if op ~= FIND then learn(FIND, p, alpha, beta) end
+          local rate, start, fail
+          if plain then rate, start, fail = pattern_bound(FIND, ...) else rate, start, fail = ask(FIND, p, ...) end
           if rate == true then return s_find(...) end
           if rate == nil then
             local r = reraise(s_find, ...)
@@ -457,9 +460,7 @@ internal static class LuaSandboxBootstrap
         function string.match(...)
           local s, p, init = ...
           if cheap(MATCH, s, p, init, "string.match") then return s_match(...) end
-          local op = ask(MATCH, p)
-          local rate, start, fail, alpha, beta = pattern_bound(op, ...)
-          if op ~= MATCH then learn(MATCH, p, alpha, beta) end
+          local rate, start, fail = ask(MATCH, p, ...)
           if rate == true then return s_match(...) end
           if rate == nil then
             local r = reraise(s_match, ...)
@@ -472,9 +473,7 @@ internal static class LuaSandboxBootstrap
         function string.gmatch(...)
           local s, p, init = ...
           if cheap(GMATCH, s, p, init, "string.gmatch") then return s_gmatch(...) end
-          local op = ask(GMATCH, p)
-          local go, _, _, alpha, beta = pattern_bound(op, ...)
-          if op ~= GMATCH then learn(GMATCH, p, alpha, beta) end
+          local go = ask(GMATCH, p, ...)
           if go == nil then
             local r = reraise(s_gmatch, ...)
             return unpack(r, 2, r.n)
@@ -490,9 +489,7 @@ internal static class LuaSandboxBootstrap
           if (tr == "function" or tr == "table" or (tr == "string" and not s_find(repl, "%", 1, true))) and cheap(GSUB, s, p, nil, "string.gsub") then
             return s_gsub(...)
           end
-          local op = ask(GSUB, p)
-          local go, _, _, alpha, beta = pattern_bound(op, ...)
-          if op ~= GSUB then learn(GSUB, p, alpha, beta) end
+          local go = ask(GSUB, p, ...)
           if go == nil then
             local r = reraise(s_gsub, ...)
             return unpack(r, 2, r.n)

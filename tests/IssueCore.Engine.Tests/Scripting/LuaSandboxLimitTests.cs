@@ -166,6 +166,20 @@ public sealed class LuaSandboxLimitTests : IDisposable
         Assert.Contains("too costly for the subject", ex.ScriptMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("s:gsub('%s+', ' ')", 75, 500_000)]
+    [InlineData("s:find('x', 1, true)", 750, 500_000)]
+    [InlineData("table.concat(t)", 75, 300_000)]
+    public async Task Library_work_counts_even_when_each_call_is_small(string call, int repeats, long budget)
+    {
+        // 2,000 calls, each small enough to be charged without asking the host: together far more than
+        // the budget, though the loop itself runs well under it.
+        var source = $"local s = ('ab  '):rep({repeats}) local t = {{}} for i = 1, 200 do t[i] = 'x' end for i = 1, 2000 do local _ = {call} end return {{ ok = true, value = 1 }}";
+        await Fails(source, ScriptLimit.Instructions, Budget with { MaxInstructions = budget });
+        var result = await Run(source, Budget with { MaxInstructions = 10_000_000 });
+        Assert.NotNull(result);
+    }
+
     [Fact]
     public async Task Ordinary_patterns_keep_their_results()
     {
