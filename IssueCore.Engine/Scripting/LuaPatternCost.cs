@@ -23,6 +23,10 @@ namespace IssueCore.Scripting;
 /// repeated class (an attempt can then only start where no earlier attempt scanned).</para>
 /// <para>Classes are compared on what they may match: <c>%a</c>-style classes are exact for ASCII and are
 /// assumed to match every byte from 128 up, whatever the C locale says.</para>
+/// <para>A step is one call of <c>match()</c> or one character test (a bracket class costs its length).
+/// The tests hold the bound against a step-counting port of the matcher on random patterns. The sandbox
+/// keeps, per Lua state, the <see cref="Affine"/> shape of patterns whose bound grows linearly, so that a
+/// short call is bounded and charged in Lua without calling the host.</para>
 /// </remarks>
 internal static class LuaPatternCost
 {
