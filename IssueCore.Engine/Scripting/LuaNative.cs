@@ -35,6 +35,11 @@ internal static unsafe partial class LuaNative
     [SuppressGCTransition]
     public static partial void RawGetInteger(IntPtr state, int index, long n);
 
+    /// <summary>Only into a slot that already exists, with a value that is not collectable (no allocation).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "lua_rawseti")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial void RawSetInteger(IntPtr state, int index, long n);
+
     [LibraryImport(LibraryName, EntryPoint = "lua_rawget")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [SuppressGCTransition]
@@ -64,6 +69,11 @@ internal static unsafe partial class LuaNative
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [SuppressGCTransition]
     public static partial void PushBoolean(IntPtr state, int value);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_pushnil")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial void PushNil(IntPtr state);
 
     [LibraryImport(LibraryName, EntryPoint = "lua_pushinteger")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
@@ -104,6 +114,10 @@ internal static unsafe partial class LuaNative
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [SuppressGCTransition]
     public static partial IntPtr SetUpValue(IntPtr state, int functionIndex, int n);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_pushcclosure")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial void PushCClosure(IntPtr state, delegate* unmanaged<IntPtr, int> function, int upvalues);
 
     [LibraryImport(LibraryName, EntryPoint = "lua_sethook")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -47,6 +48,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
     private readonly int _refKeyOk;
     private readonly int _refKeyValue;
     private readonly int _refKeyError;
+    private readonly int _refRunState;
 
     // Per-call state.
     private long _allocated;
@@ -97,6 +99,18 @@ internal sealed unsafe class LuaSandbox : IDisposable
             AddNative(name, l => UserPrimitive(primitive));
         }
 
+        // Internal natives last, so no primitive can stand in for them.
+        LuaNative.PushCClosure(_l, &ChargeThunk, 0);
+        _lua.SetField(-2, "__charge");
+        LuaNative.PushCClosure(_l, &PatternThunk, 0);
+        _lua.SetField(-2, "__pattern");
+        LuaNative.PushCClosure(_l, &SeedThunk, 0);
+        _lua.SetField(-2, "__seed");
+        _lua.PushInteger(FreeWork);
+        _lua.SetField(-2, "__free");
+        _lua.PushString(LuaSandboxBootstrap.Wrappers);
+        _lua.SetField(-2, "__wrappers");
+
         if (_lua.PCall(1, 1, 0) != LuaStatus.OK)
         {
             throw new InvalidOperationException("The Lua sandbox failed to start: " + _lua.ToString(-1));
@@ -120,6 +134,8 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _refKeyOk = RefString("ok"u8);
         _refKeyValue = RefString("value"u8);
         _refKeyError = RefString("error"u8);
+        _lua.GetField(1, "RUN");
+        _refRunState = _lua.Ref(LuaRegistry.Index);
         _lua.SetTop(0);
         _lua.GarbageCollector(LuaGC.Collect, 0);
     }
@@ -137,13 +153,15 @@ internal sealed unsafe class LuaSandbox : IDisposable
         _maxInstructions = budget.MaxInstructions;
         _deadline = budget.Deadline;
         _maxDepth = budget.MaxJsonDepth;
-        _budgetOutputBytes = budget.MaxOutputBytes;
+        _maxOutputBytes = budget.MaxOutputBytes;
+        _limitDetail = null;
         _cancellation = cancellationToken;
         _instructions = 0;
         _enforcing = false;
         try
         {
             LuaNative.SetTop(_l, 0);
+            ResetRunState();
             LuaNative.RawGetInteger(_l, Registry, _refMsgh);
             PushChunk(name, source);
 
@@ -183,7 +201,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
             if (Limit != ScriptLimit.None)
             {
                 Poisoned = true;
-                throw new ScriptException(name, LimitMessage(Limit), Limit);
+                throw new ScriptException(name, _limitDetail ?? LimitMessage(Limit), Limit);
             }
 
             if (status != LuaStatus.OK)
@@ -203,6 +221,23 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 ReleaseRetainedMemory();
             }
         }
+    }
+
+    /// <summary>
+    /// Resets the wrappers' per-run state (see <see cref="LuaSandboxBootstrap.Wrappers"/>): marks the
+    /// <c>math.random</c> generator as not seeded for this run, so the run's first <c>math.random</c> seeds it
+    /// afresh from the system's cryptographic generator (<c>__seed</c>) and a run can neither steer (with
+    /// <c>math.randomseed</c>) nor read ahead the numbers a later run draws; and drops library work left
+    /// uncharged by the previous run.
+    /// </summary>
+    private void ResetRunState()
+    {
+        LuaNative.RawGetInteger(_l, Registry, _refRunState);
+        LuaNative.PushBoolean(_l, 0);
+        LuaNative.RawSetInteger(_l, -2, 1);
+        LuaNative.PushInteger(_l, 0);
+        LuaNative.RawSetInteger(_l, -2, 2);
+        LuaNative.SetTop(_l, -2);
     }
 
     /// <summary>A run that left a large stack or much garbage is collected; a state still holding much memory is not reused.</summary>
@@ -256,6 +291,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
         ScriptLimit.Memory => "the memory cap was reached",
         ScriptLimit.Deadline => "the deadline passed",
         ScriptLimit.Cancelled => "the call was cancelled",
+        ScriptLimit.OutputSize => "a value converted to JSON was larger than the output cap",
         _ => limit.ToString(),
     };
 
@@ -331,19 +367,28 @@ internal sealed unsafe class LuaSandbox : IDisposable
         switch (_lua.Type(index))
         {
             case LuaType.String:
-                return ReadStringLossy(index);
+                return ReadErrorString(index);
             case LuaType.Number:
             case LuaType.Boolean:
             case LuaType.Table:
             case LuaType.LightUserData:
+                var kind = _lua.Type(index).ToString().ToLowerInvariant();
                 try
                 {
-                    _outputBytes = 0;
+                    BeginConversion();
                     return CanonicalJson.Serialize(ToJson(index, 1, "$error"));
+                }
+                catch (ConversionException ex) when (ex.Limit is ScriptLimit.OutputSize)
+                {
+                    return $"(error object is a {kind} value larger than {_maxOutputBytes} bytes of JSON; not shown)";
+                }
+                catch (ConversionException ex) when (ex.Limit is ScriptLimit.Deadline or ScriptLimit.Cancelled)
+                {
+                    return $"(error object is a {kind} value; describing it stopped: {ex.Message})";
                 }
                 catch (Exception ex) when (ex is ConversionException or ValidationException)
                 {
-                    return $"(error object is a {_lua.Type(index).ToString().ToLowerInvariant()} value that is not JSON: {ex.Message})";
+                    return $"(error object is a {kind} value that is not JSON: {ex.Message})";
                 }
 
             case LuaType.Nil:
@@ -380,23 +425,60 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
         try
         {
-            _outputBytes = 0;
-            _maxOutputBytes = _budgetOutputBytes;
+            BeginConversion();
             return ToJson(LuaNative.GetTop(_l), 1, "$.value");
         }
         catch (ConversionException ex)
         {
             throw new ScriptException(name, "result: " + ex.Message, ex.Limit);
         }
-        finally
+    }
+
+    // Every Lua -> JSON conversion (result, error value, primitive argument) is held to the call's output
+    // cap; every 1024 nodes it also checks the deadline and the cancellation token.
+    private int _outputBytes;
+    private int _maxOutputBytes = int.MaxValue;
+    private long _convertedNodes;
+    private string? _limitDetail;
+
+    private void BeginConversion()
+    {
+        _outputBytes = 0;
+        _convertedNodes = 0;
+    }
+
+    private void CountNode()
+    {
+        if ((++_convertedNodes & 1023) == 0)
         {
-            _maxOutputBytes = int.MaxValue;
+            if (_cancellation.IsCancellationRequested)
+            {
+                throw new ConversionException("the call was cancelled during a JSON conversion", ScriptLimit.Cancelled);
+            }
+
+            if (_time.GetUtcNow() >= _deadline)
+            {
+                throw new ConversionException("the deadline passed during a JSON conversion", ScriptLimit.Deadline);
+            }
         }
     }
 
-    private int _outputBytes;
-    private int _maxOutputBytes = int.MaxValue;
-    private int _budgetOutputBytes = int.MaxValue;
+    /// <summary>An error message string, cut at the output cap.</summary>
+    private string ReadErrorString(int index)
+    {
+        var p = LuaNative.ToLString(_l, index, out var length);
+        if (p == null)
+        {
+            return string.Empty;
+        }
+
+        if (length <= (nuint)_maxOutputBytes)
+        {
+            return Encoding.UTF8.GetString(p, checked((int)length));
+        }
+
+        return Encoding.UTF8.GetString(p, _maxOutputBytes) + $"... (truncated: {length} bytes in all)";
+    }
 
     // ---------------------------------------------------------------- allocator and hook
 
@@ -483,6 +565,273 @@ internal sealed unsafe class LuaSandbox : IDisposable
         }
     }
 
+    // ---------------------------------------------------------------- work done inside library functions
+
+    /// <summary>Work below this many instructions is not worth a native call to charge.</summary>
+    internal const int FreeWork = 256;
+
+    [UnmanagedCallersOnly]
+    private static int ChargeThunk(IntPtr state)
+    {
+        LuaNative.GetAllocator(state, out var ud);
+        return ((LuaSandbox)GCHandle.FromIntPtr(ud).Target!).ChargeNative(state);
+    }
+
+    /// <summary><c>__seed()</c>: two integers from the system's cryptographic generator. Never raises.</summary>
+    [UnmanagedCallersOnly]
+    private static int SeedThunk(IntPtr state)
+    {
+        Span<long> seed = stackalloc long[2];
+        try
+        {
+            RandomNumberGenerator.Fill(MemoryMarshal.AsBytes(seed));
+        }
+        catch (CryptographicException)
+        {
+            seed[0] = Environment.TickCount64;
+            seed[1] = state;
+        }
+
+        LuaNative.PushInteger(state, seed[0]);
+        LuaNative.PushInteger(state, seed[1]);
+        return 2;
+    }
+
+    [UnmanagedCallersOnly]
+    private static int PatternThunk(IntPtr state)
+    {
+        LuaNative.GetAllocator(state, out var ud);
+        return ((LuaSandbox)GCHandle.FromIntPtr(ud).Target!).PatternNative(state);
+    }
+
+    /// <summary>
+    /// <c>__charge(units, what)</c>: adds work a library function is about to do to the instruction count.
+    /// Returns <c>true</c>, or <c>false</c> once the budget is exhausted (the hook then stops the script).
+    /// Never raises.
+    /// </summary>
+    private int ChargeNative(IntPtr l)
+    {
+        var units = LuaNative.ToNumberX(l, 1, null);
+        var ok = Charge(units, l, 2);
+        LuaNative.PushBoolean(l, ok ? 1 : 0);
+        return 1;
+    }
+
+    private bool Charge(double units, IntPtr l, int whatIndex)
+    {
+        var remaining = (double)_maxInstructions - _instructions;
+        if (units < remaining)
+        {
+            _instructions += (long)Math.Ceiling(Math.Max(0, units));
+            return true;
+        }
+
+        if (Limit == ScriptLimit.None)
+        {
+            var what = (LuaType)LuaNative.Type(l, whatIndex) == LuaType.String ? ReadStringLossy(whatIndex) : "a library function";
+            _limitDetail = $"{what}: the work it would do ({FormatUnits(units)} instructions) exceeds the instruction budget left ({FormatUnits(remaining)})";
+        }
+
+        _instructions = _maxInstructions;
+        Exceed(ScriptLimit.Instructions);
+        return false;
+    }
+
+    private static string FormatUnits(double units) =>
+        double.IsFinite(units) && units < 1e18 ? ((long)Math.Ceiling(units)).ToString(CultureInfo.InvariantCulture) : units.ToString("G3", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// <c>__pattern(op, s, p [, init [, plain]])</c>, called before <c>string.find</c>, <c>match</c>,
+    /// <c>gmatch</c> or <c>gsub</c> with the call's own arguments. Bounds the matcher's work (see
+    /// <see cref="LuaPatternCost"/>) and returns <c>true</c> when the call may go ahead (its bound charged),
+    /// <c>rate, start, fail</c> when the call is to be charged after it returns, from where its match ended
+    /// (<c>fail</c> when it matched nothing), <c>nil</c> when the function will probably raise an error
+    /// (arguments of the wrong type, cost charged for a pattern that may fail part way), or <c>false</c>
+    /// when the bound exceeds the budget left (the hook then stops the script). Never raises and never
+    /// allocates in the Lua state.
+    /// </summary>
+    private int PatternNative(IntPtr l)
+    {
+        var raw = LuaNative.ToIntegerX(l, 1, null);
+        var operation = (LuaPatternCost.Operation)(raw & 7);
+        var pushed = PatternDecision(l, operation);
+        if ((raw & 8) == 0)
+        {
+            return pushed;
+        }
+
+        // Asked for the bound's shape too: 'alpha, beta' (in matcher steps) when every call of this operation
+        // with this pattern costs at most alpha + beta * n on a subject of n bytes, for the caller to cache.
+        for (; pushed < 3; pushed++)
+        {
+            LuaNative.PushNil(l);
+        }
+
+        Span<byte> scratch = stackalloc byte[48];
+        if (TryText(l, 3, scratch, out var pattern) && LuaPatternCost.Affine(pattern, operation) is { } shape)
+        {
+            LuaNative.PushNumber(l, shape.Alpha);
+            LuaNative.PushNumber(l, shape.Beta);
+        }
+        else
+        {
+            LuaNative.PushNil(l);
+            LuaNative.PushNil(l);
+        }
+
+        return 5;
+    }
+
+    private int PatternDecision(IntPtr l, LuaPatternCost.Operation operation)
+    {
+        try
+        {
+            Span<byte> subjectScratch = stackalloc byte[48];
+            Span<byte> patternScratch = stackalloc byte[48];
+            if (!TryText(l, 2, subjectScratch, out var subject) || !TryText(l, 3, patternScratch, out var pattern))
+            {
+                LuaNative.PushNil(l);
+                return 1;
+            }
+
+            var mayRaise = false;
+            if (operation == LuaPatternCost.Operation.Gsub)
+            {
+                // The replacement and the count are checked before any matching; a '%' in a replacement
+                // string may be rejected part way.
+                var replacement = (LuaType)LuaNative.Type(l, 4);
+                int countIsNumber;
+                _ = LuaNative.ToIntegerX(l, 5, &countIsNumber);
+                if (replacement is not (LuaType.String or LuaType.Number or LuaType.Table or LuaType.Function)
+                    || ((LuaType)LuaNative.Type(l, 5) is not (LuaType.None or LuaType.Nil) && countIsNumber == 0))
+                {
+                    LuaNative.PushNil(l);
+                    return 1;
+                }
+
+                if (replacement == LuaType.String)
+                {
+                    var r = LuaNative.ToLString(l, 4, out var rlength);
+                    mayRaise = new ReadOnlySpan<byte>(r, checked((int)rlength)).Contains((byte)'%');
+                }
+            }
+
+            long length = subject.Length;
+            long init = 1;
+            if (operation != LuaPatternCost.Operation.Gsub && (LuaType)LuaNative.Type(l, 4) is not (LuaType.None or LuaType.Nil))
+            {
+                int isNumber;
+                var given = LuaNative.ToIntegerX(l, 4, &isNumber);
+                if (isNumber == 0)
+                {
+                    LuaNative.PushNil(l);
+                    return 1;
+                }
+
+                init = given > 0 ? given : given == 0 || given < -length ? 1 : length + given + 1;
+            }
+
+            if (init > length + 1)
+            {
+                if (operation != LuaPatternCost.Operation.Gmatch)
+                {
+                    LuaNative.PushBoolean(l, 1); // nothing to match: the function returns fail at once
+                    return 1;
+                }
+
+                init = length + 1;
+            }
+
+            var plain = operation == LuaPatternCost.Operation.Find && LuaNative.ToBoolean(l, 5) != 0;
+            var bound = LuaPatternCost.Estimate(pattern, length - init + 1, operation, plain);
+            var worst = bound.Worst / LuaPatternCost.StepsPerInstruction;
+            var remaining = (double)_maxInstructions - _instructions;
+            if (!(worst < remaining))
+            {
+                if (Limit == ScriptLimit.None)
+                {
+                    var name = operation.ToString().ToLowerInvariant();
+                    _limitDetail = $"string.{name}: the pattern is too costly for the subject: up to {FormatUnits(bound.Worst)} matching steps " +
+                        $"on {length} bytes, more than the instruction budget left allows ({FormatUnits(remaining * LuaPatternCost.StepsPerInstruction)})";
+                }
+
+                _instructions = _maxInstructions;
+                Exceed(ScriptLimit.Instructions);
+                LuaNative.PushBoolean(l, 0);
+                return 1;
+            }
+
+            mayRaise |= bound.MayRaise;
+            if (bound.Rate > 0 && worst > FreeWork && !mayRaise)
+            {
+                LuaNative.PushNumber(l, bound.Rate / LuaPatternCost.StepsPerInstruction);
+                LuaNative.PushInteger(l, init);
+                LuaNative.PushNumber(l, bound.FailCost / LuaPatternCost.StepsPerInstruction);
+                return 3;
+            }
+
+            _instructions += (long)Math.Ceiling(worst);
+            if (mayRaise)
+            {
+                LuaNative.PushNil(l);
+            }
+            else
+            {
+                LuaNative.PushBoolean(l, 1);
+            }
+
+            return 1;
+        }
+        catch (Exception ex)
+        {
+            // Fail closed: a call that could not be bounded does not run.
+            _limitDetail ??= "string pattern: the cost of the call could not be bounded: " + ex.Message;
+            Exceed(ScriptLimit.Instructions);
+            LuaNative.PushBoolean(l, 0);
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// The bytes of a string argument, or of a number's string form (formatted here, so the Lua stack is not
+    /// converted in place, which would allocate); false for any other type.
+    /// </summary>
+    private static bool TryText(IntPtr l, int index, Span<byte> scratch, out ReadOnlySpan<byte> text)
+    {
+        switch ((LuaType)LuaNative.Type(l, index))
+        {
+            case LuaType.String:
+                var p = LuaNative.ToLString(l, index, out var length);
+                text = new ReadOnlySpan<byte>(p, checked((int)length));
+                return true;
+            case LuaType.Number:
+                int written;
+                if (LuaNative.IsInteger(l, index) != 0)
+                {
+                    LuaNative.ToIntegerX(l, index, null).TryFormat(scratch, out written, default, CultureInfo.InvariantCulture);
+                }
+                else
+                {
+                    // Lua writes floats with "%.14g" (plus ".0" when that looks like an integer); the same
+                    // length and the same special characters are all the bound needs.
+                    var d = LuaNative.ToNumberX(l, index, null);
+                    var s = double.IsNaN(d) ? "nan" : double.IsInfinity(d) ? (d > 0 ? "inf" : "-inf") : d.ToString("G14", CultureInfo.InvariantCulture);
+                    if (double.IsFinite(d) && s.AsSpan().IndexOfAny('.', 'E') < 0)
+                    {
+                        s += ".0";
+                    }
+
+                    written = Encoding.ASCII.GetBytes(s.ToLowerInvariant(), scratch);
+                }
+
+                text = scratch[..written];
+                return true;
+            default:
+                text = default;
+                return false;
+        }
+    }
+
     // ---------------------------------------------------------------- host primitives
 
     private void AddNative(string name, Func<IntPtr, int> body)
@@ -509,10 +858,19 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 throw new ConversionException("not callable here", ScriptLimit.None);
             }
 
+            _convertedNodes = 0;
             return body(l);
         }
         catch (Exception ex)
         {
+            // A budget hit while converting (output cap, deadline, cancellation) stops the script like any
+            // other budget; other failures are ordinary errors the script may catch.
+            if (ex is ConversionException { Limit: ScriptLimit.OutputSize or ScriptLimit.Deadline or ScriptLimit.Cancelled or ScriptLimit.Instructions } limit)
+            {
+                _limitDetail ??= "host primitive: " + limit.Message;
+                Exceed(limit.Limit);
+            }
+
             _lua.SetTop(top);
             _lua.PushBoolean(false);
             _lua.PushString(ex.Message);
@@ -521,9 +879,16 @@ internal sealed unsafe class LuaSandbox : IDisposable
         finally
         {
             _enforcing = wasEnforcing;
+
+            // The work a primitive did converting values counts against the instruction budget.
+            _instructions += _convertedNodes;
             if (wasEnforcing && _allocated > _memoryCap)
             {
                 Exceed(ScriptLimit.Memory);
+            }
+            else if (wasEnforcing && _instructions >= _maxInstructions)
+            {
+                Exceed(ScriptLimit.Instructions);
             }
         }
     }
@@ -550,10 +915,173 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
     private int CanonicalJsonPrimitive(IntPtr l) => ReturnString(CanonicalJson.Serialize(Arg(1)));
 
-    private int ContentHashPrimitive(IntPtr l) =>
-        ReturnString(_lua.Type(1) == LuaType.String ? ContentHash.OfCanonical(ReadString(1)) : ContentHash.Of(Arg(1)));
+    private int ContentHashPrimitive(IntPtr l)
+    {
+        if (_lua.Type(1) != LuaType.String)
+        {
+            return ReturnString(ContentHash.Of(Arg(1)));
+        }
 
-    private int JsonPatchPrimitive(IntPtr l) => ReturnJson(JsonPatch.Apply(Arg(1), Arg(2)));
+        var text = ReadString(1);
+        ChargeWork(text.Length / 16);
+        return ReturnString(ContentHash.OfCanonical(text));
+    }
+
+    private const int PatchSegmentOps = 32;
+
+    private int JsonPatchPrimitive(IntPtr l)
+    {
+        var document = Arg(1);
+        var operations = Arg(2);
+        return ReturnJson(ApplyPatch(document, operations));
+    }
+
+    /// <summary>
+    /// Applies a JSON Patch under the call's budgets. A <c>copy</c>, <c>move</c> or <c>test</c> may clone or
+    /// compare the whole document, so each is charged the document's size; a <c>copy</c> can double the
+    /// document, so the patch is applied in segments that end at each <c>copy</c> (and every
+    /// <see cref="PatchSegmentOps"/> operations) and the document is measured against the output cap
+    /// after each one.
+    /// </summary>
+    private JsonNode? ApplyPatch(JsonNode? document, JsonNode? operations)
+    {
+        var errors = JsonPatch.Validate(operations);
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(errors);
+        }
+
+        var ops = (JsonArray)operations!;
+        var size = MeasureJson(document, 0);
+        var root = document;
+        var start = 0;
+        do
+        {
+            // The segment clones the document once; copy, move and test may each clone or compare all of it.
+            var end = start;
+            var cost = size;
+            while (end < ops.Count && end - start < PatchSegmentOps)
+            {
+                var name = OperationName(ops[end]);
+                end++;
+                cost += name is "copy" or "move" or "test" ? size : 16;
+                if (name == "copy")
+                {
+                    break;
+                }
+            }
+
+            ChargeWork(cost);
+            if (start == 0 && end == ops.Count)
+            {
+                return JsonPatch.Apply(root, ops);
+            }
+
+            var segment = new JsonArray();
+            for (var i = start; i < end; i++)
+            {
+                segment.Add(ops[i]!.DeepClone());
+            }
+
+            try
+            {
+                root = JsonPatch.Apply(root, segment);
+            }
+            catch (ValidationException ex) when (start > 0)
+            {
+                throw new ValidationException(ex.Errors.Select(e => e with { Path = ShiftOperationIndex(e.Path, start) }).ToList());
+            }
+
+            size = MeasureJson(root, 0);
+            if (size > _maxOutputBytes)
+            {
+                throw new ConversionException($"json_patch: the document grew beyond {_maxOutputBytes} bytes of JSON at operation {end - 1}", ScriptLimit.OutputSize);
+            }
+
+            start = end;
+        }
+        while (start < ops.Count);
+
+        return root;
+    }
+
+    private static string? OperationName(JsonNode? op) =>
+        op is JsonObject o && o["op"] is JsonValue v && v.TryGetValue<string>(out var name) ? name : null;
+
+    /// <summary>Rewrites <c>$[k]...</c> to <c>$[start + k]...</c> for an error raised by a segment of the patch.</summary>
+    private static string ShiftOperationIndex(string path, int start)
+    {
+        if (!path.StartsWith("$[", StringComparison.Ordinal))
+        {
+            return path;
+        }
+
+        var close = path.IndexOf(']', 2);
+        return close > 2 && int.TryParse(path.AsSpan(2, close - 2), NumberStyles.None, CultureInfo.InvariantCulture, out var k)
+            ? $"$[{start + k}{path[close..]}"
+            : path;
+    }
+
+    /// <summary>A rough size of a document in bytes of JSON (nodes plus string and key lengths), stopping past the cap.</summary>
+    private long MeasureJson(JsonNode? node, long size)
+    {
+        CountNode();
+        size += 2;
+        if (size > _maxOutputBytes)
+        {
+            return size;
+        }
+
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    size = MeasureJson(value, size + key.Length + 2);
+                    if (size > _maxOutputBytes)
+                    {
+                        return size;
+                    }
+                }
+
+                return size;
+            case JsonArray arr:
+                foreach (var item in arr)
+                {
+                    size = MeasureJson(item, size);
+                    if (size > _maxOutputBytes)
+                    {
+                        return size;
+                    }
+                }
+
+                return size;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                return size + value.GetValue<string>().Length;
+            default:
+                return size + 8;
+        }
+    }
+
+    /// <summary>Charges work done in managed code to the instruction budget, before doing it; checks the clock too.</summary>
+    private void ChargeWork(long units)
+    {
+        _convertedNodes += units;
+        if (_instructions + _convertedNodes >= _maxInstructions)
+        {
+            throw new ConversionException($"the work ({units} steps) exceeds the instruction budget left", ScriptLimit.Instructions);
+        }
+
+        if (_cancellation.IsCancellationRequested)
+        {
+            throw new ConversionException("the call was cancelled", ScriptLimit.Cancelled);
+        }
+
+        if (_time.GetUtcNow() >= _deadline)
+        {
+            throw new ConversionException("the deadline passed", ScriptLimit.Deadline);
+        }
+    }
 
     private int UserPrimitive(Func<JsonNode?, JsonNode?> primitive) => ReturnJson(primitive(Arg(1)));
 
@@ -561,6 +1089,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
     private void PushJson(JsonNode? node, int depth, string path)
     {
+        CountNode();
         switch (node)
         {
             case null:
@@ -568,7 +1097,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 return;
             case JsonObject obj:
                 CheckDepth(depth, path);
-                _lua.CheckStack(4);
+                EnsureStack(path);
                 _lua.CreateTable(0, obj.Count);
                 LuaNative.RawGetInteger(_l, Registry, _refObjectMeta);
                 LuaNative.SetMetaTable(_l, -2);
@@ -582,7 +1111,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 return;
             case JsonArray arr:
                 CheckDepth(depth, path);
-                _lua.CheckStack(4);
+                EnsureStack(path);
                 _lua.CreateTable(arr.Count, 0);
                 LuaNative.RawGetInteger(_l, Registry, _refArrayMeta);
                 LuaNative.SetMetaTable(_l, -2);
@@ -598,6 +1127,15 @@ internal sealed unsafe class LuaSandbox : IDisposable
                 return;
             default:
                 throw new ConversionException($"unsupported JSON node {node.GetType().Name}", ScriptLimit.None);
+        }
+    }
+
+    /// <summary>Room for one more level of a document being pushed; a full Lua stack is a conversion error, never a write past its end.</summary>
+    private void EnsureStack(string path)
+    {
+        if (!_lua.CheckStack(4))
+        {
+            throw new ConversionException($"the Lua stack is too full to hold the document at {path}", ScriptLimit.Depth);
         }
     }
 
@@ -788,6 +1326,7 @@ internal sealed unsafe class LuaSandbox : IDisposable
 
     private JsonNode? ToJson(int index, int depth)
     {
+        CountNode();
         var type = (LuaType)LuaNative.Type(_l, index);
         switch (type)
         {

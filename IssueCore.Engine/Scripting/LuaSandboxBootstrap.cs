@@ -7,12 +7,24 @@ internal static class LuaSandboxBootstrap
         local natives = ...
         local raw_setmetatable, raw_getmetatable, raw_rawset = setmetatable, getmetatable, rawset
         local raw_load, raw_collectgarbage = load, collectgarbage
-        local error, type, rawget, next, ipairs = error, type, rawget, next, ipairs
+        local error, type, rawget, next, ipairs, assert = error, type, rawget, next, ipairs, assert
         local traceback = debug.traceback
         local NULL = natives.__null
 
         -- string.dump would hand out bytecode; the real string table stays reachable through method calls.
+        local dump = string.dump
         string.dump = nil
+
+        -- Library functions whose loops the count hook cannot see are replaced (see Wrappers). The wrappers
+        -- are compiled without debug information, so an error a native raises inside one carries no
+        -- position in this chunk.
+        local FREE = natives.__free
+        local charge = natives.__charge
+        local wrapped
+        do
+          local wrappers = raw_load(dump(assert(raw_load(natives.__wrappers, "=?", "t")), true), "=?", "b")
+          wrapped = wrappers(charge, natives.__pattern, natives.__seed, NULL, FREE)
+        end
 
         local protected = {}
         local function readonly(t, name)
@@ -40,7 +52,7 @@ internal static class LuaSandboxBootstrap
 
         local host = { null = NULL }
         for name, f in next, natives do
-          if name ~= "__null" then
+          if name:sub(1, 2) ~= "__" then
             host[name] = function(...)
               local ok, r = f(...)
               if not ok then error("host." .. name .. ": " .. r, 2) end
@@ -89,6 +101,7 @@ internal static class LuaSandboxBootstrap
         end
         function base.load(chunk, name, mode, env)
           if type(chunk) ~= "string" then error("load accepts only source text", 2) end
+          if #chunk > FREE and not charge(#chunk, "load") then return end
           if env == nil then
             env = raw_setmetatable({}, ENV)
             raw_rawset(env, "_G", env)
@@ -115,6 +128,376 @@ internal static class LuaSandboxBootstrap
         end
 
         debug = nil
-        return { ENV = ENV, msgh = msgh, ERRBOX = ERRBOX, ARRAY = ARRAY, OBJECT = OBJECT }
+        return { ENV = ENV, msgh = msgh, ERRBOX = ERRBOX, ARRAY = ARRAY, OBJECT = OBJECT, RUN = wrapped.run }
+        """;
+
+    /// <summary>
+    /// Replacements for library functions that loop in native code, where the count hook never runs: each
+    /// is Lua code the hook counts, or a wrapper that charges the native's loop to the instruction budget
+    /// first (<c>__charge</c>); the pattern functions are bounded by <c>__pattern</c> (see
+    /// <see cref="LuaPatternCost"/>); <c>math.random</c> seeds itself afresh on its first use in a run.
+    /// Loaded without debug information and called once with <c>charge, pattern_bound, seed, NULL, FREE</c>;
+    /// returns <c>{ run = t }</c>, where the host sets <c>t[1]</c> to false and <c>t[2]</c> to 0 before every run. Arguments a native is known to reject are passed to it under
+    /// <c>pcall</c> and its error raised again at the caller, so the message points at the script. The
+    /// natives stay in the registry's table of loaded modules, so their own errors name them, as in
+    /// <c>'table.move'</c>.
+    /// </summary>
+    public const string Wrappers = """
+        local charge, pattern_bound, seed, NULL, FREE = ...
+        local error, type, select, tonumber, rawget, rawlen, next, ipairs = error, type, select, tonumber, rawget, rawlen, next, ipairs
+        local raw_pcall, pack, unpack = pcall, table.pack, table.unpack
+        local tointeger, maxinteger, ult, huge, floor, log = math.tointeger, math.maxinteger, math.ult, math.huge, math.floor, math.log
+        local debug_getmetatable = debug.getmetatable
+
+        do
+          local registry = debug.getregistry()
+          local loaded = registry._LOADED or {}
+          registry._LOADED = loaded
+          for _, name in ipairs({ "string", "table", "math" }) do
+            local copy = {}
+            for k, v in next, _G[name] do copy[k] = v end
+            loaded[name] = copy
+          end
+        end
+
+        -- Runs a native on arguments it will most likely reject and raises its error at the wrapper's
+        -- caller (level 3: this function, the wrapper, its caller). Returns the results packed when the
+        -- native accepts them after all.
+        local function reraise(f, ...)
+          local r = pack(raw_pcall(f, ...))
+          if r[1] then return r end
+          error(r[2], 3)
+        end
+
+        local function typename(v)
+          if v == NULL then return "light userdata" end
+          return type(v)
+        end
+
+        -- The error luaL_checkinteger raises for argument #arg of fname.
+        local function integer_expected(v, arg, fname)
+          local why
+          if type(v) == "number" or (type(v) == "string" and tonumber(v) ~= nil) then
+            why = "number has no integer representation"
+          else
+            why = "number expected, got " .. typename(v)
+          end
+          error("bad argument #" .. arg .. " to '" .. fname .. "' (" .. why .. ")", 3)
+        end
+
+        local function length(t)
+          local n = tointeger(#t)
+          if not n then error("object length is not an integer", 3) end
+          return n
+        end
+
+        -- Per-run state, reset by the host before every run: [1] the generator was seeded in this run,
+        -- [2] instructions' worth of library work done since it was last charged.
+        local run = { false, 0 }
+
+        -- Charges work to the instruction budget: small amounts add up here and go to the host in batches
+        -- of at least FREE instructions. Returns false once the budget is exhausted (the hook then stops
+        -- the script).
+        local function cost(units, what)
+          if units >= FREE then return charge(units, what) end
+          local debt = run[2] + units
+          if debt >= FREE then
+            run[2] = 0
+            return charge(debt, what)
+          end
+          run[2] = debt
+          return true
+        end
+
+        -- The generator's state is shared by every run on this Lua state: a run's first draw reseeds it.
+        local m_random, m_randomseed = math.random, math.randomseed
+        function math.random(...)
+          if not run[1] then
+            run[1] = true
+            m_randomseed(seed())
+          end
+          local nargs = select("#", ...)
+          if nargs == 0 then return m_random() end
+          local lo, hi = ...
+          if nargs == 1 then
+            hi = tointeger(lo)
+            if hi and hi >= 0 then return m_random(hi) end
+          elseif nargs == 2 then
+            lo, hi = tointeger(lo), tointeger(hi)
+            if lo and hi and lo <= hi then return m_random(lo, hi) end
+          end
+          local r = reraise(m_random, ...)
+          return unpack(r, 2, r.n)
+        end
+        function math.randomseed(...)
+          run[1] = true
+          if select("#", ...) == 0 then return m_randomseed(seed()) end
+          return m_randomseed(...)
+        end
+
+        local t_move, t_insert, t_remove = table.move, table.insert, table.remove
+        local t_concat, t_unpack, t_sort = table.concat, table.unpack, table.sort
+
+        function table.move(...)
+          local a1, f, e, t, a2 = ...
+          f, e, t = tointeger(f), tointeger(e), tointeger(t)
+          local ok = f and e and t and (type(a1) == "table" or type(a1) == "string") and (a2 == nil or type(a2) == "table")
+          if ok and e >= f then
+            ok = (f > 0 or e < maxinteger + f) and t <= maxinteger - (e - f)
+            if ok and not cost(e - f + 1.0, "table.move") then return end
+          end
+          if not ok then
+            local r = reraise(t_move, ...)
+            return unpack(r, 2, r.n)
+          end
+          return t_move(...)
+        end
+
+        -- insert and remove shift elements one by one: in Lua, so every step is counted (a table whose
+        -- __len claims a huge length cannot loop unseen).
+        function table.insert(...)
+          local t, pos, v = ...
+          local nargs = select("#", ...)
+          if type(t) ~= "table" or (nargs ~= 2 and nargs ~= 3) then
+            local r = reraise(t_insert, ...)
+            return unpack(r, 2, r.n)
+          end
+          if nargs == 2 then return t_insert(...) end -- appending does not loop
+          local e = length(t) + 1
+          local p = tointeger(pos)
+          if not p then integer_expected(pos, 2, "insert") end
+          if not ult(p - 1, e) then error("bad argument #2 to 'insert' (position out of bounds)", 2) end
+          if e > p then
+            for i = e, p + 1, -1 do t[i] = t[i - 1] end
+          end
+          t[p] = v
+        end
+
+        function table.remove(...)
+          local t, pos = ...
+          if type(t) ~= "table" then
+            local r = reraise(t_remove, ...)
+            return unpack(r, 2, r.n)
+          end
+          if pos == nil then return t_remove(...) end -- removing the last element does not loop
+          local size = length(t)
+          local p = tointeger(pos)
+          if not p then integer_expected(pos, 2, "remove") end
+          if p ~= size and ult(size, p - 1) then error("bad argument #2 to 'remove' (position out of bounds)", 2) end
+          local v = t[p]
+          if p < size then
+            for i = p, size - 1 do t[i] = t[i + 1] end
+            p = size
+          end
+          t[p] = nil
+          return v
+        end
+
+        -- concat and unpack: the length is taken here (once) and handed to the native with the range.
+        function table.concat(...)
+          local t, sep, i, j = ...
+          local ts = type(sep)
+          local first, last = 1, nil
+          local ok = type(t) == "table" and (sep == nil or ts == "string" or ts == "number")
+          if ok and i ~= nil then first = tointeger(i) ok = first ~= nil end
+          if ok and j ~= nil then last = tointeger(j) ok = last ~= nil end
+          if not ok then
+            local r = reraise(t_concat, ...)
+            return unpack(r, 2, r.n)
+          end
+          if last == nil then last = length(t) end
+          if last >= first then
+            local span = last - first
+            if not cost(span < 0 and huge or span + 1.0, "table.concat") then return end
+          end
+          return t_concat(t, sep, first, last)
+        end
+
+        function table.unpack(...)
+          local t, i, j = ...
+          local first, last = 1, nil
+          local ok = true
+          if i ~= nil then first = tointeger(i) ok = first ~= nil end
+          if ok and j ~= nil then last = tointeger(j) ok = last ~= nil end
+          if not ok then
+            local r = reraise(t_unpack, ...)
+            return unpack(r, 2, r.n)
+          end
+          if last == nil then
+            if type(t) ~= "table" then return t_unpack(...) end
+            last = length(t)
+          end
+          if last >= first then
+            local span = last - first
+            if span < 1000000 and not cost(span + 1.0, "table.unpack") then return end
+          end
+          return t_unpack(t, first, last)
+        end
+
+        -- sort: about n log n comparisons, each possibly native (the default order, or a C function).
+        -- A table with __len has it called here and again by the native.
+        function table.sort(...)
+          local t, comp = ...
+          local n
+          if type(t) == "table" then
+            local mt = debug_getmetatable(t)
+            if mt ~= nil and rawget(mt, "__len") ~= nil then n = tointeger(#t) else n = rawlen(t) end
+          end
+          if n == nil or (n > 1 and (n >= 0x7fffffff or (comp ~= nil and type(comp) ~= "function"))) then
+            local r = reraise(t_sort, ...)
+            return unpack(r, 2, r.n)
+          end
+          if n > 1 and not cost(n * (floor(log(n, 2)) + 1), "table.sort") then return end
+          return t_sort(...)
+        end
+
+        -- rep of an empty string with an empty separator copies nothing n times: the result is "".
+        local s_rep = string.rep
+        function string.rep(...)
+          local s, n, sep = ...
+          local ts, tsep = type(s), type(sep)
+          if (ts ~= "string" and ts ~= "number") or not tointeger(n) or (sep ~= nil and tsep ~= "string" and tsep ~= "number") then
+            local r = reraise(s_rep, ...)
+            return unpack(r, 2, r.n)
+          end
+          if s == "" and (sep == nil or sep == "") then return "" end
+          return s_rep(...)
+        end
+
+        local s_find, s_match, s_gmatch, s_gsub, s_sub = string.find, string.match, string.gmatch, string.gsub, string.sub
+        local FIND, MATCH, GMATCH, GSUB = 1, 2, 3, 4
+
+        local function post_charge(rate, start, fail, stop, what)
+          cost(stop and (stop - start + 2) * rate or fail, what)
+        end
+
+        local function found(rate, start, fail, a, b, ...)
+          post_charge(rate, start, fail, b, "string.find")
+          if a == nil then return nil end
+          return a, b, ...
+        end
+
+        local function matched(s, rate, start, fail, a, b, ...)
+          post_charge(rate, start, fail, b, "string.match")
+          if a == nil then return nil end
+          if select("#", ...) == 0 then return s_sub(s, a, b) end
+          return ...
+        end
+
+        -- A call whose bound is at most CHEAP matcher steps runs without asking the host, its bound charged
+        -- here. The bound of each pattern that grows linearly with the subject is learnt from the host once
+        -- and kept here. STEPS matcher steps count as one instruction.
+        local math_type = math.type
+        local CHEAP, STEPS, SHAPE, MAX_KNOWN = 4096, 4, 8, 256
+        local known, known_count = { {}, {}, {}, {} }, 0
+
+        -- The subject's length from init on (as the library counts it), or nil when init is not an integer.
+        local function remaining(ls, init)
+          if init == nil then return ls end
+          if math_type(init) ~= "integer" then return nil end
+          local start = init
+          if init <= 0 then start = (init == 0 or init < -ls) and 1 or ls + init + 1 end
+          if start > ls + 1 then return 0 end
+          return ls - start + 1
+        end
+
+        local function cheap(op, s, p, init, what)
+          if type(s) ~= "string" then return false end
+          local shape = known[op][p]
+          if not shape then return false end
+          local n = remaining(#s, init)
+          if n == nil then return false end
+          local steps = shape[1] + shape[2] * n
+          return steps <= CHEAP and cost(steps / STEPS, what)
+        end
+
+        local function learn(op, p, alpha, beta)
+          if known_count >= MAX_KNOWN then
+            known, known_count = { {}, {}, {}, {} }, 0
+          end
+          known[op][p] = alpha ~= nil and { alpha, beta }
+          known_count = known_count + 1
+        end
+
+        -- Asks the host to bound the call (see below), and for the pattern's shape when it is not known yet.
+        local function ask(op, p, ...)
+          if type(p) == "string" and #p <= 64 and known[op][p] == nil then
+            local r1, r2, r3, alpha, beta = pattern_bound(op + SHAPE, ...)
+            learn(op, p, alpha, beta)
+            return r1, r2, r3
+          end
+          return pattern_bound(op, ...)
+        end
+
+        -- pattern_bound returns true (go ahead), false (refused: the hook stops the script), nil (the native
+        -- will probably reject its arguments or pattern) or rate, start, fail (charge afterwards); asked
+        -- with SHAPE, it also returns the pattern's linear bound (alpha, beta) or nil in fourth and fifth place.
+        function string.find(...)
+          local s, p, init, plain = ...
+          if plain then
+            if type(s) == "string" and type(p) == "string" then
+              local n, l2 = remaining(#s, init), #p
+              if n then
+                local steps = (l2 == 0 or l2 > n) and 1 or (n - l2 + 1) * (1 + l2 // 16)
+                if steps <= CHEAP and cost(steps / STEPS, "string.find") then return s_find(...) end
+              end
+            end
+          elseif cheap(FIND, s, p, init, "string.find") then
+            return s_find(...)
+          end
+          local rate, start, fail
+          if plain then rate, start, fail = pattern_bound(FIND, ...) else rate, start, fail = ask(FIND, p, ...) end
+          if rate == true then return s_find(...) end
+          if rate == nil then
+            local r = reraise(s_find, ...)
+            return unpack(r, 2, r.n)
+          end
+          if not rate then return end
+          return found(rate, start, fail, s_find(...))
+        end
+
+        -- A match charged afterwards runs as find (the same matcher and captures) to learn where it ended.
+        function string.match(...)
+          local s, p, init = ...
+          if cheap(MATCH, s, p, init, "string.match") then return s_match(...) end
+          local rate, start, fail = ask(MATCH, p, ...)
+          if rate == true then return s_match(...) end
+          if rate == nil then
+            local r = reraise(s_match, ...)
+            return unpack(r, 2, r.n)
+          end
+          if not rate then return end
+          return matched(s, rate, start, fail, s_find(s, p, init))
+        end
+
+        function string.gmatch(...)
+          local s, p, init = ...
+          if cheap(GMATCH, s, p, init, "string.gmatch") then return s_gmatch(...) end
+          local go = ask(GMATCH, p, ...)
+          if go == nil then
+            local r = reraise(s_gmatch, ...)
+            return unpack(r, 2, r.n)
+          end
+          if go ~= true then return end
+          return s_gmatch(...)
+        end
+
+        -- A '%' in a replacement string may be rejected part way: such calls always ask the host.
+        function string.gsub(...)
+          local s, p, repl = ...
+          local tr = type(repl)
+          if (tr == "function" or tr == "table" or (tr == "string" and not s_find(repl, "%", 1, true))) and cheap(GSUB, s, p, nil, "string.gsub") then
+            return s_gsub(...)
+          end
+          local go = ask(GSUB, p, ...)
+          if go == nil then
+            local r = reraise(s_gsub, ...)
+            return unpack(r, 2, r.n)
+          end
+          if go ~= true then return end
+          return s_gsub(...)
+        end
+
+        return { run = run }
         """;
 }

@@ -25,7 +25,37 @@ namespace IssueCore.Scripting;
 /// binary <c>load</c>), <c>string</c> (without <c>dump</c>), <c>table</c>, <c>math</c>, <c>utf8</c>
 /// as read-only tables, and <c>host</c>: <c>canonical_json</c>, <c>content_hash</c>, <c>json_patch</c>,
 /// <c>array</c>, <c>object</c>, <c>is_array</c>, <c>null</c> and the primitives added through
-/// <see cref="LuaScriptExecutorOptions.Primitives"/>. Each call gets a fresh global environment.</para>
+/// <see cref="LuaScriptExecutorOptions.Primitives"/>. Each call gets a fresh global environment and a
+/// freshly seeded <c>math.random</c> generator.</para>
+/// <para>Budgets cover work done in native code too. <c>table.insert</c> and <c>table.remove</c> at a
+/// position run as Lua code, so each element they shift counts; <c>table.move</c>, <c>concat</c>,
+/// <c>unpack</c> and <c>sort</c> are charged one instruction per element (<c>sort</c>: n·log₂n) before
+/// they run, and <c>load</c> one per byte of source. Every conversion of a Lua value to JSON (the result,
+/// an error value, a primitive's argument) is held to <see cref="ScriptBudget.MaxOutputBytes"/>, counts a
+/// node as an instruction and checks the deadline as it goes; a primitive argument over the cap stops the
+/// script with <see cref="ScriptLimit.OutputSize"/>, an error value over it is reported by a short
+/// description. <c>host.json_patch</c> charges the document's size for each operation that may copy,
+/// move or compare all of it, and fails with <see cref="ScriptLimit.OutputSize"/> when copies grow the
+/// document past the cap.</para>
+/// <para>Lua patterns backtrack, and the matcher runs natively, unseen by the instruction count. Before
+/// <c>string.find</c>, <c>match</c>, <c>gmatch</c> or <c>gsub</c> runs, its worst case is bounded from
+/// the subject's length <c>n</c> (from the start position) and the pattern's shape, in matcher steps (four
+/// steps cost one instruction). A call whose bound exceeds the instruction budget left fails with
+/// <see cref="ScriptLimit.Instructions"/> and a message that the pattern is too costly for the subject;
+/// otherwise the bound is charged. The rule, item by item from the end of the pattern: a quantifier
+/// (<c>*</c>, <c>+</c>, <c>-</c>, outside sets) multiplies the rest of the pattern by <c>n + 1</c>,
+/// unless the rest cannot fail or starts with a class sharing no character with the repeated one;
+/// <c>?</c> doubles it when the rest can fail; <c>%b</c> and back references add <c>n</c>. An unanchored
+/// search (no leading <c>^</c>; <c>gmatch</c> never is) multiplies that by the number of start positions,
+/// except for linear patterns: those without multiplied parts whose quantifiers all have rests that cannot
+/// fail (<c>%s+</c>, <c>[^,]+</c>, <c>(%w+)</c>), or whose first item is a class without quantifier
+/// sharing no character with any repeated class (<c>"[^"]*"</c>). Plain finds (<c>find(s, p, init,
+/// true)</c>, or a pattern without special characters) cost about <c>n</c>, more for needles over 16 bytes.
+/// A <c>find</c> or <c>match</c> that is anchored or linear (and one with a plain find) is charged after
+/// it returns, for the part of the subject up to the end of its match. So patterns without quantifiers,
+/// anchored patterns and the linear shapes above cost about the length they scan, while, for example,
+/// <c>^%s*(.-)%s*$</c> costs on the order of <c>2·n²</c> steps and <c>.-.-b</c> on the order of
+/// <c>n³</c> per start position: split such work over shorter subjects or use plain finds.</para>
 /// </remarks>
 public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
 {
@@ -49,7 +79,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
     /// <summary>Creates an executor.</summary>
     /// <param name="options">Budgets, pool size and extra primitives; <see langword="null"/> uses the documented defaults.</param>
     /// <param name="timeProvider">The clock for timeouts and deadlines; <see langword="null"/> uses <see cref="TimeProvider.System"/>.</param>
-    /// <exception cref="ArgumentException">An option is out of range or a primitive name is not a Lua identifier or clashes with a built-in one.</exception>
+    /// <exception cref="ArgumentException">An option is out of range or a primitive name is not a Lua identifier, starts with <c>__</c> (reserved) or clashes with a built-in one.</exception>
     public LuaScriptExecutor(LuaScriptExecutorOptions? options = null, TimeProvider? timeProvider = null)
     {
         _options = options ?? new LuaScriptExecutorOptions();
@@ -65,9 +95,9 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
         _inlineFactory = InlineSource;
         foreach (var name in _primitives.Keys)
         {
-            if (!IsIdentifier(name) || name is "null" or "array" or "object" or "is_array" or "canonical_json" or "content_hash" or "json_patch")
+            if (!IsIdentifier(name) || name.StartsWith("__", StringComparison.Ordinal) || name is "null" or "array" or "object" or "is_array" or "canonical_json" or "content_hash" or "json_patch")
             {
-                throw new ArgumentException($"'{name}' cannot be a host primitive name: it must be a Lua identifier and not a built-in primitive.", nameof(options));
+                throw new ArgumentException($"'{name}' cannot be a host primitive name: it must be a Lua identifier, not start with '__' and not be a built-in primitive.", nameof(options));
             }
         }
     }

@@ -33,7 +33,7 @@ public sealed class LuaScriptExecutorOptions
     public IDictionary<string, Func<JsonNode?, JsonNode?>> Primitives { get; } = new Dictionary<string, Func<JsonNode?, JsonNode?>>(StringComparer.Ordinal);
 
     /// <summary>Adds a host primitive, available to scripts as <c>host.&lt;name&gt;(value)</c>.</summary>
-    /// <param name="name">A Lua identifier that does not clash with the built-in primitives.</param>
+    /// <param name="name">A Lua identifier that does not start with <c>__</c> (reserved) and does not clash with the built-in primitives.</param>
     /// <param name="primitive">Takes the script's argument as JSON and returns a JSON value.</param>
     /// <returns>These options, for chaining.</returns>
     public LuaScriptExecutorOptions AddPrimitive(string name, Func<JsonNode?, JsonNode?> primitive)
