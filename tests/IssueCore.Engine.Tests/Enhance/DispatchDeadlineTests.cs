@@ -85,9 +85,11 @@ public sealed class DispatchDeadlineTests
         h.Time.Advance(TimeSpan.FromMinutes(1)); // past the bounded wait for the release
         var first = await tick.WaitAsync(Guard);
         var abandoned = await h.Issues.GetAsync(created.Issue.Id);
-        faults.StopHanging();
         var other = h.NewDispatcher("dispatcher-2");
+
+        // Still hanging: the abandoned release must not get through and hand the issue over early.
         var beforeExpiry = await other.TickAsync();
+        faults.StopHanging();
         h.Time.Advance(h.Options.LeaseDuration);
         var taken = await other.TickAsync();
 
