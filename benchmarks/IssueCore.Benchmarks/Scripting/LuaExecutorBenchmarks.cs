@@ -96,7 +96,7 @@ public class LuaExecutorBenchmarks
         _raw.CreateTable(0, input.Count);
         foreach (var (key, value) in input)
         {
-            _raw.PushInteger(value!.GetValue<long>());
+            _raw.PushInteger(value!.GetValue<int>());
             _raw.SetField(-2, key);
         }
 
