@@ -51,42 +51,23 @@ internal sealed class AgentBinder
         return problem is null ? null : new ValidationError(definition.Path + (definition.FnId is null ? ".spec.source" : ".spec.fn_id"), problem);
     }
 
-    public IReadOnlyDictionary<string, AgentCallDelegate> Bind(FlowPlan plan)
+    /// <summary>Binds a plan whose agents <see cref="CheckAgent"/> accepted when it was parsed (host agents first, then Lua agents).</summary>
+    private Dictionary<string, AgentCallDelegate> Bind(FlowPlan plan)
     {
-        var errors = new List<ValidationError>();
         var bound = new Dictionary<string, AgentCallDelegate>(StringComparer.Ordinal);
-        IScriptExecutor? executor = null;
         foreach (var name in HostAgentNames)
         {
             bound[name] = Wrap(_services.GetRequiredKeyedService<IAgent>(name));
         }
 
+        IScriptExecutor? executor = null;
         foreach (var definition in plan.Agents.Values)
         {
-            if (bound.ContainsKey(definition.Name))
+            if (!bound.ContainsKey(definition.Name))
             {
-                continue; // overridden by the host
+                executor ??= _services.GetRequiredService<IScriptExecutor>();
+                bound[definition.Name] = Wrap(new LuaAgent(definition, executor));
             }
-
-            if (definition.Kind == AgentKind.Host)
-            {
-                errors.Add(new ValidationError(definition.Path + ".name", $"The host agent '{definition.Name}' is not registered (services.AddIssueCoreAgent<T>(\"{definition.Name}\"))."));
-                continue;
-            }
-
-            executor ??= _services.GetService<IScriptExecutor>();
-            if (executor is null)
-            {
-                errors.Add(new ValidationError(definition.Path + ".kind", $"The lua agent '{definition.Name}' needs an IScriptExecutor, and none is registered."));
-                continue;
-            }
-
-            bound[definition.Name] = Wrap(new LuaAgent(definition, executor));
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ValidationException(errors);
         }
 
         return bound;
