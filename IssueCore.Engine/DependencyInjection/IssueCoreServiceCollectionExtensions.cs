@@ -3,6 +3,7 @@ using IssueCore.Agents;
 using IssueCore.Blueprints;
 using IssueCore.DependencyInjection;
 using IssueCore.Enhance;
+using IssueCore.Enhance.Governance;
 using IssueCore.Enhance.Verifiers;
 using IssueCore.Issues;
 using IssueCore.Launch;
@@ -200,9 +201,11 @@ public static class IssueCoreServiceCollectionExtensions
         TryAddAxis<CanonicalVerifierAxis>(services, BuiltInVerifierAxes.Canonical);
         TryAddAxis<NoopVerifierAxis>(services, BuiltInVerifierAxes.Noop);
         TryAddAxis<AgentRefVerifierAxis>(services, BuiltInVerifierAxes.AgentRef);
+        services.TryAddSingleton(sp => new VerifierHost(sp));
+        services.TryAddSingleton(sp => new FlowSeriesGuard(sp.GetService<IEnhanceSettingStore>(), sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>().Value.SettingId));
         if (!services.Any(d => d.ServiceType == typeof(IAgent) && d.IsKeyedService && Equals(d.ServiceKey, VerifierRouterAgent.AgentName)))
         {
-            services.AddKeyedSingleton<IAgent>(VerifierRouterAgent.AgentName, (sp, _) => new VerifierRouterAgent(sp));
+            services.AddKeyedSingleton<IAgent>(VerifierRouterAgent.AgentName, (sp, _) => new VerifierRouterAgent(sp.GetRequiredService<VerifierHost>()));
             services.AddHostAgentName(VerifierRouterAgent.AgentName);
         }
 
@@ -212,6 +215,7 @@ public static class IssueCoreServiceCollectionExtensions
             sp.GetRequiredService<IEnhanceSettingStore>(),
             sp.GetRequiredService<IEnhanceLogStore>(),
             sp.GetRequiredService<TaskLaunchService>(),
+            sp.GetRequiredService<VerifierHost>(),
             sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             LoggerOf<EnhanceApplication>(sp),

@@ -17,4 +17,11 @@ public enum DispatchResult
 
     /// <summary>The lease was lost (another dispatcher took the issue over); this dispatcher changed nothing more.</summary>
     LeaseLost = 4,
+
+    /// <summary>
+    /// The flow reported an applied decision the host does not stand behind: its <c>new_blueprint</c> is not the head
+    /// patched with the operations it proposed, or the host's verifier-router did not record a pass of every configured
+    /// axis on that change. Nothing was written; the issue is <c>Failed</c> with a <c>refused: …</c> reason.
+    /// </summary>
+    Refused = 5,
 }

@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Blueprints;
+using IssueCore.Council;
 using IssueCore.Diagnostics;
+using IssueCore.Enhance.Governance;
 using IssueCore.Issues;
 using IssueCore.Launch;
 using Microsoft.Extensions.Logging;
@@ -27,6 +30,14 @@ namespace IssueCore.Enhance;
 /// means only the status is missing; a commit without an entry means only the entry is missing. Either way it
 /// finishes that bookkeeping without running the flow again. The store refuses a second commit for the same issue,
 /// and a second log entry, so two dispatchers racing on one issue cannot apply it twice.</para>
+/// <para>The flow proposes, the host decides: an issue that targets a flow series (see
+/// <see cref="ChangeFlowAsync"/>) is refused when enqueued and rejected at dispatch without running the flow. An
+/// <c>applied</c> decision is committed only when the host, patching the head it read with the operations the flow
+/// proposed (<c>$.proposal.ops</c>), gets exactly the reported <c>new_blueprint</c>, and its own
+/// <c>verifier-router</c> recorded a pass of every configured axis on that change during the run. Otherwise the
+/// output is refused: nothing is written, the issue is dead-lettered as <c>Failed</c> (<c>refused: …</c>) and the
+/// outcome is <see cref="DispatchResult.Refused"/>. The log carries the verdicts the host recorded, never the ones the
+/// flow reports.</para>
 /// <para>Failure handling: a verifier's deny is a <c>Rejected</c> outcome (final). A malformed commit decision
 /// (<see cref="CommitShapeException"/>) is dead-lettered at once as <c>Failed</c>: the flow broke its contract and
 /// running it again gives the same answer. Any other error (storage, timeouts, a failing flow step, a setting or
@@ -65,6 +76,9 @@ public sealed class EnhanceApplication : IDisposable
     private readonly Counter<long> _retries;
     private readonly Histogram<double> _duration;
     private readonly ActivitySource _activitySource;
+    private readonly VerifierHost _verifierHost;
+    private readonly FlowSeriesGuard _flowSeries;
+    private readonly FlowChanges _flowChanges;
 
     internal EnhanceApplication(
         IIssueStore issues,
@@ -72,6 +86,7 @@ public sealed class EnhanceApplication : IDisposable
         IEnhanceSettingStore settings,
         IEnhanceLogStore log,
         TaskLaunchService launcher,
+        VerifierHost verifierHost,
         IOptions<EnhanceApplicationOptions> options,
         TimeProvider timeProvider,
         ILogger<EnhanceApplication> logger,
@@ -94,6 +109,9 @@ public sealed class EnhanceApplication : IDisposable
         _retries = _meter.CreateCounter<long>(IssueCoreTelemetry.DispatchRetries, "{retry}", "Dispatch retries (faults and moved heads).");
         _duration = _meter.CreateHistogram<double>(IssueCoreTelemetry.DispatchDuration, "s", "How long one dispatch took.");
         _activitySource = IssueCoreTelemetry.ActivitySource;
+        _verifierHost = verifierHost;
+        _flowSeries = new FlowSeriesGuard(settings, _options.SettingId);
+        _flowChanges = new FlowChanges(blueprints, settings, verifierHost, _options, logger);
     }
 
     /// <summary>The lease owner name this dispatcher claims issues under.</summary>
@@ -108,9 +126,18 @@ public sealed class EnhanceApplication : IDisposable
     /// <param name="draft">The issue to enqueue.</param>
     /// <param name="cancellationToken">Cancels the enqueue.</param>
     /// <returns>The stored issue and whether this call created it.</returns>
+    /// <exception cref="ValidationException">
+    /// The draft targets a flow series (the built-in <c>enhance-default</c> series or the orbit series of the setting);
+    /// nothing is stored. Change a flow series with <see cref="ChangeFlowAsync"/>.
+    /// </exception>
     public async Task<IssueCreateResult> HandleAsync(IssueDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
+        if (await _flowSeries.WhyProtectedAsync(draft.BlueprintId, cancellationToken).ConfigureAwait(false) is { } protectedSeries)
+        {
+            throw new ValidationException("$.blueprint_id", protectedSeries);
+        }
+
         var result = await _issues.CreateAsync(draft, cancellationToken).ConfigureAwait(false);
         EnhanceLog.Enqueued(_logger, result.Issue.Id.Value, result.Issue.BlueprintId.Value, result.Created);
         return result;
@@ -125,6 +152,30 @@ public sealed class EnhanceApplication : IDisposable
     /// <returns>The setting in effect.</returns>
     public Task<EnhanceSetting> InstallDefaultFlowAsync(CancellationToken cancellationToken = default)
         => EnhanceDefaults.InstallAsync(_blueprints, _settings, _options.SettingId, cancellationToken);
+
+    /// <summary>
+    /// Changes a flow series: the built-in <c>enhance-default</c> series or the orbit series of the setting named by
+    /// <see cref="EnhanceApplicationOptions.SettingId"/>, which ordinary issues may not target. This is a host-side call,
+    /// reachable from no transport, and disabled unless the host opts in with
+    /// <see cref="EnhanceApplicationOptions.AllowFlowChanges"/>. No flow runs: the host applies the patch to the head
+    /// (bumping an unchanged <c>metadata.version_label</c> by <paramref name="bump"/>), checks the result on every axis
+    /// of the setting by calling the registered verifier axes directly, and commits it with the head as parent and the
+    /// origin <c>flow-change</c>. With a <c>Latest</c> selector the next dispatch uses the new version.
+    /// </summary>
+    /// <param name="flowSeries">The flow series to change.</param>
+    /// <param name="patch">The RFC 6902 operations (a JSON array).</param>
+    /// <param name="rationale">Why; stored in the commit.</param>
+    /// <param name="bump">How to bump an unchanged semantic version label. Default: patch.</param>
+    /// <param name="cancellationToken">Cancels the change.</param>
+    /// <returns>The new version of the flow series.</returns>
+    /// <exception cref="AuthorizationException"><see cref="EnhanceApplicationOptions.AllowFlowChanges"/> is off.</exception>
+    /// <exception cref="ValidationException">
+    /// The series is not a flow series, the patch does not apply or changes nothing, or an axis denied the result (one
+    /// error per denying axis, at <c>$.verifiers.&lt;axis&gt;</c>). Nothing is written.
+    /// </exception>
+    /// <exception cref="ConflictException">The head moved while the change was checked; nothing is written.</exception>
+    public Task<BlueprintVersion> ChangeFlowAsync(BlueprintId flowSeries, JsonElement patch, string rationale, VersionBump bump = VersionBump.Patch, CancellationToken cancellationToken = default)
+        => _flowChanges.ChangeAsync(flowSeries, patch, rationale, bump, cancellationToken);
 
     /// <summary>
     /// Claims the next claimable issue and dispatches it. Dispatch errors are handled here (released for a retry or
@@ -307,7 +358,18 @@ public sealed class EnhanceApplication : IDisposable
             var setting = await _settings.GetAsync(_options.SettingId, cancellationToken).ConfigureAwait(false);
             var flow = await _resolver.ResolveAsync(setting, cancellationToken).ConfigureAwait(false);
             var head = (await _blueprints.ReadHeadAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false)).Value;
+            if (FlowSeriesGuard.WhyProtected(issue.BlueprintId, setting, _options.SettingId) is { } protectedSeries)
+            {
+                // Enqueued before the setting named this series (or past the check): the flow must not judge a change to itself.
+                GovernanceLog.FlowSeriesTarget(_logger, issue.Id.Value, issue.BlueprintId.Value);
+                return await RecordAsync(issue, FlowSeriesGuard.RejectionEntry(issue, head.Version, protectedSeries, _time.GetUtcNow()), recovered: false, cancellationToken).ConfigureAwait(false);
+            }
+
             var epoch = new BlueprintEpoch(issue.BlueprintId, head.Version, _time.GetUtcNow());
+
+            // The host records each axis's verdict under the run id it chose; the flow's own account does not count.
+            var runId = CouncilRunId.New();
+            using var verdicts = _verifierHost.Open(runId);
 
             // The flow's TTL ends a stuck flow; the deadline only has to outlast it.
             deadline.Arm(setting.Ttl + _options.DispatchTimeout);
@@ -320,10 +382,13 @@ public sealed class EnhanceApplication : IDisposable
                     Role = _options.Role,
                     Ttl = setting.Ttl,
                     Subject = "issue:" + issue.Id.Value,
+                    RunId = runId,
                 },
                 cancellationToken).ConfigureAwait(false);
             deadline.Arm(_options.DispatchTimeout);
             var decision = CommitDecisionReader.Read(launched.FinalContext, setting.VerifierAxes);
+            var review = FlowOutputReviewer.Review(decision, launched.FinalContext, head, setting.VerifierAxes, verdicts);
+            decision = decision with { Verdicts = review.Verdicts };
             if (decision.Applied && decision.NewHash == head.Version)
             {
                 // Applied means a new version. Writing the head's own content would write nothing (the store returns
@@ -339,6 +404,11 @@ public sealed class EnhanceApplication : IDisposable
             if (!decision.Applied)
             {
                 return await RecordAsync(issue, Entry(issue, head.Version, null, decision, EnhanceOutcome.Rejected), recovered: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (review.Refusal is { } refusal)
+            {
+                return await RefuseAsync(issue, refusal, cancellationToken).ConfigureAwait(false);
             }
 
             Traced<Blueprint> stored;
@@ -444,6 +514,17 @@ public sealed class EnhanceApplication : IDisposable
                 EnhanceLog.Failed(_logger, issue.Id.Value, issue.Attempts, status.Reason!);
                 return Outcome(issue, DispatchResult.Failed, status.Reason, recovered: recovered);
         }
+    }
+
+    /// <summary>
+    /// The flow reported an applied decision the host does not stand behind: nothing is written and the issue is
+    /// dead-lettered, since running the same flow again gives the same answer.
+    /// </summary>
+    private async Task<DispatchOutcome> RefuseAsync(Issue issue, string refusal, CancellationToken cancellationToken)
+    {
+        GovernanceLog.Refused(_logger, issue.Id.Value, refusal);
+        var outcome = await CompleteAsync(issue, IssueStatus.Failed("refused: " + refusal), recovered: false, cancellationToken).ConfigureAwait(false);
+        return outcome.Result == DispatchResult.Failed ? outcome with { Result = DispatchResult.Refused } : outcome;
     }
 
     private async Task<DispatchOutcome> RetryOrFailAsync(Issue issue, Exception fault, CancellationToken cancellationToken)

@@ -67,4 +67,12 @@ public sealed class EnhanceApplicationOptions
 
     /// <summary>How many versions of the orbit series a semver range selector looks at, newest first. Default: 1000.</summary>
     public int SemverHistoryLimit { get; set; } = 1000;
+
+    /// <summary>
+    /// Whether <see cref="EnhanceApplication.ChangeFlowAsync"/> may change a flow series (the built-in
+    /// <c>enhance-default</c> series or the orbit series of the setting). Ordinary issues can never change one; turn
+    /// this on only in a host whose callers of <see cref="EnhanceApplication.ChangeFlowAsync"/> may decide how every
+    /// later issue is judged. Default: <see langword="false"/>.
+    /// </summary>
+    public bool AllowFlowChanges { get; set; }
 }

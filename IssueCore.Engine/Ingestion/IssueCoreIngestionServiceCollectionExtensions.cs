@@ -1,3 +1,5 @@
+using IssueCore.Enhance;
+using IssueCore.Enhance.Governance;
 using IssueCore.Ingestion;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -12,7 +14,9 @@ public static class IssueCoreIngestionServiceCollectionExtensions
     /// (the target name as the Blueprint id) and <see cref="TimeProvider.System"/>, each only when
     /// not registered yet, so calling this twice is harmless and your own registrations win. The
     /// options are validated when the host starts. An <c>IIssueStore</c> must be registered
-    /// (for example with <c>UseInMemory()</c>).
+    /// (for example with <c>UseInMemory()</c>). A request whose target is a flow series (the built-in
+    /// <c>enhance-default</c> series, or the orbit series of the enhance setting named by
+    /// <c>EnhanceApplicationOptions.SettingId</c>) is refused with a <see cref="IssueCore.ValidationException"/>.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options; may be <see langword="null"/>.</param>
@@ -30,6 +34,7 @@ public static class IssueCoreIngestionServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IssueIngestionOptions>, IssueIngestionOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBlueprintResolver, DefaultBlueprintResolver>();
+        services.TryAddSingleton(sp => new FlowSeriesGuard(sp.GetService<IEnhanceSettingStore>(), sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>().Value.SettingId));
         services.TryAddSingleton<IIssueIngestionService, IssueIngestionService>();
         return services;
     }

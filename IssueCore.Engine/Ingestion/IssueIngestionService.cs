@@ -1,5 +1,6 @@
 using System.Text.Unicode;
 using IssueCore.Blueprints;
+using IssueCore.Enhance.Governance;
 using IssueCore.Issues;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -15,13 +16,15 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
     private readonly IssueIngestionOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly FlowSeriesGuard? _flowSeries;
 
     public IssueIngestionService(
         IIssueStore store,
         IBlueprintResolver resolver,
         IOptions<IssueIngestionOptions> options,
         TimeProvider timeProvider,
-        ILogger<IssueIngestionService>? logger = null)
+        ILogger<IssueIngestionService>? logger = null,
+        FlowSeriesGuard? flowSeries = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -29,6 +32,7 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _flowSeries = flowSeries;
     }
 
     public Task<IngestionResult> IngestAsync(IngestionRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default)
@@ -81,6 +85,12 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
             try
             {
                 blueprintId = await _resolver.ResolveAsync(request, cancellationToken).ConfigureAwait(false);
+
+                // A flow series is not the target of ordinary issues: such an issue could change the flow that judges issues.
+                if (_flowSeries is not null && await _flowSeries.WhyProtectedAsync(blueprintId, cancellationToken).ConfigureAwait(false) is { } protectedSeries)
+                {
+                    errors.Add(new ValidationError(request.BlueprintId is null ? "$.target_repo" : "$.blueprint_id", protectedSeries));
+                }
             }
             catch (ValidationException ex)
             {

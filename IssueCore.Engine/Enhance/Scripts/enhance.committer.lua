@@ -1,4 +1,4 @@
--- Tallies the verifier verdicts and decides. Output: $.commit =
+-- Tallies the verifier verdicts and decides (the host commits only what its own verifier-router recorded as passing). Output: $.commit =
 --   { status = "applied",  new_hash, new_blueprint, bump, patch_hash, rationale, summary, verdicts }
 --   { status = "rejected", reasons = { "axis: reason", ... }, rationale, summary, verdicts }
 -- A patch that did not apply is always rejected (its first reason is "patch: ..."), and so is one that changes
@@ -17,7 +17,10 @@ end
 
 local passed = 0
 for _, branch in ipairs(ctx.verdicts) do
+  -- Each element is a fan-out branch's ctx holding its verdict at .verdict, or (when the fan-out collects only
+  -- that member) the verdict itself. The host counts only the verdicts it recorded; these are for the summary.
   local v = branch.verdict
+  if v == nil then v = branch end
   verdicts[#verdicts + 1] = host.object({ axis = v.axis, status = v.status, detail = v.detail })
   if v.status == "pass" then
     passed = passed + 1

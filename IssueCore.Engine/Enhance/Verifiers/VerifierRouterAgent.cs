@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using IssueCore.Agents;
 using IssueCore.Blueprints;
+using IssueCore.Enhance.Governance;
 using IssueCore.Issues;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace IssueCore.Enhance.Verifiers;
 
@@ -13,7 +13,12 @@ namespace IssueCore.Enhance.Verifiers;
 /// returns <c>{axis, status: "pass"|"deny", detail}</c>. An unknown axis denies; a patch that did not apply makes
 /// every axis deny without calling it.
 /// </summary>
-internal sealed class VerifierRouterAgent(IServiceProvider services) : IAgent
+/// <remarks>
+/// Every verdict is also recorded with the host (<see cref="VerifierHost.Record"/>) under the run id the engine gave
+/// this call, with the versions it was reached on. The dispatcher commits only what the host recorded as passing on
+/// every axis; what the flow does with the returned verdict afterwards does not count.
+/// </remarks>
+internal sealed class VerifierRouterAgent(VerifierHost host) : IAgent
 {
     public const string AgentName = "verifier-router";
 
@@ -31,7 +36,8 @@ internal sealed class VerifierRouterAgent(IServiceProvider services) : IAgent
             throw new InvalidOperationException("verifier-router expects the axis name (a string) at $.axis.");
         }
 
-        var verdict = await VerifyAsync(axis, ctx, cancellationToken).ConfigureAwait(false);
+        var (verdict, previous, proposed) = await VerifyAsync(axis, ctx, cancellationToken).ConfigureAwait(false);
+        host.Record(invocation.RunId, new RecordedVerdict(verdict, previous, proposed));
         return new JsonObject
         {
             ["axis"] = axis,
@@ -40,12 +46,12 @@ internal sealed class VerifierRouterAgent(IServiceProvider services) : IAgent
         };
     }
 
-    private async ValueTask<VerdictSummary> VerifyAsync(string axis, JsonObject ctx, CancellationToken cancellationToken)
+    private async ValueTask<(VerdictSummary Verdict, BlueprintVersion? Previous, BlueprintVersion? Proposed)> VerifyAsync(string axis, JsonObject ctx, CancellationToken cancellationToken)
     {
-        var verifier = services.GetKeyedService<IVerifierAxis>(axis);
+        var verifier = host.FindAxis(axis);
         if (verifier is null)
         {
-            return Deny(axis, $"unknown verifier axis '{axis}' (register it with services.AddIssueCoreVerifierAxis<T>(\"{axis}\"))");
+            return (Deny(axis, $"unknown verifier axis '{axis}' (register it with services.AddIssueCoreVerifierAxis<T>(\"{axis}\"))"), PreviousVersion(ctx), null);
         }
 
         if (ctx["applied"] is not JsonObject applied)
@@ -55,7 +61,7 @@ internal sealed class VerifierRouterAgent(IServiceProvider services) : IAgent
 
         if (applied["ok"] is not JsonValue ok || !ok.TryGetValue<bool>(out var applyOk) || !applyOk)
         {
-            return Deny(axis, "not evaluated: the patch did not apply");
+            return (Deny(axis, "not evaluated: the patch did not apply"), PreviousVersion(ctx), null);
         }
 
         var previous = _blueprints.FromNode(ctx["prev_bp"]);
@@ -66,7 +72,7 @@ internal sealed class VerifierRouterAgent(IServiceProvider services) : IAgent
         }
         catch (ValidationException ex)
         {
-            return Deny(axis, "the patched document is not a Blueprint: " + ex.Message);
+            return (Deny(axis, "the patched document is not a Blueprint: " + ex.Message), previous.Version, null);
         }
 
         var hash = applied["new_hash"] is JsonValue h && h.TryGetValue<string>(out var hs) ? hs : string.Empty;
@@ -85,7 +91,20 @@ internal sealed class VerifierRouterAgent(IServiceProvider services) : IAgent
             FlowContext = ctx,
         };
         var verdict = await verifier.VerifyAsync(context, cancellationToken).ConfigureAwait(false);
-        return verdict with { Axis = axis };
+        return (verdict with { Axis = axis }, previous.Version, proposed.Version);
+    }
+
+    /// <summary>The version of <c>$.prev_bp</c>, or <see langword="null"/> when it is not a Blueprint.</summary>
+    private BlueprintVersion? PreviousVersion(JsonObject ctx)
+    {
+        try
+        {
+            return _blueprints.FromNode(ctx["prev_bp"]).Version;
+        }
+        catch (ValidationException)
+        {
+            return null;
+        }
     }
 
     private static VerdictSummary Deny(string axis, string reason) => new(axis, VerdictStatus.Deny, reason);

@@ -61,15 +61,27 @@ public sealed class CommitShapeTests
     }
 
     [Fact]
-    public async Task Well_formed_committer_output_from_a_host_agent_is_applied()
+    public async Task Well_formed_committer_output_from_a_host_agent_is_applied_when_it_is_the_change_the_host_verified()
     {
-        var committer = TestAgent.Constant(JsonNode.Parse(Applied(string.Empty)));
+        // A host committer that reports the patch applier's result and the axes' verdicts as they are.
+        var committer = TestAgent.Returning(input =>
+        {
+            var applied = input!["applied"]!;
+            var commit = JsonNode.Parse(Applied(string.Empty))!.AsObject();
+            commit["new_blueprint"] = applied["new_blueprint"]!.DeepClone();
+            commit["new_hash"] = applied["new_hash"]!.DeepClone();
+            commit["patch_hash"] = applied["patch_hash"]!.DeepClone();
+            return commit;
+        });
         await using var h = await EnhanceHarness.CreateAsync(s => s.AddIssueCoreAgent("committer", committer));
         await h.EnqueueAsync("""[{"op":"replace","path":"/metadata/owner","value":"b"}]""");
 
         var outcome = await h.App.TickAsync();
 
         Assert.Equal(DispatchResult.Applied, outcome!.Result);
-        Assert.Equal(BpHash, outcome.NewVersion!.Value.Value);
+        var head = (await h.Blueprints.ReadHeadAsync(EnhanceHarness.Target)).Value;
+        Assert.Equal(head.Version, outcome.NewVersion);
+        Assert.Equal("b", head.Root.GetProperty("metadata").GetProperty("owner").GetString());
+        Assert.Equal("1.0.1", head.VersionLabel);
     }
 }

@@ -113,6 +113,7 @@ internal sealed class EnhanceHarness : IAsyncDisposable
             Settings,
             Log,
             Provider.GetRequiredService<TaskLaunchService>(),
+            Provider.GetRequiredService<IssueCore.Enhance.Governance.VerifierHost>(),
             Microsoft.Extensions.Options.Options.Create(copy),
             Time,
             NullLogger<EnhanceApplication>.Instance,
