@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Blueprints;
+using IssueCore.Engine.Tests.Ingestion;
 using IssueCore.Engine.Tests.Support;
 using IssueCore.Enhance;
 using IssueCore.Issues;
@@ -62,6 +63,24 @@ public sealed class FlowGovernanceTests
 
         Assert.Contains("flow series of enhance setting 'default'", ex.Message, StringComparison.Ordinal);
         Assert.Empty((await h.Issues.ListAsync(new IssueQuery())).Items);
+    }
+
+    [Fact]
+    public async Task Ingestion_refuses_a_request_whose_target_is_a_flow_series_and_stores_nothing()
+    {
+        using var fixture = new IngestionFixture();
+        var store = fixture.Services.GetRequiredService<IEnhanceSettingStore>();
+        await store.PutAsync(EnhanceSettingId.Default, new EnhanceSetting(BlueprintId.Parse("custom-flow"), VersionSelector.Latest, EnhanceSetting.BuiltInAxes, TimeSpan.FromMinutes(1)));
+
+        var builtIn = await Assert.ThrowsAsync<ValidationException>(() => fixture.Ingestion.IngestAsync(IngestionFixture.ValidRequest("e-1") with { BlueprintId = "enhance-default" }));
+        var orbit = await Assert.ThrowsAsync<ValidationException>(() => fixture.Ingestion.IngestAsync(IngestionFixture.ValidRequest("e-2") with { TargetRepo = "custom-flow" }));
+        var ordinary = await fixture.Ingestion.IngestAsync(IngestionFixture.ValidRequest("e-3"));
+
+        Assert.Equal("$.blueprint_id", Assert.Single(builtIn.Errors).Path);
+        Assert.Equal("$.target_repo", Assert.Single(orbit.Errors).Path);
+        Assert.Contains("flow that judges issues", orbit.Message, StringComparison.Ordinal);
+        Assert.True(ordinary.Created);
+        Assert.Equal(1, await fixture.CountAsync());
     }
 
     [Fact]
