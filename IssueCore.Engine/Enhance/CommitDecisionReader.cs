@@ -16,6 +16,9 @@ namespace IssueCore.Enhance;
 /// <c>verdicts</c> holds one <c>{axis, status: "pass"|"deny", detail}</c> per configured axis, in the configured order.
 /// An applied decision must have no denying verdict, and <c>new_hash</c> must be the content hash of
 /// <c>new_blueprint</c>.
+/// <para>This is the shape only. The reported verdicts are never counted, and an applied decision is then reviewed by
+/// <see cref="Governance.FlowOutputReviewer"/> against the head the host read and the verdicts its own
+/// verifier-router recorded.</para>
 /// </remarks>
 internal static class CommitDecisionReader
 {

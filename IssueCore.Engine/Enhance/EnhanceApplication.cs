@@ -228,7 +228,7 @@ public sealed class EnhanceApplication : IDisposable
 
         var result = outcome.Result.ToString();
         activity?.SetTag(IssueCoreTelemetry.ResultTag, result);
-        if (outcome.Result is DispatchResult.Failed or DispatchResult.Retrying)
+        if (outcome.Result is DispatchResult.Failed or DispatchResult.Retrying or DispatchResult.Refused)
         {
             activity?.SetStatus(ActivityStatusCode.Error, outcome.Reason);
         }

@@ -26,6 +26,7 @@ internal sealed class DispatchCounts
                 Rejected++;
                 break;
             case DispatchResult.Failed:
+            case DispatchResult.Refused: // dead-lettered too: the host refused the flow's output
                 Failed++;
                 break;
             default:

@@ -9,6 +9,8 @@ namespace IssueCore.Enhance.Verifiers;
 /// <remarks>
 /// An axis is called only for a patch that applied (<see cref="VerifierContext.Proposed"/> is set); when the patch
 /// did not apply, every axis denies with <c>"not evaluated: the patch did not apply"</c> without being called.
+/// The dispatcher commits a change only when every configured axis passed it here, as recorded by the host; what a
+/// flow reports about verdicts is not counted, so an axis is the place for a check that must hold.
 /// A denial is a value, not an exception: throwing fails the dispatch as an infrastructure fault (it is retried,
 /// then dead-lettered), so throw only when the axis itself cannot work.
 /// </remarks>
