@@ -61,7 +61,16 @@ internal static class FlowOutputReviewer
             return $"the final ctx holds no RFC 6902 operations at {OperationsPath}, so the host cannot recompute the proposed Blueprint";
         }
 
-        var patchHash = ContentHash.Of(operations);
+        string patchHash;
+        try
+        {
+            patchHash = ContentHash.Of(operations);
+        }
+        catch (Exception ex) when (ex is ValidationException or InvalidOperationException or InsufficientExecutionStackException)
+        {
+            return $"the operations at {OperationsPath} have no canonical form: {ex.Message}";
+        }
+
         if (!string.Equals(patchHash, decision.PatchHash, StringComparison.Ordinal))
         {
             return $"the reported patch_hash {decision.PatchHash} is not the hash of the operations at {OperationsPath} ({patchHash})";
