@@ -61,6 +61,52 @@ public interface IIssueStore
     /// <exception cref="ValidationException">The page size is outside 1 to 1000, or the continuation token was not issued by this store.</exception>
     Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Returns the issue when it is still running under <paramref name="lease"/> (same owner and fencing token).
+    /// </summary>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The lease is lost: the issue was completed, released or claimed again.</exception>
+    async Task<Issue> CheckLeaseAsync(IssueLease lease, CancellationToken cancellationToken = default)
+    {
+        var stored = await FindAsync(lease.IssueId, cancellationToken).ConfigureAwait(false)
+                     ?? throw new NotFoundException("issue", lease.IssueId.Value);
+        return lease.IsHeldOn(stored) ? stored : throw lease.Lost(stored);
+    }
+
+    /// <summary>Extends the lease of a running issue, only under this very claim (owner and fencing token).</summary>
+    /// <remarks>
+    /// The default checks the token, then renews by owner: a narrow window remains in which a claim by a dispatcher
+    /// sharing the owner name is not told apart. The bundled adapters check both in one atomic step.
+    /// </remarks>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The lease is lost.</exception>
+    async Task<Issue> RenewUnderLeaseAsync(IssueLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        await CheckLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        return await RenewLeaseAsync(lease.IssueId, lease.Owner, leaseDuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Moves a running issue to a terminal status, only under this very claim (owner and fencing token).</summary>
+    /// <remarks>The default checks the token, then completes by owner; the bundled adapters do both atomically.</remarks>
+    /// <exception cref="ArgumentException"><paramref name="status"/> is not terminal.</exception>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The lease is lost.</exception>
+    async Task<Issue> CompleteUnderLeaseAsync(IssueLease lease, IssueStatus status, CancellationToken cancellationToken = default)
+    {
+        await CheckLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        return await CompleteAsync(lease.IssueId, lease.Owner, status, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns a running issue to <c>Pending</c> for a retry, only under this very claim (owner and fencing token).</summary>
+    /// <remarks>The default checks the token, then releases by owner; the bundled adapters do both atomically.</remarks>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The lease is lost.</exception>
+    async Task<Issue> ReleaseUnderLeaseAsync(IssueLease lease, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default)
+    {
+        await CheckLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        return await ReleaseAsync(lease.IssueId, lease.Owner, notBefore, error, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Returns the issue.</summary>
     /// <exception cref="NotFoundException">No such issue.</exception>
     async Task<Issue> GetAsync(IssueId id, CancellationToken cancellationToken = default)

@@ -1,5 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Globalization;
+using IssueCore.Blueprints;
+using IssueCore.Enhance;
 using IssueCore.Issues;
 
 namespace IssueCore.Adapters.InMemory;
@@ -8,7 +10,12 @@ namespace IssueCore.Adapters.InMemory;
 /// A linearizable in-memory <see cref="IIssueStore"/>: every operation runs under one lock, so one
 /// claimer wins every claim and every transition is atomic. Contents live as long as the instance.
 /// </summary>
-public sealed class InMemoryIssueStore : IIssueStore
+/// <remarks>
+/// It provides the <see cref="IDispatchFinalizer"/> of an <see cref="InMemoryBlueprintStore"/> and an
+/// <see cref="InMemoryEnhanceLogStore"/>: it holds its own lock and theirs across the lease check, the commit, the
+/// log entry and the completion, so a dispatcher that lost its lease writes none of them.
+/// </remarks>
+public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
 {
     private const string TokenPrefix = "mem1:";
 
@@ -208,6 +215,102 @@ public sealed class InMemoryIssueStore : IIssueStore
     }
 
     /// <inheritdoc />
+    public Task<Issue> CheckLeaseAsync(IssueLease lease, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return Task.FromResult(GetLeasedEntry(lease).Issue);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> RenewUnderLeaseAsync(IssueLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        lock (_gate)
+        {
+            var entry = GetLeasedEntry(lease);
+            var now = _timeProvider.GetUtcNow();
+            entry.Issue = entry.Issue with { LeaseExpiresAt = now + leaseDuration, UpdatedAt = now };
+            return Task.FromResult(entry.Issue);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> CompleteUnderLeaseAsync(IssueLease lease, IssueStatus status, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        RequireTerminal(status);
+        lock (_gate)
+        {
+            return Task.FromResult(Complete(GetLeasedEntry(lease), status));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> ReleaseUnderLeaseAsync(IssueLease lease, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            var entry = GetLeasedEntry(lease);
+            entry.Issue = entry.Issue with
+            {
+                Status = IssueStatus.Pending,
+                LeaseOwner = null,
+                LeaseExpiresAt = null,
+                NotBefore = notBefore,
+                LastError = error,
+                UpdatedAt = _timeProvider.GetUtcNow(),
+            };
+            return Task.FromResult(entry.Issue);
+        }
+    }
+
+    /// <inheritdoc />
+    public IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log)
+        => blueprints is InMemoryBlueprintStore b && log is InMemoryEnhanceLogStore l ? new InMemoryDispatchFinalizer(this, b, l) : null;
+
+    /// <summary>
+    /// Finishes a dispatch atomically over this store, <paramref name="blueprints"/> and <paramref name="log"/>:
+    /// lock order is issues, then log, then Blueprints (every other operation takes one lock only).
+    /// </summary>
+    internal DispatchFinalized Finalize(DispatchFinalization finalization, InMemoryBlueprintStore blueprints, InMemoryEnhanceLogStore log)
+    {
+        ArgumentNullException.ThrowIfNull(finalization);
+        RequireTerminal(finalization.Status);
+        lock (_gate)
+        {
+            var entry = GetLeasedEntry(finalization.Lease);
+            lock (log.Gate)
+            {
+                if (log.Contains(entry.Issue.Id))
+                {
+                    throw new ConflictException($"The enhance log already holds an entry for issue '{entry.Issue.Id}'; nothing was written.", expected: "(no entry)", actual: entry.Issue.Id.Value);
+                }
+
+                var logEntry = finalization.Entry;
+                var status = finalization.Status;
+                Traced<Blueprint>? commit = null;
+                if (finalization.Commit is { } c)
+                {
+                    commit = blueprints.WriteNew(c.BlueprintId, c.Blueprint, c.Parents, c.Metadata);
+                    if (status.State == IssueState.Applied && commit.Value.Version != status.NewVersion)
+                    {
+                        status = IssueStatus.Applied(commit.Value.Version);
+                        logEntry = logEntry with { NewVersion = commit.Value.Version };
+                    }
+                }
+
+                log.Append(logEntry);
+                return new DispatchFinalized(Complete(entry, status), logEntry, commit);
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -290,6 +393,37 @@ public sealed class InMemoryIssueStore : IIssueStore
         }
 
         return lo;
+    }
+
+    private static void RequireTerminal(IssueStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        if (!status.IsTerminal)
+        {
+            throw new ArgumentException($"Complete needs a terminal status, not {status.State}.", nameof(status));
+        }
+    }
+
+    private Issue Complete(Entry entry, IssueStatus status)
+    {
+        entry.Issue = entry.Issue with
+        {
+            Status = status,
+            LeaseOwner = null,
+            LeaseExpiresAt = null,
+            UpdatedAt = _timeProvider.GetUtcNow(),
+        };
+        return entry.Issue;
+    }
+
+    private Entry GetLeasedEntry(IssueLease lease)
+    {
+        if (!_byId.TryGetValue(lease.IssueId, out var entry))
+        {
+            throw new NotFoundException("issue", lease.IssueId.Value);
+        }
+
+        return lease.IsHeldOn(entry.Issue) ? entry : throw lease.Lost(entry.Issue);
     }
 
     private Entry GetHeldEntry(IssueId id, string owner)
