@@ -37,6 +37,22 @@ public interface IIssueStore
     /// <returns>The claimed issue, or <see langword="null"/> when nothing is claimable.</returns>
     Task<Issue?> ClaimNextAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Claims like <see cref="ClaimNextAsync"/>, with series affinity: an issue whose series already has a running
+    /// issue under a live lease is skipped, so concurrent dispatchers (in one process or several) work on different
+    /// series instead of racing on one head. An expired lease does not hold its series.
+    /// </summary>
+    /// <remarks>
+    /// The default claims without affinity (as <see cref="ClaimNextAsync"/>); the bundled adapters implement it.
+    /// Affinity makes a lost compare-and-swap rare, not impossible: a series can still be written outside the queue.
+    /// </remarks>
+    /// <param name="owner">Who claims (a dispatcher instance id).</param>
+    /// <param name="leaseDuration">How long the lease lasts unless renewed.</param>
+    /// <param name="cancellationToken">Cancels the claim.</param>
+    /// <returns>The claimed issue, or <see langword="null"/> when nothing is claimable.</returns>
+    Task<Issue?> ClaimNextBySeriesAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+        => ClaimNextAsync(owner, leaseDuration, cancellationToken);
+
     /// <summary>Extends the lease of a running issue (the heartbeat).</summary>
     /// <exception cref="NotFoundException">No such issue.</exception>
     /// <exception cref="ConflictException"><paramref name="owner"/> does not hold the lease.</exception>

@@ -26,6 +26,15 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
 
     // Creation order: sequences only grow, so this list stays sorted by sequence.
     private readonly List<Entry> _ordered = [];
+
+    // The claim queue, so a claim never scans: every claimable-now issue in claim order (priority, then creation);
+    // pending issues still backing off, by "not before"; running issues, by lease expiry; and per series, its
+    // claimable issues, how many live leases it holds, and (when it holds none) its best issue in _readySeries.
+    private readonly SortedSet<Entry> _candidates = new(ClaimOrder.Instance);
+    private readonly SortedSet<Entry> _readySeries = new(ClaimOrder.Instance);
+    private readonly SortedSet<Entry> _delayed = new(DueOrder.Instance);
+    private readonly SortedSet<Entry> _leases = new(DueOrder.Instance);
+    private readonly Dictionary<BlueprintId, SeriesQueue> _series = [];
     private long _nextSequence;
 
     /// <summary>Creates an empty store.</summary>
@@ -78,6 +87,7 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
             var entry = new Entry(++_nextSequence, issue);
             _byId.Add(issue.Id, entry);
             _ordered.Add(entry);
+            AttachPending(entry, now);
             if (issue.IdempotencyKey is { } newKey)
             {
                 _byKey.Add(newKey, issue.Id);
@@ -118,36 +128,23 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
         lock (_gate)
         {
             var now = _timeProvider.GetUtcNow();
-            Entry? best = null;
-            foreach (var entry in _ordered)
-            {
-                if (!IsClaimable(entry.Issue, now))
-                {
-                    continue;
-                }
+            Promote(now);
+            return Task.FromResult<Issue?>(_candidates.Count == 0 ? null : Claim(_candidates.Min!, owner, now, leaseDuration));
+        }
+    }
 
-                // _ordered is in creation order, so a strictly higher priority is needed to win.
-                if (best is null || entry.Issue.Priority > best.Issue.Priority)
-                {
-                    best = entry;
-                }
-            }
+    /// <inheritdoc />
+    public Task<Issue?> ClaimNextBySeriesAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
 
-            if (best is null)
-            {
-                return Task.FromResult<Issue?>(null);
-            }
-
-            best.Issue = best.Issue with
-            {
-                Status = IssueStatus.Running,
-                LeaseOwner = owner,
-                LeaseExpiresAt = now + leaseDuration,
-                NotBefore = null,
-                Attempts = best.Issue.Attempts + 1,
-                UpdatedAt = now,
-            };
-            return Task.FromResult<Issue?>(best.Issue);
+        lock (_gate)
+        {
+            var now = _timeProvider.GetUtcNow();
+            Promote(now);
+            return Task.FromResult<Issue?>(_readySeries.Count == 0 ? null : Claim(_readySeries.Min!, owner, now, leaseDuration));
         }
     }
 
@@ -160,10 +157,7 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
 
         lock (_gate)
         {
-            var entry = GetHeldEntry(id, owner);
-            var now = _timeProvider.GetUtcNow();
-            entry.Issue = entry.Issue with { LeaseExpiresAt = now + leaseDuration, UpdatedAt = now };
-            return Task.FromResult(entry.Issue);
+            return Task.FromResult(Renew(GetHeldEntry(id, owner), leaseDuration));
         }
     }
 
@@ -180,15 +174,7 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
 
         lock (_gate)
         {
-            var entry = GetHeldEntry(id, owner);
-            entry.Issue = entry.Issue with
-            {
-                Status = status,
-                LeaseOwner = null,
-                LeaseExpiresAt = null,
-                UpdatedAt = _timeProvider.GetUtcNow(),
-            };
-            return Task.FromResult(entry.Issue);
+            return Task.FromResult(Complete(GetHeldEntry(id, owner), status));
         }
     }
 
@@ -200,17 +186,7 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
 
         lock (_gate)
         {
-            var entry = GetHeldEntry(id, owner);
-            entry.Issue = entry.Issue with
-            {
-                Status = IssueStatus.Pending,
-                LeaseOwner = null,
-                LeaseExpiresAt = null,
-                NotBefore = notBefore,
-                LastError = error,
-                UpdatedAt = _timeProvider.GetUtcNow(),
-            };
-            return Task.FromResult(entry.Issue);
+            return Task.FromResult(Release(GetHeldEntry(id, owner), notBefore, error));
         }
     }
 
@@ -231,10 +207,7 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
         lock (_gate)
         {
-            var entry = GetLeasedEntry(lease);
-            var now = _timeProvider.GetUtcNow();
-            entry.Issue = entry.Issue with { LeaseExpiresAt = now + leaseDuration, UpdatedAt = now };
-            return Task.FromResult(entry.Issue);
+            return Task.FromResult(Renew(GetLeasedEntry(lease), leaseDuration));
         }
     }
 
@@ -255,17 +228,7 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            var entry = GetLeasedEntry(lease);
-            entry.Issue = entry.Issue with
-            {
-                Status = IssueStatus.Pending,
-                LeaseOwner = null,
-                LeaseExpiresAt = null,
-                NotBefore = notBefore,
-                LastError = error,
-                UpdatedAt = _timeProvider.GetUtcNow(),
-            };
-            return Task.FromResult(entry.Issue);
+            return Task.FromResult(Release(GetLeasedEntry(lease), notBefore, error));
         }
     }
 
@@ -350,13 +313,6 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
         }
     }
 
-    private static bool IsClaimable(Issue issue, DateTimeOffset now) => issue.Status.State switch
-    {
-        IssueState.Pending => issue.NotBefore is not { } notBefore || notBefore <= now,
-        IssueState.Running => issue.LeaseExpiresAt is { } expires && expires <= now,
-        _ => false,
-    };
-
     private static ReadOnlyCollection<string> Freeze(IReadOnlyList<string>? labels)
         => labels is null or { Count: 0 } ? ReadOnlyCollection<string>.Empty : new ReadOnlyCollection<string>([.. labels]);
 
@@ -404,8 +360,164 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
         }
     }
 
+    private Issue Claim(Entry entry, string owner, DateTimeOffset now, TimeSpan leaseDuration)
+    {
+        Detach(entry);
+        entry.Issue = entry.Issue with
+        {
+            Status = IssueStatus.Running,
+            LeaseOwner = owner,
+            LeaseExpiresAt = now + leaseDuration,
+            NotBefore = null,
+            Attempts = entry.Issue.Attempts + 1,
+            UpdatedAt = now,
+        };
+        AttachLeased(entry);
+        return entry.Issue;
+    }
+
+    private Issue Renew(Entry entry, TimeSpan leaseDuration)
+    {
+        var now = _timeProvider.GetUtcNow();
+        Detach(entry);
+        entry.Issue = entry.Issue with { LeaseExpiresAt = now + leaseDuration, UpdatedAt = now };
+        AttachLeased(entry);
+        return entry.Issue;
+    }
+
+    private Issue Release(Entry entry, DateTimeOffset notBefore, string? error)
+    {
+        var now = _timeProvider.GetUtcNow();
+        Detach(entry);
+        entry.Issue = entry.Issue with
+        {
+            Status = IssueStatus.Pending,
+            LeaseOwner = null,
+            LeaseExpiresAt = null,
+            NotBefore = notBefore,
+            LastError = error,
+            UpdatedAt = now,
+        };
+        AttachPending(entry, now);
+        return entry.Issue;
+    }
+
+    /// <summary>Moves due back-offs and expired leases into the claimable sets (both sets are ordered by due time).</summary>
+    private void Promote(DateTimeOffset now)
+    {
+        while (_delayed.Count > 0 && _delayed.Min!.Due <= now)
+        {
+            var entry = _delayed.Min!;
+            Detach(entry);
+            AttachCandidate(entry);
+        }
+
+        while (_leases.Count > 0 && _leases.Min!.Due <= now)
+        {
+            var entry = _leases.Min!;
+            Detach(entry);
+            AttachCandidate(entry);
+        }
+    }
+
+    private SeriesQueue SeriesOf(Entry entry)
+    {
+        if (!_series.TryGetValue(entry.Issue.BlueprintId, out var series))
+        {
+            series = new SeriesQueue();
+            _series.Add(entry.Issue.BlueprintId, series);
+        }
+
+        return series;
+    }
+
+    private void AttachPending(Entry entry, DateTimeOffset now)
+    {
+        if (entry.Issue.NotBefore is { } notBefore && notBefore > now)
+        {
+            entry.Due = notBefore;
+            entry.Slot = Slot.Delayed;
+            _delayed.Add(entry);
+        }
+        else
+        {
+            AttachCandidate(entry);
+        }
+    }
+
+    private void AttachCandidate(Entry entry)
+    {
+        var series = SeriesOf(entry);
+        entry.Slot = Slot.Candidate;
+        _candidates.Add(entry);
+        series.Candidates.Add(entry);
+        Refresh(series);
+    }
+
+    private void AttachLeased(Entry entry)
+    {
+        var series = SeriesOf(entry);
+        entry.Due = entry.Issue.LeaseExpiresAt!.Value;
+        entry.Slot = Slot.Leased;
+        _leases.Add(entry);
+        series.Live++;
+        Refresh(series);
+    }
+
+    /// <summary>Takes the entry out of whichever queue set holds it.</summary>
+    private void Detach(Entry entry)
+    {
+        switch (entry.Slot)
+        {
+            case Slot.Candidate:
+            {
+                var series = SeriesOf(entry);
+                _candidates.Remove(entry);
+                series.Candidates.Remove(entry);
+                Refresh(series);
+                break;
+            }
+
+            case Slot.Delayed:
+                _delayed.Remove(entry);
+                break;
+            case Slot.Leased:
+            {
+                var series = SeriesOf(entry);
+                _leases.Remove(entry);
+                series.Live--;
+                Refresh(series);
+                break;
+            }
+        }
+
+        entry.Slot = Slot.None;
+    }
+
+    /// <summary>Keeps a series' best claimable issue in <see cref="_readySeries"/> exactly when it holds no live lease.</summary>
+    private void Refresh(SeriesQueue series)
+    {
+        var best = series.Live == 0 && series.Candidates.Count > 0 ? series.Candidates.Min : null;
+        if (ReferenceEquals(best, series.Ready))
+        {
+            return;
+        }
+
+        if (series.Ready is { } old)
+        {
+            _readySeries.Remove(old);
+        }
+
+        series.Ready = best;
+        if (best is not null)
+        {
+            _readySeries.Add(best);
+        }
+    }
+
     private Issue Complete(Entry entry, IssueStatus status)
     {
+        Detach(entry);
         entry.Issue = entry.Issue with
         {
             Status = status,
@@ -447,10 +559,57 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
         return entry;
     }
 
+    private enum Slot
+    {
+        None,
+        Candidate,
+        Delayed,
+        Leased,
+    }
+
     private sealed class Entry(long sequence, Issue issue)
     {
         public long Sequence { get; } = sequence;
 
         public Issue Issue { get; set; } = issue;
+
+        /// <summary>Which queue set holds the entry.</summary>
+        public Slot Slot { get; set; }
+
+        /// <summary>The sort key while in a due-ordered set: "not before" when delayed, the lease expiry when leased.</summary>
+        public DateTimeOffset Due { get; set; }
+    }
+
+    private sealed class SeriesQueue
+    {
+        public SortedSet<Entry> Candidates { get; } = new(ClaimOrder.Instance);
+
+        public int Live { get; set; }
+
+        public Entry? Ready { get; set; }
+    }
+
+    /// <summary>Highest priority first, then creation order.</summary>
+    private sealed class ClaimOrder : IComparer<Entry>
+    {
+        public static readonly ClaimOrder Instance = new();
+
+        public int Compare(Entry? x, Entry? y)
+        {
+            var byPriority = y!.Issue.Priority.CompareTo(x!.Issue.Priority);
+            return byPriority != 0 ? byPriority : x.Sequence.CompareTo(y.Sequence);
+        }
+    }
+
+    /// <summary>Earliest due first, then creation order.</summary>
+    private sealed class DueOrder : IComparer<Entry>
+    {
+        public static readonly DueOrder Instance = new();
+
+        public int Compare(Entry? x, Entry? y)
+        {
+            var byDue = x!.Due.CompareTo(y!.Due);
+            return byDue != 0 ? byDue : x.Sequence.CompareTo(y.Sequence);
+        }
     }
 }

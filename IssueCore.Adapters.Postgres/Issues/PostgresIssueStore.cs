@@ -33,6 +33,7 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
     private readonly string _find;
     private readonly string _findByKey;
     private readonly string _claim;
+    private readonly string _claimBySeries;
     private readonly string _renew;
     private readonly string _complete;
     private readonly string _release;
@@ -63,6 +64,16 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
             $"WITH next AS (SELECT id FROM {t} "
             + "WHERE state IN (0, 1) AND ((state = 0 AND (not_before IS NULL OR not_before <= @now)) OR (state = 1 AND lease_expires_at <= clock_timestamp())) "
             + "ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
+            + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = clock_timestamp() + @lease, attempts = i.attempts + 1, updated_at = @now "
+            + $"FROM next WHERE i.id = next.id RETURNING {Sql.Prefixed(Columns, "i")}";
+        // Series affinity: skip series holding a live lease; the transaction-scoped advisory lock on the series keeps
+        // two concurrent claims from taking two issues of one series before either commits.
+        _claimBySeries =
+            $"WITH next AS (SELECT c.id FROM {t} AS c "
+            + "WHERE c.state IN (0, 1) AND ((c.state = 0 AND (c.not_before IS NULL OR c.not_before <= @now)) OR (c.state = 1 AND c.lease_expires_at <= clock_timestamp())) "
+            + $"AND NOT EXISTS (SELECT 1 FROM {t} AS r WHERE r.state = 1 AND r.blueprint_id = c.blueprint_id AND r.lease_expires_at > clock_timestamp()) "
+            + "AND pg_try_advisory_xact_lock(1229866821, hashtext(c.blueprint_id)) "
+            + "ORDER BY c.priority DESC, c.seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
             + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = clock_timestamp() + @lease, attempts = i.attempts + 1, updated_at = @now "
             + $"FROM next WHERE i.id = next.id RETURNING {Sql.Prefixed(Columns, "i")}";
         _renew =
@@ -178,6 +189,26 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
         {
             await using var command = _db.DataSource.CreateCommand(_claim);
             command.AddTime("now", now);
+            command.AddText("owner", owner);
+            command.Add("lease", NpgsqlDbType.Interval, leaseDuration);
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, "claim an issue");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue?> ClaimNextBySeriesAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_claimBySeries);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
             command.AddText("owner", owner);
             command.Add("lease", NpgsqlDbType.Interval, leaseDuration);
             return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);

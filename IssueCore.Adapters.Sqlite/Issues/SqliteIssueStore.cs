@@ -50,6 +50,22 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
         ") ORDER BY priority DESC, seq LIMIT 1) " +
         "RETURNING " + Columns + ";";
 
+    // As ClaimSql, skipping every issue whose series holds a live lease (series affinity).
+    internal const string ClaimBySeriesSql =
+        "UPDATE issues SET state = 'running', lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, not_before = NULL, updated_at = @now " +
+        "WHERE seq = (SELECT seq FROM (" +
+        "SELECT seq, priority FROM (SELECT c.seq, c.priority FROM issues AS c INDEXED BY ix_issues_pending_claim " +
+        "WHERE c.state = 'pending' AND (c.not_before IS NULL OR c.not_before <= @now) " +
+        "AND NOT EXISTS (SELECT 1 FROM issues AS r WHERE r.state = 'running' AND r.blueprint_id = c.blueprint_id AND r.lease_expires_at > @now) " +
+        "ORDER BY c.priority DESC, c.seq LIMIT 1) " +
+        "UNION ALL " +
+        "SELECT seq, priority FROM (SELECT c.seq, c.priority FROM issues AS c INDEXED BY ix_issues_running_claim " +
+        "WHERE c.state = 'running' AND c.lease_expires_at <= @now " +
+        "AND NOT EXISTS (SELECT 1 FROM issues AS r WHERE r.state = 'running' AND r.blueprint_id = c.blueprint_id AND r.lease_expires_at > @now) " +
+        "ORDER BY c.priority DESC, c.seq LIMIT 1)" +
+        ") ORDER BY priority DESC, seq LIMIT 1) " +
+        "RETURNING " + Columns + ";";
+
     private const string RenewSql =
         "UPDATE issues SET lease_expires_at = @expires, updated_at = @now " +
         "WHERE id = @id AND lease_owner = @owner AND state = 'running' RETURNING " + Columns + ";";
@@ -172,6 +188,25 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
                 // Read the clock inside the write lock, so claims from several processes see time move forward.
                 var now = _database.TimeProvider.GetUtcNow();
                 var claim = session.Command(ClaimSql)
+                    .With("@owner", owner)
+                    .With("@expires", SqliteTime.AddSaturating(now, leaseDuration))
+                    .With("@now", SqliteTime.ToTicks(now));
+                return ReadOneAsync(claim, ct);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<Issue?> ClaimNextBySeriesAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        return _database.WriteAsync(
+            "Claiming an issue",
+            (session, ct) =>
+            {
+                var now = _database.TimeProvider.GetUtcNow();
+                var claim = session.Command(ClaimBySeriesSql)
                     .With("@owner", owner)
                     .With("@expires", SqliteTime.AddSaturating(now, leaseDuration))
                     .With("@now", SqliteTime.ToTicks(now));

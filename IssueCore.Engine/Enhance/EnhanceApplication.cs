@@ -142,7 +142,7 @@ public sealed class EnhanceApplication : IDisposable
     /// <exception cref="StorageException">Claiming failed, or releasing a faulted issue failed (its lease will expire and it is claimed again).</exception>
     public async Task<DispatchOutcome?> TickAsync(CancellationToken cancellationToken = default)
     {
-        var issue = await _issues.ClaimNextAsync(DispatcherId, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+        var issue = await _issues.ClaimNextBySeriesAsync(DispatcherId, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
         if (issue is null)
         {
             return null;
