@@ -14,8 +14,9 @@ namespace IssueCore.Adapters.Postgres;
 /// never claim the same issue; every transition is one statement that checks the lease holder.
 /// </summary>
 /// <remarks>
-/// Lease times are the database server's: a claim compares and sets <c>lease_expires_at</c> with
-/// <c>clock_timestamp()</c>, so hosts whose clocks disagree still agree on whether a lease is live. (Back-off times
+/// Lease times are the database server's by default (<see cref="PostgresStoreOptions.LeaseClock"/>): a claim compares
+/// and sets <c>lease_expires_at</c> with <c>clock_timestamp()</c>, so hosts whose clocks disagree still agree on
+/// whether a lease is live. (Back-off times
 /// passed to <see cref="ReleaseAsync"/> are the caller's.) Every transition under an <see cref="IssueLease"/> checks
 /// the owner and the fencing token in the same statement, and the store provides the <see cref="IDispatchFinalizer"/>
 /// of the PostgreSQL Blueprint store and enhance log over the same data source and schema.
@@ -51,6 +52,9 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
         ArgumentNullException.ThrowIfNull(database);
         _db = database;
         var t = PostgresSchema.Quote(database.Schema) + ".issues";
+
+        // The lease clock: the server's by default, so hosts with skewed clocks agree on which leases are live.
+        var clock = database.LeaseClock == PostgresLeaseClock.Database ? "clock_timestamp()" : "@now";
         _insert =
             $"INSERT INTO {t} (id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, "
             + "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, attempts, created_at, updated_at) "
@@ -62,26 +66,26 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
         _findByKey = $"SELECT {Columns} FROM {t} WHERE idempotency_key = @key";
         _claim =
             $"WITH next AS (SELECT id FROM {t} "
-            + "WHERE state IN (0, 1) AND ((state = 0 AND (not_before IS NULL OR not_before <= @now)) OR (state = 1 AND lease_expires_at <= clock_timestamp())) "
+            + $"WHERE state IN (0, 1) AND ((state = 0 AND (not_before IS NULL OR not_before <= @now)) OR (state = 1 AND lease_expires_at <= {clock})) "
             + "ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
-            + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = clock_timestamp() + @lease, attempts = i.attempts + 1, updated_at = @now "
+            + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = {clock} + @lease, attempts = i.attempts + 1, updated_at = @now "
             + $"FROM next WHERE i.id = next.id RETURNING {Sql.Prefixed(Columns, "i")}";
         // Series affinity: skip series holding a live lease; the transaction-scoped advisory lock on the series keeps
         // two concurrent claims from taking two issues of one series before either commits.
         _claimBySeries =
             $"WITH next AS (SELECT c.id FROM {t} AS c "
-            + "WHERE c.state IN (0, 1) AND ((c.state = 0 AND (c.not_before IS NULL OR c.not_before <= @now)) OR (c.state = 1 AND c.lease_expires_at <= clock_timestamp())) "
-            + $"AND NOT EXISTS (SELECT 1 FROM {t} AS r WHERE r.state = 1 AND r.blueprint_id = c.blueprint_id AND r.lease_expires_at > clock_timestamp()) "
+            + $"WHERE c.state IN (0, 1) AND ((c.state = 0 AND (c.not_before IS NULL OR c.not_before <= @now)) OR (c.state = 1 AND c.lease_expires_at <= {clock})) "
+            + $"AND NOT EXISTS (SELECT 1 FROM {t} AS r WHERE r.state = 1 AND r.blueprint_id = c.blueprint_id AND r.lease_expires_at > {clock}) "
             + "AND pg_try_advisory_xact_lock(1229866821, hashtext(c.blueprint_id)) "
             + "ORDER BY c.priority DESC, c.seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
-            + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = clock_timestamp() + @lease, attempts = i.attempts + 1, updated_at = @now "
+            + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = {clock} + @lease, attempts = i.attempts + 1, updated_at = @now "
             + $"FROM next WHERE i.id = next.id RETURNING {Sql.Prefixed(Columns, "i")}";
         _renew =
-            $"UPDATE {t} SET lease_expires_at = clock_timestamp() + @lease, updated_at = @now "
+            $"UPDATE {t} SET lease_expires_at = {clock} + @lease, updated_at = @now "
             + $"WHERE id = @id AND state = 1 AND lease_owner = @owner RETURNING {Columns}";
         _leasedCheck = $"SELECT {Columns} FROM {t} WHERE id = @id AND state = 1 AND lease_owner = @owner AND attempts = @token FOR UPDATE";
         _leasedRenew =
-            $"UPDATE {t} SET lease_expires_at = clock_timestamp() + @lease, updated_at = @now "
+            $"UPDATE {t} SET lease_expires_at = {clock} + @lease, updated_at = @now "
             + $"WHERE id = @id AND state = 1 AND lease_owner = @owner AND attempts = @token RETURNING {Columns}";
         _leasedComplete =
             $"UPDATE {t} SET state = @state, new_version = @new_version, reason = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now "
