@@ -39,6 +39,7 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         DataSource = dataSource;
         Schema = options.Schema;
         ApplyMigrations = options.ApplyMigrations;
+        LeaseClock = options.LeaseClock;
         TimeProvider = timeProvider ?? TimeProvider.System;
         _ownsDataSource = ownsDataSource;
     }
@@ -53,6 +54,9 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     public TimeProvider TimeProvider { get; }
 
     internal bool ApplyMigrations { get; }
+
+    /// <summary>Which clock judges and sets leases.</summary>
+    internal PostgresLeaseClock LeaseClock { get; }
 
     /// <summary>
     /// Installs or upgrades the schema now (the stores otherwise do it before their first operation).

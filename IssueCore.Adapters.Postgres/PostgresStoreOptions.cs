@@ -29,6 +29,12 @@ public sealed partial class PostgresStoreOptions
     /// </summary>
     public bool ApplyMigrations { get; set; } = true;
 
+    /// <summary>
+    /// Which clock judges and sets issue leases. Defaults to <see cref="PostgresLeaseClock.Database"/>, the server's
+    /// clock, so hosts with skewed clocks cannot take each other's live leases.
+    /// </summary>
+    public PostgresLeaseClock LeaseClock { get; set; } = PostgresLeaseClock.Database;
+
     /// <summary>Throws when the options are not usable.</summary>
     /// <exception cref="ValidationException">The schema name is not valid.</exception>
     public void Validate() => PostgresSchema.ValidateSchemaName(Schema);

@@ -27,10 +27,10 @@ public sealed record EnhanceLogEntry
     /// <summary>One verdict per verifier axis, in axis order.</summary>
     public IReadOnlyList<VerdictSummary> Verdicts { get; init; } = [];
 
-    /// <summary>Applied or rejected.</summary>
+    /// <summary>Applied, rejected or failed (dead-lettered).</summary>
     public required EnhanceOutcome Outcome { get; init; }
 
-    /// <summary>For a rejection: the deny reasons as <c>"axis: reason"</c>.</summary>
+    /// <summary>For a rejection: the deny reasons as <c>"axis: reason"</c>; for a failure: why it was dead-lettered.</summary>
     public IReadOnlyList<string> Reasons { get; init; } = [];
 
     /// <summary>When the outcome was recorded (stamped by the caller).</summary>

@@ -8,4 +8,10 @@ public enum EnhanceOutcome
 
     /// <summary>Denied by at least one verifier.</summary>
     Rejected = 1,
+
+    /// <summary>
+    /// Dead-lettered: the retry budget ran out, or the flow's commit decision broke its contract. Nothing was
+    /// committed; <see cref="EnhanceLogEntry.Reasons"/> says why.
+    /// </summary>
+    Failed = 2,
 }

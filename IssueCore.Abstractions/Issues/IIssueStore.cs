@@ -37,6 +37,22 @@ public interface IIssueStore
     /// <returns>The claimed issue, or <see langword="null"/> when nothing is claimable.</returns>
     Task<Issue?> ClaimNextAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Claims like <see cref="ClaimNextAsync"/>, with series affinity: an issue whose series already has a running
+    /// issue under a live lease is skipped, so concurrent dispatchers (in one process or several) work on different
+    /// series instead of racing on one head. An expired lease does not hold its series.
+    /// </summary>
+    /// <remarks>
+    /// The default claims without affinity (as <see cref="ClaimNextAsync"/>); the bundled adapters implement it.
+    /// Affinity makes a lost compare-and-swap rare, not impossible: a series can still be written outside the queue.
+    /// </remarks>
+    /// <param name="owner">Who claims (a dispatcher instance id).</param>
+    /// <param name="leaseDuration">How long the lease lasts unless renewed.</param>
+    /// <param name="cancellationToken">Cancels the claim.</param>
+    /// <returns>The claimed issue, or <see langword="null"/> when nothing is claimable.</returns>
+    Task<Issue?> ClaimNextBySeriesAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+        => ClaimNextAsync(owner, leaseDuration, cancellationToken);
+
     /// <summary>Extends the lease of a running issue (the heartbeat).</summary>
     /// <exception cref="NotFoundException">No such issue.</exception>
     /// <exception cref="ConflictException"><paramref name="owner"/> does not hold the lease.</exception>
@@ -60,6 +76,52 @@ public interface IIssueStore
     /// <summary>Lists issues in creation order, one keyed page at a time.</summary>
     /// <exception cref="ValidationException">The page size is outside 1 to 1000, or the continuation token was not issued by this store.</exception>
     Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Returns the issue when it is still running under <paramref name="lease"/> (same owner and fencing token).
+    /// </summary>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The lease is lost: the issue was completed, released or claimed again.</exception>
+    async Task<Issue> CheckLeaseAsync(IssueLease lease, CancellationToken cancellationToken = default)
+    {
+        var stored = await FindAsync(lease.IssueId, cancellationToken).ConfigureAwait(false)
+                     ?? throw new NotFoundException("issue", lease.IssueId.Value);
+        return lease.IsHeldOn(stored) ? stored : throw lease.Lost(stored);
+    }
+
+    /// <summary>Extends the lease of a running issue, only under this very claim (owner and fencing token).</summary>
+    /// <remarks>
+    /// The default checks the token, then renews by owner: a narrow window remains in which a claim by a dispatcher
+    /// sharing the owner name is not told apart. The bundled adapters check both in one atomic step.
+    /// </remarks>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The lease is lost.</exception>
+    async Task<Issue> RenewUnderLeaseAsync(IssueLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        await CheckLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        return await RenewLeaseAsync(lease.IssueId, lease.Owner, leaseDuration, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Moves a running issue to a terminal status, only under this very claim (owner and fencing token).</summary>
+    /// <remarks>The default checks the token, then completes by owner; the bundled adapters do both atomically.</remarks>
+    /// <exception cref="ArgumentException"><paramref name="status"/> is not terminal.</exception>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The lease is lost.</exception>
+    async Task<Issue> CompleteUnderLeaseAsync(IssueLease lease, IssueStatus status, CancellationToken cancellationToken = default)
+    {
+        await CheckLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        return await CompleteAsync(lease.IssueId, lease.Owner, status, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns a running issue to <c>Pending</c> for a retry, only under this very claim (owner and fencing token).</summary>
+    /// <remarks>The default checks the token, then releases by owner; the bundled adapters do both atomically.</remarks>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The lease is lost.</exception>
+    async Task<Issue> ReleaseUnderLeaseAsync(IssueLease lease, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default)
+    {
+        await CheckLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        return await ReleaseAsync(lease.IssueId, lease.Owner, notBefore, error, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Returns the issue.</summary>
     /// <exception cref="NotFoundException">No such issue.</exception>

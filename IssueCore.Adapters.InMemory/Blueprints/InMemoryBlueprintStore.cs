@@ -47,6 +47,12 @@ public sealed class InMemoryBlueprintStore : IBlueprintStore
     public Task<Traced<Blueprint>> WriteNewAsync(BlueprintId id, Blueprint blueprint, IReadOnlyList<BlueprintVersion> parents, CommitMetadata metadata, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(WriteNew(id, blueprint, parents, metadata));
+    }
+
+    /// <summary>The compare-and-swap of <see cref="WriteNewAsync"/>, synchronous so a finalizer can run it under its own locks.</summary>
+    internal Traced<Blueprint> WriteNew(BlueprintId id, Blueprint blueprint, IReadOnlyList<BlueprintVersion> parents, CommitMetadata metadata)
+    {
         ArgumentNullException.ThrowIfNull(blueprint);
         ArgumentNullException.ThrowIfNull(parents);
         ArgumentNullException.ThrowIfNull(metadata);
@@ -66,7 +72,7 @@ public sealed class InMemoryBlueprintStore : IBlueprintStore
                 var first = new StoredVersion(id, blueprint, parentsCopy, metadata, _timeProvider.GetUtcNow());
                 series.Add(first);
                 _series.Add(id.Value, series);
-                return Task.FromResult(first.ToTraced());
+                return first.ToTraced();
             }
 
             var head = series.Versions[^1];
@@ -78,7 +84,7 @@ public sealed class InMemoryBlueprintStore : IBlueprintStore
             if (blueprint.Version == head.Blueprint.Version)
             {
                 // The version is the content: writing the head again is a no-op.
-                return Task.FromResult(head.ToTraced());
+                return head.ToTraced();
             }
 
             if (series.ByVersion.ContainsKey(blueprint.Version))
@@ -93,7 +99,7 @@ public sealed class InMemoryBlueprintStore : IBlueprintStore
 
             var stored = new StoredVersion(id, blueprint, parentsCopy, metadata, _timeProvider.GetUtcNow());
             series.Add(stored);
-            return Task.FromResult(stored.ToTraced());
+            return stored.ToTraced();
         }
     }
 

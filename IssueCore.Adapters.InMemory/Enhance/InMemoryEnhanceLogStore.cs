@@ -24,6 +24,25 @@ public sealed class InMemoryEnhanceLogStore : IEnhanceLogStore
     public Task AppendAsync(EnhanceLogEntry entry, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        Append(entry);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The lock every operation takes; a finalizer holds it across its checks and writes.</summary>
+    internal Lock Gate => _gate;
+
+    /// <summary>Whether an entry exists for the issue.</summary>
+    internal bool Contains(IssueId issueId)
+    {
+        lock (_gate)
+        {
+            return _byIssue.ContainsKey(issueId);
+        }
+    }
+
+    /// <summary>The append of <see cref="AppendAsync"/>, synchronous so a finalizer can run it under its own locks.</summary>
+    internal void Append(EnhanceLogEntry entry)
+    {
         ArgumentNullException.ThrowIfNull(entry);
         var stored = entry with
         {
@@ -40,8 +59,6 @@ public sealed class InMemoryEnhanceLogStore : IEnhanceLogStore
 
             _entries.Add(stored);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />

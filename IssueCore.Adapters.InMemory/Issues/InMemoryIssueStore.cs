@@ -1,5 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Globalization;
+using IssueCore.Blueprints;
+using IssueCore.Enhance;
 using IssueCore.Issues;
 
 namespace IssueCore.Adapters.InMemory;
@@ -8,7 +10,12 @@ namespace IssueCore.Adapters.InMemory;
 /// A linearizable in-memory <see cref="IIssueStore"/>: every operation runs under one lock, so one
 /// claimer wins every claim and every transition is atomic. Contents live as long as the instance.
 /// </summary>
-public sealed class InMemoryIssueStore : IIssueStore
+/// <remarks>
+/// It provides the <see cref="IDispatchFinalizer"/> of an <see cref="InMemoryBlueprintStore"/> and an
+/// <see cref="InMemoryEnhanceLogStore"/>: it holds its own lock and theirs across the lease check, the commit, the
+/// log entry and the completion, so a dispatcher that lost its lease writes none of them.
+/// </remarks>
+public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
 {
     private const string TokenPrefix = "mem1:";
 
@@ -19,6 +26,15 @@ public sealed class InMemoryIssueStore : IIssueStore
 
     // Creation order: sequences only grow, so this list stays sorted by sequence.
     private readonly List<Entry> _ordered = [];
+
+    // The claim queue, so a claim never scans: every claimable-now issue in claim order (priority, then creation);
+    // pending issues still backing off, by "not before"; running issues, by lease expiry; and per series, its
+    // claimable issues, how many live leases it holds, and (when it holds none) its best issue in _readySeries.
+    private readonly SortedSet<Entry> _candidates = new(ClaimOrder.Instance);
+    private readonly SortedSet<Entry> _readySeries = new(ClaimOrder.Instance);
+    private readonly SortedSet<Entry> _delayed = new(DueOrder.Instance);
+    private readonly SortedSet<Entry> _leases = new(DueOrder.Instance);
+    private readonly Dictionary<BlueprintId, SeriesQueue> _series = [];
     private long _nextSequence;
 
     /// <summary>Creates an empty store.</summary>
@@ -71,6 +87,7 @@ public sealed class InMemoryIssueStore : IIssueStore
             var entry = new Entry(++_nextSequence, issue);
             _byId.Add(issue.Id, entry);
             _ordered.Add(entry);
+            AttachPending(entry, now);
             if (issue.IdempotencyKey is { } newKey)
             {
                 _byKey.Add(newKey, issue.Id);
@@ -111,36 +128,23 @@ public sealed class InMemoryIssueStore : IIssueStore
         lock (_gate)
         {
             var now = _timeProvider.GetUtcNow();
-            Entry? best = null;
-            foreach (var entry in _ordered)
-            {
-                if (!IsClaimable(entry.Issue, now))
-                {
-                    continue;
-                }
+            Promote(now);
+            return Task.FromResult<Issue?>(_candidates.Count == 0 ? null : Claim(_candidates.Min!, owner, now, leaseDuration));
+        }
+    }
 
-                // _ordered is in creation order, so a strictly higher priority is needed to win.
-                if (best is null || entry.Issue.Priority > best.Issue.Priority)
-                {
-                    best = entry;
-                }
-            }
+    /// <inheritdoc />
+    public Task<Issue?> ClaimNextBySeriesAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
 
-            if (best is null)
-            {
-                return Task.FromResult<Issue?>(null);
-            }
-
-            best.Issue = best.Issue with
-            {
-                Status = IssueStatus.Running,
-                LeaseOwner = owner,
-                LeaseExpiresAt = now + leaseDuration,
-                NotBefore = null,
-                Attempts = best.Issue.Attempts + 1,
-                UpdatedAt = now,
-            };
-            return Task.FromResult<Issue?>(best.Issue);
+        lock (_gate)
+        {
+            var now = _timeProvider.GetUtcNow();
+            Promote(now);
+            return Task.FromResult<Issue?>(_readySeries.Count == 0 ? null : Claim(_readySeries.Min!, owner, now, leaseDuration));
         }
     }
 
@@ -153,10 +157,7 @@ public sealed class InMemoryIssueStore : IIssueStore
 
         lock (_gate)
         {
-            var entry = GetHeldEntry(id, owner);
-            var now = _timeProvider.GetUtcNow();
-            entry.Issue = entry.Issue with { LeaseExpiresAt = now + leaseDuration, UpdatedAt = now };
-            return Task.FromResult(entry.Issue);
+            return Task.FromResult(Renew(GetHeldEntry(id, owner), leaseDuration));
         }
     }
 
@@ -173,15 +174,7 @@ public sealed class InMemoryIssueStore : IIssueStore
 
         lock (_gate)
         {
-            var entry = GetHeldEntry(id, owner);
-            entry.Issue = entry.Issue with
-            {
-                Status = status,
-                LeaseOwner = null,
-                LeaseExpiresAt = null,
-                UpdatedAt = _timeProvider.GetUtcNow(),
-            };
-            return Task.FromResult(entry.Issue);
+            return Task.FromResult(Complete(GetHeldEntry(id, owner), status));
         }
     }
 
@@ -193,17 +186,90 @@ public sealed class InMemoryIssueStore : IIssueStore
 
         lock (_gate)
         {
-            var entry = GetHeldEntry(id, owner);
-            entry.Issue = entry.Issue with
+            return Task.FromResult(Release(GetHeldEntry(id, owner), notBefore, error));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> CheckLeaseAsync(IssueLease lease, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return Task.FromResult(GetLeasedEntry(lease).Issue);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> RenewUnderLeaseAsync(IssueLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        lock (_gate)
+        {
+            return Task.FromResult(Renew(GetLeasedEntry(lease), leaseDuration));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> CompleteUnderLeaseAsync(IssueLease lease, IssueStatus status, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        RequireTerminal(status);
+        lock (_gate)
+        {
+            return Task.FromResult(Complete(GetLeasedEntry(lease), status));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> ReleaseUnderLeaseAsync(IssueLease lease, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return Task.FromResult(Release(GetLeasedEntry(lease), notBefore, error));
+        }
+    }
+
+    /// <inheritdoc />
+    public IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log)
+        => blueprints is InMemoryBlueprintStore b && log is InMemoryEnhanceLogStore l ? new InMemoryDispatchFinalizer(this, b, l) : null;
+
+    /// <summary>
+    /// Finishes a dispatch atomically over this store, <paramref name="blueprints"/> and <paramref name="log"/>:
+    /// lock order is issues, then log, then Blueprints (every other operation takes one lock only).
+    /// </summary>
+    internal DispatchFinalized Finalize(DispatchFinalization finalization, InMemoryBlueprintStore blueprints, InMemoryEnhanceLogStore log)
+    {
+        ArgumentNullException.ThrowIfNull(finalization);
+        RequireTerminal(finalization.Status);
+        lock (_gate)
+        {
+            var entry = GetLeasedEntry(finalization.Lease);
+            lock (log.Gate)
             {
-                Status = IssueStatus.Pending,
-                LeaseOwner = null,
-                LeaseExpiresAt = null,
-                NotBefore = notBefore,
-                LastError = error,
-                UpdatedAt = _timeProvider.GetUtcNow(),
-            };
-            return Task.FromResult(entry.Issue);
+                if (log.Contains(entry.Issue.Id))
+                {
+                    throw new ConflictException($"The enhance log already holds an entry for issue '{entry.Issue.Id}'; nothing was written.", expected: "(no entry)", actual: entry.Issue.Id.Value);
+                }
+
+                var logEntry = finalization.Entry;
+                var status = finalization.Status;
+                Traced<Blueprint>? commit = null;
+                if (finalization.Commit is { } c)
+                {
+                    commit = blueprints.WriteNew(c.BlueprintId, c.Blueprint, c.Parents, c.Metadata);
+                    if (status.State == IssueState.Applied && commit.Value.Version != status.NewVersion)
+                    {
+                        status = IssueStatus.Applied(commit.Value.Version);
+                        logEntry = logEntry with { NewVersion = commit.Value.Version };
+                    }
+                }
+
+                log.Append(logEntry);
+                return new DispatchFinalized(Complete(entry, status), logEntry, commit);
+            }
         }
     }
 
@@ -247,13 +313,6 @@ public sealed class InMemoryIssueStore : IIssueStore
         }
     }
 
-    private static bool IsClaimable(Issue issue, DateTimeOffset now) => issue.Status.State switch
-    {
-        IssueState.Pending => issue.NotBefore is not { } notBefore || notBefore <= now,
-        IssueState.Running => issue.LeaseExpiresAt is { } expires && expires <= now,
-        _ => false,
-    };
-
     private static ReadOnlyCollection<string> Freeze(IReadOnlyList<string>? labels)
         => labels is null or { Count: 0 } ? ReadOnlyCollection<string>.Empty : new ReadOnlyCollection<string>([.. labels]);
 
@@ -292,6 +351,193 @@ public sealed class InMemoryIssueStore : IIssueStore
         return lo;
     }
 
+    private static void RequireTerminal(IssueStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        if (!status.IsTerminal)
+        {
+            throw new ArgumentException($"Complete needs a terminal status, not {status.State}.", nameof(status));
+        }
+    }
+
+    private Issue Claim(Entry entry, string owner, DateTimeOffset now, TimeSpan leaseDuration)
+    {
+        Detach(entry);
+        entry.Issue = entry.Issue with
+        {
+            Status = IssueStatus.Running,
+            LeaseOwner = owner,
+            LeaseExpiresAt = now + leaseDuration,
+            NotBefore = null,
+            Attempts = entry.Issue.Attempts + 1,
+            UpdatedAt = now,
+        };
+        AttachLeased(entry);
+        return entry.Issue;
+    }
+
+    private Issue Renew(Entry entry, TimeSpan leaseDuration)
+    {
+        var now = _timeProvider.GetUtcNow();
+        Detach(entry);
+        entry.Issue = entry.Issue with { LeaseExpiresAt = now + leaseDuration, UpdatedAt = now };
+        AttachLeased(entry);
+        return entry.Issue;
+    }
+
+    private Issue Release(Entry entry, DateTimeOffset notBefore, string? error)
+    {
+        var now = _timeProvider.GetUtcNow();
+        Detach(entry);
+        entry.Issue = entry.Issue with
+        {
+            Status = IssueStatus.Pending,
+            LeaseOwner = null,
+            LeaseExpiresAt = null,
+            NotBefore = notBefore,
+            LastError = error,
+            UpdatedAt = now,
+        };
+        AttachPending(entry, now);
+        return entry.Issue;
+    }
+
+    /// <summary>Moves due back-offs and expired leases into the claimable sets (both sets are ordered by due time).</summary>
+    private void Promote(DateTimeOffset now)
+    {
+        while (_delayed.Count > 0 && _delayed.Min!.Due <= now)
+        {
+            var entry = _delayed.Min!;
+            Detach(entry);
+            AttachCandidate(entry);
+        }
+
+        while (_leases.Count > 0 && _leases.Min!.Due <= now)
+        {
+            var entry = _leases.Min!;
+            Detach(entry);
+            AttachCandidate(entry);
+        }
+    }
+
+    private SeriesQueue SeriesOf(Entry entry)
+    {
+        if (!_series.TryGetValue(entry.Issue.BlueprintId, out var series))
+        {
+            series = new SeriesQueue();
+            _series.Add(entry.Issue.BlueprintId, series);
+        }
+
+        return series;
+    }
+
+    private void AttachPending(Entry entry, DateTimeOffset now)
+    {
+        if (entry.Issue.NotBefore is { } notBefore && notBefore > now)
+        {
+            entry.Due = notBefore;
+            entry.Slot = Slot.Delayed;
+            _delayed.Add(entry);
+        }
+        else
+        {
+            AttachCandidate(entry);
+        }
+    }
+
+    private void AttachCandidate(Entry entry)
+    {
+        var series = SeriesOf(entry);
+        entry.Slot = Slot.Candidate;
+        _candidates.Add(entry);
+        series.Candidates.Add(entry);
+        Refresh(series);
+    }
+
+    private void AttachLeased(Entry entry)
+    {
+        var series = SeriesOf(entry);
+        entry.Due = entry.Issue.LeaseExpiresAt!.Value;
+        entry.Slot = Slot.Leased;
+        _leases.Add(entry);
+        series.Live++;
+        Refresh(series);
+    }
+
+    /// <summary>Takes the entry out of whichever queue set holds it.</summary>
+    private void Detach(Entry entry)
+    {
+        switch (entry.Slot)
+        {
+            case Slot.Candidate:
+            {
+                var series = SeriesOf(entry);
+                _candidates.Remove(entry);
+                series.Candidates.Remove(entry);
+                Refresh(series);
+                break;
+            }
+
+            case Slot.Delayed:
+                _delayed.Remove(entry);
+                break;
+            case Slot.Leased:
+            {
+                var series = SeriesOf(entry);
+                _leases.Remove(entry);
+                series.Live--;
+                Refresh(series);
+                break;
+            }
+        }
+
+        entry.Slot = Slot.None;
+    }
+
+    /// <summary>Keeps a series' best claimable issue in <see cref="_readySeries"/> exactly when it holds no live lease.</summary>
+    private void Refresh(SeriesQueue series)
+    {
+        var best = series.Live == 0 && series.Candidates.Count > 0 ? series.Candidates.Min : null;
+        if (ReferenceEquals(best, series.Ready))
+        {
+            return;
+        }
+
+        if (series.Ready is { } old)
+        {
+            _readySeries.Remove(old);
+        }
+
+        series.Ready = best;
+        if (best is not null)
+        {
+            _readySeries.Add(best);
+        }
+    }
+
+    private Issue Complete(Entry entry, IssueStatus status)
+    {
+        Detach(entry);
+        entry.Issue = entry.Issue with
+        {
+            Status = status,
+            LeaseOwner = null,
+            LeaseExpiresAt = null,
+            UpdatedAt = _timeProvider.GetUtcNow(),
+        };
+        return entry.Issue;
+    }
+
+    private Entry GetLeasedEntry(IssueLease lease)
+    {
+        if (!_byId.TryGetValue(lease.IssueId, out var entry))
+        {
+            throw new NotFoundException("issue", lease.IssueId.Value);
+        }
+
+        return lease.IsHeldOn(entry.Issue) ? entry : throw lease.Lost(entry.Issue);
+    }
+
     private Entry GetHeldEntry(IssueId id, string owner)
     {
         if (!_byId.TryGetValue(id, out var entry))
@@ -313,10 +559,57 @@ public sealed class InMemoryIssueStore : IIssueStore
         return entry;
     }
 
+    private enum Slot
+    {
+        None,
+        Candidate,
+        Delayed,
+        Leased,
+    }
+
     private sealed class Entry(long sequence, Issue issue)
     {
         public long Sequence { get; } = sequence;
 
         public Issue Issue { get; set; } = issue;
+
+        /// <summary>Which queue set holds the entry.</summary>
+        public Slot Slot { get; set; }
+
+        /// <summary>The sort key while in a due-ordered set: "not before" when delayed, the lease expiry when leased.</summary>
+        public DateTimeOffset Due { get; set; }
+    }
+
+    private sealed class SeriesQueue
+    {
+        public SortedSet<Entry> Candidates { get; } = new(ClaimOrder.Instance);
+
+        public int Live { get; set; }
+
+        public Entry? Ready { get; set; }
+    }
+
+    /// <summary>Highest priority first, then creation order.</summary>
+    private sealed class ClaimOrder : IComparer<Entry>
+    {
+        public static readonly ClaimOrder Instance = new();
+
+        public int Compare(Entry? x, Entry? y)
+        {
+            var byPriority = y!.Issue.Priority.CompareTo(x!.Issue.Priority);
+            return byPriority != 0 ? byPriority : x.Sequence.CompareTo(y.Sequence);
+        }
+    }
+
+    /// <summary>Earliest due first, then creation order.</summary>
+    private sealed class DueOrder : IComparer<Entry>
+    {
+        public static readonly DueOrder Instance = new();
+
+        public int Compare(Entry? x, Entry? y)
+        {
+            var byDue = x!.Due.CompareTo(y!.Due);
+            return byDue != 0 ? byDue : x.Sequence.CompareTo(y.Sequence);
+        }
     }
 }

@@ -109,94 +109,9 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
             await using var connection = await _db.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
 
-            string? head;
-            await using (var lockHead = new NpgsqlCommand(_lockHead, connection, tx))
-            {
-                lockHead.AddText("id", id.Value);
-                head = (string?)await lockHead.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            if (head is null)
-            {
-                if (parents.Count > 0)
-                {
-                    throw new ConflictException(
-                        $"Blueprint '{id}' does not exist, so a first version takes no parents.",
-                        expected: parents[0].Value,
-                        actual: null);
-                }
-
-                await using var insertSeries = new NpgsqlCommand(_insertSeries, connection, tx);
-                insertSeries.AddText("id", id.Value);
-                insertSeries.AddText("version", version.Value);
-                insertSeries.AddTime("now", now);
-                if (await insertSeries.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-                {
-                    throw new ConflictException($"Blueprint '{id}' was created concurrently; read its head and retry on top of it.", expected: null, actual: "a concurrent first version");
-                }
-            }
-            else
-            {
-                if (parents.Count == 0)
-                {
-                    throw new ConflictException($"Blueprint '{id}' exists; a new version must name its head as a parent.", expected: null, actual: head);
-                }
-
-                if (!parents.Any(p => string.Equals(p.Value, head, StringComparison.Ordinal)))
-                {
-                    throw new ConflictException(
-                        $"The head of blueprint '{id}' moved: it is {head[..12]}, not among the parents given.",
-                        expected: string.Join(",", parents.Select(p => p.Value)),
-                        actual: head);
-                }
-
-                if (string.Equals(head, version.Value, StringComparison.Ordinal))
-                {
-                    // Identical content: the version is the content, so nothing is written.
-                    await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    await using var readHead = new NpgsqlCommand(_readHead, connection);
-                    readHead.AddText("id", id.Value);
-                    return await ReadTracedAsync(readHead, cancellationToken).ConfigureAwait(false)
-                           ?? throw new StorageException($"The head of blueprint '{id}' disappeared.");
-                }
-            }
-
-            await using (var insert = new NpgsqlCommand(_insertVersion, connection, tx))
-            {
-                insert.AddText("id", id.Value);
-                insert.AddText("version", version.Value);
-                insert.AddText("json", blueprint.CanonicalJson);
-                insert.AddText("label", blueprint.VersionLabel);
-                insert.Add("parents", NpgsqlDbType.Array | NpgsqlDbType.Text, parents.Select(p => p.Value).ToArray());
-                insert.AddText("origin", metadata.Origin);
-                insert.AddText("rationale", metadata.Rationale);
-                insert.AddText("epoch_id", metadata.Epoch?.BlueprintId.Value);
-                insert.AddText("epoch_version", metadata.Epoch?.StartVersion?.Value);
-                insert.AddTime("epoch_at", metadata.Epoch?.StartedAt);
-                insert.AddText("patch_hash", metadata.PatchHash);
-                insert.AddText("issue_id", metadata.IssueId?.Value);
-                insert.AddTime("now", now);
-                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-                {
-                    throw new ConflictException(
-                        $"Blueprint '{id}' already has version {version.Short} in its history; a series cannot return to an older version.",
-                        expected: head,
-                        actual: version.Value);
-                }
-            }
-
-            if (head is not null)
-            {
-                await using var move = new NpgsqlCommand(_moveHead, connection, tx);
-                move.AddText("id", id.Value);
-                move.AddText("version", version.Value);
-                move.AddTime("now", now);
-                await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
+            var written = await WriteNewInAsync(connection, tx, id, blueprint, parents, metadata, version, now, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            var trace = new BlueprintTrace(version, parents.ToArray(), metadata.Origin, Truncate(now));
-            return new Traced<Blueprint>(blueprint, trace);
+            return written;
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation && ex.ConstraintName == "blueprint_versions_one_commit_per_issue")
         {
@@ -210,6 +125,104 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
         {
             throw PostgresErrors.Translate(ex, $"write a new version of blueprint '{id}'");
         }
+    }
+
+
+    /// <summary>The database this store writes.</summary>
+    internal PostgresDatabase Database => _db;
+
+    /// <summary>
+    /// The compare-and-swap of <see cref="WriteNewAsync"/> inside a caller's transaction; the caller commits. Provider
+    /// errors are not translated here.
+    /// </summary>
+    internal async Task<Traced<Blueprint>> WriteNewInAsync(NpgsqlConnection connection, NpgsqlTransaction tx, BlueprintId id, Blueprint blueprint, IReadOnlyList<BlueprintVersion> parents, CommitMetadata metadata, BlueprintVersion version, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        string? head;
+        await using (var lockHead = new NpgsqlCommand(_lockHead, connection, tx))
+        {
+            lockHead.AddText("id", id.Value);
+            head = (string?)await lockHead.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (head is null)
+        {
+            if (parents.Count > 0)
+            {
+                throw new ConflictException(
+                    $"Blueprint '{id}' does not exist, so a first version takes no parents.",
+                    expected: parents[0].Value,
+                    actual: null);
+            }
+
+            await using var insertSeries = new NpgsqlCommand(_insertSeries, connection, tx);
+            insertSeries.AddText("id", id.Value);
+            insertSeries.AddText("version", version.Value);
+            insertSeries.AddTime("now", now);
+            if (await insertSeries.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw new ConflictException($"Blueprint '{id}' was created concurrently; read its head and retry on top of it.", expected: null, actual: "a concurrent first version");
+            }
+        }
+        else
+        {
+            if (parents.Count == 0)
+            {
+                throw new ConflictException($"Blueprint '{id}' exists; a new version must name its head as a parent.", expected: null, actual: head);
+            }
+
+            if (!parents.Any(p => string.Equals(p.Value, head, StringComparison.Ordinal)))
+            {
+                throw new ConflictException(
+                    $"The head of blueprint '{id}' moved: it is {head[..12]}, not among the parents given.",
+                    expected: string.Join(",", parents.Select(p => p.Value)),
+                    actual: head);
+            }
+
+            if (string.Equals(head, version.Value, StringComparison.Ordinal))
+            {
+                // Identical content: the version is the content, so nothing is written.
+                await using var readHead = new NpgsqlCommand(_readHead, connection, tx);
+                readHead.AddText("id", id.Value);
+                return await ReadTracedAsync(readHead, cancellationToken).ConfigureAwait(false)
+                       ?? throw new StorageException($"The head of blueprint '{id}' disappeared.");
+            }
+        }
+
+        await using (var insert = new NpgsqlCommand(_insertVersion, connection, tx))
+        {
+            insert.AddText("id", id.Value);
+            insert.AddText("version", version.Value);
+            insert.AddText("json", blueprint.CanonicalJson);
+            insert.AddText("label", blueprint.VersionLabel);
+            insert.Add("parents", NpgsqlDbType.Array | NpgsqlDbType.Text, parents.Select(p => p.Value).ToArray());
+            insert.AddText("origin", metadata.Origin);
+            insert.AddText("rationale", metadata.Rationale);
+            insert.AddText("epoch_id", metadata.Epoch?.BlueprintId.Value);
+            insert.AddText("epoch_version", metadata.Epoch?.StartVersion?.Value);
+            insert.AddTime("epoch_at", metadata.Epoch?.StartedAt);
+            insert.AddText("patch_hash", metadata.PatchHash);
+            insert.AddText("issue_id", metadata.IssueId?.Value);
+            insert.AddTime("now", now);
+            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw new ConflictException(
+                    $"Blueprint '{id}' already has version {version.Short} in its history; a series cannot return to an older version.",
+                    expected: head,
+                    actual: version.Value);
+            }
+        }
+
+        if (head is not null)
+        {
+            await using var move = new NpgsqlCommand(_moveHead, connection, tx);
+            move.AddText("id", id.Value);
+            move.AddText("version", version.Value);
+            move.AddTime("now", now);
+            await move.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var trace = new BlueprintTrace(version, parents.ToArray(), metadata.Origin, Truncate(now));
+        return new Traced<Blueprint>(blueprint, trace);
     }
 
     /// <inheritdoc />

@@ -51,16 +51,7 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         try
         {
             await using var command = _db.DataSource.CreateCommand(_append);
-            command.AddText("issue_id", entry.IssueId.Value);
-            command.AddText("blueprint_id", entry.BlueprintId.Value);
-            command.AddText("previous_version", entry.PreviousVersion?.Value);
-            command.AddText("new_version", entry.NewVersion?.Value);
-            command.AddText("intent", entry.Intent);
-            command.AddText("rationale", entry.Rationale);
-            command.AddText("verdicts", verdicts);
-            command.Add("outcome", NpgsqlDbType.Smallint, (short)entry.Outcome);
-            command.Add("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text, entry.Reasons.ToArray());
-            command.AddTime("logged_at", entry.Timestamp);
+            Bind(command, entry, verdicts);
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation)
@@ -75,6 +66,45 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         {
             throw PostgresErrors.Translate(ex, $"append the enhance log entry of issue '{entry.IssueId}'");
         }
+    }
+
+    /// <summary>The database this store writes.</summary>
+    internal PostgresDatabase Database => _db;
+
+    /// <summary>
+    /// The append of <see cref="AppendAsync"/> inside a caller's transaction; a second entry for the issue is a
+    /// <see cref="ConflictException"/> (the caller rolls back).
+    /// </summary>
+    internal async Task AppendInAsync(NpgsqlConnection connection, NpgsqlTransaction tx, EnhanceLogEntry entry, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(_append, connection, tx);
+        Bind(command, entry, SerializeVerdicts(entry.Verdicts));
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation)
+        {
+            throw new ConflictException(
+                $"The enhance log already holds an entry for issue '{entry.IssueId}'; entries are never changed.",
+                expected: null,
+                actual: entry.IssueId.Value,
+                innerException: ex);
+        }
+    }
+
+    private static void Bind(NpgsqlCommand command, EnhanceLogEntry entry, string verdicts)
+    {
+        command.AddText("issue_id", entry.IssueId.Value);
+        command.AddText("blueprint_id", entry.BlueprintId.Value);
+        command.AddText("previous_version", entry.PreviousVersion?.Value);
+        command.AddText("new_version", entry.NewVersion?.Value);
+        command.AddText("intent", entry.Intent);
+        command.AddText("rationale", entry.Rationale);
+        command.AddText("verdicts", verdicts);
+        command.Add("outcome", NpgsqlDbType.Smallint, (short)entry.Outcome);
+        command.Add("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text, entry.Reasons.ToArray());
+        command.AddTime("logged_at", entry.Timestamp);
     }
 
     /// <inheritdoc />

@@ -1,6 +1,7 @@
 using System.Globalization;
 using IssueCore.Adapters.Postgres.Storage;
 using IssueCore.Blueprints;
+using IssueCore.Enhance;
 using IssueCore.Issues;
 using Npgsql;
 using NpgsqlTypes;
@@ -12,7 +13,15 @@ namespace IssueCore.Adapters.Postgres;
 /// (highest priority first, then creation order), so concurrent dispatchers on any number of hosts
 /// never claim the same issue; every transition is one statement that checks the lease holder.
 /// </summary>
-public sealed class PostgresIssueStore : IIssueStore
+/// <remarks>
+/// Lease times are the database server's by default (<see cref="PostgresStoreOptions.LeaseClock"/>): a claim compares
+/// and sets <c>lease_expires_at</c> with <c>clock_timestamp()</c>, so hosts whose clocks disagree still agree on
+/// whether a lease is live. (Back-off times
+/// passed to <see cref="ReleaseAsync"/> are the caller's.) Every transition under an <see cref="IssueLease"/> checks
+/// the owner and the fencing token in the same statement, and the store provides the <see cref="IDispatchFinalizer"/>
+/// of the PostgreSQL Blueprint store and enhance log over the same data source and schema.
+/// </remarks>
+public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
 {
     private const string Columns =
         "id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, "
@@ -25,10 +34,15 @@ public sealed class PostgresIssueStore : IIssueStore
     private readonly string _find;
     private readonly string _findByKey;
     private readonly string _claim;
+    private readonly string _claimBySeries;
     private readonly string _renew;
     private readonly string _complete;
     private readonly string _release;
     private readonly string _list;
+    private readonly string _leasedCheck;
+    private readonly string _leasedRenew;
+    private readonly string _leasedComplete;
+    private readonly string _leasedRelease;
     private readonly string _listByState;
 
     /// <summary>Creates the store.</summary>
@@ -38,6 +52,9 @@ public sealed class PostgresIssueStore : IIssueStore
         ArgumentNullException.ThrowIfNull(database);
         _db = database;
         var t = PostgresSchema.Quote(database.Schema) + ".issues";
+
+        // The lease clock: the server's by default, so hosts with skewed clocks agree on which leases are live.
+        var clock = database.LeaseClock == PostgresLeaseClock.Database ? "clock_timestamp()" : "@now";
         _insert =
             $"INSERT INTO {t} (id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, "
             + "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, attempts, created_at, updated_at) "
@@ -49,13 +66,33 @@ public sealed class PostgresIssueStore : IIssueStore
         _findByKey = $"SELECT {Columns} FROM {t} WHERE idempotency_key = @key";
         _claim =
             $"WITH next AS (SELECT id FROM {t} "
-            + "WHERE state IN (0, 1) AND ((state = 0 AND (not_before IS NULL OR not_before <= @now)) OR (state = 1 AND lease_expires_at <= @now)) "
+            + $"WHERE state IN (0, 1) AND ((state = 0 AND (not_before IS NULL OR not_before <= @now)) OR (state = 1 AND lease_expires_at <= {clock})) "
             + "ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
-            + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = @expires, attempts = i.attempts + 1, updated_at = @now "
+            + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = {clock} + @lease, attempts = i.attempts + 1, updated_at = @now "
+            + $"FROM next WHERE i.id = next.id RETURNING {Sql.Prefixed(Columns, "i")}";
+        // Series affinity: skip series holding a live lease; the transaction-scoped advisory lock on the series keeps
+        // two concurrent claims from taking two issues of one series before either commits.
+        _claimBySeries =
+            $"WITH next AS (SELECT c.id FROM {t} AS c "
+            + $"WHERE c.state IN (0, 1) AND ((c.state = 0 AND (c.not_before IS NULL OR c.not_before <= @now)) OR (c.state = 1 AND c.lease_expires_at <= {clock})) "
+            + $"AND NOT EXISTS (SELECT 1 FROM {t} AS r WHERE r.state = 1 AND r.blueprint_id = c.blueprint_id AND r.lease_expires_at > {clock}) "
+            + "AND pg_try_advisory_xact_lock(1229866821, hashtext(c.blueprint_id)) "
+            + "ORDER BY c.priority DESC, c.seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
+            + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = {clock} + @lease, attempts = i.attempts + 1, updated_at = @now "
             + $"FROM next WHERE i.id = next.id RETURNING {Sql.Prefixed(Columns, "i")}";
         _renew =
-            $"UPDATE {t} SET lease_expires_at = @expires, updated_at = @now "
+            $"UPDATE {t} SET lease_expires_at = {clock} + @lease, updated_at = @now "
             + $"WHERE id = @id AND state = 1 AND lease_owner = @owner RETURNING {Columns}";
+        _leasedCheck = $"SELECT {Columns} FROM {t} WHERE id = @id AND state = 1 AND lease_owner = @owner AND attempts = @token FOR UPDATE";
+        _leasedRenew =
+            $"UPDATE {t} SET lease_expires_at = {clock} + @lease, updated_at = @now "
+            + $"WHERE id = @id AND state = 1 AND lease_owner = @owner AND attempts = @token RETURNING {Columns}";
+        _leasedComplete =
+            $"UPDATE {t} SET state = @state, new_version = @new_version, reason = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now "
+            + $"WHERE id = @id AND state = 1 AND lease_owner = @owner AND attempts = @token RETURNING {Columns}";
+        _leasedRelease =
+            $"UPDATE {t} SET state = 0, lease_owner = NULL, lease_expires_at = NULL, not_before = @not_before, last_error = @error, updated_at = @now "
+            + $"WHERE id = @id AND state = 1 AND lease_owner = @owner AND attempts = @token RETURNING {Columns}";
         _complete =
             $"UPDATE {t} SET state = @state, new_version = @new_version, reason = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now "
             + $"WHERE id = @id AND state = 1 AND lease_owner = @owner RETURNING {Columns}";
@@ -157,7 +194,27 @@ public sealed class PostgresIssueStore : IIssueStore
             await using var command = _db.DataSource.CreateCommand(_claim);
             command.AddTime("now", now);
             command.AddText("owner", owner);
-            command.AddTime("expires", now + leaseDuration);
+            command.Add("lease", NpgsqlDbType.Interval, leaseDuration);
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, "claim an issue");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue?> ClaimNextBySeriesAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_claimBySeries);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            command.AddText("owner", owner);
+            command.Add("lease", NpgsqlDbType.Interval, leaseDuration);
             return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (PostgresErrors.IsProvider(ex))
@@ -179,7 +236,7 @@ public sealed class PostgresIssueStore : IIssueStore
             command.AddText("id", id.Value);
             command.AddText("owner", owner);
             command.AddTime("now", now);
-            command.AddTime("expires", now + leaseDuration);
+            command.Add("lease", NpgsqlDbType.Interval, leaseDuration);
             return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false)
                    ?? await LeaseConflictAsync(id, owner, "renew the lease of", cancellationToken).ConfigureAwait(false);
         }
@@ -241,6 +298,147 @@ public sealed class PostgresIssueStore : IIssueStore
     }
 
     /// <inheritdoc />
+    public async Task<Issue> CheckLeaseAsync(IssueLease lease, CancellationToken cancellationToken = default)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_leasedCheck.Replace(" FOR UPDATE", string.Empty, StringComparison.Ordinal));
+            Leased(command, lease);
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false)
+                   ?? throw await LeaseLostAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"check the lease of issue '{lease.IssueId}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue> RenewUnderLeaseAsync(IssueLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_leasedRenew);
+            Leased(command, lease);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            command.Add("lease", NpgsqlDbType.Interval, leaseDuration);
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false)
+                   ?? throw await LeaseLostAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"renew the lease of issue '{lease.IssueId}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue> CompleteUnderLeaseAsync(IssueLease lease, IssueStatus status, CancellationToken cancellationToken = default)
+    {
+        RequireTerminal(status);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_leasedComplete);
+            BindComplete(command, lease, status);
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false)
+                   ?? throw await LeaseLostAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"complete issue '{lease.IssueId}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue> ReleaseUnderLeaseAsync(IssueLease lease, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_leasedRelease);
+            Leased(command, lease);
+            command.AddTime("not_before", notBefore);
+            command.AddText("error", error);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false)
+                   ?? throw await LeaseLostAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"release issue '{lease.IssueId}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log)
+        => blueprints is PostgresBlueprintStore b && ReferenceEquals(b.Database, _db)
+           && log is PostgresEnhanceLogStore l && ReferenceEquals(l.Database, _db)
+            ? new PostgresDispatchFinalizer(this, b, l)
+            : null;
+
+    /// <summary>
+    /// Finishes a dispatch in one transaction: locks the issue row under the lease, writes the commit, appends the
+    /// log entry and completes the issue; any failure rolls all of it back.
+    /// </summary>
+    internal async Task<DispatchFinalized> FinalizeAsync(DispatchFinalization finalization, PostgresBlueprintStore blueprints, PostgresEnhanceLogStore log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(finalization);
+        RequireTerminal(finalization.Status);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        var lease = finalization.Lease;
+        try
+        {
+            await using var connection = await _db.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+            await using (var check = new NpgsqlCommand(_leasedCheck, connection, tx))
+            {
+                Leased(check, lease);
+                if (await ReadOneAsync(check, cancellationToken).ConfigureAwait(false) is null)
+                {
+                    await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                    throw await LeaseLostAsync(lease, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var entry = finalization.Entry;
+            var status = finalization.Status;
+            Traced<Blueprint>? commit = null;
+            if (finalization.Commit is { } c)
+            {
+                commit = await blueprints.WriteNewInAsync(connection, tx, c.BlueprintId, c.Blueprint, c.Parents, c.Metadata, c.Blueprint.Version, _db.TimeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                if (status.State == IssueState.Applied && commit.Value.Version != status.NewVersion)
+                {
+                    status = IssueStatus.Applied(commit.Value.Version);
+                    entry = entry with { NewVersion = commit.Value.Version };
+                }
+            }
+
+            await log.AppendInAsync(connection, tx, entry, cancellationToken).ConfigureAwait(false);
+            Issue issue;
+            await using (var complete = new NpgsqlCommand(_leasedComplete, connection, tx))
+            {
+                BindComplete(complete, lease, status);
+                issue = await ReadOneAsync(complete, cancellationToken).ConfigureAwait(false)
+                        ?? throw new StorageException($"Issue '{lease.IssueId}' was locked under lease '{lease}' but could not be completed.");
+            }
+
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return new DispatchFinalized(issue, entry, commit);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation && ex.ConstraintName == "blueprint_versions_one_commit_per_issue")
+        {
+            throw new ConflictException($"Issue '{lease.IssueId}' already committed a version; nothing was written.", expected: null, actual: lease.IssueId.Value, innerException: ex);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"finish the dispatch of issue '{lease.IssueId}'");
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -289,6 +487,37 @@ public sealed class PostgresIssueStore : IIssueStore
         {
             throw PostgresErrors.Translate(ex, "list issues");
         }
+    }
+
+    private static void RequireTerminal(IssueStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        if (!status.IsTerminal)
+        {
+            throw new ArgumentException($"An issue can only be completed with a terminal status, not {status}.", nameof(status));
+        }
+    }
+
+    private static void Leased(NpgsqlCommand command, IssueLease lease)
+    {
+        command.AddText("id", lease.IssueId.Value);
+        command.AddText("owner", lease.Owner);
+        command.Add("token", NpgsqlDbType.Integer, checked((int)lease.Token));
+    }
+
+    private void BindComplete(NpgsqlCommand command, IssueLease lease, IssueStatus status)
+    {
+        Leased(command, lease);
+        command.Add("state", NpgsqlDbType.Smallint, (short)status.State);
+        command.AddText("new_version", status.NewVersion?.Value);
+        command.AddText("reason", status.Reason);
+        command.AddTime("now", _db.TimeProvider.GetUtcNow());
+    }
+
+    private async Task<Exception> LeaseLostAsync(IssueLease lease, CancellationToken cancellationToken)
+    {
+        var stored = await FindAsync(lease.IssueId, cancellationToken).ConfigureAwait(false);
+        return stored is null ? new NotFoundException("issue", lease.IssueId.Value) : lease.Lost(stored);
     }
 
     private async Task<Issue> LeaseConflictAsync(IssueId id, string owner, string action, CancellationToken cancellationToken)

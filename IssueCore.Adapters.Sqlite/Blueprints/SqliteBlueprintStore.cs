@@ -100,103 +100,109 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
         var parentList = parents.ToArray();
         return _database.WriteAsync(
             "Writing a Blueprint version",
-            async (session, ct) =>
-            {
-                string? head = null;
-                long headPosition = 0;
-                var probe = await session.Command(SeriesHeadSql).With("@id", id.Value).ExecuteReaderAsync(ct).ConfigureAwait(false);
-                await using (probe.ConfigureAwait(false))
-                {
-                    if (await probe.ReadAsync(ct).ConfigureAwait(false))
-                    {
-                        head = probe.GetString(0);
-                        headPosition = probe.GetInt64(1);
-                    }
-                }
-
-                var version = blueprint.Version;
-                if (head is null)
-                {
-                    if (parentList.Length != 0)
-                    {
-                        throw new ConflictException(
-                            $"Blueprint '{id}' does not exist, so it has no head to write on top of.",
-                            expected: Describe(parentList),
-                            actual: "(none)");
-                    }
-                }
-                else
-                {
-                    if (!parentList.Any(p => p.Value == head))
-                    {
-                        throw new ConflictException(
-                            parentList.Length == 0
-                                ? $"Blueprint '{id}' exists (head {head}); a new version must name the head as a parent."
-                                : $"Blueprint '{id}' moved: the head is {head}, which is not among the parents.",
-                            expected: Describe(parentList),
-                            actual: head);
-                    }
-
-                    if (version.Value == head)
-                    {
-                        // Identical content: the version is the content, so there is nothing to write.
-                        return await ReadTracedAsync(id, session.Command(VersionSql).With("@id", id.Value).With("@version", head), ct).ConfigureAwait(false)
-                            ?? throw new StorageException($"Blueprint '{id}' points at head {head}, which is missing.");
-                    }
-
-                    var seen = await session.Command(VersionExistsSql).With("@id", id.Value).With("@version", version.Value).ExecuteScalarAsync(ct).ConfigureAwait(false);
-                    if (seen is not null)
-                    {
-                        throw new ConflictException(
-                            $"Blueprint '{id}' already had version {version.Value}; a content-addressed chain cannot revisit an older version.",
-                            expected: head,
-                            actual: version.Value);
-                    }
-                }
-
-                var now = _database.TimeProvider.GetUtcNow();
-                var position = headPosition + 1;
-                var insert = session.Command(InsertVersionSql)
-                    .With("@id", id.Value)
-                    .With("@version", version.Value)
-                    .With("@position", position)
-                    .With("@content", blueprint.CanonicalJson)
-                    .With("@parents", SqliteJson.WriteStrings(parentList.Select(p => p.Value)))
-                    .With("@rationale", metadata.Rationale)
-                    .With("@epoch_blueprint_id", metadata.Epoch?.BlueprintId.Value)
-                    .With("@epoch_start_version", metadata.Epoch?.StartVersion?.Value)
-                    .With("@epoch_started_at", SqliteTime.ToDb(metadata.Epoch?.StartedAt))
-                    .With("@patch_hash", metadata.PatchHash)
-                    .With("@issue_id", metadata.IssueId?.Value)
-                    .With("@origin", metadata.Origin)
-                    .With("@now", SqliteTime.ToTicks(now));
-                try
-                {
-                    await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
-                catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex) && metadata.IssueId is { } issueId)
-                {
-                    // The unique (blueprint_id, issue_id) index refused it; name the earlier commit.
-                    var earlier = await ReadCommitAsync(id, session.Command(CommitByIssueSql).With("@id", id.Value).With("@issue_id", issueId.Value), ct).ConfigureAwait(false);
-                    throw new ConflictException(
-                        $"Issue '{issueId}' already committed version {earlier?.Version.Short} of Blueprint '{id}'; nothing was written.",
-                        expected: "(no commit)",
-                        actual: earlier?.Version.Value,
-                        innerException: ex);
-                }
-
-                var moved = head is null
-                    ? await session.Command(InsertSeriesSql).With("@id", id.Value).With("@version", version.Value).With("@now", SqliteTime.ToTicks(now)).ExecuteNonQueryAsync(ct).ConfigureAwait(false)
-                    : await session.Command(MoveHeadSql).With("@id", id.Value).With("@version", version.Value).With("@position", position)
-                        .With("@expected", head).With("@now", SqliteTime.ToTicks(now)).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                if (moved != 1)
-                {
-                    throw new StorageException($"Blueprint '{id}' head could not be moved to {version.Value}.");
-                }
-
-                return new Traced<Blueprint>(blueprint, new BlueprintTrace(version, parentList, metadata.Origin, now));
-            },
+            (session, ct) => WriteNewInAsync(session, id, blueprint, parentList, metadata, ct),
             cancellationToken);
+    }
+
+    /// <summary>The database this store writes.</summary>
+    internal SqliteDatabase Database => _database;
+
+    /// <summary>The compare-and-swap of <see cref="WriteNewAsync"/> inside a caller's write transaction.</summary>
+    internal async Task<Traced<Blueprint>> WriteNewInAsync(SqliteSession session, BlueprintId id, Blueprint blueprint, BlueprintVersion[] parentList, CommitMetadata metadata, CancellationToken ct)
+    {
+            string? head = null;
+            long headPosition = 0;
+            var probe = await session.Command(SeriesHeadSql).With("@id", id.Value).ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await using (probe.ConfigureAwait(false))
+            {
+                if (await probe.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    head = probe.GetString(0);
+                    headPosition = probe.GetInt64(1);
+                }
+            }
+
+            var version = blueprint.Version;
+            if (head is null)
+            {
+                if (parentList.Length != 0)
+                {
+                    throw new ConflictException(
+                        $"Blueprint '{id}' does not exist, so it has no head to write on top of.",
+                        expected: Describe(parentList),
+                        actual: "(none)");
+                }
+            }
+            else
+            {
+                if (!parentList.Any(p => p.Value == head))
+                {
+                    throw new ConflictException(
+                        parentList.Length == 0
+                            ? $"Blueprint '{id}' exists (head {head}); a new version must name the head as a parent."
+                            : $"Blueprint '{id}' moved: the head is {head}, which is not among the parents.",
+                        expected: Describe(parentList),
+                        actual: head);
+                }
+
+                if (version.Value == head)
+                {
+                    // Identical content: the version is the content, so there is nothing to write.
+                    return await ReadTracedAsync(id, session.Command(VersionSql).With("@id", id.Value).With("@version", head), ct).ConfigureAwait(false)
+                        ?? throw new StorageException($"Blueprint '{id}' points at head {head}, which is missing.");
+                }
+
+                var seen = await session.Command(VersionExistsSql).With("@id", id.Value).With("@version", version.Value).ExecuteScalarAsync(ct).ConfigureAwait(false);
+                if (seen is not null)
+                {
+                    throw new ConflictException(
+                        $"Blueprint '{id}' already had version {version.Value}; a content-addressed chain cannot revisit an older version.",
+                        expected: head,
+                        actual: version.Value);
+                }
+            }
+
+            var now = _database.TimeProvider.GetUtcNow();
+            var position = headPosition + 1;
+            var insert = session.Command(InsertVersionSql)
+                .With("@id", id.Value)
+                .With("@version", version.Value)
+                .With("@position", position)
+                .With("@content", blueprint.CanonicalJson)
+                .With("@parents", SqliteJson.WriteStrings(parentList.Select(p => p.Value)))
+                .With("@rationale", metadata.Rationale)
+                .With("@epoch_blueprint_id", metadata.Epoch?.BlueprintId.Value)
+                .With("@epoch_start_version", metadata.Epoch?.StartVersion?.Value)
+                .With("@epoch_started_at", SqliteTime.ToDb(metadata.Epoch?.StartedAt))
+                .With("@patch_hash", metadata.PatchHash)
+                .With("@issue_id", metadata.IssueId?.Value)
+                .With("@origin", metadata.Origin)
+                .With("@now", SqliteTime.ToTicks(now));
+            try
+            {
+                await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex) && metadata.IssueId is { } issueId)
+            {
+                // The unique (blueprint_id, issue_id) index refused it; name the earlier commit.
+                var earlier = await ReadCommitAsync(id, session.Command(CommitByIssueSql).With("@id", id.Value).With("@issue_id", issueId.Value), ct).ConfigureAwait(false);
+                throw new ConflictException(
+                    $"Issue '{issueId}' already committed version {earlier?.Version.Short} of Blueprint '{id}'; nothing was written.",
+                    expected: "(no commit)",
+                    actual: earlier?.Version.Value,
+                    innerException: ex);
+            }
+
+            var moved = head is null
+                ? await session.Command(InsertSeriesSql).With("@id", id.Value).With("@version", version.Value).With("@now", SqliteTime.ToTicks(now)).ExecuteNonQueryAsync(ct).ConfigureAwait(false)
+                : await session.Command(MoveHeadSql).With("@id", id.Value).With("@version", version.Value).With("@position", position)
+                    .With("@expected", head).With("@now", SqliteTime.ToTicks(now)).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            if (moved != 1)
+            {
+                throw new StorageException($"Blueprint '{id}' head could not be moved to {version.Value}.");
+            }
+
+            return new Traced<Blueprint>(blueprint, new BlueprintTrace(version, parentList, metadata.Origin, now));
     }
 
     /// <inheritdoc />

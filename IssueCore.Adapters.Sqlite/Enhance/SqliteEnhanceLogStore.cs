@@ -55,33 +55,43 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
         var reasons = SqliteJson.WriteStrings(entry.Reasons ?? []);
         return _database.WriteAsync(
             "Appending an enhance log entry",
-            async (session, ct) =>
-            {
-                var insert = session.Command(InsertSql)
-                    .With("@issue_id", entry.IssueId.Value)
-                    .With("@blueprint_id", entry.BlueprintId.Value)
-                    .With("@previous_version", entry.PreviousVersion?.Value)
-                    .With("@new_version", entry.NewVersion?.Value)
-                    .With("@intent", entry.Intent)
-                    .With("@rationale", entry.Rationale)
-                    .With("@verdicts", verdicts)
-                    .With("@outcome", entry.Outcome == EnhanceOutcome.Applied ? "applied" : "rejected")
-                    .With("@reasons", reasons)
-                    .With("@timestamp", SqliteTime.ToTicks(entry.Timestamp));
-                try
-                {
-                    return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
-                catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
-                {
-                    throw new ConflictException(
-                        $"The enhance log already holds an entry for issue '{entry.IssueId}'; it was left untouched.",
-                        expected: null,
-                        actual: entry.IssueId.Value,
-                        innerException: ex);
-                }
-            },
+            (session, ct) => AppendInAsync(session, entry, verdicts, reasons, ct),
             cancellationToken);
+    }
+
+    /// <summary>The database this store writes.</summary>
+    internal SqliteDatabase Database => _database;
+
+    /// <summary>The append of <see cref="AppendAsync"/> inside a caller's write transaction.</summary>
+    internal static Task<int> AppendInAsync(SqliteSession session, EnhanceLogEntry entry, CancellationToken ct)
+        => AppendInAsync(session, entry, WriteVerdicts(entry.Verdicts ?? []), SqliteJson.WriteStrings(entry.Reasons ?? []), ct);
+
+    /// <summary>The append of <see cref="AppendAsync"/> inside a caller's write transaction.</summary>
+    internal static async Task<int> AppendInAsync(SqliteSession session, EnhanceLogEntry entry, string verdicts, string reasons, CancellationToken ct)
+    {
+            var insert = session.Command(InsertSql)
+                .With("@issue_id", entry.IssueId.Value)
+                .With("@blueprint_id", entry.BlueprintId.Value)
+                .With("@previous_version", entry.PreviousVersion?.Value)
+                .With("@new_version", entry.NewVersion?.Value)
+                .With("@intent", entry.Intent)
+                .With("@rationale", entry.Rationale)
+                .With("@verdicts", verdicts)
+                .With("@outcome", entry.Outcome switch { EnhanceOutcome.Applied => "applied", EnhanceOutcome.Failed => "failed", _ => "rejected" })
+                .With("@reasons", reasons)
+                .With("@timestamp", SqliteTime.ToTicks(entry.Timestamp));
+            try
+            {
+                return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
+            {
+                throw new ConflictException(
+                    $"The enhance log already holds an entry for issue '{entry.IssueId}'; it was left untouched.",
+                    expected: null,
+                    actual: entry.IssueId.Value,
+                    innerException: ex);
+            }
     }
 
     /// <inheritdoc />
@@ -202,7 +212,7 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
                 Intent = r.GetString(5),
                 Rationale = r.GetString(6),
                 Verdicts = ReadVerdicts(r.GetString(7)),
-                Outcome = r.GetString(8) == "applied" ? EnhanceOutcome.Applied : EnhanceOutcome.Rejected,
+                Outcome = r.GetString(8) switch { "applied" => EnhanceOutcome.Applied, "failed" => EnhanceOutcome.Failed, _ => EnhanceOutcome.Rejected },
                 Reasons = SqliteJson.ReadStrings(r.GetString(9)),
                 Timestamp = r.GetTime(10),
             };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using IssueCore.Blueprints;
+using IssueCore.Enhance;
 using IssueCore.Issues;
 using Microsoft.Data.Sqlite;
 
@@ -11,7 +12,12 @@ namespace IssueCore.Adapters.Sqlite;
 /// Lease expiry is judged by the database's <see cref="SqliteDatabase.TimeProvider"/>, never by the
 /// SQLite clock.
 /// </summary>
-public sealed class SqliteIssueStore : IIssueStore
+/// <remarks>
+/// Every transition under a lease checks the owner and the fencing token (<see cref="IssueLease.Token"/>, the claim
+/// count) in the same statement. It provides the <see cref="IDispatchFinalizer"/> of the SQLite Blueprint store and
+/// enhance log over the same database: the commit, the log entry and the completion are one transaction.
+/// </remarks>
+public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
 {
     private const string TokenPrefix = "sqlite1:";
 
@@ -44,6 +50,22 @@ public sealed class SqliteIssueStore : IIssueStore
         ") ORDER BY priority DESC, seq LIMIT 1) " +
         "RETURNING " + Columns + ";";
 
+    // As ClaimSql, skipping every issue whose series holds a live lease (series affinity).
+    internal const string ClaimBySeriesSql =
+        "UPDATE issues SET state = 'running', lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, not_before = NULL, updated_at = @now " +
+        "WHERE seq = (SELECT seq FROM (" +
+        "SELECT seq, priority FROM (SELECT c.seq, c.priority FROM issues AS c INDEXED BY ix_issues_pending_claim " +
+        "WHERE c.state = 'pending' AND (c.not_before IS NULL OR c.not_before <= @now) " +
+        "AND NOT EXISTS (SELECT 1 FROM issues AS r WHERE r.state = 'running' AND r.blueprint_id = c.blueprint_id AND r.lease_expires_at > @now) " +
+        "ORDER BY c.priority DESC, c.seq LIMIT 1) " +
+        "UNION ALL " +
+        "SELECT seq, priority FROM (SELECT c.seq, c.priority FROM issues AS c INDEXED BY ix_issues_running_claim " +
+        "WHERE c.state = 'running' AND c.lease_expires_at <= @now " +
+        "AND NOT EXISTS (SELECT 1 FROM issues AS r WHERE r.state = 'running' AND r.blueprint_id = c.blueprint_id AND r.lease_expires_at > @now) " +
+        "ORDER BY c.priority DESC, c.seq LIMIT 1)" +
+        ") ORDER BY priority DESC, seq LIMIT 1) " +
+        "RETURNING " + Columns + ";";
+
     private const string RenewSql =
         "UPDATE issues SET lease_expires_at = @expires, updated_at = @now " +
         "WHERE id = @id AND lease_owner = @owner AND state = 'running' RETURNING " + Columns + ";";
@@ -55,6 +77,21 @@ public sealed class SqliteIssueStore : IIssueStore
     private const string ReleaseSql =
         "UPDATE issues SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, not_before = @not_before, last_error = @error, updated_at = @now " +
         "WHERE id = @id AND lease_owner = @owner AND state = 'running' RETURNING " + Columns + ";";
+
+    private const string LeasedRenewSql =
+        "UPDATE issues SET lease_expires_at = @expires, updated_at = @now " +
+        "WHERE id = @id AND lease_owner = @owner AND attempts = @token AND state = 'running' RETURNING " + Columns + ";";
+
+    private const string LeasedCompleteSql =
+        "UPDATE issues SET state = @state, new_version = @new_version, reason = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
+        "WHERE id = @id AND lease_owner = @owner AND attempts = @token AND state = 'running' RETURNING " + Columns + ";";
+
+    private const string LeasedReleaseSql =
+        "UPDATE issues SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, not_before = @not_before, last_error = @error, updated_at = @now " +
+        "WHERE id = @id AND lease_owner = @owner AND attempts = @token AND state = 'running' RETURNING " + Columns + ";";
+
+    private const string LeasedCheckSql =
+        "SELECT " + Columns + " FROM issues WHERE id = @id AND lease_owner = @owner AND attempts = @token AND state = 'running';";
 
     private const string LeaseProbeSql = "SELECT state, lease_owner FROM issues WHERE id = @id;";
 
@@ -160,6 +197,25 @@ public sealed class SqliteIssueStore : IIssueStore
     }
 
     /// <inheritdoc />
+    public Task<Issue?> ClaimNextBySeriesAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        return _database.WriteAsync(
+            "Claiming an issue",
+            (session, ct) =>
+            {
+                var now = _database.TimeProvider.GetUtcNow();
+                var claim = session.Command(ClaimBySeriesSql)
+                    .With("@owner", owner)
+                    .With("@expires", SqliteTime.AddSaturating(now, leaseDuration))
+                    .With("@now", SqliteTime.ToTicks(now));
+                return ReadOneAsync(claim, ct);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<Issue> RenewLeaseAsync(IssueId id, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
@@ -228,6 +284,96 @@ public sealed class SqliteIssueStore : IIssueStore
     }
 
     /// <inheritdoc />
+    public Task<Issue> CheckLeaseAsync(IssueLease lease, CancellationToken cancellationToken = default)
+        => _database.ReadAsync(
+            "Checking a lease",
+            async (session, ct) => await ReadOneAsync(Leased(session.Command(LeasedCheckSql), lease), ct).ConfigureAwait(false)
+                ?? throw await LeaseLostAsync(session, lease, ct).ConfigureAwait(false),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Issue> RenewUnderLeaseAsync(IssueLease lease, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
+        return _database.WriteAsync(
+            "Renewing a lease",
+            async (session, ct) =>
+            {
+                var now = _database.TimeProvider.GetUtcNow();
+                var renew = Leased(session.Command(LeasedRenewSql), lease)
+                    .With("@expires", SqliteTime.AddSaturating(now, leaseDuration))
+                    .With("@now", SqliteTime.ToTicks(now));
+                return await ReadOneAsync(renew, ct).ConfigureAwait(false)
+                    ?? throw await LeaseLostAsync(session, lease, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> CompleteUnderLeaseAsync(IssueLease lease, IssueStatus status, CancellationToken cancellationToken = default)
+    {
+        RequireTerminal(status);
+        return _database.WriteAsync("Completing an issue", (session, ct) => CompleteInAsync(session, lease, status, ct), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> ReleaseUnderLeaseAsync(IssueLease lease, DateTimeOffset notBefore, string? error, CancellationToken cancellationToken = default)
+        => _database.WriteAsync(
+            "Releasing an issue",
+            async (session, ct) =>
+            {
+                var release = Leased(session.Command(LeasedReleaseSql), lease)
+                    .With("@not_before", SqliteTime.ToTicks(notBefore))
+                    .With("@error", error)
+                    .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()));
+                return await ReadOneAsync(release, ct).ConfigureAwait(false)
+                    ?? throw await LeaseLostAsync(session, lease, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log)
+        => blueprints is SqliteBlueprintStore b && ReferenceEquals(b.Database, _database)
+           && log is SqliteEnhanceLogStore l && ReferenceEquals(l.Database, _database)
+            ? new SqliteDispatchFinalizer(this, b)
+            : null;
+
+    /// <summary>
+    /// Finishes a dispatch in one <c>BEGIN IMMEDIATE</c> transaction: the lease check, the commit, the log entry and
+    /// the completion; any failure rolls all of it back.
+    /// </summary>
+    internal Task<DispatchFinalized> FinalizeAsync(DispatchFinalization finalization, SqliteBlueprintStore blueprints, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(finalization);
+        RequireTerminal(finalization.Status);
+        return _database.WriteAsync(
+            "Finishing a dispatch",
+            async (session, ct) =>
+            {
+                var lease = finalization.Lease;
+                _ = await ReadOneAsync(Leased(session.Command(LeasedCheckSql), lease), ct).ConfigureAwait(false)
+                    ?? throw await LeaseLostAsync(session, lease, ct).ConfigureAwait(false);
+                var entry = finalization.Entry;
+                var status = finalization.Status;
+                Traced<Blueprint>? commit = null;
+                if (finalization.Commit is { } c)
+                {
+                    commit = await blueprints.WriteNewInAsync(session, c.BlueprintId, c.Blueprint, [.. c.Parents], c.Metadata, ct).ConfigureAwait(false);
+                    if (status.State == IssueState.Applied && commit.Value.Version != status.NewVersion)
+                    {
+                        status = IssueStatus.Applied(commit.Value.Version);
+                        entry = entry with { NewVersion = commit.Value.Version };
+                    }
+                }
+
+                await SqliteEnhanceLogStore.AppendInAsync(session, entry, ct).ConfigureAwait(false);
+                var issue = await CompleteInAsync(session, lease, status, ct).ConfigureAwait(false);
+                return new DispatchFinalized(issue, entry, commit);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -268,6 +414,35 @@ public sealed class SqliteIssueStore : IIssueStore
                 }
             },
             cancellationToken);
+    }
+
+    private static void RequireTerminal(IssueStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        if (!status.IsTerminal)
+        {
+            throw new ArgumentException($"Only a terminal status completes an issue; {status.State} is not terminal.", nameof(status));
+        }
+    }
+
+    private static SqliteCommand Leased(SqliteCommand command, IssueLease lease)
+        => command.With("@id", lease.IssueId.Value).With("@owner", lease.Owner).With("@token", lease.Token);
+
+    private async Task<Issue> CompleteInAsync(SqliteSession session, IssueLease lease, IssueStatus status, CancellationToken ct)
+    {
+        var complete = Leased(session.Command(LeasedCompleteSql), lease)
+            .With("@state", StateText(status.State))
+            .With("@new_version", status.NewVersion?.Value)
+            .With("@reason", status.Reason)
+            .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()));
+        return await ReadOneAsync(complete, ct).ConfigureAwait(false)
+            ?? throw await LeaseLostAsync(session, lease, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Exception> LeaseLostAsync(SqliteSession session, IssueLease lease, CancellationToken cancellationToken)
+    {
+        var stored = await ReadOneAsync(session.Command(FindSql).With("@id", lease.IssueId.Value), cancellationToken).ConfigureAwait(false);
+        return stored is null ? new NotFoundException("issue", lease.IssueId.Value) : lease.Lost(stored);
     }
 
     private static async Task<Exception> LeaseFailureAsync(SqliteSession session, IssueId id, string owner, CancellationToken cancellationToken)

@@ -69,6 +69,7 @@ public sealed class EnhanceApplication : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly OrbitFlowResolver _resolver;
+    private readonly DispatchFinisher _finisher;
     private readonly Meter _meter;
     private readonly Counter<long> _applied;
     private readonly Counter<long> _rejected;
@@ -102,6 +103,7 @@ public sealed class EnhanceApplication : IDisposable
         _logger = logger;
         DispatcherId = _options.DispatcherId ?? GenerateDispatcherId();
         _resolver = new OrbitFlowResolver(blueprints, _options.SemverHistoryLimit);
+        _finisher = new DispatchFinisher(issues, blueprints, log);
         _meter = meterFactory?.Create(IssueCoreTelemetry.SourceName) ?? new Meter(IssueCoreTelemetry.SourceName);
         _applied = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesApplied, "{issue}", "Issues committed as a new Blueprint version.");
         _rejected = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesRejected, "{issue}", "Issues a verifier denied.");
@@ -191,7 +193,7 @@ public sealed class EnhanceApplication : IDisposable
     /// <exception cref="StorageException">Claiming failed, or releasing a faulted issue failed (its lease will expire and it is claimed again).</exception>
     public async Task<DispatchOutcome?> TickAsync(CancellationToken cancellationToken = default)
     {
-        var issue = await _issues.ClaimNextAsync(DispatcherId, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+        var issue = await _issues.ClaimNextBySeriesAsync(DispatcherId, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
         if (issue is null)
         {
             return null;
@@ -204,15 +206,21 @@ public sealed class EnhanceApplication : IDisposable
         activity?.SetTag("issuecore.attempt", issue.Attempts);
         DispatchOutcome outcome;
         using (var deadline = new DispatchDeadline(_time, _options.DispatchTimeout))
-        using (var dispatch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token))
+        using (var leaseLost = new CancellationTokenSource())
+        using (var dispatch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token, leaseLost.Token))
         {
             try
             {
-                // The heartbeat stops with the deadline, so a dispatch stuck past it lets its lease expire.
-                await using (new LeaseHeartbeat(this, issue.Id, deadline.Token))
+                // The heartbeat stops with the deadline, so a dispatch stuck past it lets its lease expire; a renewal
+                // that finds the lease gone (released, or claimed again) cancels the dispatch: it must not write.
+                await using (new LeaseHeartbeat(this, IssueLease.Of(issue), leaseLost, deadline.Token))
                 {
                     outcome = await UntilCancelledAsync(ProcessAsync(issue, deadline, dispatch.Token), dispatch.Token).ConfigureAwait(false);
                 }
+            }
+            catch (OperationCanceledException) when (leaseLost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                outcome = Outcome(issue, DispatchResult.LeaseLost, "the lease was lost while dispatching: another dispatcher claimed the issue, or it was released");
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -307,7 +315,7 @@ public sealed class EnhanceApplication : IDisposable
             if (issue.Attempts > _options.MaxAttempts)
             {
                 var reason = string.Create(CultureInfo.InvariantCulture, $"retry budget of {_options.MaxAttempts} attempts exhausted (claimed {issue.Attempts} times); last error: {issue.LastError ?? "(none recorded: the dispatching process stopped)"}");
-                return await CompleteAsync(issue, IssueStatus.Failed(reason), recovered: false, cancellationToken).ConfigureAwait(false);
+                return await RecordAsync(issue, FailedEntry(issue, reason), recovered: false, cancellationToken).ConfigureAwait(false);
             }
 
             return await DispatchAsync(issue, deadline, cancellationToken).ConfigureAwait(false);
@@ -315,7 +323,7 @@ public sealed class EnhanceApplication : IDisposable
         catch (CommitShapeException ex)
         {
             EnhanceLog.CommitShape(_logger, ex, issue.Id.Value, ex.Path);
-            return await CompleteAsync(issue, IssueStatus.Failed("commit shape: " + ex.Message), recovered: false, cancellationToken).ConfigureAwait(false);
+            return await RecordAsync(issue, FailedEntry(issue, "commit shape: " + ex.Message), recovered: false, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -411,15 +419,16 @@ public sealed class EnhanceApplication : IDisposable
                 return await RefuseAsync(issue, refusal, cancellationToken).ConfigureAwait(false);
             }
 
-            Traced<Blueprint> stored;
             try
             {
-                stored = await _blueprints.WriteNewAsync(
-                    issue.BlueprintId,
-                    decision.NewBlueprint!,
-                    [head.Version],
-                    new CommitMetadata(decision.Rationale, epoch, decision.PatchHash, issue.Id, "issue"),
-                    cancellationToken).ConfigureAwait(false);
+                // The commit, the log entry and the completion, under the lease (one transaction where the stores
+                // share a database): a dispatcher that lost its lease writes none of them.
+                return await RecordAsync(
+                    issue,
+                    Entry(issue, head.Version, decision.NewHash, decision, EnhanceOutcome.Applied),
+                    recovered: false,
+                    cancellationToken,
+                    new DispatchCommit(issue.BlueprintId, decision.NewBlueprint!, [head.Version], new CommitMetadata(decision.Rationale, epoch, decision.PatchHash, issue.Id, "issue"))).ConfigureAwait(false);
             }
             catch (ConflictException conflict)
             {
@@ -450,47 +459,54 @@ public sealed class EnhanceApplication : IDisposable
 
                 _retries.Add(1, new KeyValuePair<string, object?>(IssueCoreTelemetry.RetryReasonTag, "head_moved"));
                 EnhanceLog.HeadMoved(_logger, issue.BlueprintId.Value, issue.Id.Value, conflicts + 1);
-                continue;
             }
-
-            var version = stored.Value.Version;
-            if (version != decision.NewHash)
-            {
-                // The store recorded the change under another version than the committer's hash (it normalised the
-                // content, or it reports versions differently). The commit exists, so the issue is applied: log it
-                // as the history holds it, so the issue, the commit and the log entry name the same version.
-                var recorded = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false)
-                    ?? throw new StorageException($"The Blueprint store accepted the commit of issue '{issue.Id}' as {version} but its history of '{issue.BlueprintId}' holds no commit for the issue.");
-                EnhanceLog.StoredVersionDiffers(_logger, issue.Id.Value, decision.NewHash!.Value.Value, version.Value, recorded.Version.Value);
-                version = recorded.Version;
-            }
-
-            return await RecordAsync(issue, Entry(issue, head.Version, version, decision, EnhanceOutcome.Applied), recovered: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Appends the log entry (or adopts the one already there) and completes the issue to match it.</summary>
-    private async Task<DispatchOutcome> RecordAsync(Issue issue, EnhanceLogEntry entry, bool recovered, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the commit (when given), appends the log entry and completes the issue to match it, under the lease. A
+    /// lost lease ends in <see cref="DispatchResult.LeaseLost"/> with nothing written; an entry already there is
+    /// adopted. Any other conflict (the head moved, the issue committed already) is thrown to the caller.
+    /// </summary>
+    private async Task<DispatchOutcome> RecordAsync(Issue issue, EnhanceLogEntry entry, bool recovered, CancellationToken cancellationToken, DispatchCommit? commit = null)
     {
+        var lease = IssueLease.Of(issue);
+        DispatchFinalized done;
         try
         {
-            await _log.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
+            done = await _finisher.FinishAsync(new DispatchFinalization { Lease = lease, Commit = commit, Entry = entry, Status = StatusOf(entry) }, cancellationToken).ConfigureAwait(false);
         }
-        catch (ConflictException)
+        catch (ConflictException ex)
         {
-            // The first entry is the record; complete the issue as it says.
-            entry = await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false) ?? throw new StorageException($"The enhance log refused an entry for issue '{issue.Id}' but holds none.");
-            recovered = true;
+            var stored = await _issues.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false);
+            if (stored is null || !lease.IsHeldOn(stored))
+            {
+                EnhanceLog.LeaseLost(_logger, ex, issue.Id.Value);
+                return Outcome(issue, DispatchResult.LeaseLost, ex.Message, recovered: recovered);
+            }
+
+            if (await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false) is { } logged)
+            {
+                // The first entry is the record; complete the issue as it says.
+                return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            throw;
         }
 
-        return await CompleteAsync(issue, StatusOf(entry), recovered, cancellationToken).ConfigureAwait(false);
+        if (commit is not null && done.Entry.NewVersion != entry.NewVersion)
+        {
+            EnhanceLog.StoredVersionDiffers(_logger, issue.Id.Value, entry.NewVersion?.Value ?? string.Empty, done.Commit?.Value.Version.Value ?? string.Empty, done.Entry.NewVersion?.Value ?? string.Empty);
+        }
+
+        return Counted(issue, done.Issue.Status, recovered);
     }
 
     private async Task<DispatchOutcome> CompleteAsync(Issue issue, IssueStatus status, bool recovered, CancellationToken cancellationToken)
     {
         try
         {
-            await _issues.CompleteAsync(issue.Id, DispatcherId, status, cancellationToken).ConfigureAwait(false);
+            await _issues.CompleteUnderLeaseAsync(IssueLease.Of(issue), status, cancellationToken).ConfigureAwait(false);
         }
         catch (ConflictException ex)
         {
@@ -498,6 +514,12 @@ public sealed class EnhanceApplication : IDisposable
             return Outcome(issue, DispatchResult.LeaseLost, ex.Message, recovered: recovered);
         }
 
+        return Counted(issue, status, recovered);
+    }
+
+    /// <summary>Counts and logs a completed issue, and describes it as an outcome.</summary>
+    private DispatchOutcome Counted(Issue issue, IssueStatus status, bool recovered)
+    {
         var tag = new KeyValuePair<string, object?>(IssueCoreTelemetry.BlueprintIdTag, issue.BlueprintId.Value);
         switch (status.State)
         {
@@ -517,13 +539,13 @@ public sealed class EnhanceApplication : IDisposable
     }
 
     /// <summary>
-    /// The flow reported an applied decision the host does not stand behind: nothing is written and the issue is
-    /// dead-lettered, since running the same flow again gives the same answer.
+    /// The flow reported an applied decision the host does not stand behind: nothing is committed and the issue is
+    /// dead-lettered with its log entry, since running the same flow again gives the same answer.
     /// </summary>
     private async Task<DispatchOutcome> RefuseAsync(Issue issue, string refusal, CancellationToken cancellationToken)
     {
         GovernanceLog.Refused(_logger, issue.Id.Value, refusal);
-        var outcome = await CompleteAsync(issue, IssueStatus.Failed("refused: " + refusal), recovered: false, cancellationToken).ConfigureAwait(false);
+        var outcome = await RecordAsync(issue, FailedEntry(issue, "refused: " + refusal), recovered: false, cancellationToken).ConfigureAwait(false);
         return outcome.Result == DispatchResult.Failed ? outcome with { Result = DispatchResult.Refused } : outcome;
     }
 
@@ -554,9 +576,9 @@ public sealed class EnhanceApplication : IDisposable
 
             if (looked)
             {
-                return await CompleteAsync(
+                return await RecordAsync(
                     issue,
-                    IssueStatus.Failed(string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.Attempts} attempts; last error: {reason}")),
+                    FailedEntry(issue, string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.Attempts} attempts; last error: {reason}")),
                     recovered: false,
                     cancellationToken).ConfigureAwait(false);
             }
@@ -566,7 +588,7 @@ public sealed class EnhanceApplication : IDisposable
         EnhanceLog.Retrying(_logger, fault, issue.Id.Value, issue.Attempts, delay);
         try
         {
-            await _issues.ReleaseAsync(issue.Id, DispatcherId, _time.GetUtcNow() + delay, reason, cancellationToken).ConfigureAwait(false);
+            await _issues.ReleaseUnderLeaseAsync(IssueLease.Of(issue), _time.GetUtcNow() + delay, reason, cancellationToken).ConfigureAwait(false);
         }
         catch (ConflictException ex)
         {
@@ -587,7 +609,7 @@ public sealed class EnhanceApplication : IDisposable
             // Bounded: a store that hangs must not keep a cancelled dispatcher from returning. If the
             // release does not finish in time the lease simply expires and another worker takes over.
             using var timeout = new CancellationTokenSource(ShutdownReleaseTimeout, _time);
-            await _issues.ReleaseAsync(issue.Id, DispatcherId, _time.GetUtcNow(), "the dispatcher stopped", timeout.Token)
+            await _issues.ReleaseUnderLeaseAsync(IssueLease.Of(issue), _time.GetUtcNow(), "the dispatcher stopped", timeout.Token)
                 .WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None)
                 .ConfigureAwait(false);
         }
@@ -660,6 +682,7 @@ public sealed class EnhanceApplication : IDisposable
     private static IssueStatus StatusOf(EnhanceLogEntry entry) => entry.Outcome switch
     {
         EnhanceOutcome.Applied => IssueStatus.Applied(entry.NewVersion ?? throw new CommitShapeException("$.log.new_version", $"the applied log entry of issue '{entry.IssueId}' has no version")),
+        EnhanceOutcome.Failed => IssueStatus.Failed(entry.Reasons.Count > 0 ? string.Join("; ", entry.Reasons) : entry.Rationale),
         _ => IssueStatus.Rejected(entry.Reasons.Count > 0 ? string.Join("; ", entry.Reasons) : entry.Rationale),
     };
 
@@ -674,6 +697,21 @@ public sealed class EnhanceApplication : IDisposable
         Verdicts = decision.Verdicts,
         Outcome = outcome,
         Reasons = outcome == EnhanceOutcome.Rejected ? decision.Reasons : [],
+        Timestamp = _time.GetUtcNow(),
+    };
+
+    /// <summary>
+    /// The entry of a dead letter: nothing was committed, and the reason says why the issue was given up. Written like
+    /// every other outcome, so every issue's fate is in the log.
+    /// </summary>
+    private EnhanceLogEntry FailedEntry(Issue issue, string reason) => new()
+    {
+        IssueId = issue.Id,
+        BlueprintId = issue.BlueprintId,
+        Intent = issue.Intent,
+        Rationale = string.Empty,
+        Outcome = EnhanceOutcome.Failed,
+        Reasons = [reason],
         Timestamp = _time.GetUtcNow(),
     };
 
@@ -747,57 +785,75 @@ public sealed class EnhanceApplication : IDisposable
         };
     }
 
-    /// <summary>Renews the lease of the issue being dispatched until disposed.</summary>
+    /// <summary>
+    /// Renews the lease of the issue being dispatched until disposed. Stopping it throws nothing: disposing the timer
+    /// ends the wait with <see langword="false"/>. A renewal that finds the lease gone cancels <c>leaseLost</c>.
+    /// </summary>
     private sealed class LeaseHeartbeat : IAsyncDisposable
     {
-        private readonly CancellationTokenSource _stop;
+        private readonly PeriodicTimer _timer;
+        private readonly CancellationTokenRegistration _onDeadline;
         private readonly Task _loop;
         private readonly TimeProvider _time;
 
-        public LeaseHeartbeat(EnhanceApplication owner, IssueId issueId, CancellationToken deadline)
+        public LeaseHeartbeat(EnhanceApplication owner, IssueLease lease, CancellationTokenSource leaseLost, CancellationToken deadline)
         {
             _time = owner._time;
-            _stop = CancellationTokenSource.CreateLinkedTokenSource(deadline);
             var interval = owner._options.HeartbeatInterval ?? owner._options.LeaseDuration / 3;
-            _loop = RunAsync(owner, issueId, interval, _stop.Token);
+            _timer = new PeriodicTimer(interval, owner._time);
+            _onDeadline = deadline.Register(static t => ((PeriodicTimer)t!).Dispose(), _timer);
+            _loop = RunAsync(owner, lease, _timer, leaseLost, deadline);
         }
 
         public async ValueTask DisposeAsync()
         {
-            await _stop.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                // Bounded: a renewal stuck in a store that ignores its token must not hold the dispatch.
-                await _loop.WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            catch (TimeoutException)
-            {
-            }
-
-            _stop.Dispose();
-        }
-
-        private static async Task RunAsync(EnhanceApplication owner, IssueId issueId, TimeSpan interval, CancellationToken stop)
-        {
-            using var timer = new PeriodicTimer(interval, owner._time);
-            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            _timer.Dispose();
+            await _onDeadline.DisposeAsync().ConfigureAwait(false);
+            if (!_loop.IsCompleted)
             {
                 try
                 {
-                    await owner._issues.RenewLeaseAsync(issueId, owner.DispatcherId, owner._options.LeaseDuration, stop).ConfigureAwait(false);
+                    // Bounded: a renewal stuck in a store that ignores its token must not hold the dispatch.
+                    await _loop.WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                catch (TimeoutException)
+                {
+                }
+            }
+        }
+
+        private static async Task RunAsync(EnhanceApplication owner, IssueLease lease, PeriodicTimer timer, CancellationTokenSource leaseLost, CancellationToken deadline)
+        {
+            while (await timer.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                try
+                {
+                    await owner._issues.RenewUnderLeaseAsync(lease, owner._options.LeaseDuration, deadline).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (deadline.IsCancellationRequested)
                 {
                     return;
                 }
-#pragma warning disable CA1031 // a failed renewal is logged; the completion will find out whether the lease is still held
+                catch (Exception ex) when (ex is ConflictException or NotFoundException)
+                {
+                    // Released, completed or claimed again under a newer token: this dispatch must stop writing.
+                    EnhanceLog.HeartbeatFailed(owner._logger, ex, lease.IssueId.Value);
+                    try
+                    {
+                        await leaseLost.CancelAsync().ConfigureAwait(false);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The dispatch already ended.
+                    }
+
+                    return;
+                }
+#pragma warning disable CA1031 // a failed renewal is logged; the next renewal or the finish finds out whether the lease is still held
                 catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    EnhanceLog.HeartbeatFailed(owner._logger, ex, issueId.Value);
+                    EnhanceLog.HeartbeatFailed(owner._logger, ex, lease.IssueId.Value);
                 }
             }
         }

@@ -40,12 +40,13 @@ internal sealed class PostgresTestSchema : IAsyncDisposable
         return dataSource;
     }
 
-    public PostgresDatabase NewDatabase(TimeProvider timeProvider, bool applyMigrations = true)
-        => new(NewDataSource(), new PostgresStoreOptions { Schema = Name, ApplyMigrations = applyMigrations }, timeProvider);
+    // The suites drive time with a fake clock, so their leases follow it; the lease clock tests pass Database.
+    public PostgresDatabase NewDatabase(TimeProvider timeProvider, bool applyMigrations = true, PostgresLeaseClock leaseClock = PostgresLeaseClock.TimeProvider)
+        => new(NewDataSource(), new PostgresStoreOptions { Schema = Name, ApplyMigrations = applyMigrations, LeaseClock = leaseClock }, timeProvider);
 
-    public async Task<PostgresDatabase> CreateDatabaseAsync(TimeProvider timeProvider)
+    public async Task<PostgresDatabase> CreateDatabaseAsync(TimeProvider timeProvider, PostgresLeaseClock leaseClock = PostgresLeaseClock.TimeProvider)
     {
-        var db = NewDatabase(timeProvider);
+        var db = NewDatabase(timeProvider, leaseClock: leaseClock);
         await db.MigrateAsync();
         return db;
     }

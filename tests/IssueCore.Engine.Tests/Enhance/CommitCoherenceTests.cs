@@ -144,7 +144,9 @@ public sealed class CommitCoherenceTests
         Assert.Equal(DispatchResult.Failed, outcome.Result);
         Assert.Contains("gave up after 1 attempts", outcome.Reason, StringComparison.Ordinal);
         Assert.Single(await h.Blueprints.HistoryAsync(EnhanceHarness.Target, 10));
-        Assert.Empty(await h.LogEntriesAsync());
+        var deadLetter = Assert.Single(await h.LogEntriesAsync());
+        Assert.Equal(EnhanceOutcome.Failed, deadLetter.Outcome);
+        Assert.Null(deadLetter.NewVersion);
         Assert.Equal(IssueState.Failed, (await h.Issues.GetAsync(created.Issue.Id)).Status.State);
     }
 

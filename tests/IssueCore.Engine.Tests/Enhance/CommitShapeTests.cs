@@ -56,7 +56,9 @@ public sealed class CommitShapeTests
         Assert.Contains(path, outcome.Reason, StringComparison.Ordinal);
         Assert.Equal(1, committer.Calls);
         Assert.Equal(head, (await h.Blueprints.ReadHeadAsync(EnhanceHarness.Target)).Value.Version);
-        Assert.Empty(await h.LogEntriesAsync());
+        var deadLetter = Assert.Single(await h.LogEntriesAsync());
+        Assert.Equal(EnhanceOutcome.Failed, deadLetter.Outcome);
+        Assert.Null(deadLetter.NewVersion);
         Assert.Equal(IssueState.Failed, (await h.Issues.GetAsync(created.Issue.Id)).Status.State);
     }
 

@@ -164,7 +164,9 @@ public sealed class FlowGovernanceTests
         var issue = await h.Issues.GetAsync(created.Issue.Id);
         Assert.Equal(IssueState.Failed, issue.Status.State);
         Assert.StartsWith("refused: ", issue.Status.Reason, StringComparison.Ordinal);
-        Assert.Empty(await h.LogEntriesAsync());
+        var entry = Assert.Single(await h.LogEntriesAsync());
+        Assert.Equal(EnhanceOutcome.Failed, entry.Outcome);
+        Assert.StartsWith("refused: ", Assert.Single(entry.Reasons), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -46,7 +46,9 @@ public sealed class RetryAndRecoveryTests
         Assert.Equal(IssueState.Failed, issue.Status.State);
         Assert.Contains("gave up after 3 attempts", issue.Status.Reason, StringComparison.Ordinal);
         Assert.Contains("injected fault before blueprints.head", issue.Status.Reason, StringComparison.Ordinal);
-        Assert.Empty(await h.LogEntriesAsync());
+        var deadLetter = Assert.Single(await h.LogEntriesAsync());
+        Assert.Equal(EnhanceOutcome.Failed, deadLetter.Outcome);
+        Assert.Null(deadLetter.NewVersion);
     }
 
     [Fact]

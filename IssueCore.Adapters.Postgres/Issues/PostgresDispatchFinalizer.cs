@@ -1,0 +1,10 @@
+using IssueCore.Enhance;
+
+namespace IssueCore.Adapters.Postgres;
+
+/// <summary>Finishes dispatches in one transaction over the PostgreSQL issue store, Blueprint store and enhance log of one database.</summary>
+internal sealed class PostgresDispatchFinalizer(PostgresIssueStore issues, PostgresBlueprintStore blueprints, PostgresEnhanceLogStore log) : IDispatchFinalizer
+{
+    public Task<DispatchFinalized> FinalizeAsync(DispatchFinalization finalization, CancellationToken cancellationToken = default)
+        => issues.FinalizeAsync(finalization, blueprints, log, cancellationToken);
+}

@@ -1,0 +1,62 @@
+using IssueCore.Blueprints;
+using IssueCore.Issues;
+
+namespace IssueCore.Enhance;
+
+/// <summary>
+/// Writes the end of a dispatch (the commit when applied, the log entry, the issue's completion) under the
+/// dispatcher's lease: in one transaction through the stores' <see cref="IDispatchFinalizer"/> when they offer one,
+/// otherwise one store call at a time with the lease checked before each write.
+/// </summary>
+internal sealed class DispatchFinisher
+{
+    private readonly IIssueStore _issues;
+    private readonly IBlueprintStore _blueprints;
+    private readonly IEnhanceLogStore _log;
+    private readonly IDispatchFinalizer? _finalizer;
+
+    public DispatchFinisher(IIssueStore issues, IBlueprintStore blueprints, IEnhanceLogStore log)
+    {
+        _issues = issues;
+        _blueprints = blueprints;
+        _log = log;
+        _finalizer = (issues as IDispatchFinalizerProvider)?.CreateFinalizer(blueprints, log);
+    }
+
+    /// <summary>Whether the stores finish a dispatch in one transaction.</summary>
+    public bool Atomic => _finalizer is not null;
+
+    /// <summary>Finishes the dispatch; a <see cref="ConflictException"/> means the lease is lost, the head moved, or a commit or entry exists.</summary>
+    public async Task<DispatchFinalized> FinishAsync(DispatchFinalization finalization, CancellationToken cancellationToken)
+    {
+        if (_finalizer is { } finalizer)
+        {
+            return await finalizer.FinalizeAsync(finalization, cancellationToken).ConfigureAwait(false);
+        }
+
+        var lease = finalization.Lease;
+        var entry = finalization.Entry;
+        var status = finalization.Status;
+        Traced<Blueprint>? stored = null;
+        await _issues.CheckLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        if (finalization.Commit is { } commit)
+        {
+            stored = await _blueprints.WriteNewAsync(commit.BlueprintId, commit.Blueprint, commit.Parents, commit.Metadata, cancellationToken).ConfigureAwait(false);
+            if (status.State == IssueState.Applied && stored.Value.Version != status.NewVersion)
+            {
+                // The store recorded the change under another version (it normalised the content, or reports versions
+                // differently): name the version its history holds for the issue.
+                var recorded = await _blueprints.FindCommitByIssueAsync(commit.BlueprintId, lease.IssueId, cancellationToken).ConfigureAwait(false)
+                    ?? throw new StorageException($"The Blueprint store accepted the commit of issue '{lease.IssueId}' as {stored.Value.Version} but its history of '{commit.BlueprintId}' holds no commit for the issue.");
+                status = IssueStatus.Applied(recorded.Version);
+                entry = entry with { NewVersion = recorded.Version };
+            }
+
+            await _issues.CheckLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _log.AppendAsync(entry, cancellationToken).ConfigureAwait(false);
+        var issue = await _issues.CompleteUnderLeaseAsync(lease, status, cancellationToken).ConfigureAwait(false);
+        return new DispatchFinalized(issue, entry, stored);
+    }
+}

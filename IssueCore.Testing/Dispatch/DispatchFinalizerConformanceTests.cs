@@ -1,0 +1,157 @@
+using IssueCore.Blueprints;
+using IssueCore.Enhance;
+using IssueCore.Issues;
+using Xunit;
+
+namespace IssueCore.Testing;
+
+/// <summary>
+/// The conformance suite for finishing a dispatch under its lease: the fencing token on every lease operation, and
+/// the <see cref="IDispatchFinalizer"/> an adapter provides when its stores share one database. Derive once and build
+/// the three stores over one database in <see cref="ConformanceTests{TStore}.CreateStoreAsync"/>.
+/// </summary>
+public abstract class DispatchFinalizerConformanceTests : ConformanceTests<DispatchStores>
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private static readonly BlueprintId Target = BlueprintId.Parse("orders");
+
+#pragma warning disable CS1591 // The fact names state the behaviour they check.
+
+    [Fact]
+    public async Task The_stores_provide_a_finalizer_over_each_other()
+    {
+        Assert.NotNull(Finalizer());
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_stale_claim_under_the_same_owner_can_neither_renew_complete_nor_release()
+    {
+        var id = await SeedIssueAsync();
+        var first = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        var second = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+
+        Assert.Equal(first.IssueId, second.IssueId);
+        Assert.True(second.Token > first.Token);
+        await Assert.ThrowsAsync<ConflictException>(() => Store.Issues.CheckLeaseAsync(first));
+        await Assert.ThrowsAsync<ConflictException>(() => Store.Issues.RenewUnderLeaseAsync(first, Lease));
+        await Assert.ThrowsAsync<ConflictException>(() => Store.Issues.CompleteUnderLeaseAsync(first, IssueStatus.Rejected("stale")));
+        await Assert.ThrowsAsync<ConflictException>(() => Store.Issues.ReleaseUnderLeaseAsync(first, Time.GetUtcNow(), "stale"));
+        var issue = await Store.Issues.GetAsync(id);
+        Assert.True(second.IsHeldOn(issue));
+        Assert.Equal(IssueState.Rejected, (await Store.Issues.CompleteUnderLeaseAsync(second, IssueStatus.Rejected("fresh"))).Status.State);
+    }
+
+    [Fact]
+    public async Task Finalize_writes_the_commit_the_entry_and_the_completion_together()
+    {
+        var id = await SeedIssueAsync();
+        var head = (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version;
+        var lease = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        var next = Doc("1.0.1");
+
+        var done = await Finalizer()!.FinalizeAsync(Applied(lease, head, next));
+
+        Assert.Equal(IssueStatus.Applied(next.Version), done.Issue.Status);
+        Assert.Equal(next.Version, (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version);
+        Assert.Equal(next.Version, (await Store.Blueprints.FindCommitByIssueAsync(Target, id))!.Version);
+        var entry = await Store.Log.GetAsync(id);
+        Assert.Equal(EnhanceOutcome.Applied, entry.Outcome);
+        Assert.Equal(next.Version, entry.NewVersion);
+        Assert.Equal(IssueState.Applied, (await Store.Issues.GetAsync(id)).Status.State);
+    }
+
+    [Fact]
+    public async Task Finalize_under_a_lapsed_lease_that_was_claimed_again_writes_nothing()
+    {
+        // A stalls past its lease; B (same owner name) claims the issue and rejects it; then A tries to commit.
+        var id = await SeedIssueAsync();
+        var head = (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version;
+        var a = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        var b = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        await Finalizer()!.FinalizeAsync(new DispatchFinalization
+        {
+            Lease = b,
+            Entry = Entry(id, head, null, EnhanceOutcome.Rejected, ["noop: nothing changed"]),
+            Status = IssueStatus.Rejected("noop: nothing changed"),
+        });
+
+        await Assert.ThrowsAsync<ConflictException>(() => Finalizer()!.FinalizeAsync(Applied(a, head, Doc("1.0.1"))));
+
+        Assert.Equal(head, (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version);
+        Assert.Null(await Store.Blueprints.FindCommitByIssueAsync(Target, id));
+        Assert.Equal(EnhanceOutcome.Rejected, (await Store.Log.GetAsync(id)).Outcome);
+        Assert.Equal(IssueState.Rejected, (await Store.Issues.GetAsync(id)).Status.State);
+    }
+
+    [Fact]
+    public async Task Finalize_that_loses_the_compare_and_swap_writes_nothing_and_keeps_the_lease()
+    {
+        var id = await SeedIssueAsync();
+        var head = (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version;
+        var lease = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        var moved = await Store.Blueprints.WriteNewAsync(Target, Doc("1.1.0"), [head], new CommitMetadata("elsewhere"));
+
+        await Assert.ThrowsAsync<ConflictException>(() => Finalizer()!.FinalizeAsync(Applied(lease, head, Doc("1.0.1"))));
+
+        Assert.Equal(moved.Value.Version, (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version);
+        Assert.Null(await Store.Log.FindAsync(id));
+        Assert.True(lease.IsHeldOn(await Store.Issues.GetAsync(id)));
+    }
+
+    [Fact]
+    public async Task Finalize_of_a_dead_letter_logs_a_failed_entry_and_fails_the_issue()
+    {
+        var id = await SeedIssueAsync();
+        var lease = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+
+        await Finalizer()!.FinalizeAsync(new DispatchFinalization
+        {
+            Lease = lease,
+            Entry = Entry(id, null, null, EnhanceOutcome.Failed, ["gave up"]),
+            Status = IssueStatus.Failed("gave up"),
+        });
+
+        var entry = await Store.Log.GetAsync(id);
+        Assert.Equal(EnhanceOutcome.Failed, entry.Outcome);
+        Assert.Equal(["gave up"], entry.Reasons);
+        Assert.Equal(IssueState.Failed, (await Store.Issues.GetAsync(id)).Status.State);
+    }
+
+#pragma warning restore CS1591
+
+    private static Blueprint Doc(string label)
+        => Blueprint.Parse($$$"""{"id":"orders","flow":{"kind":"seq","children":[]},"agents":[],"metadata":{"version_label":"{{{label}}}"}}""");
+
+    private IDispatchFinalizer? Finalizer()
+        => (Store.Issues as IDispatchFinalizerProvider)?.CreateFinalizer(Store.Blueprints, Store.Log);
+
+    private async Task<IssueId> SeedIssueAsync()
+    {
+        await Store.Blueprints.WriteNewAsync(Target, Doc("1.0.0"), [], new CommitMetadata("seed", Origin: "seed"));
+        return (await Store.Issues.CreateAsync(new IssueDraft { BlueprintId = Target, Intent = "change" })).Issue.Id;
+    }
+
+    private DispatchFinalization Applied(IssueLease lease, BlueprintVersion head, Blueprint next) => new()
+    {
+        Lease = lease,
+        Commit = new DispatchCommit(Target, next, [head], new CommitMetadata("r", IssueId: lease.IssueId, Origin: "issue")),
+        Entry = Entry(lease.IssueId, head, next.Version, EnhanceOutcome.Applied, []),
+        Status = IssueStatus.Applied(next.Version),
+    };
+
+    private EnhanceLogEntry Entry(IssueId id, BlueprintVersion? previous, BlueprintVersion? next, EnhanceOutcome outcome, IReadOnlyList<string> reasons) => new()
+    {
+        IssueId = id,
+        BlueprintId = Target,
+        PreviousVersion = previous,
+        NewVersion = next,
+        Intent = "change",
+        Rationale = "r",
+        Outcome = outcome,
+        Reasons = reasons,
+        Timestamp = Time.GetUtcNow(),
+    };
+}

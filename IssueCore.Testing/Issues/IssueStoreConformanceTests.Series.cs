@@ -1,0 +1,73 @@
+using IssueCore.Blueprints;
+using IssueCore.Issues;
+using Xunit;
+
+namespace IssueCore.Testing;
+
+/// <summary>Series affinity of <see cref="IIssueStore.ClaimNextBySeriesAsync"/>.</summary>
+public abstract partial class IssueStoreConformanceTests
+{
+#pragma warning disable CS1591 // The fact names state the behaviour they check.
+
+    [Fact]
+    public async Task Claim_by_series_skips_a_series_that_holds_a_live_lease()
+    {
+        var orders = BlueprintId.Parse("orders");
+        var billing = BlueprintId.Parse("billing");
+        var o1 = (await Store.CreateAsync(new IssueDraft { BlueprintId = orders, Intent = "o1" })).Issue.Id;
+        var o2 = (await Store.CreateAsync(new IssueDraft { BlueprintId = orders, Intent = "o2", Priority = IssuePriority.High })).Issue.Id;
+        var b1 = (await Store.CreateAsync(new IssueDraft { BlueprintId = billing, Intent = "b1" })).Issue.Id;
+
+        var first = await Store.ClaimNextBySeriesAsync("d1", Lease);
+        var second = await Store.ClaimNextBySeriesAsync("d2", Lease);
+        var third = await Store.ClaimNextBySeriesAsync("d3", Lease);
+
+        Assert.Equal(o2, first!.Id);
+        Assert.Equal(b1, second!.Id);
+        Assert.Null(third);
+
+        // Finishing the running issue frees its series.
+        await Store.CompleteUnderLeaseAsync(IssueLease.Of(first), IssueStatus.Rejected("done"));
+        Assert.Equal(o1, (await Store.ClaimNextBySeriesAsync("d3", Lease))!.Id);
+    }
+
+    [Fact]
+    public async Task Claim_by_series_frees_a_series_whose_lease_expired()
+    {
+        var orders = BlueprintId.Parse("orders");
+        var o1 = (await Store.CreateAsync(new IssueDraft { BlueprintId = orders, Intent = "o1" })).Issue.Id;
+        var o2 = (await Store.CreateAsync(new IssueDraft { BlueprintId = orders, Intent = "o2" })).Issue.Id;
+        Assert.Equal(o1, (await Store.ClaimNextBySeriesAsync("d1", Lease))!.Id);
+        Assert.Null(await Store.ClaimNextBySeriesAsync("d2", Lease));
+
+        Time.Advance(Lease);
+
+        // The expired issue comes first again (creation order), and then the series is held once more.
+        var reclaimed = await Store.ClaimNextBySeriesAsync("d2", Lease);
+        Assert.Equal(o1, reclaimed!.Id);
+        Assert.Equal(2, reclaimed.Attempts);
+        Assert.Null(await Store.ClaimNextBySeriesAsync("d3", Lease));
+        await Store.ReleaseUnderLeaseAsync(IssueLease.Of(reclaimed), Time.GetUtcNow() + TimeSpan.FromMinutes(1), "later");
+        Assert.Equal(o2, (await Store.ClaimNextBySeriesAsync("d3", Lease))!.Id);
+    }
+
+    [Fact]
+    public async Task Claim_by_series_gives_each_of_many_concurrent_claimers_a_different_series()
+    {
+        for (var s = 0; s < 4; s++)
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await Store.CreateAsync(new IssueDraft { BlueprintId = BlueprintId.Parse($"series-{s}"), Intent = $"{s}/{i}" });
+            }
+        }
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(() => Store.ClaimNextBySeriesAsync($"d{i}", Lease))));
+        var claimed = claims.Where(c => c is not null).Select(c => c!).ToList();
+
+        Assert.Equal(4, claimed.Count);
+        Assert.Equal(4, claimed.Select(c => c.BlueprintId).Distinct().Count());
+    }
+
+#pragma warning restore CS1591
+}
