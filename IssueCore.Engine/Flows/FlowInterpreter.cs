@@ -96,9 +96,13 @@ internal sealed class FlowInterpreter
             try
             {
                 var call = _agents[step.AgentRef];
-                output = await call(
+                var returned = await call(
                     new AgentInvocation { AgentName = step.AgentRef, Input = input, RunId = _runId, NodePath = step.Path, Deadline = _deadline },
                     ct).ConfigureAwait(false);
+
+                // One serialisation serves the ctx (a node over it is cheap to copy and to snapshot) and the run record; an
+                // output nested beyond the record depth fails the step here.
+                output = CtxValues.Freeze(returned);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -118,8 +122,6 @@ internal sealed class FlowInterpreter
                 throw fault;
             }
 
-            // One serialisation serves the ctx (a node over it is cheap to copy and to snapshot) and the run record.
-            output = CtxValues.Freeze(output);
             if (scope.ParallelWave is null)
             {
                 // A sequential step is a wave of its own: its completion and the wave's end are reported together.
