@@ -34,6 +34,16 @@ public sealed class IssueCoreOptions
     /// </summary>
     public TimeSpan AbandonedRunTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// The longest a launcher waits for the council repository to record how a run ended (its final ctx and status),
+    /// also when the caller has already cancelled: a stalled store cannot hold a dispatch longer. A run whose end could not
+    /// be recorded in time is left to the abandoned-run recovery. Default: 30 seconds.
+    /// </summary>
+    public TimeSpan RunRecordTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long recorded runs of finished flows are kept, and how often older ones are purged.</summary>
+    public RunRetentionOptions RunRetention { get; } = new();
+
     /// <summary>The role/verb policy and the capability-token signing key.</summary>
     public IssueCoreSecurityOptions Security { get; } = new();
 }

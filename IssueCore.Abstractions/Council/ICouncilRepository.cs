@@ -75,6 +75,33 @@ public interface ICouncilRepository
     Task<bool> TouchRunAsync(CouncilRunId runId, string owner, CancellationToken cancellationToken = default)
         => throw new NotSupportedException($"{GetType().Name} cannot record run activity.");
 
+    /// <summary>
+    /// Appends several events of one run in order, as <see cref="AppendEventAsync"/> would one after the other, assigning
+    /// consecutive sequence numbers. Stores that can write them in one transaction do (all or none); the default appends
+    /// them one at a time. The drafts' payloads are valid only until the returned task completes.
+    /// </summary>
+    /// <exception cref="NotFoundException">No such run.</exception>
+    /// <exception cref="ArgumentException">The drafts name more than one run.</exception>
+    async Task AppendEventsAsync(IReadOnlyList<CouncilRunEventDraft> drafts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(drafts);
+        CouncilRunEventBatch.EnsureOneRun(drafts);
+        foreach (var draft in drafts)
+        {
+            await AppendEventAsync(draft, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Deletes finished runs (<see cref="CouncilRunStatusTransitions.IsTerminal"/>) and their events as
+    /// <paramref name="policy"/> says, at most <see cref="CouncilRetentionPolicy.MaxRunsPerCall"/> runs per call.
+    /// Running, interrupted and awaiting-approval runs are never deleted. Repositories written before this member existed
+    /// throw <see cref="NotSupportedException"/>.
+    /// </summary>
+    /// <returns>How many runs were deleted (call again while it returns the per-call maximum).</returns>
+    Task<int> PurgeFinishedRunsAsync(CouncilRetentionPolicy policy, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException($"{GetType().Name} cannot purge finished runs.");
+
     /// <summary>Deletes a run's events whose wave is strictly greater than <paramref name="wave"/> (for a rewind).</summary>
     /// <returns>How many events were deleted.</returns>
     /// <exception cref="NotFoundException">No such run.</exception>

@@ -6,7 +6,8 @@ namespace IssueCore.Adapters.InMemory;
 
 /// <summary>
 /// A linearizable in-memory <see cref="ICouncilRepository"/>. Event sequence numbers come from a
-/// per-run high-water mark, so they are never reused after a truncation. Contents live as long as the instance.
+/// per-run high-water mark, so they are never reused after a truncation. Contents live as long as the instance, or until
+/// <see cref="PurgeFinishedRunsAsync"/> deletes finished runs (the engine's retention service calls it periodically).
 /// </summary>
 public sealed class InMemoryCouncilRepository : ICouncilRepository
 {
@@ -85,6 +86,80 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
             state.Events.Add(stored);
             state.Run = state.Run with { UpdatedAt = stored.Timestamp };
             return Task.FromResult(stored);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task AppendEventsAsync(IReadOnlyList<CouncilRunEventDraft> drafts, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        CouncilRunEventBatch.EnsureOneRun(drafts);
+        if (drafts.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var payloads = new JsonElement[drafts.Count];
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            payloads[i] = drafts[i].Payload.Clone();
+        }
+
+        lock (_gate)
+        {
+            var state = GetRun(drafts[0].RunId);
+            var now = _timeProvider.GetUtcNow();
+            for (var i = 0; i < drafts.Count; i++)
+            {
+                var draft = drafts[i];
+                state.Events.Add(new CouncilRunEvent(draft.RunId, ++state.HighWater, draft.Wave, draft.Kind, draft.NodeId, payloads[i], now));
+            }
+
+            state.Run = state.Run with { UpdatedAt = now };
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<int> PurgeFinishedRunsAsync(CouncilRetentionPolicy policy, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        lock (_gate)
+        {
+            var doomed = new List<CouncilRunId>();
+            if (policy.KeepLatest is { } keep)
+            {
+                doomed.AddRange(_runs.Values
+                    .Where(s => s.Run.Status.IsTerminal())
+                    .OrderByDescending(s => s.Run.CreatedAt)
+                    .ThenByDescending(s => s.Insertion)
+                    .Skip(keep)
+                    .Select(s => s.Run.Id));
+            }
+
+            if (policy.FinishedBefore is { } before)
+            {
+                doomed.AddRange(_runs.Values.Where(s => s.Run.Status.IsTerminal() && s.Run.UpdatedAt < before).Select(s => s.Run.Id));
+            }
+
+            var deleted = 0;
+            foreach (var id in doomed)
+            {
+                if (deleted == policy.MaxRunsPerCall)
+                {
+                    break;
+                }
+
+                if (_runs.Remove(id))
+                {
+                    deleted++;
+                }
+            }
+
+            return Task.FromResult(deleted);
         }
     }
 

@@ -34,6 +34,8 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
     private readonly string _markAbandoned;
     private readonly string _touch;
     private readonly string _truncate;
+    private readonly string _appendMany;
+    private readonly string _purge;
 
     /// <summary>Creates the repository.</summary>
     /// <param name="database">The shared data source, schema and clock.</param>
@@ -57,6 +59,23 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
             + $"touched AS (UPDATE {s}.council_runs SET updated_at = @now WHERE id = @run_id) "
             + $"INSERT INTO {s}.council_run_events (run_id, sequence, wave, kind, node_id, payload, logged_at) "
             + "SELECT run_id, last_sequence, @wave, @kind, @node_id, @payload, @now FROM counter RETURNING sequence, logged_at";
+        _appendMany =
+            $"WITH counter AS (UPDATE {s}.council_run_counters SET last_sequence = last_sequence + @count WHERE run_id = @run_id RETURNING run_id, last_sequence), "
+            + $"touched AS (UPDATE {s}.council_runs SET updated_at = @now WHERE id = @run_id) "
+            + $"INSERT INTO {s}.council_run_events (run_id, sequence, wave, kind, node_id, payload, logged_at) "
+            + "SELECT counter.run_id, counter.last_sequence - @count + e.ord, e.wave, e.kind, e.node_id, e.payload, @now "
+            + "FROM counter, unnest(@waves, @kinds, @node_ids, @payloads) WITH ORDINALITY AS e(wave, kind, node_id, payload, ord)";
+        var terminal = string.Join(", ", AllStatuses.Where(CouncilRunStatusTransitions.IsTerminal).Select(t => ((short)t).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        // One statement: the events, counters and runs of the chosen finished runs (foreign keys are checked at its end).
+        _purge =
+            $"WITH doomed AS (SELECT id FROM {s}.council_runs WHERE status IN ({terminal}) AND ("
+            + "(@before IS NOT NULL AND updated_at < @before) OR "
+            + $"(@keep IS NOT NULL AND seq NOT IN (SELECT seq FROM {s}.council_runs WHERE status IN ({terminal}) ORDER BY created_at DESC, seq DESC LIMIT @keep))) "
+            + "ORDER BY seq LIMIT @max FOR UPDATE SKIP LOCKED), "
+            + $"events AS (DELETE FROM {s}.council_run_events WHERE run_id IN (SELECT id FROM doomed)), "
+            + $"counters AS (DELETE FROM {s}.council_run_counters WHERE run_id IN (SELECT id FROM doomed)) "
+            + $"DELETE FROM {s}.council_runs WHERE id IN (SELECT id FROM doomed)";
         _get = $"SELECT {RunColumns} FROM {s}.council_runs WHERE id = @id";
         _listRuns = $"SELECT {RunColumns} FROM {s}.council_runs WHERE (created_at, seq) < (@before_at, @before_seq) ORDER BY created_at DESC, seq DESC LIMIT {PageSize}";
         _listRunsByStatus = $"SELECT {RunColumns} FROM {s}.council_runs WHERE status = @status AND (created_at, seq) < (@before_at, @before_seq) ORDER BY created_at DESC, seq DESC LIMIT {PageSize}";
@@ -189,6 +208,82 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
         catch (Exception ex) when (PostgresErrors.IsProvider(ex))
         {
             throw PostgresErrors.Translate(ex, $"append an event to run '{draft.RunId}'");
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One statement (one round trip) for the whole batch.</remarks>
+    public async Task AppendEventsAsync(IReadOnlyList<CouncilRunEventDraft> drafts, CancellationToken cancellationToken = default)
+    {
+        CouncilRunEventBatch.EnsureOneRun(drafts);
+        if (drafts.Count == 0)
+        {
+            return;
+        }
+
+        var waves = new int[drafts.Count];
+        var kinds = new string[drafts.Count];
+        var nodeIds = new string?[drafts.Count];
+        var payloads = new string[drafts.Count];
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(drafts[i].Wave, nameof(drafts));
+            waves[i] = drafts[i].Wave;
+            kinds[i] = drafts[i].Kind;
+            nodeIds[i] = drafts[i].NodeId;
+            payloads[i] = Sql.Canonical(drafts[i].Payload);
+        }
+
+        var runId = drafts[0].RunId;
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_appendMany);
+            command.AddText("run_id", runId.Value);
+            command.Add("count", NpgsqlDbType.Bigint, (long)drafts.Count);
+            command.Add("waves", NpgsqlDbType.Array | NpgsqlDbType.Integer, waves);
+            command.Add("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text, kinds);
+            command.Add("node_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, nodeIds);
+            command.Add("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text, payloads);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw new NotFoundException("run", runId.Value);
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation)
+        {
+            throw new ConflictException($"Run '{runId}' already has an event with one of the next sequence numbers; events are never overwritten.", innerException: ex);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"append events to run '{runId}'");
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One statement per call; runs another purge holds locked are skipped until the next call.</remarks>
+    public async Task<int> PurgeFinishedRunsAsync(CouncilRetentionPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        if (policy.FinishedBefore is null && policy.KeepLatest is null)
+        {
+            return 0;
+        }
+
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_purge);
+            command.AddTime("before", policy.FinishedBefore);
+            command.Add("keep", NpgsqlDbType.Integer, policy.KeepLatest);
+            command.Add("max", NpgsqlDbType.Integer, policy.MaxRunsPerCall);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, "purge finished runs");
         }
     }
 

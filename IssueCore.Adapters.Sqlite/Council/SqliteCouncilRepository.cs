@@ -36,6 +36,19 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         "INSERT INTO council_events (run_id, sequence, wave, kind, node_id, payload, timestamp) " +
         "VALUES (@run_id, @sequence, @wave, @kind, @node_id, @payload, @timestamp);";
 
+    private const string ReserveSequencesSql = "UPDATE council_runs SET last_sequence = last_sequence + @count, updated_at = @now WHERE run_id = @run_id RETURNING last_sequence;";
+
+    // The runs a purge deletes, oldest first (ordered so both deletes of one purge see the same set).
+    private const string DoomedRunsCte =
+        "WITH doomed AS (SELECT run_id FROM council_runs WHERE status IN ('completed', 'failed', 'cancelled') AND (" +
+        "(@before IS NOT NULL AND updated_at < @before) OR " +
+        "(@keep IS NOT NULL AND seq NOT IN (SELECT seq FROM council_runs WHERE status IN ('completed', 'failed', 'cancelled') " +
+        "ORDER BY created_at DESC, seq DESC LIMIT coalesce(@keep, -1)))) ORDER BY seq LIMIT @max) ";
+
+    private const string PurgeEventsSql = DoomedRunsCte + "DELETE FROM council_events WHERE run_id IN (SELECT run_id FROM doomed);";
+
+    private const string PurgeRunsSql = DoomedRunsCte + "DELETE FROM council_runs WHERE run_id IN (SELECT run_id FROM doomed);";
+
     private const string MarkInterruptedSql = "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running';";
 
     private const string MarkAbandonedSql =
@@ -181,6 +194,91 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                 }
 
                 return new CouncilRunEvent(draft.RunId, sequence, draft.Wave, draft.Kind, draft.NodeId, SqliteJson.ReadElement(payload), now);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One write transaction for the whole batch: the sequence numbers are reserved with one update.</remarks>
+    public Task AppendEventsAsync(IReadOnlyList<CouncilRunEventDraft> drafts, CancellationToken cancellationToken = default)
+    {
+        CouncilRunEventBatch.EnsureOneRun(drafts);
+        if (drafts.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var payloads = new string[drafts.Count];
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            payloads[i] = SqliteJson.WriteElement(drafts[i].Payload);
+        }
+
+        var runId = drafts[0].RunId;
+        return _database.WriteAsync(
+            "Appending run events",
+            async (session, ct) =>
+            {
+                var now = SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow());
+                var reserved = await session.Command(ReserveSequencesSql).With("@run_id", runId.Value).With("@count", drafts.Count).With("@now", now)
+                    .ExecuteScalarAsync(ct).ConfigureAwait(false);
+                if (reserved is not long last)
+                {
+                    throw new NotFoundException("council run", runId.Value);
+                }
+
+                var sequence = last - drafts.Count;
+                for (var i = 0; i < drafts.Count; i++)
+                {
+                    sequence++;
+                    try
+                    {
+                        await session.Command(InsertEventSql)
+                            .With("@run_id", runId.Value)
+                            .With("@sequence", sequence)
+                            .With("@wave", drafts[i].Wave)
+                            .With("@kind", drafts[i].Kind)
+                            .With("@node_id", drafts[i].NodeId)
+                            .With("@payload", payloads[i])
+                            .With("@timestamp", now)
+                            .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    }
+                    catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
+                    {
+                        throw new ConflictException(
+                            $"Run '{runId}' already holds event {sequence}; the sequence counter and the events disagree, so nothing was written.",
+                            expected: null,
+                            actual: sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            innerException: ex);
+                    }
+                }
+
+                return drafts.Count;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One write transaction per call: the events of the chosen runs, then the runs.</remarks>
+    public Task<int> PurgeFinishedRunsAsync(CouncilRetentionPolicy policy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        policy.Validate();
+        if (policy.FinishedBefore is null && policy.KeepLatest is null)
+        {
+            return Task.FromResult(0);
+        }
+
+        return _database.WriteAsync(
+            "Purging finished runs",
+            async (session, ct) =>
+            {
+                SqliteCommand Bind(string sql) => session.Command(sql)
+                    .With("@before", policy.FinishedBefore is { } before ? SqliteTime.ToTicks(before) : null)
+                    .With("@keep", policy.KeepLatest)
+                    .With("@max", policy.MaxRunsPerCall);
+                await Bind(PurgeEventsSql).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                return await Bind(PurgeRunsSql).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             },
             cancellationToken);
     }

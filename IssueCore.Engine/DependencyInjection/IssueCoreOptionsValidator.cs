@@ -28,6 +28,40 @@ internal sealed class IssueCoreOptionsValidator : IValidateOptions<IssueCoreOpti
             failures.Add($"IssueCoreOptions.AbandonedRunTimeout ({options.AbandonedRunTimeout}) must be more than twice RunHeartbeatInterval ({options.RunHeartbeatInterval}), or live runs would be taken for abandoned.");
         }
 
+        if (options.RunRecordTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("IssueCoreOptions.RunRecordTimeout must be positive.");
+        }
+
+        var retention = options.RunRetention;
+        if (retention.Enabled)
+        {
+            if (retention.KeepLatest is null && retention.MaxAge is null)
+            {
+                failures.Add("IssueCoreOptions.RunRetention needs KeepLatest or MaxAge (or Enabled = false to keep every run).");
+            }
+
+            if (retention.KeepLatest < 0)
+            {
+                failures.Add("IssueCoreOptions.RunRetention.KeepLatest must not be negative.");
+            }
+
+            if (retention.MaxAge <= TimeSpan.Zero)
+            {
+                failures.Add("IssueCoreOptions.RunRetention.MaxAge must be positive.");
+            }
+
+            if (retention.PurgeInterval <= TimeSpan.Zero)
+            {
+                failures.Add("IssueCoreOptions.RunRetention.PurgeInterval must be positive.");
+            }
+
+            if (retention.MaxRunsPerCall <= 0)
+            {
+                failures.Add("IssueCoreOptions.RunRetention.MaxRunsPerCall must be positive.");
+            }
+        }
+
         var security = options.Security;
         if (string.IsNullOrEmpty(security.SigningKey))
         {

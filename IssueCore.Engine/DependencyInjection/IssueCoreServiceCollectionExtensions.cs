@@ -26,8 +26,9 @@ public static class IssueCoreServiceCollectionExtensions
     /// Registers the engine: <see cref="TimeProvider.System"/> (unless one is registered), the Lua
     /// <see cref="IScriptExecutor"/> (a singleton <see cref="LuaScriptExecutor"/> configured by
     /// <c>services.Configure&lt;LuaScriptExecutorOptions&gt;</c>; resolve it to register scripts), the flow engine, the
-    /// role/verb gate, <see cref="TaskLaunchService"/>, the built-in tracing and logging agent middleware, and a
-    /// hosted service that marks interrupted runs at start. Options are validated at start. A second call only
+    /// role/verb gate, <see cref="TaskLaunchService"/>, the built-in tracing and logging agent middleware, a
+    /// hosted service that marks interrupted runs at start, and one that purges the recorded runs of finished flows as
+    /// <see cref="IssueCoreOptions.RunRetention"/> says. Options are validated at start. A second call only
     /// applies <paramref name="configure"/>. Chain an adapter for the stores, for example <c>.UseInMemory()</c>.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -81,6 +82,11 @@ public static class IssueCoreServiceCollectionExtensions
             sp.GetRequiredService<TaskLaunchService>(),
             sp.GetRequiredService<IOptions<IssueCoreOptions>>(),
             LoggerOf<InterruptedRunsRecoveryService>(sp)));
+        services.AddHostedService(sp => new RunRetentionService(
+            sp.GetRequiredService<IssueCore.Council.ICouncilRepository>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<IssueCoreOptions>>(),
+            LoggerOf<RunRetentionService>(sp)));
         return services;
     }
 

@@ -112,9 +112,16 @@ internal sealed class CtxPath
     /// existing element or append at the end. Writing <c>$</c> replaces the whole ctx and requires an object.
     /// </summary>
     /// <exception cref="FlowFaultException">The path runs through a value of the wrong type.</exception>
-    public void Set(JsonObject root, JsonNode? value, string nodePath)
+    public void Set(JsonObject root, JsonNode? value, string nodePath) => Adopt(root, value?.DeepClone(), nodePath);
+
+    /// <summary>
+    /// Writes <paramref name="value"/> itself at the path, without copying it, as <see cref="Set"/> would write a copy.
+    /// The value must be detached (no parent) and owned by the caller, who does not use it elsewhere afterwards.
+    /// </summary>
+    /// <exception cref="FlowFaultException">The path runs through a value of the wrong type.</exception>
+    public void Adopt(JsonObject root, JsonNode? value, string nodePath)
     {
-        var copy = value?.DeepClone();
+        var copy = value;
         if (IsRoot)
         {
             if (copy is not JsonObject obj)

@@ -1,6 +1,6 @@
 namespace IssueCore.Flows;
 
-internal sealed class FanoutNode(string path, CtxPath items, CtxPath bind, FlowNode body, FanoutJoin join, CtxPath? output, int? maxParallel) : FlowNode(path)
+internal sealed class FanoutNode(string path, CtxPath items, CtxPath bind, FlowNode body, FanoutJoin join, CtxPath? output, int? maxParallel, CtxPath? collect = null) : FlowNode(path)
 {
     public CtxPath Items { get; } = items;
 
@@ -13,4 +13,10 @@ internal sealed class FanoutNode(string path, CtxPath items, CtxPath bind, FlowN
     public CtxPath? Output { get; } = output;
 
     public int? MaxParallel { get; } = maxParallel;
+
+    /// <summary>
+    /// When set, the join keeps only this path of each branch's ctx (written at the same path of a fresh object, so
+    /// <c>collect: "$.verdict"</c> joins <c>{"verdict": …}</c> per branch) instead of the branch's whole ctx.
+    /// </summary>
+    public CtxPath? Collect { get; } = collect;
 }

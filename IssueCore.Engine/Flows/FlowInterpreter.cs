@@ -78,7 +78,7 @@ internal sealed class FlowInterpreter
                 await TryAsync(tryNode, ctx, scope, ct).ConfigureAwait(false);
                 break;
             case AssignNode assign:
-                assign.At.Set(ctx, assign.Value.Evaluate(ctx), assign.Path);
+                assign.At.Adopt(ctx, assign.Value.Evaluate(ctx), assign.Path); // Evaluate returns a detached copy
                 break;
             default:
                 throw new InvalidOperationException($"Unknown node type {node.GetType().Name}.");
@@ -96,9 +96,13 @@ internal sealed class FlowInterpreter
             try
             {
                 var call = _agents[step.AgentRef];
-                output = await call(
+                var returned = await call(
                     new AgentInvocation { AgentName = step.AgentRef, Input = input, RunId = _runId, NodePath = step.Path, Deadline = _deadline },
                     ct).ConfigureAwait(false);
+
+                // One serialisation serves the ctx (a node over it is cheap to copy and to snapshot) and the run record; an
+                // output nested beyond the record depth fails the step here.
+                output = CtxValues.Freeze(returned);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -123,7 +127,7 @@ internal sealed class FlowInterpreter
                 // A sequential step is a wave of its own: its completion and the wave's end are reported together.
                 try
                 {
-                    step.Output?.Set(ctx, output, step.Path);
+                    step.Output?.Adopt(ctx, output, step.Path);
                 }
                 catch
                 {
@@ -140,7 +144,7 @@ internal sealed class FlowInterpreter
             await _observer.StepCompletedAsync(key, step, wave, output, null, ct).ConfigureAwait(false);
         }
 
-        step.Output?.Set(ctx, output, step.Path);
+        step.Output?.Adopt(ctx, output, step.Path); // a fresh node: the agent's frozen output or a recorded one
         if (scope.ParallelWave is null)
         {
             await _observer.WaveCompletedAsync(_wave, ctx, ct).ConfigureAwait(false);
@@ -158,7 +162,7 @@ internal sealed class FlowInterpreter
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // The body's writes are dropped: ctx is still as it was before the body ran.
-            FlowPaths.Error.Set(ctx, ErrorRecord(ex, node.Path), node.Path);
+            FlowPaths.Error.Adopt(ctx, ErrorRecord(ex, node.Path), node.Path);
             if (node.Catch is not null)
             {
                 await ExecAsync(node.Catch, ctx, scope, ct).ConfigureAwait(false);
@@ -184,7 +188,7 @@ internal sealed class FlowInterpreter
         var firstFailure = -1;
         var winner = -1;
         var cloneLock = new Lock();
-        var template = count == 0 ? default : JsonElement.Parse(JsonSerializer.SerializeToUtf8Bytes(ctx)); // one copy for every branch
+        var template = count == 0 ? default : CtxValues.Snapshot(ctx); // one immutable copy shared by every branch
         using var branchCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var gate = new SemaphoreSlim(Math.Min(node.MaxParallel ?? int.MaxValue, Math.Max(count, 1)));
 
@@ -212,7 +216,7 @@ internal sealed class FlowInterpreter
                 }
 
                 await ExecAsync(node.Body, branchCtx, new Scope($"{scope.Prefix}{node.Path}[{index}]/", wave), branchCts.Token).ConfigureAwait(false);
-                results[index] = branchCtx;
+                results[index] = Collected(node, branchCtx);
                 if (node.Join == FanoutJoin.Any && Interlocked.CompareExchange(ref winner, index, -1) == -1)
                 {
                     await branchCts.CancelAsync().ConfigureAwait(false);
@@ -279,12 +283,28 @@ internal sealed class FlowInterpreter
                 break;
         }
 
-        node.Output?.Set(ctx, joined, node.Path);
+        node.Output?.Adopt(ctx, joined, node.Path); // the branches' ctxs (or what was collected of them) are this join's own
         if (scope.ParallelWave is null)
         {
             await _observer.WaveCompletedAsync(_wave, ctx, ct).ConfigureAwait(false);
             _wave++;
         }
+    }
+
+    /// <summary>
+    /// What the join keeps of a finished branch: its whole ctx, or with <c>collect</c> only the value at that path, written
+    /// at the same path of a fresh object (so <c>collect: "$.verdict"</c> keeps <c>{"verdict": …}</c>).
+    /// </summary>
+    private static JsonObject Collected(FanoutNode node, JsonObject branchCtx)
+    {
+        if (node.Collect is not { } collect)
+        {
+            return branchCtx;
+        }
+
+        var kept = new JsonObject();
+        collect.Set(kept, collect.Get(branchCtx), node.Path);
+        return kept;
     }
 
     /// <summary>The error record written at <c>$.error</c> by a try node and stored for failed all_settled branches.</summary>

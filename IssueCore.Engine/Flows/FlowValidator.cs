@@ -15,7 +15,8 @@ namespace IssueCore.Flows;
 /// <remarks>
 /// Wire format (snake_case): a node is an object with a <c>kind</c> discriminator:
 /// <c>step {ref, in?, out?}</c> (<c>in</c> defaults to the whole ctx; without <c>out</c> the output is discarded),
-/// <c>seq {children}</c>, <c>fanout {items, bind, body, join?: all|any|all_settled (default all), out?, max_parallel?}</c>,
+/// <c>seq {children}</c>, <c>fanout {items, bind, body, join?: all|any|all_settled (default all), out?, max_parallel?, collect?}</c>
+/// (<c>collect</c>, a path, makes the join keep only that path of each branch's ctx instead of the whole ctx),
 /// <c>branch {cond, then, else?}</c>, <c>loop {body, until, max_iterations}</c>, <c>try {body, catch?}</c>,
 /// <c>assign {at, value}</c>. Selectors are <c>{"op":"path","at":"$.x"}</c> or <c>{"op":"const","value":…}</c>;
 /// <c>out</c>, <c>at</c> and <c>bind</c> are path strings; <c>items</c> is a path string or a path selector.
@@ -270,7 +271,14 @@ public static class FlowValidator
                             maxParallel = PositiveInt(mp, path + ".max_parallel", int.MaxValue);
                         }
 
-                        return items is null || bind is null || body is null ? null : new FanoutNode(path, items, bind, body, join, output, maxParallel);
+                        var collect = OptionalPath(node, "collect", path);
+                        if (collect is not null && collect.IsRoot)
+                        {
+                            Error(path + ".collect", "'collect' must name a path below the root, such as \"$.verdict\" (without it the whole ctx is joined).");
+                            collect = null;
+                        }
+
+                        return items is null || bind is null || body is null ? null : new FanoutNode(path, items, bind, body, join, output, maxParallel, collect);
                     }
 
                 case "branch":

@@ -37,4 +37,13 @@ internal static partial class LaunchLog
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Error, Message = "Run {RunId} could not be recorded {Status}; a host starting after the abandoned-run timeout marks it interrupted")]
     public static partial void RunStatusUnrecorded(ILogger logger, Exception exception, string runId, string status);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Debug, Message = "Purged {Count} finished runs")]
+    public static partial void RunsPurged(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Purging finished runs failed; the next purge tries again")]
+    public static partial void PurgeFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Warning, Message = "The council repository cannot purge finished runs; run retention is off")]
+    public static partial void PurgeNotSupported(ILogger logger);
 }

@@ -1,205 +1,184 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Blueprints;
+using IssueCore.Json;
 
 namespace IssueCore.Launch;
 
 /// <summary>
-/// The document stored with <c>UpdateGraph</c>: the Blueprint that ran (the plan), the initial ctx, who launched it
-/// and the node states. Shape: <c>{"format":1, "blueprint", "initial_context", "operator_id", "role", "ttl_ms",
-/// "nodes": {key: {"node", "wave", "done", "output"}}, "next_wave", "context", "final_context"?}</c>.
+/// The document stored with the run: the plan, written once when the run starts, and the final ctx, added once when it
+/// completes. Shape: <c>{"format":2, "blueprint", "initial_context", "operator_id", "role", "ttl_ms", "final_context"?}</c>.
+/// What happened in between (each step's output, each finished wave) is in the run's events, not here (see
+/// <see cref="RecordedRun"/>).
 /// </summary>
 /// <remarks>
-/// The graph is rewritten as a run goes, so the parts that do not change between writes are kept serialised:
-/// the Blueprint (its canonical JSON), the ctx snapshots and node states recorded during the run (as written by
-/// <see cref="SetContext"/>, <see cref="SetFinalContext"/> and <see cref="SetNodeState"/>), and the JSON of the
-/// subtrees of a loaded graph, which are replaced and never changed in place. A write copies those bytes instead of
-/// serialising the whole graph again. <see cref="Nodes"/> lists only the node states of the graph as it was created
-/// or loaded; the run's own states are in the stored document.
+/// Graphs of format 1, written by earlier versions, also held the node states (<c>"nodes": {key: {"node", "wave",
+/// "done", "output"}}</c>), <c>"next_wave"</c> and the ctx of the last wave, rewritten as the run went. They still load:
+/// their node states count as recorded, and a rewind drops the later ones and writes the graph back once.
+/// The Blueprint, the initial ctx and the final ctx are kept serialised, so a write copies bytes.
 /// </remarks>
 internal sealed class RunGraph
 {
-    private const string BlueprintProperty = "blueprint";
-    private const string InitialContextProperty = "initial_context";
-    private const string ContextProperty = "context";
-    private const string FinalContextProperty = "final_context";
+    private const int Format = 2;
+    private const int LegacyFormat = 1;
+    private static readonly JsonDocumentOptions RecordOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth };
+    private static readonly JsonWriterOptions WriterOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth, SkipValidation = true };
 
-    private readonly Blueprint? _blueprint;
-    private readonly Dictionary<string, byte[]> _rawProperties = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (int Wave, byte[] Json)> _rawNodes = new(StringComparer.Ordinal);
-    private readonly ConditionalWeakTable<JsonNode, byte[]> _serialized = [];
-    private readonly ArrayBufferWriter<byte> _buffer = new(1024); // reused: a graph is written by one caller at a time
+    private readonly byte[] _blueprintJson;
+    private readonly byte[] _initialContext;
+    private readonly JsonObject? _legacyNodes;
+    private Blueprint? _blueprint;
+    private byte[]? _finalContext;
 
-    private RunGraph(JsonObject root, Blueprint? blueprint)
+    private RunGraph(byte[] blueprintJson, Blueprint? blueprint, byte[] initialContext, string operatorId, string role, TimeSpan ttl, JsonObject? legacyNodes, int legacyNextWave, byte[]? finalContext)
     {
-        Root = root;
+        _blueprintJson = blueprintJson;
         _blueprint = blueprint;
+        _initialContext = initialContext;
+        OperatorId = operatorId;
+        Role = role;
+        Ttl = ttl;
+        _legacyNodes = legacyNodes;
+        LegacyNextWave = legacyNextWave;
+        _finalContext = finalContext;
     }
 
-    /// <summary>The loaded or created document, without the parts held serialised (see the remarks).</summary>
-    public JsonObject Root { get; }
+    public Blueprint Blueprint => _blueprint ??= Blueprint.FromNode(JsonNode.Parse(_blueprintJson, documentOptions: RecordOptions));
 
-    public JsonObject Nodes => Root["nodes"]!.AsObject();
+    public JsonObject InitialContext => ParseObject(_initialContext);
 
-    public Blueprint Blueprint => _blueprint ?? Blueprint.FromNode(Root[BlueprintProperty]);
+    public string OperatorId { get; }
 
-    public JsonObject InitialContext => Get(InitialContextProperty)!.AsObject();
+    public string Role { get; }
 
-    public string OperatorId => Root["operator_id"]!.GetValue<string>();
+    public TimeSpan Ttl { get; }
 
-    public string Role => Root["role"]!.GetValue<string>();
+    /// <summary>Whether the graph is of format 1 (it holds node states of its own).</summary>
+    public bool IsLegacy => _legacyNodes is not null;
 
-    public TimeSpan Ttl => TimeSpan.FromMilliseconds(Root["ttl_ms"]!.GetValue<long>());
+    /// <summary>The node states of a format-1 graph (empty for format 2).</summary>
+    public IEnumerable<(string Key, int Wave, JsonNode? Output)> LegacyNodes
+        => _legacyNodes is null
+            ? []
+            : _legacyNodes
+                .Where(n => n.Value?["done"]?.GetValue<bool>() == true)
+                .Select(n => (n.Key, n.Value!["wave"]?.GetValue<int>() ?? 0, n.Value["output"]));
 
-    public int NextWave
-    {
-        get => Root["next_wave"]?.GetValue<int>() ?? 0;
-        set => Root["next_wave"] = value;
-    }
+    /// <summary>The number of waves a format-1 graph recorded as finished (0 for format 2).</summary>
+    public int LegacyNextWave { get; private set; }
+
+    /// <summary>The final ctx of a completed run, or <see langword="null"/>.</summary>
+    public JsonObject? FinalContext => _finalContext is null ? null : ParseObject(_finalContext);
 
     public static RunGraph Create(Blueprint blueprint, JsonObject initialContext, string operatorId, string role, TimeSpan ttl)
-    {
-        var graph = new RunGraph(
-            new JsonObject
-            {
-                ["format"] = 1,
-                ["operator_id"] = operatorId,
-                ["role"] = role,
-                ["ttl_ms"] = (long)ttl.TotalMilliseconds,
-                ["nodes"] = new JsonObject(),
-                ["next_wave"] = 0,
-            },
-            blueprint);
-        var initial = JsonSerializer.SerializeToUtf8Bytes(initialContext);
-        graph._rawProperties[BlueprintProperty] = Encoding.UTF8.GetBytes(blueprint.CanonicalJson);
-        graph._rawProperties[InitialContextProperty] = initial;
-        graph._rawProperties[ContextProperty] = initial;
-        return graph;
-    }
+        => new(Encoding.UTF8.GetBytes(blueprint.CanonicalJson), blueprint, Serialize(initialContext), operatorId, role, ttl, null, 0, null);
 
     public static RunGraph Load(JsonElement element)
     {
-        if (JsonNode.Parse(element.GetRawText()) is JsonObject root && root["format"]?.GetValue<int>() == 1 && root["nodes"] is JsonObject)
+        if (element.ValueKind == JsonValueKind.Object
+            && element.TryGetProperty("format", out var format) && format.TryGetInt32(out var version) && version is Format or LegacyFormat
+            && element.TryGetProperty("blueprint", out var blueprint) && blueprint.ValueKind == JsonValueKind.Object
+            && element.TryGetProperty("initial_context", out var initial) && initial.ValueKind == JsonValueKind.Object
+            && element.TryGetProperty("operator_id", out var op) && op.ValueKind == JsonValueKind.String
+            && element.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String
+            && element.TryGetProperty("ttl_ms", out var ttl) && ttl.TryGetInt64(out var ttlMs))
         {
-            return new RunGraph(root, null);
+            JsonObject? legacyNodes = null;
+            var legacyNextWave = 0;
+            if (version == LegacyFormat)
+            {
+                if (!element.TryGetProperty("nodes", out var nodes) || nodes.ValueKind != JsonValueKind.Object)
+                {
+                    throw Unreadable();
+                }
+
+                legacyNodes = JsonObject.Create(nodes.Clone(), new JsonNodeOptions());
+                legacyNextWave = element.TryGetProperty("next_wave", out var next) && next.TryGetInt32(out var n) ? n : 0;
+            }
+
+            var final = element.TryGetProperty("final_context", out var f) && f.ValueKind == JsonValueKind.Object ? Raw(f) : null;
+            return new RunGraph(Raw(blueprint), null, Raw(initial), op.GetString()!, role.GetString()!, TimeSpan.FromMilliseconds(ttlMs), legacyNodes, legacyNextWave, final);
         }
 
-        throw new ValidationException("$", "The run's stored graph is not a flow graph this engine can resume.");
+        throw Unreadable();
     }
 
-    /// <summary>Records a step instance's state (its serialised <c>{"node", "wave", "done", "output"}</c> object).</summary>
-    public void SetNodeState(string key, int wave, byte[] utf8Json)
-    {
-        Nodes.Remove(key);
-        _rawNodes[key] = (wave, utf8Json);
-    }
+    /// <summary>Sets the final ctx of a completed run.</summary>
+    public void SetFinalContext(JsonObject finalContext) => _finalContext = Serialize(finalContext);
 
-    /// <summary>Sets the ctx at the end of the last finished wave (serialised).</summary>
-    public void SetContext(byte[] utf8Json) => SetRaw(ContextProperty, utf8Json);
-
-    /// <summary>Sets the final ctx of a completed run (serialised).</summary>
-    public void SetFinalContext(byte[] utf8Json) => SetRaw(FinalContextProperty, utf8Json);
-
-    /// <summary>Drops every node state recorded in a wave later than <paramref name="wave"/>.</summary>
+    /// <summary>Drops what a format-1 graph recorded in waves later than <paramref name="wave"/>, and any final ctx.</summary>
     public void ForgetAfterWave(int wave)
     {
-        foreach (var (key, state) in Nodes.ToList())
+        if (_legacyNodes is not null)
         {
-            if (state?["wave"]?.GetValue<int>() > wave)
+            foreach (var (key, state) in _legacyNodes.ToList())
             {
-                Nodes.Remove(key);
+                if (state?["wave"]?.GetValue<int>() > wave)
+                {
+                    _legacyNodes.Remove(key);
+                }
             }
+
+            LegacyNextWave = Math.Min(LegacyNextWave, wave + 1);
         }
 
-        foreach (var (key, state) in _rawNodes.ToList())
-        {
-            if (state.Wave > wave)
-            {
-                _rawNodes.Remove(key);
-            }
-        }
-
-        NextWave = Math.Min(NextWave, wave + 1);
-        Root.Remove(FinalContextProperty);
-        _rawProperties.Remove(FinalContextProperty);
+        _finalContext = null;
     }
 
-    /// <summary>
-    /// The whole document, as stored, parsed over this graph's write buffer: the caller disposes it before the next call
-    /// (which reuses the buffer). Not safe for concurrent calls (the recorder writes under a lock).
-    /// </summary>
+    /// <summary>The whole document, as stored; the caller disposes it once the repository has read it.</summary>
     public JsonDocument ToDocument()
     {
-        _buffer.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(_buffer))
+        var buffer = new ArrayBufferWriter<byte>(_blueprintJson.Length + (2 * _initialContext.Length) + (_finalContext?.Length ?? 0) + 256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
-            foreach (var (name, value) in Root)
+            writer.WriteNumber("format", _legacyNodes is null ? Format : LegacyFormat);
+            writer.WritePropertyName("blueprint");
+            writer.WriteRawValue(_blueprintJson, skipInputValidation: true);
+            writer.WritePropertyName("initial_context");
+            writer.WriteRawValue(_initialContext, skipInputValidation: true);
+            writer.WriteString("operator_id", OperatorId);
+            writer.WriteString("role", Role);
+            writer.WriteNumber("ttl_ms", (long)Ttl.TotalMilliseconds);
+            if (_legacyNodes is not null)
             {
-                writer.WritePropertyName(name);
-                if (value is JsonObject nodes && name == "nodes")
-                {
-                    writer.WriteStartObject();
-                    foreach (var (key, state) in nodes)
-                    {
-                        writer.WritePropertyName(key);
-                        WriteCached(writer, state);
-                    }
-
-                    foreach (var (key, state) in _rawNodes)
-                    {
-                        writer.WritePropertyName(key);
-                        writer.WriteRawValue(state.Json, skipInputValidation: true);
-                    }
-
-                    writer.WriteEndObject();
-                }
-                else
-                {
-                    WriteCached(writer, value);
-                }
+                writer.WritePropertyName("nodes");
+                _legacyNodes.WriteTo(writer);
+                writer.WriteNumber("next_wave", LegacyNextWave);
             }
 
-            foreach (var (name, json) in _rawProperties)
+            if (_finalContext is not null)
             {
-                writer.WritePropertyName(name);
-                writer.WriteRawValue(json, skipInputValidation: true);
+                writer.WritePropertyName("final_context");
+                writer.WriteRawValue(_finalContext, skipInputValidation: true);
             }
 
             writer.WriteEndObject();
         }
 
-        // Parsed in place with pooled metadata: no copy of the bytes, and the repository reads the graph during the call.
-        return JsonDocument.Parse(_buffer.WrittenMemory);
+        return JsonDocument.Parse(buffer.WrittenMemory, RecordOptions);
     }
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"graph with {Nodes.Count + _rawNodes.Count} nodes");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"graph of {Blueprint.Id} (format {(IsLegacy ? LegacyFormat : Format)})");
 
-    private JsonNode? Get(string name) => _rawProperties.TryGetValue(name, out var json) ? JsonNode.Parse(json) : Root[name];
-
-    private void SetRaw(string name, byte[] utf8Json)
+    private static byte[] Serialize(JsonObject value)
     {
-        Root.Remove(name);
-        _rawProperties[name] = utf8Json;
-    }
-
-    private void WriteCached(Utf8JsonWriter writer, JsonNode? value)
-    {
-        switch (value)
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            case JsonObject or JsonArray:
-                writer.WriteRawValue(_serialized.GetValue(value, static v => JsonSerializer.SerializeToUtf8Bytes(v)), skipInputValidation: true);
-                break;
-            case null:
-                writer.WriteNullValue();
-                break;
-            default:
-                value.WriteTo(writer);
-                break;
+            value.WriteTo(writer);
         }
+
+        return buffer.WrittenSpan.ToArray();
     }
+
+    private static byte[] Raw(JsonElement element) => JsonMarshal.GetRawUtf8Value(element).ToArray();
+
+    private static JsonObject ParseObject(byte[] utf8Json) => JsonNode.Parse(utf8Json, documentOptions: RecordOptions)!.AsObject();
+
+    private static ValidationException Unreadable() => new("$", "The run's stored graph is not a flow graph this engine can resume.");
 }

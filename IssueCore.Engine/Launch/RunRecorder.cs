@@ -1,233 +1,172 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Council;
 using IssueCore.Flows;
+using IssueCore.Json;
 using Microsoft.Extensions.Logging;
 
 namespace IssueCore.Launch;
 
 /// <summary>
-/// The record stage, run alongside execution: appends one event per step start, completion and failure and one
-/// per finished wave (with a ctx snapshot), and writes node states back with <c>UpdateGraph</c> as steps finish.
-/// Event-append failures are logged and do not stop the run; graph failures do (a resume needs the graph).
-/// A step that is a wave of its own has its state and the wave's end written in one graph write.
+/// The record stage, run alongside execution. Recording is append-only and proportional to what changed: the graph
+/// (the plan) is written once when the run starts and once more with the final ctx; in between, every step start,
+/// completion (with the step's output) and failure, and every finished wave, is one small event. A sequential step's
+/// completion and its wave's end are appended together, in one batch. Resume, rewind and reads of the ctx rebuild the
+/// run from those events (see <see cref="RecordedRun"/>).
 /// </summary>
-internal sealed class RunRecorder : IFlowObserver, IDisposable
+/// <remarks>
+/// Event-append failures are logged and do not stop the run (a step whose completion was not recorded runs again on a
+/// resume); a failure to write the graph does.
+/// </remarks>
+internal sealed class RunRecorder : IFlowObserver
 {
+    private static readonly JsonDocumentOptions RecordOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth };
+    private static readonly JsonWriterOptions WriterOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth, SkipValidation = true };
+
     private readonly ICouncilRepository _repository;
     private readonly ILogger _logger;
     private readonly CouncilRunId _runId;
     private readonly RunGraph _graph;
-    private readonly SemaphoreSlim _graphLock = new(1, 1);
-    private readonly ConcurrentDictionary<string, JsonNode?> _completed = new(StringComparer.Ordinal);
+    private readonly RecordedRun _recorded;
     private readonly int _lastRecordedWave;
 
-    public RunRecorder(ICouncilRepository repository, ILogger logger, CouncilRunId runId, RunGraph graph)
+    public RunRecorder(ICouncilRepository repository, ILogger logger, CouncilRunId runId, RunGraph graph, RecordedRun recorded)
     {
         _repository = repository;
         _logger = logger;
         _runId = runId;
         _graph = graph;
-        _lastRecordedWave = graph.NextWave - 1;
-        foreach (var (key, state) in graph.Nodes)
-        {
-            if (state?["done"]?.GetValue<bool>() == true)
-            {
-                _completed[key] = state["output"]?.DeepClone();
-            }
-        }
+        _recorded = recorded;
+        _lastRecordedWave = recorded.LastWave;
     }
 
     public RunGraph Graph => _graph;
 
-    public void Dispose() => _graphLock.Dispose();
-
-    public bool TryGetCompleted(string key, out JsonNode? output)
-    {
-        if (_completed.TryGetValue(key, out var recorded))
-        {
-            output = recorded?.DeepClone();
-            return true;
-        }
-
-        output = null;
-        return false;
-    }
+    public bool TryGetCompleted(string key, out JsonNode? output) => _recorded.TryGetOutput(key, out output);
 
     public ValueTask StepStartedAsync(string key, StepNode node, int wave, CancellationToken cancellationToken)
-        => AppendAsync(wave, RunEventKinds.StepStarted, node, StepPayload(node, key), cancellationToken);
+        => AppendAsync(RunEventKinds.StepStarted, Payloads(node, key, writeOutput: false, output: null, waveEnd: false), wave, node, cancellationToken);
 
-    public async ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, JsonObject? waveContext, CancellationToken cancellationToken)
+    public ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, JsonObject? waveContext, CancellationToken cancellationToken)
     {
         // Serialised now, before the interpreter goes on and the ctx (which may hold the output) changes.
-        var state = NodeState(node.Path, wave, output);
-        if (waveContext is null || wave <= _lastRecordedWave)
-        {
-            await WriteGraphAsync(g => g.SetNodeState(key, wave, state), cancellationToken).ConfigureAwait(false);
-            await AppendAsync(wave, RunEventKinds.StepCompleted, node, StepPayload(node, key), cancellationToken).ConfigureAwait(false);
-            if (waveContext is not null)
-            {
-                await WaveCompletedAsync(wave, waveContext, cancellationToken).ConfigureAwait(false);
-            }
-
-            return;
-        }
-
-        // A step that is a wave of its own: one graph write records both the step's state and the wave's end, before
-        // either event is appended (as when they were written one after the other, an event never names more than the
-        // stored graph holds).
-        var snapshot = JsonSerializer.SerializeToUtf8Bytes(waveContext);
-        await WriteGraphAsync(
-            g =>
-            {
-                g.SetNodeState(key, wave, state);
-                g.SetContext(snapshot);
-                g.NextWave = wave + 1;
-            },
-            cancellationToken).ConfigureAwait(false);
-        await AppendAsync(wave, RunEventKinds.StepCompleted, node, StepPayload(node, key), cancellationToken).ConfigureAwait(false);
-        await AppendAsync(wave, RunEventKinds.WaveCompleted, null, SnapshotPayload(snapshot), cancellationToken).ConfigureAwait(false);
+        var endsWave = waveContext is not null && wave > _lastRecordedWave;
+        return AppendAsync(RunEventKinds.StepCompleted, Payloads(node, key, writeOutput: true, output, endsWave), wave, node, cancellationToken);
     }
 
     public ValueTask StepFailedAsync(string key, StepNode node, int wave, Exception error, CancellationToken cancellationToken)
-        => AppendAsync(
-            wave,
-            RunEventKinds.StepFailed,
-            node,
-            new JsonObject { ["node"] = node.Path, ["key"] = key, ["agent"] = node.AgentRef, ["error"] = FlowInterpreter.ErrorRecord(error, node.Path) },
-            cancellationToken);
+    {
+        var payload = new JsonObject { ["node"] = node.Path, ["key"] = key, ["agent"] = node.AgentRef, ["error"] = FlowInterpreter.ErrorRecord(error, node.Path) };
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartArray();
+            payload.WriteTo(writer);
+            writer.WriteEndArray();
+        }
 
-    public async ValueTask WaveCompletedAsync(int wave, JsonObject ctx, CancellationToken cancellationToken)
+        return AppendAsync(RunEventKinds.StepFailed, JsonDocument.Parse(buffer.WrittenMemory, RecordOptions), wave, node, cancellationToken);
+    }
+
+    public ValueTask WaveCompletedAsync(int wave, JsonObject ctx, CancellationToken cancellationToken)
     {
         if (wave <= _lastRecordedWave)
         {
-            return; // replayed during a resume or rewind: its events are already recorded
+            return ValueTask.CompletedTask; // replayed during a resume or rewind: its events are already recorded
         }
 
-        var snapshot = JsonSerializer.SerializeToUtf8Bytes(ctx); // one serialisation serves the graph and the event
-        await WriteGraphAsync(
-            g =>
-            {
-                g.SetContext(snapshot);
-                g.NextWave = wave + 1;
-            },
-            cancellationToken).ConfigureAwait(false);
-        await AppendAsync(wave, RunEventKinds.WaveCompleted, null, SnapshotPayload(snapshot), cancellationToken).ConfigureAwait(false);
+        var buffer = new ArrayBufferWriter<byte>(16);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            writer.WriteStartObject();
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+        }
+
+        return AppendAsync(RunEventKinds.WaveCompleted, JsonDocument.Parse(buffer.WrittenMemory), wave, null, cancellationToken);
     }
 
+    /// <summary>Adds the final ctx to the graph and writes it (the run's second and last graph write).</summary>
     public Task CompleteAsync(JsonObject finalContext, CancellationToken cancellationToken)
     {
-        var final = JsonSerializer.SerializeToUtf8Bytes(finalContext);
-        return WriteGraphAsync(
-            g =>
-            {
-                g.SetContext(final);
-                g.SetFinalContext(final);
-            },
-            cancellationToken);
+        _graph.SetFinalContext(finalContext);
+        return WriteGraphAsync(cancellationToken);
     }
 
-    public async Task WriteGraphAsync(Action<RunGraph> change, CancellationToken cancellationToken)
+    public async Task WriteGraphAsync(CancellationToken cancellationToken)
     {
-        await _graphLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            change(_graph);
-            using var graph = _graph.ToDocument();
-            await _repository.UpdateGraphAsync(_runId, graph.RootElement, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _graphLock.Release();
-        }
+        using var graph = _graph.ToDocument();
+        await _repository.UpdateGraphAsync(_runId, graph.RootElement, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The serialised node state <c>{"node", "wave", "done": true, "output"}</c>.</summary>
-    private static byte[] NodeState(string path, int wave, JsonNode? output)
+    /// <summary>
+    /// The payloads of a step event as one array document: <c>[{"node", "key", "agent", "output"?}]</c>, followed by the
+    /// wave's <c>{}</c> when the step also ends its wave.
+    /// </summary>
+    private static JsonDocument Payloads(StepNode node, string key, bool writeOutput, JsonNode? output, bool waveEnd)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var buffer = new ArrayBufferWriter<byte>(writeOutput ? 512 : 128);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
-            writer.WriteStartObject();
-            writer.WriteString("node", path);
-            writer.WriteNumber("wave", wave);
-            writer.WriteBoolean("done", true);
-            writer.WritePropertyName("output");
-            if (output is null)
-            {
-                writer.WriteNullValue();
-            }
-            else
-            {
-                output.WriteTo(writer);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    /// <summary>A step event's payload <c>{"node", "key", "agent"}</c>, to be disposed once appended.</summary>
-    private static JsonDocument StepPayload(StepNode node, string key)
-    {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
+            writer.WriteStartArray();
             writer.WriteStartObject();
             writer.WriteString("node", node.Path);
             writer.WriteString("key", key);
             writer.WriteString("agent", node.AgentRef);
+            if (writeOutput)
+            {
+                writer.WritePropertyName("output");
+                if (output is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    output.WriteTo(writer);
+                }
+            }
+
             writer.WriteEndObject();
+            if (waveEnd)
+            {
+                writer.WriteStartObject();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
         }
 
-        return JsonDocument.Parse(buffer.WrittenMemory);
+        return JsonDocument.Parse(buffer.WrittenMemory, RecordOptions);
     }
 
-    /// <summary>The wave event's payload <c>{"ctx": snapshot}</c>, to be disposed once appended.</summary>
-    private static JsonDocument SnapshotPayload(byte[] snapshot)
+    /// <summary>
+    /// Appends the event of <paramref name="kind"/> (the document's first element) and, when the document holds a second
+    /// element, the <c>wave.completed</c> event of the same wave, in one batch; the document is disposed once appended.
+    /// </summary>
+    private async ValueTask AppendAsync(string kind, JsonDocument payloads, int wave, StepNode? node, CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>(snapshot.Length + 16);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (payloads)
         {
-            writer.WriteStartObject();
-            writer.WritePropertyName("ctx");
-            writer.WriteRawValue(snapshot, skipInputValidation: true);
-            writer.WriteEndObject();
-        }
-
-        return JsonDocument.Parse(buffer.WrittenMemory);
-    }
-
-    private ValueTask AppendAsync(int wave, string kind, StepNode? node, JsonObject payload, CancellationToken cancellationToken)
-        => AppendAsync(wave, kind, node, JsonSerializer.SerializeToElement(payload), cancellationToken);
-
-    /// <summary>Appends an event whose payload document is disposed once the repository has it (it reads it during the call).</summary>
-    private async ValueTask AppendAsync(int wave, string kind, StepNode? node, JsonDocument payload, CancellationToken cancellationToken)
-    {
-        using (payload)
-        {
-            await AppendAsync(wave, kind, node, payload.RootElement, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask AppendAsync(int wave, string kind, StepNode? node, JsonElement payload, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _repository.AppendEventAsync(
-                new CouncilRunEventDraft(_runId, wave, kind, node?.Path, payload),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex)
-        {
-            LaunchLog.EventAppendFailed(_logger, ex, kind, _runId.Value);
+            var root = payloads.RootElement;
+            var first = new CouncilRunEventDraft(_runId, wave, kind, node?.Path, root[0]);
+            try
+            {
+                // Through the batch member even for one event: stores need not hand a stored copy back.
+                CouncilRunEventDraft[] drafts = root.GetArrayLength() == 1
+                    ? [first]
+                    : [first, new CouncilRunEventDraft(_runId, wave, RunEventKinds.WaveCompleted, null, root[1])];
+                await _repository.AppendEventsAsync(drafts, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                LaunchLog.EventAppendFailed(_logger, ex, kind, _runId.Value);
+            }
         }
     }
 }

@@ -13,11 +13,12 @@ namespace IssueCore.Launch;
 /// <summary>
 /// Launches flow runs in three stages: <b>resolve</b> (validate the Blueprint, bind its agents; nothing is
 /// recorded when this fails), <b>execute</b> (run the flow under its TTL) and <b>record</b> (the run, one event per
-/// step start/completion/failure, a ctx snapshot per wave, node states for resume, and the final status).
+/// step start, completion (with the step's output) and failure and per finished wave, the plan once, the final ctx
+/// once, and the final status).
 /// Every operation is gated by the role/verb policy; operations on an existing run need the run's <see cref="CapToken"/>.
 /// </summary>
 /// <remarks>
-/// Resume and rewind replay the steps recorded as done (their outputs come from the stored graph, their agents
+/// Resume and rewind replay the steps recorded as done (their outputs come from the recorded events, their agents
 /// are not called again) and run the rest. Flows are expected to be deterministic given their agents' outputs.
 /// A resumed or rewound run gets a fresh TTL (the original length) and a new token.
 /// </remarks>
@@ -82,10 +83,10 @@ public sealed class TaskLaunchService
             },
             cancellationToken).ConfigureAwait(false);
         var graph = RunGraph.Create(request.Flow, request.InitialContext, request.OperatorId, request.Role, ttl);
-        using var recorder = new RunRecorder(_repository, _logger, runId, graph);
+        var recorder = new RunRecorder(_repository, _logger, runId, graph, RecordedRun.Empty());
         try
         {
-            await recorder.WriteGraphAsync(_ => { }, cancellationToken).ConfigureAwait(false);
+            await recorder.WriteGraphAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -96,17 +97,37 @@ public sealed class TaskLaunchService
         LaunchLog.RunStarted(_logger, runId.Value, request.Flow.Id ?? "anonymous");
 
         // Execute and record.
-        return await ExecuteAsync(runId, plan, agents, recorder, request.InitialContext.DeepClone().AsObject(), ttl, cancellationToken).ConfigureAwait(false);
+        return await ExecuteAsync(runId, plan, agents, recorder, graph.InitialContext, ttl, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Returns a run's ctx: the final one when it completed, otherwise the one at the end of its last finished wave.</summary>
+    /// <summary>
+    /// Returns a run's ctx: the final one when it completed, otherwise the one at the end of its last finished wave,
+    /// rebuilt from the initial ctx and the step outputs the run recorded (no agent is called).
+    /// </summary>
     /// <exception cref="AuthorizationException">The token is not valid for <c>read_ctx</c> on this run.</exception>
     /// <exception cref="NotFoundException">No such run.</exception>
     public async Task<JsonObject> ReadContextAsync(CouncilRunId runId, CapToken token, CancellationToken cancellationToken = default)
     {
         _gate.Verify(token, runId, Verbs.ReadContext);
         var (_, graph) = await LoadAsync(runId, cancellationToken).ConfigureAwait(false);
-        return (graph.Root["final_context"] ?? graph.Root["context"] ?? graph.InitialContext).DeepClone().AsObject();
+        if (graph.FinalContext is { } final)
+        {
+            return final;
+        }
+
+        var recorded = await RecordedRun.LoadAsync(_repository, runId, graph, cancellationToken).ConfigureAwait(false);
+        FlowPlan plan;
+        try
+        {
+            // Parsed, not bound: the agents are not called, so they need not be registered here.
+            plan = FlowValidator.Parse(graph.Blueprint, _binder.HostAgentNames);
+        }
+        catch (ValidationException)
+        {
+            return graph.InitialContext;
+        }
+
+        return await ContextReplay.RunAsync(plan, graph.InitialContext, recorded, runId).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -153,7 +174,8 @@ public sealed class TaskLaunchService
     {
         _gate.Verify(token, runId, Verbs.Resume);
         var (run, graph) = await LoadForRestartAsync(runId, cancellationToken).ConfigureAwait(false);
-        return await RestartAsync(run, graph, _binder.Resolve(graph.Blueprint), graph.NextWave, cancellationToken).ConfigureAwait(false);
+        var recorded = await RecordedRun.LoadAsync(_repository, runId, graph, cancellationToken).ConfigureAwait(false);
+        return await RestartAsync(run, graph, recorded, _binder.Resolve(graph.Blueprint), recorded.LastWave + 1, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -169,16 +191,18 @@ public sealed class TaskLaunchService
         ArgumentOutOfRangeException.ThrowIfNegative(wave);
         _gate.Verify(token, runId, Verbs.Rewind);
         var (run, graph) = await LoadForRestartAsync(runId, cancellationToken).ConfigureAwait(false);
-        if (wave >= graph.NextWave)
+        var recorded = await RecordedRun.LoadAsync(_repository, runId, graph, cancellationToken).ConfigureAwait(false);
+        if (wave > recorded.LastWave)
         {
-            throw new ValidationException("$.wave", $"The run has finished waves 0 to {graph.NextWave - 1}; it cannot be rewound to wave {wave}.");
+            throw new ValidationException("$.wave", $"The run has finished waves 0 to {recorded.LastWave}; it cannot be rewound to wave {wave}.");
         }
 
         // Resolve first: a Blueprint that no longer binds must not cost the run its later events.
         var resolved = _binder.Resolve(graph.Blueprint);
         graph.ForgetAfterWave(wave);
+        recorded.ForgetAfterWave(wave);
         await _repository.TruncateEventsAfterWaveAsync(runId, wave, cancellationToken).ConfigureAwait(false);
-        return await RestartAsync(run, graph, resolved, wave + 1, cancellationToken).ConfigureAwait(false);
+        return await RestartAsync(run, graph, recorded, resolved, wave + 1, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -267,6 +291,7 @@ public sealed class TaskLaunchService
     private async Task<LaunchResult> RestartAsync(
         CouncilRun run,
         RunGraph graph,
+        RecordedRun recorded,
         (FlowPlan Plan, IReadOnlyDictionary<string, AgentCallDelegate> Agents) resolved,
         int fromWave,
         CancellationToken cancellationToken)
@@ -274,10 +299,15 @@ public sealed class TaskLaunchService
         var (plan, agents) = resolved;
         await _repository.UpdateRunStatusAsync(run.Id, CouncilRunStatus.Running, cancellationToken).ConfigureAwait(false);
         await TouchAsync(run.Id, cancellationToken).ConfigureAwait(false);
-        using var recorder = new RunRecorder(_repository, _logger, run.Id, graph);
-        await recorder.WriteGraphAsync(_ => { }, cancellationToken).ConfigureAwait(false);
+        var recorder = new RunRecorder(_repository, _logger, run.Id, graph, recorded);
+        if (graph.IsLegacy)
+        {
+            // A graph of format 1 holds node states of its own: write back what a rewind dropped.
+            await recorder.WriteGraphAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         LaunchLog.RunResumed(_logger, run.Id.Value, fromWave);
-        return await ExecuteAsync(run.Id, plan, agents, recorder, graph.InitialContext.DeepClone().AsObject(), graph.Ttl, cancellationToken, graph).ConfigureAwait(false);
+        return await ExecuteAsync(run.Id, plan, agents, recorder, graph.InitialContext, graph.Ttl, cancellationToken, graph).ConfigureAwait(false);
     }
 
     private async Task<LaunchResult> ExecuteAsync(
@@ -320,7 +350,7 @@ public sealed class TaskLaunchService
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || cancelCts.IsCancellationRequested)
             {
-                await _repository.UpdateRunStatusAsync(runId, CouncilRunStatus.Cancelled, CancellationToken.None).ConfigureAwait(false);
+                await WriteEndStatusAsync(runId, CouncilRunStatus.Cancelled).ConfigureAwait(false);
                 activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
                 LaunchLog.RunCancelled(_logger, runId.Value);
                 throw;
@@ -342,9 +372,13 @@ public sealed class TaskLaunchService
                 throw;
             }
 
+            // The flow finished: its record is written even if the caller gives up now, but a stalled store cannot hold the
+            // caller for longer than the record timeout.
+            var recordTimeout = _options.Value.RunRecordTimeout;
+            using var completion = new CancellationTokenSource(recordTimeout, _time);
             try
             {
-                await recorder.CompleteAsync(ctx, CancellationToken.None).ConfigureAwait(false);
+                await recorder.CompleteAsync(ctx, completion.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -353,7 +387,14 @@ public sealed class TaskLaunchService
                 throw;
             }
 
-            await _repository.UpdateRunStatusAsync(runId, CouncilRunStatus.Completed, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await _repository.UpdateRunStatusAsync(runId, CouncilRunStatus.Completed, completion.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (completion.IsCancellationRequested)
+            {
+                throw new StorageException($"Recording that run '{runId}' completed took longer than {recordTimeout}; a host starting after the abandoned-run timeout marks it interrupted.", ex);
+            }
             LaunchLog.RunCompleted(_logger, runId.Value);
             return new LaunchResult { RunId = runId, FinalContext = ctx, Token = token };
         }
@@ -376,6 +417,10 @@ public sealed class TaskLaunchService
         {
             return false;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false; // the run ended while its activity was being recorded
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Activity is best effort, like events: the run goes on, and the next heartbeat tries again.
@@ -393,18 +438,16 @@ public sealed class TaskLaunchService
             return;
         }
 
-        try
+        // The run ending cancels the wait: that is the normal way out, so it must not throw.
+        do
         {
-            do
+            await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
+                return;
             }
-            while (await TouchAsync(runId, cancellationToken).ConfigureAwait(false));
         }
-        catch (OperationCanceledException)
-        {
-            // The run ended.
-        }
+        while (await TouchAsync(runId, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
@@ -417,9 +460,10 @@ public sealed class TaskLaunchService
         LaunchLog.RunFailed(_logger, error, runId.Value, "$");
         try
         {
-            await _repository.UpdateRunStatusAsync(runId, status, CancellationToken.None).ConfigureAwait(false);
+            using var bounded = new CancellationTokenSource(_options.Value.RunRecordTimeout, _time);
+            await _repository.UpdateRunStatusAsync(runId, status, bounded.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             LaunchLog.RunStatusUnrecorded(_logger, ex, runId.Value, status.ToString());
         }
@@ -429,6 +473,24 @@ public sealed class TaskLaunchService
     {
         activity?.SetStatus(ActivityStatusCode.Error, failure.Message);
         LaunchLog.RunFailed(_logger, failure, runId.Value, failure.NodePath);
-        await _repository.UpdateRunStatusAsync(runId, CouncilRunStatus.Failed, CancellationToken.None).ConfigureAwait(false);
+        await WriteEndStatusAsync(runId, CouncilRunStatus.Failed).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes a failed or cancelled run's status, bounded by <see cref="IssueCoreOptions.RunRecordTimeout"/> (the caller's
+    /// token may be the very one that cancelled the run). A store that stalls past the bound leaves the run to the
+    /// abandoned-run recovery; other storage errors propagate.
+    /// </summary>
+    private async Task WriteEndStatusAsync(CouncilRunId runId, CouncilRunStatus status)
+    {
+        using var bounded = new CancellationTokenSource(_options.Value.RunRecordTimeout, _time);
+        try
+        {
+            await _repository.UpdateRunStatusAsync(runId, status, bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (bounded.IsCancellationRequested)
+        {
+            LaunchLog.RunStatusUnrecorded(_logger, ex, runId.Value, status.ToString());
+        }
     }
 }

@@ -43,6 +43,16 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         => ImplementsItself(nameof(ICouncilRepository.MarkAbandonedRunsAsync))
            && ImplementsItself(nameof(ICouncilRepository.TouchRunAsync));
 
+    /// <summary>
+    /// Whether the adapter implements the optional member <see cref="ICouncilRepository.PurgeFinishedRunsAsync"/> (a default
+    /// interface member that throws <see cref="NotSupportedException"/> in repositories written before it existed). When
+    /// <see langword="false"/>, the purge facts are reported as skipped, with the reason. The default looks at the store's
+    /// type; override it when that guess is wrong.
+    /// </summary>
+    protected virtual bool SupportsPurge => ImplementsItself(nameof(ICouncilRepository.PurgeFinishedRunsAsync));
+
+    private const string PurgeSkipReason = "The repository does not implement PurgeFinishedRunsAsync (optional; see SupportsPurge).";
+
     private const string AbandonedRunDetectionSkipReason =
         "The repository does not implement MarkAbandonedRunsAsync and TouchRunAsync (optional; see SupportsAbandonedRunDetection).";
 
@@ -488,6 +498,135 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         }
 
         await AssertCancelledAfterTheFirstItemAsync(ct => Store.ListEventsAsync(id, ct), MultiPageItemCount);
+    }
+
+    [Fact]
+    public async Task AppendEvents_appends_a_batch_in_order_with_consecutive_sequence_numbers()
+    {
+        var id = CouncilRunId.Parse("run-b");
+        await Store.CreateRunAsync(Run("run-b"));
+        await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "step.started", "n0", EmptyPayload));
+        Time.Advance(TimeSpan.FromSeconds(3));
+
+        await Store.AppendEventsAsync(
+        [
+            new CouncilRunEventDraft(id, 0, "step.completed", "n0", Json("""{"output":{"ü":[1,2]}}""")),
+            new CouncilRunEventDraft(id, 0, "wave.completed", null, EmptyPayload),
+        ]);
+        await Store.AppendEventAsync(new CouncilRunEventDraft(id, 1, "step.started", "n1", EmptyPayload));
+
+        var events = await EventsAsync(id);
+        Assert.Equal([1L, 2L, 3L, 4L], events.Select(e => e.Sequence));
+        Assert.Equal(["step.started", "step.completed", "wave.completed", "step.started"], events.Select(e => e.Kind));
+        Assert.True(JsonElement.DeepEquals(Json("""{"output":{"ü":[1,2]}}"""), events[1].Payload));
+        Assert.Equal(Time.GetUtcNow(), events[2].Timestamp);
+        Assert.Equal(Time.GetUtcNow(), (await Store.GetRunAsync(id))?.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task AppendEvents_to_an_unknown_run_throws_not_found_and_a_batch_of_two_runs_is_refused()
+    {
+        await Store.CreateRunAsync(Run("run-1"));
+        await Store.CreateRunAsync(Run("run-2"));
+        var missing = CouncilRunId.Parse("missing");
+
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.AppendEventsAsync([new CouncilRunEventDraft(missing, 0, "k", null, EmptyPayload)]));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.AppendEventsAsync(
+        [
+            new CouncilRunEventDraft(CouncilRunId.Parse("run-1"), 0, "k", null, EmptyPayload),
+            new CouncilRunEventDraft(CouncilRunId.Parse("run-2"), 0, "k", null, EmptyPayload),
+        ]));
+
+        Assert.Empty(await EventsAsync(CouncilRunId.Parse("run-1")));
+        Assert.Empty(await EventsAsync(CouncilRunId.Parse("run-2")));
+    }
+
+    [SkippableFact]
+    public async Task Purge_keeps_the_newest_finished_runs_and_never_deletes_unfinished_ones()
+    {
+        Skip.IfNot(SupportsPurge, PurgeSkipReason);
+        var statuses = new[]
+        {
+            CouncilRunStatus.Completed, CouncilRunStatus.Failed, CouncilRunStatus.Running, CouncilRunStatus.Cancelled,
+            CouncilRunStatus.Completed, CouncilRunStatus.Interrupted, CouncilRunStatus.AwaitingApproval,
+        };
+        for (var i = 0; i < statuses.Length; i++)
+        {
+            var id = CouncilRunId.Parse($"r{i}");
+            await Store.CreateRunAsync(Run($"r{i}", StartTime.AddMinutes(i)));
+            await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "step.started", "n", EmptyPayload));
+            if (statuses[i] != CouncilRunStatus.Running)
+            {
+                await Store.UpdateRunStatusAsync(id, statuses[i]);
+            }
+        }
+
+        var deleted = await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy { KeepLatest = 2 });
+
+        Assert.Equal(2, deleted);
+        Assert.Equal(["r6", "r5", "r4", "r3", "r2"], await RunsAsync(null));
+        Assert.Empty(await EventsAsync(CouncilRunId.Parse("r0")));
+        Assert.Empty(await EventsAsync(CouncilRunId.Parse("r1")));
+        Assert.Single(await EventsAsync(CouncilRunId.Parse("r4")));
+        Assert.Equal(0, await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy { KeepLatest = 2 }));
+    }
+
+    [SkippableFact]
+    public async Task Purge_deletes_finished_runs_that_last_changed_before_the_cutoff()
+    {
+        Skip.IfNot(SupportsPurge, PurgeSkipReason);
+        await Store.CreateRunAsync(Run("old"));
+        await Store.CreateRunAsync(Run("old-but-running"));
+        await Store.UpdateRunStatusAsync(CouncilRunId.Parse("old"), CouncilRunStatus.Completed);
+        Time.Advance(TimeSpan.FromMinutes(10));
+        await Store.CreateRunAsync(Run("recent", Time.GetUtcNow()));
+        await Store.UpdateRunStatusAsync(CouncilRunId.Parse("recent"), CouncilRunStatus.Failed);
+
+        var deleted = await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy { FinishedBefore = Time.GetUtcNow() - TimeSpan.FromMinutes(5) });
+
+        Assert.Equal(1, deleted);
+        Assert.Null(await Store.GetRunAsync(CouncilRunId.Parse("old")));
+        Assert.NotNull(await Store.GetRunAsync(CouncilRunId.Parse("old-but-running")));
+        Assert.NotNull(await Store.GetRunAsync(CouncilRunId.Parse("recent")));
+    }
+
+    [SkippableFact]
+    public async Task Purge_deletes_at_most_the_per_call_maximum_and_nothing_without_a_rule()
+    {
+        Skip.IfNot(SupportsPurge, PurgeSkipReason);
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.CreateRunAsync(Run($"r{i}", StartTime.AddSeconds(i)));
+            await Store.UpdateRunStatusAsync(CouncilRunId.Parse($"r{i}"), CouncilRunStatus.Completed);
+        }
+
+        Assert.Equal(0, await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy()));
+        var policy = new CouncilRetentionPolicy { KeepLatest = 0, MaxRunsPerCall = 2 };
+        var counts = new List<int>();
+        for (var i = 0; i < 4; i++)
+        {
+            counts.Add(await Store.PurgeFinishedRunsAsync(policy));
+        }
+
+        Assert.Equal([2, 2, 1, 0], counts);
+        Assert.Empty(await RunsAsync(null));
+    }
+
+    [SkippableFact]
+    public async Task A_purged_run_id_can_be_created_again_with_fresh_event_numbers()
+    {
+        Skip.IfNot(SupportsPurge, PurgeSkipReason);
+        var id = CouncilRunId.Parse("again");
+        await Store.CreateRunAsync(Run("again"));
+        await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload));
+        await Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed);
+        Assert.Equal(1, await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy { KeepLatest = 0 }));
+
+        await Store.CreateRunAsync(Run("again"));
+        var appended = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload));
+
+        Assert.Equal(1, appended.Sequence);
+        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(id))?.Status);
     }
 
 #pragma warning restore CS1591

@@ -52,6 +52,37 @@ public sealed class FanoutTests
     }
 
     [Fact]
+    public async Task Join_with_collect_keeps_only_that_path_of_each_branch_in_item_order()
+    {
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", TestAgent.Returning(i => new JsonObject { ["doubled"] = i!.GetValue<int>() * 2 })));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","collect":"$.verdict","out":"$.results","body":{"kind":"step","ref":"work","in":{"op":"path","at":"$.item"},"out":"$.verdict"}}""",
+            EngineHarness.HostAgents("work"));
+        var ctx = Items(3);
+        ctx["big"] = new JsonArray([.. Enumerable.Range(0, 100).Select(i => (JsonNode)i)]);
+
+        var result = await engine.LaunchAsync(flow, ctx);
+
+        Assert.Equal(
+            """[{"verdict":{"doubled":0}},{"verdict":{"doubled":2}},{"verdict":{"doubled":4}}]""",
+            result.FinalContext["results"]!.ToJsonString());
+        Assert.Equal(100, result.FinalContext["big"]!.AsArray().Count); // the ctx itself is untouched, and held once
+    }
+
+    [Fact]
+    public async Task Join_without_collect_still_keeps_each_branch_whole_ctx()
+    {
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", TestAgent.Returning(i => i)));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","out":"$.results","body":{"kind":"step","ref":"work","in":{"op":"path","at":"$.item"},"out":"$.v"}}""",
+            EngineHarness.HostAgents("work"));
+
+        var result = await engine.LaunchAsync(flow, Items(2));
+
+        Assert.Equal("""[{"items":[0,1],"item":0,"v":0},{"items":[0,1],"item":1,"v":1}]""", result.FinalContext["results"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Max_parallel_bounds_how_many_branches_run_at_once()
     {
         const int count = 6;

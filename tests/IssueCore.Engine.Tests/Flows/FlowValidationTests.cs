@@ -103,6 +103,29 @@ public sealed class FlowValidationTests
         Assert.Equal("$.flow.at", error.Path);
     }
 
+    [Theory]
+    [InlineData("\"$\"", "$.flow.collect")]
+    [InlineData("\"$.a[\"", "$.flow.collect")]
+    [InlineData("7", "$.flow.collect")]
+    public void A_fanout_collect_must_be_a_path_below_the_root(string collect, string errorPath)
+    {
+        var bp = EngineHarness.Blueprint(
+            $$$"""{"kind":"fanout","items":"$.items","bind":"$.item","collect":{{{collect}}},"out":"$.r","body":{"kind":"step","ref":"w","out":"$.v"}}""",
+            EngineHarness.HostAgents("w"));
+
+        Assert.Contains(errorPath, FlowValidator.Validate(bp).Select(e => e.Path));
+    }
+
+    [Fact]
+    public void A_fanout_collect_below_the_root_is_valid()
+    {
+        var bp = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","collect":"$.v.inner","out":"$.r","body":{"kind":"step","ref":"w","out":"$.v"}}""",
+            EngineHarness.HostAgents("w"));
+
+        Assert.Empty(FlowValidator.Validate(bp));
+    }
+
     [Fact]
     public void A_blueprint_without_a_flow_is_invalid()
     {

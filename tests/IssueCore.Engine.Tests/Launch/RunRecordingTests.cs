@@ -26,7 +26,7 @@ public sealed class RunRecordingTests
     private static JsonObject Ctx() => new() { ["items"] = new JsonArray(1, 2) };
 
     [Fact]
-    public async Task A_launch_records_the_run_its_step_events_by_wave_and_a_snapshot_per_wave()
+    public async Task A_launch_records_the_run_its_step_events_by_wave_with_each_output_and_an_end_per_wave()
     {
         await using var engine = EngineHarness.Create(Agents);
         var bp = EngineHarness.Blueprint(Flow, EngineHarness.HostAgents("a", "b", "c"));
@@ -48,13 +48,13 @@ public sealed class RunRecordingTests
         Assert.Contains((RunEventKinds.StepCompleted, "$.flow.children[2]", 2), steps);
         var waves = events.Where(e => e.Kind == RunEventKinds.WaveCompleted).ToList();
         Assert.Equal([0, 1, 2], waves.Select(w => w.Wave));
-        Assert.Equal("A", waves[0].Payload.GetProperty("ctx").GetProperty("a").GetString());
-        Assert.False(waves[0].Payload.GetProperty("ctx").TryGetProperty("fan", out _));
-        Assert.Equal(2, waves[1].Payload.GetProperty("ctx").GetProperty("fan").GetArrayLength());
+        Assert.All(waves, w => Assert.Equal("{}", w.Payload.GetRawText())); // what changed is in the step events, not a ctx copy
 
-        var nodes = run.Graph!.Value.GetProperty("nodes");
-        Assert.Equal(4, nodes.EnumerateObject().Count());
-        Assert.All(nodes.EnumerateObject(), n => Assert.True(n.Value.GetProperty("done").GetBoolean()));
+        var completed = events.Where(e => e.Kind == RunEventKinds.StepCompleted).ToList();
+        Assert.Equal(4, completed.Count);
+        Assert.Equal("A", completed.Single(e => e.NodeId == "$.flow.children[0]").Payload.GetProperty("output").GetString());
+        Assert.Equal([1, 2], completed.Where(e => e.NodeId == "$.flow.children[1].body").Select(e => e.Payload.GetProperty("output").GetInt32()).Order());
+        Assert.Equal(4, completed.Select(e => e.Payload.GetProperty("key").GetString()).Distinct().Count());
         Assert.Equal("C", run.Graph!.Value.GetProperty("final_context").GetProperty("c").GetString());
     }
 
@@ -118,25 +118,29 @@ public sealed class RunRecordingTests
 
         var run = (await engine.Repository.GetRunAsync(runId))!;
         Assert.Equal(CouncilRunStatus.Failed, run.Status);
-        Assert.Single(await engine.EventsAsync(runId), e => e.Kind == RunEventKinds.StepCompleted);
-        var state = Assert.Single(run.Graph!.Value.GetProperty("nodes").EnumerateObject()).Value;
-        Assert.Equal("A", state.GetProperty("output").GetString());
-        Assert.Equal(0, run.Graph!.Value.GetProperty("next_wave").GetInt32());
+        var events = await engine.EventsAsync(runId);
+        var completed = Assert.Single(events, e => e.Kind == RunEventKinds.StepCompleted);
+        Assert.Equal("A", completed.Payload.GetProperty("output").GetString());
+        Assert.DoesNotContain(events, e => e.Kind == RunEventKinds.WaveCompleted); // the wave did not finish
     }
 
     [Fact]
-    public async Task The_stored_graph_holds_each_finished_step_and_the_last_wave_ctx()
+    public async Task The_stored_graph_holds_the_plan_and_the_final_ctx_and_is_written_twice_per_run()
     {
-        await using var engine = EngineHarness.Create(Agents);
+        var counting = new CountingCouncilRepository(new InMemoryCouncilRepository());
+        await using var engine = EngineHarness.Create(Agents, counting);
 
         var result = await engine.LaunchAsync(EngineHarness.Blueprint(Flow, EngineHarness.HostAgents("a", "b", "c")), Ctx());
 
         var graph = (await engine.Repository.GetRunAsync(result.RunId))!.Graph!.Value;
-        Assert.Equal(3, graph.GetProperty("next_wave").GetInt32());
+        Assert.Equal(2, graph.GetProperty("format").GetInt32());
         Assert.Equal("test-flow", graph.GetProperty("blueprint").GetProperty("id").GetString());
         Assert.Equal("""{"items":[1,2]}""", graph.GetProperty("initial_context").GetRawText());
-        Assert.Equal(result.FinalContext.ToJsonString(), graph.GetProperty("context").GetRawText());
-        var waves = graph.GetProperty("nodes").EnumerateObject().Select(n => (n.Value.GetProperty("node").GetString(), n.Value.GetProperty("wave").GetInt32())).Order().ToList();
-        Assert.Equal([("$.flow.children[0]", 0), ("$.flow.children[1].body", 1), ("$.flow.children[1].body", 1), ("$.flow.children[2]", 2)], waves);
+        Assert.Equal(result.FinalContext.ToJsonString(), graph.GetProperty("final_context").GetRawText());
+        Assert.False(graph.TryGetProperty("nodes", out _));
+        Assert.Equal(2, counting.GraphWrites); // the plan when the run starts, the final ctx when it completes: not once per wave
+        // 4 step starts; 2 sequential completions, each with its wave's end in one batch; 2 branch completions; the fan-out's end.
+        Assert.Equal(11, counting.EventsAppended);
+        Assert.Equal(9, counting.EventWrites);
     }
 }

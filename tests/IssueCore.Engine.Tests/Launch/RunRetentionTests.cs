@@ -1,0 +1,97 @@
+using IssueCore.Council;
+using IssueCore.Engine.Tests.Support;
+using IssueCore.Launch;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace IssueCore.Engine.Tests.Launch;
+
+public sealed class RunRetentionTests
+{
+    private static readonly string Flow = """{"kind":"step","ref":"a","out":"$.a"}""";
+
+    [Fact]
+    public async Task AddIssueCore_registers_a_purge_that_keeps_the_newest_finished_runs_and_every_unfinished_one()
+    {
+        await using var engine = EngineHarness.Create(
+            s =>
+            {
+                s.AddIssueCoreAgent("a", TestAgent.Constant("A"));
+                s.Configure<IssueCoreOptions>(o => o.RunRetention.KeepLatest = 2);
+            });
+        var repository = engine.Repository;
+        var finished = new List<CouncilRunId>();
+        for (var i = 0; i < 5; i++)
+        {
+            finished.Add((await engine.LaunchAsync(EngineHarness.Blueprint(Flow, EngineHarness.HostAgents("a")))).RunId);
+            engine.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var unfinished = CouncilRunId.New();
+        await repository.CreateRunAsync(new CouncilRun { Id = unfinished, FlowId = "f", Status = CouncilRunStatus.Running, CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch });
+        var service = engine.Provider.GetServices<IHostedService>().OfType<RunRetentionService>().Single();
+
+        var purged = await service.PurgeOnceAsync(CancellationToken.None);
+
+        Assert.Equal(3, purged);
+        var left = new List<CouncilRunId>();
+        await foreach (var run in repository.ListRunsAsync())
+        {
+            left.Add(run.Id);
+        }
+
+        Assert.Equal([finished[4], finished[3], unfinished], left);
+        Assert.Empty(await engine.EventsAsync(finished[0]));
+    }
+
+    [Fact]
+    public async Task The_background_purge_runs_every_interval_and_deletes_finished_runs_older_than_the_max_age()
+    {
+        await using var engine = EngineHarness.Create(
+            s =>
+            {
+                s.AddIssueCoreAgent("a", TestAgent.Constant("A"));
+                s.Configure<IssueCoreOptions>(o =>
+                {
+                    o.RunRetention.KeepLatest = null;
+                    o.RunRetention.MaxAge = TimeSpan.FromHours(1);
+                    o.RunRetention.PurgeInterval = TimeSpan.FromMinutes(1);
+                });
+            });
+        var repository = engine.Repository;
+        var old = (await engine.LaunchAsync(EngineHarness.Blueprint(Flow, EngineHarness.HostAgents("a")))).RunId;
+        engine.Time.Advance(TimeSpan.FromMinutes(59));
+        var recent = (await engine.LaunchAsync(EngineHarness.Blueprint(Flow, EngineHarness.HostAgents("a")))).RunId;
+        var service = engine.Provider.GetServices<IHostedService>().OfType<RunRetentionService>().Single();
+        await service.StartAsync(CancellationToken.None);
+        try
+        {
+            // Tick until the purge has run; each tick is one fake minute, the old run passes the hour on the second.
+            for (var i = 0; i < 1_000 && await repository.GetRunAsync(old) is not null; i++)
+            {
+                engine.Time.Advance(TimeSpan.FromMinutes(1));
+                await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System);
+            }
+
+            Assert.Null(await repository.GetRunAsync(old));
+            Assert.NotNull(await repository.GetRunAsync(recent));
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task Retention_needs_a_count_or_an_age_when_enabled()
+    {
+        await using var engine = EngineHarness.Create(s => s.Configure<IssueCoreOptions>(o =>
+        {
+            o.RunRetention.KeepLatest = null;
+            o.RunRetention.MaxAge = null;
+        }));
+
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => engine.Provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<IssueCoreOptions>>().Value);
+        Assert.Contains("RunRetention", ex.Message);
+    }
+}
