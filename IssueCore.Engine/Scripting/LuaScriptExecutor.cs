@@ -72,8 +72,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
     private readonly ConcurrentDictionary<string, ScriptSource> _inlineByHash = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<string, ScriptSource>.CreateValueCallback _inlineFactory;
     private long _nextScriptId;
-    private readonly ConcurrentBag<LuaSandbox> _pool = [];
-    private int _pooled;
+    private readonly LuaSandboxPool _pool;
     private volatile bool _disposed;
 
     /// <summary>Creates an executor.</summary>
@@ -93,6 +92,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxCachedChunksPerState, 1, nameof(options));
         _primitives = new Dictionary<string, Func<JsonNode?, JsonNode?>>(_options.Primitives, StringComparer.Ordinal);
         _inlineFactory = InlineSource;
+        _pool = new LuaSandboxPool(_time, _primitives, _options.MaxCachedChunksPerState, _options.PoolSize);
         foreach (var name in _primitives.Keys)
         {
             if (!IsIdentifier(name) || name.StartsWith("__", StringComparison.Ordinal) || name is "null" or "array" or "object" or "is_array" or "canonical_json" or "content_hash" or "json_patch")
@@ -265,11 +265,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
     public void Dispose()
     {
         _disposed = true;
-        while (_pool.TryTake(out var sandbox))
-        {
-            Interlocked.Decrement(ref _pooled);
-            sandbox.Dispose();
-        }
+        _pool.Dispose();
     }
 
     private static bool IsIdentifier(string name) =>
@@ -305,30 +301,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
             b?.MaxOutputBytes ?? _options.MaxOutputBytes);
     }
 
-    private LuaSandbox Rent()
-    {
-        if (_pool.TryTake(out var sandbox))
-        {
-            Interlocked.Decrement(ref _pooled);
-            return sandbox;
-        }
+    private LuaSandbox Rent() => _pool.Rent();
 
-        return new LuaSandbox(_time, _primitives, _options.MaxCachedChunksPerState);
-    }
-
-    private void Return(LuaSandbox sandbox, bool discard)
-    {
-        if (discard || _disposed || Interlocked.Increment(ref _pooled) > _options.PoolSize)
-        {
-            if (!discard && !_disposed)
-            {
-                Interlocked.Decrement(ref _pooled);
-            }
-
-            sandbox.Dispose();
-            return;
-        }
-
-        _pool.Add(sandbox);
-    }
+    private void Return(LuaSandbox sandbox, bool discard) => _pool.Return(sandbox, discard);
 }
