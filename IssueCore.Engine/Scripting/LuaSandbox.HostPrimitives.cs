@@ -138,9 +138,10 @@ internal sealed unsafe partial class LuaSandbox
     /// <summary>
     /// Applies a JSON Patch under the call's budgets. A <c>copy</c>, <c>move</c> or <c>test</c> may clone or
     /// compare the whole document, so each is charged the document's size; a <c>copy</c> can double the
-    /// document, so the patch is applied in segments that end at each <c>copy</c> (and every
-    /// <see cref="PatchSegmentOps"/> operations) and the document is measured against the output cap
-    /// after each one.
+    /// document and a <c>copy</c> or <c>move</c> into a part of itself can double its depth, so the patch is
+    /// applied in segments that end at each <c>copy</c> and <c>move</c> (and every
+    /// <see cref="PatchSegmentOps"/> operations), and the document is measured against the output cap and
+    /// the depth limit after each one: no segment starts on a document deeper than the limit.
     /// </summary>
     private JsonNode? ApplyPatch(JsonNode? document, JsonNode? operations)
     {
@@ -151,7 +152,7 @@ internal sealed unsafe partial class LuaSandbox
         }
 
         var ops = (JsonArray)operations!;
-        var size = MeasureJson(document, 0);
+        var size = MeasureJson(document, _maxDepth).Size;
         var root = document;
         var start = 0;
         do
@@ -164,7 +165,7 @@ internal sealed unsafe partial class LuaSandbox
                 var name = OperationName(ops[end]);
                 end++;
                 cost += name is "copy" or "move" or "test" ? size : 16;
-                if (name == "copy")
+                if (name is "copy" or "move")
                 {
                     break;
                 }
@@ -191,10 +192,15 @@ internal sealed unsafe partial class LuaSandbox
                 throw new ValidationException(ex.Errors.Select(e => e with { Path = ShiftOperationIndex(e.Path, start) }).ToList());
             }
 
-            size = MeasureJson(root, 0);
+            (size, var depth) = MeasureJson(root, _maxDepth);
             if (size > _maxOutputBytes)
             {
                 throw new ConversionException($"json_patch: the document grew beyond {_maxOutputBytes} bytes of JSON at operation {end - 1}", ScriptLimit.OutputSize);
+            }
+
+            if (depth > _maxDepth)
+            {
+                throw new ConversionException($"json_patch: the document nests deeper than {_maxDepth} levels at operation {end - 1}", ScriptLimit.Depth);
             }
 
             start = end;
@@ -221,45 +227,56 @@ internal sealed unsafe partial class LuaSandbox
             : path;
     }
 
-    /// <summary>A rough size of a document in bytes of JSON (nodes plus string and key lengths), stopping past the cap.</summary>
-    private long MeasureJson(JsonNode? node, long size)
+    /// <summary>
+    /// A rough size of a document in bytes of JSON (nodes plus string and key lengths) and its nesting depth,
+    /// stopping past the output cap or past <paramref name="maxDepth"/>. Iterative: a document of any depth is
+    /// measured without recursion.
+    /// </summary>
+    private (long Size, int Depth) MeasureJson(JsonNode? document, int maxDepth)
     {
-        CountNode();
-        size += 2;
-        if (size > _maxOutputBytes)
+        long size = 0;
+        var deepest = 0;
+        var pending = new Stack<(JsonNode? Node, int Depth)>();
+        pending.Push((document, 1));
+        while (pending.TryPop(out var entry))
         {
-            return size;
+            CountNode();
+            size += 2;
+            var (node, depth) = entry;
+            switch (node)
+            {
+                case JsonObject obj:
+                    deepest = Math.Max(deepest, depth);
+                    foreach (var (key, value) in obj)
+                    {
+                        size += key.Length + 2;
+                        pending.Push((value, depth + 1));
+                    }
+
+                    break;
+                case JsonArray arr:
+                    deepest = Math.Max(deepest, depth);
+                    foreach (var item in arr)
+                    {
+                        pending.Push((item, depth + 1));
+                    }
+
+                    break;
+                case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                    size += value.GetValue<string>().Length;
+                    break;
+                default:
+                    size += 8;
+                    break;
+            }
+
+            if (size > _maxOutputBytes || deepest > maxDepth)
+            {
+                break;
+            }
         }
 
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var (key, value) in obj)
-                {
-                    size = MeasureJson(value, size + key.Length + 2);
-                    if (size > _maxOutputBytes)
-                    {
-                        return size;
-                    }
-                }
-
-                return size;
-            case JsonArray arr:
-                foreach (var item in arr)
-                {
-                    size = MeasureJson(item, size);
-                    if (size > _maxOutputBytes)
-                    {
-                        return size;
-                    }
-                }
-
-                return size;
-            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                return size + value.GetValue<string>().Length;
-            default:
-                return size + 8;
-        }
+        return (size, deepest);
     }
 
     private int UserPrimitive(Func<JsonNode?, JsonNode?> primitive) => ReturnJson(primitive(Arg(1)));

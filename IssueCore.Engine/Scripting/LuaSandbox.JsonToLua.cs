@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -49,7 +50,7 @@ internal sealed unsafe partial class LuaSandbox
 
                 return;
             case JsonValue value:
-                PushValue(value);
+                PushValue(value, depth, path);
                 return;
             default:
                 throw new ConversionException($"unsupported JSON node {node.GetType().Name}", ScriptLimit.None);
@@ -71,9 +72,15 @@ internal sealed unsafe partial class LuaSandbox
         {
             throw new ConversionException($"nested deeper than {_maxDepth} levels at {path}", ScriptLimit.Depth);
         }
+
+        // The depth limit keeps recursion short; this guards whatever thread the call runs on.
+        if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
+        {
+            throw new ConversionException($"nested too deeply for the thread's stack at {path}", ScriptLimit.Depth);
+        }
     }
 
-    private void PushValue(JsonValue value)
+    private void PushValue(JsonValue value, int depth, string path)
     {
         // The kind first (a plain virtual call), then as few generic TryGetValue calls as the kind needs.
         switch (value.GetValueKind())
@@ -94,7 +101,7 @@ internal sealed unsafe partial class LuaSandbox
                 PushNumber(value);
                 return;
             default:
-                PushJson(JsonNode.Parse(value.ToJsonString()), 1, "$");
+                PushJson(JsonNode.Parse(value.ToJsonString()), depth, path);
                 return;
         }
     }

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using IssueCore.Json;
 
 namespace IssueCore.Scripting;
 
@@ -297,7 +298,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
             Math.Max(1, b?.MaxInstructions ?? _options.MaxInstructions),
             b?.MaxMemoryBytes ?? _options.MaxMemoryBytes,
             deadline,
-            b?.MaxJsonDepth ?? _options.MaxJsonDepth,
+            Math.Min(b?.MaxJsonDepth ?? _options.MaxJsonDepth, JsonLimits.MaxRecordDepth),
             b?.MaxOutputBytes ?? _options.MaxOutputBytes);
     }
 
