@@ -8,10 +8,12 @@ using IssueCore.Scripting;
 //   self-nesting-copy <operations>   applies, through host.json_patch under the default options, a patch of
 //                                    <operations> copies of "/a" into "/a/a" (each nests the document one
 //                                    level deeper); prints "ok <depth>" or "ScriptException <limit> <message>".
+//   doubling-copy <operations>      the same with copies of "/a" to the deepest point inside "/a": each
+//                                    doubles the document's depth (17 operations make a 262 KB patch).
 //   deep-input <depth>               runs a script on an input nested <depth> levels deep.
 if (args.Length < 2 || !int.TryParse(args[1], NumberStyles.None, CultureInfo.InvariantCulture, out var count))
 {
-    Console.Error.WriteLine("usage: self-nesting-copy <operations> | deep-input <depth>");
+    Console.Error.WriteLine("usage: self-nesting-copy <operations> | doubling-copy <operations> | deep-input <depth>");
     return 2;
 }
 
@@ -19,12 +21,15 @@ using var executor = new LuaScriptExecutor();
 ScriptInvocation invocation;
 switch (args[0])
 {
-    case "self-nesting-copy":
+    case "self-nesting-copy" or "doubling-copy":
         {
             var ops = new StringBuilder("[");
+            var chain = 1;
             for (var i = 0; i < count; i++)
             {
-                ops.Append(i == 0 ? string.Empty : ",").Append("""{"op":"copy","from":"/a","path":"/a/a"}""");
+                var path = args[0] == "self-nesting-copy" ? "/a/a" : new StringBuilder().Insert(0, "/a", chain + 1).ToString();
+                ops.Append(i == 0 ? string.Empty : ",").Append("{\"op\":\"copy\",\"from\":\"/a\",\"path\":\"").Append(path).Append("\"}");
+                chain *= 2;
             }
 
             ops.Append(']');

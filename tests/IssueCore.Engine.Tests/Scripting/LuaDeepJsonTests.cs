@@ -20,6 +20,17 @@ public sealed class LuaDeepJsonTests
     }
 
     [Fact]
+    public async Task A_patch_whose_copies_double_the_depth_each_time_ends_in_a_typed_depth_error()
+    {
+        // 17 copies of "/a" to the deepest point inside "/a": a 262 KB patch that would nest 65,536 levels deep.
+        var (exitCode, output, error) = await ChildProcess.RunAsync(Guard, "doubling-copy", "17");
+
+        Assert.True(exitCode == 0, $"the helper died with exit code {exitCode}: {error}");
+        Assert.StartsWith("ScriptException ", output, StringComparison.Ordinal);
+        Assert.Contains("nests deeper than 64 levels", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_patch_that_stays_within_the_depth_limit_still_applies()
     {
         var (exitCode, output, error) = await ChildProcess.RunAsync(Guard, "self-nesting-copy", "40");
