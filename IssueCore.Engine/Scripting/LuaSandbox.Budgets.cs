@@ -27,7 +27,19 @@ internal sealed unsafe partial class LuaSandbox
     private static IntPtr AllocateThunk(IntPtr ud, IntPtr ptr, nuint osize, nuint nsize) =>
         ((LuaSandbox)GCHandle.FromIntPtr(ud).Target!).Allocate(ud, ptr, osize, nsize);
 
-    private IntPtr Allocate(IntPtr ud, IntPtr ptr, UIntPtr osize, UIntPtr nsize)
+    /// <summary>Bytes a library function reads, writes or allocates that count as one instruction.</summary>
+    internal const int BytesPerInstruction = 16;
+
+    /// <summary>
+    /// The allocator: holds the state to the memory cap and charges every byte a running script allocates to
+    /// the instruction budget (<see cref="BytesPerInstruction"/> bytes per instruction), so native work that
+    /// builds strings or tables (case changes, <c>rep</c>, <c>format</c>, concatenation, <c>pack</c>...) costs
+    /// what it writes. A request over the cap is refused once without stopping the script, so Lua's
+    /// emergency collection can free room and retry; a second refusal in a row stops the script with
+    /// <see cref="ScriptLimit.Memory"/>. A failure of the system allocator is a refusal too, never an
+    /// exception thrown through native frames.
+    /// </summary>
+    internal IntPtr Allocate(IntPtr ud, IntPtr ptr, UIntPtr osize, UIntPtr nsize)
     {
         var old = ptr == IntPtr.Zero ? 0L : (long)(ulong)osize;
         if (nsize == 0)
@@ -43,25 +55,54 @@ internal sealed unsafe partial class LuaSandbox
 
         if ((ulong)nsize > long.MaxValue / 2)
         {
-            Exceed(ScriptLimit.Memory);
-            return IntPtr.Zero;
+            return Refuse();
         }
 
         var grow = (long)(ulong)nsize - old;
-        if (grow > 0 && _enforcing && (Limit == ScriptLimit.Memory || _allocated + grow > _memoryCap))
+        if (grow > 0 && _enforcing)
         {
-            Exceed(ScriptLimit.Memory);
-            return IntPtr.Zero;
+            if (_allocated + grow > _memoryCap)
+            {
+                return Refuse();
+            }
+
+            _instructions += grow / BytesPerInstruction;
+            if (_instructions >= _maxInstructions && Limit == ScriptLimit.None)
+            {
+                _limitDetail ??= "the work done in library functions (bytes allocated) exhausted the instruction budget";
+                Exceed(ScriptLimit.Instructions);
+            }
         }
 
-        var block = NativeMemory.Realloc((void*)ptr, nsize);
+        void* block;
+        try
+        {
+            block = NativeMemory.Realloc((void*)ptr, nsize);
+        }
+        catch (OutOfMemoryException)
+        {
+            return Refuse();
+        }
+
         if (block == null)
         {
-            return IntPtr.Zero;
+            return Refuse();
         }
 
+        _refusals = 0;
         _allocated += grow;
         return (IntPtr)block;
+    }
+
+    /// <summary>Refuses an allocation: the first time Lua may collect and retry; the second in a row stops a running script.</summary>
+    private IntPtr Refuse()
+    {
+        if (++_refusals >= 2 && _enforcing)
+        {
+            Exceed(ScriptLimit.Memory);
+        }
+
+        return IntPtr.Zero;
     }
 
     [UnmanagedCallersOnly]
@@ -73,7 +114,25 @@ internal sealed unsafe partial class LuaSandbox
 
     private void OnHook(IntPtr state, IntPtr ar)
     {
-        _instructions += HookInterval;
+        if (Limit != ScriptLimit.None)
+        {
+            // Re-armed from outside after a budget was exceeded: keep raising.
+            Exceed(Limit);
+            return;
+        }
+
+        if (_interrupted)
+        {
+            // Armed by the watchdog (one instruction after the request), not by the count: charge nothing,
+            // check the clock and the token, and go back to the normal interval.
+            _interrupted = false;
+            LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, _hookInterval);
+        }
+        else
+        {
+            _instructions += _hookInterval;
+        }
+
         if (_instructions >= _maxInstructions)
         {
             Exceed(ScriptLimit.Instructions);
@@ -85,6 +144,25 @@ internal sealed unsafe partial class LuaSandbox
         else if (_time.GetUtcNow() >= _deadline)
         {
             Exceed(ScriptLimit.Deadline);
+        }
+    }
+
+    /// <summary>
+    /// Called from another thread (the deadline timer or the cancellation token): arms the count hook to run
+    /// after the next instruction, so the deadline and cancellation are seen within one instruction even
+    /// when the count interval is far away. <c>lua_sethook</c> is safe to call asynchronously (the Lua
+    /// manual and <c>ldebug.c</c>: it only stores the hook, its mask and count); the lock keeps the call
+    /// inside the run, never on a state that is idle, reused or closed.
+    /// </summary>
+    internal void Interrupt()
+    {
+        lock (_interruptLock)
+        {
+            if (_running && !_disposed)
+            {
+                _interrupted = true;
+                LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, 1);
+            }
         }
     }
 

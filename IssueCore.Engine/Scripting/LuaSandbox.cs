@@ -68,6 +68,13 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     private int _maxDepth = 64;
     private bool _disposed;
 
+    // The watchdog (another thread) arms the hook through Interrupt, only while a script runs.
+    private readonly Lock _interruptLock = new();
+    private bool _running;
+    private volatile bool _interrupted;
+    private int _hookInterval = HookInterval;
+    private int _refusals;
+
     public LuaSandbox(TimeProvider time, IReadOnlyDictionary<string, Func<JsonNode?, JsonNode?>> primitives, int maxCachedChunks)
     {
         _time = time;
@@ -115,6 +122,8 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
         _lua.SetField(-2, "__seed");
         _lua.PushInteger(FreeWork);
         _lua.SetField(-2, "__free");
+        _lua.PushInteger(BytesPerInstruction);
+        _lua.SetField(-2, "__bytes");
         _lua.PushString(LuaSandboxBootstrap.Wrappers);
         _lua.SetField(-2, "__wrappers");
 
@@ -198,12 +207,27 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
                 throw new ScriptException(name, $"the input does not fit in the memory cap of {_memoryCap} bytes", ScriptLimit.Memory);
             }
 
-            var interval = (int)Math.Min(HookInterval, Math.Max(1, _maxInstructions));
-            LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, interval);
-            _enforcing = true;
-            var status = _lua.PCall(0, 1, 1);
-            _enforcing = false;
-            LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+            _hookInterval = (int)Math.Min(HookInterval, Math.Max(1, _maxInstructions));
+            LuaStatus status;
+            using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((LuaSandbox)s!).Interrupt(), this) : default)
+            {
+                lock (_interruptLock)
+                {
+                    _interrupted = false;
+                    _refusals = 0;
+                    LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, _hookInterval);
+                    _running = true;
+                }
+
+                _enforcing = true;
+                status = _lua.PCall(0, 1, 1);
+                _enforcing = false;
+                lock (_interruptLock)
+                {
+                    _running = false;
+                    LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+                }
+            }
 
             if (Limit != ScriptLimit.None)
             {
@@ -221,6 +245,15 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
         finally
         {
             _enforcing = false;
+            if (_running)
+            {
+                lock (_interruptLock)
+                {
+                    _running = false;
+                    LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+                }
+            }
+
             _cancellation = default;
             if (!_disposed)
             {
@@ -276,12 +309,15 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
 
     public void Dispose()
     {
-        if (_disposed)
+        lock (_interruptLock)
         {
-            return;
-        }
+            if (_disposed)
+            {
+                return;
+            }
 
-        _disposed = true;
+            _disposed = true;
+        }
 
         // Any finalizer still pending at close fails on its first instruction.
         LuaNative.SetHook(_l, LuaNative.ErrorFunction, LuaNative.MaskCount, 1);
