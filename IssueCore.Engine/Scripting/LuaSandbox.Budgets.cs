@@ -97,9 +97,13 @@ internal sealed unsafe partial class LuaSandbox
     /// <summary>Refuses an allocation: the first time Lua may collect and retry; the second in a row stops a running script.</summary>
     private IntPtr Refuse()
     {
-        if (++_refusals >= 2 && _enforcing)
+        if (_enforcing)
         {
-            Exceed(ScriptLimit.Memory);
+            _refusedInRun = true;
+            if (++_refusals >= 2)
+            {
+                Exceed(ScriptLimit.Memory);
+            }
         }
 
         return IntPtr.Zero;

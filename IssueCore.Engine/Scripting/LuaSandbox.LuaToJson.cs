@@ -41,7 +41,16 @@ internal sealed unsafe partial class LuaSandbox
             }
         }
 
-        return new ScriptException(name, DescribeError(_lua.GetTop()), ScriptLimit.None, traceback);
+        var message = DescribeError(_lua.GetTop());
+        if (_refusedInRun && message == "not enough memory")
+        {
+            // An allocation refused at the cap that Lua reported as an ordinary error (library buffers do not
+            // retry after an emergency collection): still the memory budget.
+            Poisoned = true;
+            return new ScriptException(name, LimitMessage(ScriptLimit.Memory), ScriptLimit.Memory);
+        }
+
+        return new ScriptException(name, message, ScriptLimit.None, traceback);
     }
 
     private string DescribeError(int index)

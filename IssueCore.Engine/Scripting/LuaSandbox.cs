@@ -74,6 +74,7 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     private volatile bool _interrupted;
     private int _hookInterval = HookInterval;
     private int _refusals;
+    private bool _refusedInRun;
 
     public LuaSandbox(TimeProvider time, IReadOnlyDictionary<string, Func<JsonNode?, JsonNode?>> primitives, int maxCachedChunks)
     {
@@ -215,6 +216,7 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
                 {
                     _interrupted = false;
                     _refusals = 0;
+                    _refusedInRun = false;
                     LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, _hookInterval);
                     _running = true;
                 }
