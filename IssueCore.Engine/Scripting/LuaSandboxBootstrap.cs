@@ -602,6 +602,31 @@ internal static class LuaSandboxBootstrap
           return s_unpack(...)
         end
 
+        -- packsize walks its format: one instruction per format byte.
+        local s_packsize = string.packsize
+        function string.packsize(...)
+          local fmt = ...
+          if type(fmt) == "string" and #fmt >= 64 and not cost(#fmt, "string.packsize") then return end
+          return s_packsize(...)
+        end
+
+        -- The library's codes iterator skips continuation bytes before it decodes, so one call on a run of
+        -- them scans it all, and the iterator can be called again on any string. Here the subject is
+        -- validated (and charged) once, and the iterator only walks that subject.
+        local u_codes, rawequal = utf8.codes, rawequal
+        function utf8.codes(...)
+          local s, lax = ...
+          if type(s) ~= "string" then return u_codes(...) end
+          if not reads(s, "utf8.codes") then return end
+          local n, bad = u_len(s, 1, -1, lax)
+          if not n then error("invalid UTF-8 code at byte " .. bad, 2) end
+          local f, state, init = u_codes(...)
+          return function(subject, i)
+            if not rawequal(subject, s) then error("utf8.codes: the iterator walks only its own string", 2) end
+            return f(subject, i)
+          end, state, init
+        end
+
         -- tonumber scans its whole string argument (leading and trailing spaces included).
         _G.tonumber = function(...)
           if not reads((...), "tonumber") then return end

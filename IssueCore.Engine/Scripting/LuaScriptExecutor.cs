@@ -28,7 +28,13 @@ namespace IssueCore.Scripting;
 /// <c>array</c>, <c>object</c>, <c>is_array</c>, <c>null</c> and the primitives added through
 /// <see cref="LuaScriptExecutorOptions.Primitives"/>. Each call gets a fresh global environment and a
 /// freshly seeded <c>math.random</c> generator.</para>
-/// <para>Budgets cover work done in native code too. <c>table.insert</c> and <c>table.remove</c> at a
+/// <para>Budgets cover work done in native code too. Every byte a running script allocates counts against the
+/// instruction budget (16 bytes for one instruction), so library functions that build strings or tables
+/// (case changes, <c>rep</c>, <c>format</c>, concatenation, <c>pack</c>) cost what they write; functions that
+/// only read (<c>utf8.len</c>, <c>utf8.offset</c>, <c>utf8.codes</c>, <c>string.byte</c>, <c>utf8.codepoint</c>,
+/// <c>string.unpack</c>, <c>tonumber</c>) are charged the bytes they may read before they run. Weak tables
+/// are not available: <c>setmetatable</c> refuses <c>__mode</c> and gives the table a private copy of the
+/// metatable's events, so a mode set afterwards is not seen. <c>table.insert</c> and <c>table.remove</c> at a
 /// position run as Lua code, so each element they shift counts; <c>table.move</c>, <c>concat</c>,
 /// <c>unpack</c> and <c>sort</c> are charged one instruction per element (<c>sort</c>: n·log₂n) before
 /// they run, and <c>load</c> one per byte of source. Every conversion of a Lua value to JSON (the result,

@@ -65,6 +65,9 @@ public sealed class LuaSandboxAdversarialTests : IDisposable
     [InlineData("local _ = select('#', utf8.codepoint(s, 1, 100000))")]
     [InlineData("local _ = table.concat({ s, s })")]
     [InlineData("local _ = s:gsub('x', 'y')")]
+    [InlineData("local _ = string.packsize(s)")]
+    [InlineData("for _ in utf8.codes(s) do end")]
+    [InlineData("local _ = string.unpack('z', s .. '\\0')")]
     public async Task Native_work_on_a_large_string_is_stopped_by_the_instruction_budget(string body)
     {
         // Each iteration is a handful of instructions and megabytes of native work: without a charge per byte
@@ -94,6 +97,20 @@ public sealed class LuaSandboxAdversarialTests : IDisposable
             "local function grow(n, ...) if n == 0 then return select('#', ...) end return grow(n - 1, n, ...) end while true do grow(500000) end",
             WorkBudget with { MaxInstructions = long.MaxValue / 2, Timeout = TimeSpan.FromSeconds(2) },
             ScriptLimit.Deadline, ScriptLimit.Memory);
+    }
+
+    [Fact]
+    public async Task Utf8_codes_keeps_its_results_and_walks_only_its_own_string()
+    {
+        var result = await Run("""
+            local cps = {}
+            for p, c in utf8.codes('h\u{E9}llo') do cps[#cps + 1] = c end
+            local invalid = pcall(utf8.codes, 'a\xFFb')
+            local f, s, i = utf8.codes('abc')
+            local other = pcall(f, string.rep('\x80', 1000), 0)
+            return { ok = true, value = { #cps, cps[2], invalid, other } }
+            """, WorkBudget).WaitAsync(Guard);
+        Assert.Equal("[5,233,false,false]", result!.ToJsonString());
     }
 
     // ------------------------------------------------------------------ the collector
