@@ -9,6 +9,7 @@ internal static class LuaSandboxBootstrap
         local raw_load, raw_collectgarbage = load, collectgarbage
         local error, type, rawget, next, ipairs, assert = error, type, rawget, next, ipairs, assert
         local traceback = debug.traceback
+        local debug_getmetatable, debug_setmetatable = debug.getmetatable, debug.setmetatable
         local NULL = natives.__null
 
         -- string.dump would hand out bytecode; the real string table stays reachable through method calls.
@@ -23,7 +24,7 @@ internal static class LuaSandboxBootstrap
         local wrapped
         do
           local wrappers = raw_load(dump(assert(raw_load(natives.__wrappers, "=?", "t")), true), "=?", "b")
-          wrapped = wrappers(charge, natives.__pattern, natives.__seed, NULL, FREE)
+          wrapped = wrappers(charge, natives.__pattern, natives.__seed, NULL, FREE, natives.__bytes)
         end
 
         local protected = {}
@@ -94,10 +95,45 @@ internal static class LuaSandboxBootstrap
           if protected[t] then error("table is read-only", 2) end
           return raw_rawset(t, k, v)
         end
+        -- A table gets a private copy of its metatable's events (a shadow), never the script's table itself:
+        -- the collector reads '__mode' and '__gc' from the metatable a table has, so a field set on the
+        -- script's table after setmetatable cannot make the table weak (ephemeron chains through weak
+        -- tables make one collection step run for seconds, where no hook can stop it) or finalizable.
+        -- getmetatable still returns the script's table (the shadow's __metatable); events added to it later
+        -- are not seen (set them before setmetatable).
+        local EVENTS = { "__index", "__newindex", "__call", "__add", "__sub", "__mul", "__div", "__mod", "__pow",
+                         "__unm", "__idiv", "__band", "__bor", "__bxor", "__shl", "__shr", "__bnot", "__concat",
+                         "__len", "__eq", "__lt", "__le", "__close", "__tostring", "__name", "__pairs" }
+        local SHADOW = {}
         function base.setmetatable(t, mt)
           if protected[t] then error("table is read-only", 2) end
-          if type(mt) == "table" and rawget(mt, "__gc") ~= nil then error("__gc metamethods are not allowed", 2) end
-          return raw_setmetatable(t, mt)
+          local tm = type(mt)
+          if type(t) ~= "table" or (tm ~= "table" and tm ~= "nil") then return raw_setmetatable(t, mt) end
+          local current = debug_getmetatable(t)
+          -- Not a shadow (a host array or object, a sandbox table) or a shadow of a protected metatable:
+          -- Lua decides, and refuses to change a protected metatable.
+          if current ~= nil and rawget(current, SHADOW) ~= false then return raw_setmetatable(t, mt) end
+          if mt == nil then
+            debug_setmetatable(t, nil)
+            return t
+          end
+          if rawget(mt, "__gc") ~= nil then error("__gc metamethods are not allowed", 2) end
+          if rawget(mt, "__mode") ~= nil then error("weak tables (__mode) are not allowed", 2) end
+          local shadow = { [SHADOW] = false }
+          for i = 1, #EVENTS do
+            local k = EVENTS[i]
+            local v = rawget(mt, k)
+            if v ~= nil then shadow[k] = v end
+          end
+          local guard = rawget(mt, "__metatable")
+          if guard ~= nil then
+            shadow[SHADOW] = true
+            shadow.__metatable = guard
+          else
+            shadow.__metatable = mt
+          end
+          debug_setmetatable(t, shadow)
+          return t
         end
         function base.load(chunk, name, mode, env)
           if type(chunk) ~= "string" then error("load accepts only source text", 2) end
@@ -136,14 +172,14 @@ internal static class LuaSandboxBootstrap
     /// is Lua code the hook counts, or a wrapper that charges the native's loop to the instruction budget
     /// first (<c>__charge</c>); the pattern functions are bounded by <c>__pattern</c> (see
     /// <see cref="LuaPatternCost"/>); <c>math.random</c> seeds itself afresh on its first use in a run.
-    /// Loaded without debug information and called once with <c>charge, pattern_bound, seed, NULL, FREE</c>;
+    /// Loaded without debug information and called once with <c>charge, pattern_bound, seed, NULL, FREE, BYTES</c>;
     /// returns <c>{ run = t }</c>, where the host sets <c>t[1]</c> to false and <c>t[2]</c> to 0 before every run. Arguments a native is known to reject are passed to it under
     /// <c>pcall</c> and its error raised again at the caller, so the message points at the script. The
     /// natives stay in the registry's table of loaded modules, so their own errors name them, as in
     /// <c>'table.move'</c>.
     /// </summary>
     public const string Wrappers = """
-        local charge, pattern_bound, seed, NULL, FREE = ...
+        local charge, pattern_bound, seed, NULL, FREE, BYTES = ...
         local error, type, select, tonumber, rawget, rawlen, next, ipairs = error, type, select, tonumber, rawget, rawlen, next, ipairs
         local raw_pcall, pack, unpack = pcall, table.pack, table.unpack
         local tointeger, maxinteger, ult, huge, floor, log = math.tointeger, math.maxinteger, math.ult, math.huge, math.floor, math.log
@@ -470,16 +506,33 @@ internal static class LuaSandboxBootstrap
           return matched(s, rate, start, fail, s_find(s, p, init))
         end
 
+        -- The library's gmatch iterator rescans from its last position to the end on every call after the
+        -- last match; this one returns nil forever once it returned nil (the scan was charged once, up front).
+        local function exhaustible(it)
+          local done = false
+          local function pass(a, ...)
+            if a == nil then
+              done = true
+              return nil
+            end
+            return a, ...
+          end
+          return function()
+            if done then return nil end
+            return pass(it())
+          end
+        end
+
         function string.gmatch(...)
           local s, p, init = ...
-          if cheap(GMATCH, s, p, init, "string.gmatch") then return s_gmatch(...) end
+          if cheap(GMATCH, s, p, init, "string.gmatch") then return exhaustible(s_gmatch(...)) end
           local go = ask(GMATCH, p, ...)
           if go == nil then
             local r = reraise(s_gmatch, ...)
             return unpack(r, 2, r.n)
           end
           if go ~= true then return end
-          return s_gmatch(...)
+          return exhaustible(s_gmatch(...))
         end
 
         -- A '%' in a replacement string may be rejected part way: such calls always ask the host.
@@ -496,6 +549,88 @@ internal static class LuaSandboxBootstrap
           end
           if go ~= true then return end
           return s_gsub(...)
+        end
+
+        -- Functions that read a whole string without allocating in proportion (the allocator charges every
+        -- byte written or allocated): charged the bytes they may read, BYTES per instruction, before they run.
+        -- byte and codepoint may also push one value per byte.
+        local function reads(s, what)
+          if type(s) ~= "string" then return true end
+          local n = #s
+          if n < 64 then return true end
+          return cost(n / BYTES, what)
+        end
+
+        local function reads_values(s, j, what)
+          if type(s) ~= "string" then return true end
+          local n = #s
+          if j == nil or n < 64 then return reads(s, what) end
+          return cost(n + n / BYTES, what)
+        end
+
+        local u_len, u_offset, u_codepoint = utf8.len, utf8.offset, utf8.codepoint
+        local s_byte, s_unpack = string.byte, string.unpack
+        local raw_tonumber = tonumber
+
+        function utf8.len(...)
+          if not reads((...), "utf8.len") then return end
+          return u_len(...)
+        end
+
+        function utf8.offset(...)
+          if not reads((...), "utf8.offset") then return end
+          return u_offset(...)
+        end
+
+        function utf8.codepoint(...)
+          local s, _, j = ...
+          if not reads_values(s, j, "utf8.codepoint") then return end
+          return u_codepoint(...)
+        end
+
+        function string.byte(...)
+          local s, _, j = ...
+          if not reads_values(s, j, "string.byte") then return end
+          return s_byte(...)
+        end
+
+        -- unpack reads the subject and pushes one value per format item.
+        function string.unpack(...)
+          local fmt, s = ...
+          if type(fmt) == "string" and #fmt >= 64 and not cost(#fmt, "string.unpack") then return end
+          if not reads(s, "string.unpack") then return end
+          return s_unpack(...)
+        end
+
+        -- packsize walks its format: one instruction per format byte.
+        local s_packsize = string.packsize
+        function string.packsize(...)
+          local fmt = ...
+          if type(fmt) == "string" and #fmt >= 64 and not cost(#fmt, "string.packsize") then return end
+          return s_packsize(...)
+        end
+
+        -- The library's codes iterator skips continuation bytes before it decodes, so one call on a run of
+        -- them scans it all, and the iterator can be called again on any string. Here the subject is
+        -- validated (and charged) once, and the iterator only walks that subject.
+        local u_codes, rawequal = utf8.codes, rawequal
+        function utf8.codes(...)
+          local s, lax = ...
+          if type(s) ~= "string" then return u_codes(...) end
+          if not reads(s, "utf8.codes") then return end
+          local n, bad = u_len(s, 1, -1, lax)
+          if not n then error("invalid UTF-8 code at byte " .. bad, 2) end
+          local f, state, init = u_codes(...)
+          return function(subject, i)
+            if not rawequal(subject, s) then error("utf8.codes: the iterator walks only its own string", 2) end
+            return f(subject, i)
+          end, state, init
+        end
+
+        -- tonumber scans its whole string argument (leading and trailing spaces included).
+        _G.tonumber = function(...)
+          if not reads((...), "tonumber") then return end
+          return raw_tonumber(...)
         end
 
         return { run = run }

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using IssueCore.Json;
 
 namespace IssueCore.Scripting;
 
@@ -27,7 +28,13 @@ namespace IssueCore.Scripting;
 /// <c>array</c>, <c>object</c>, <c>is_array</c>, <c>null</c> and the primitives added through
 /// <see cref="LuaScriptExecutorOptions.Primitives"/>. Each call gets a fresh global environment and a
 /// freshly seeded <c>math.random</c> generator.</para>
-/// <para>Budgets cover work done in native code too. <c>table.insert</c> and <c>table.remove</c> at a
+/// <para>Budgets cover work done in native code too. Every byte a running script allocates counts against the
+/// instruction budget (16 bytes for one instruction), so library functions that build strings or tables
+/// (case changes, <c>rep</c>, <c>format</c>, concatenation, <c>pack</c>) cost what they write; functions that
+/// only read (<c>utf8.len</c>, <c>utf8.offset</c>, <c>utf8.codes</c>, <c>string.byte</c>, <c>utf8.codepoint</c>,
+/// <c>string.unpack</c>, <c>tonumber</c>) are charged the bytes they may read before they run. Weak tables
+/// are not available: <c>setmetatable</c> refuses <c>__mode</c> and gives the table a private copy of the
+/// metatable's events, so a mode set afterwards is not seen. <c>table.insert</c> and <c>table.remove</c> at a
 /// position run as Lua code, so each element they shift counts; <c>table.move</c>, <c>concat</c>,
 /// <c>unpack</c> and <c>sort</c> are charged one instruction per element (<c>sort</c>: n·log₂n) before
 /// they run, and <c>load</c> one per byte of source. Every conversion of a Lua value to JSON (the result,
@@ -72,8 +79,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
     private readonly ConcurrentDictionary<string, ScriptSource> _inlineByHash = new(StringComparer.Ordinal);
     private readonly ConditionalWeakTable<string, ScriptSource>.CreateValueCallback _inlineFactory;
     private long _nextScriptId;
-    private readonly ConcurrentBag<LuaSandbox> _pool = [];
-    private int _pooled;
+    private readonly LuaSandboxPool _pool;
     private volatile bool _disposed;
 
     /// <summary>Creates an executor.</summary>
@@ -93,6 +99,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxCachedChunksPerState, 1, nameof(options));
         _primitives = new Dictionary<string, Func<JsonNode?, JsonNode?>>(_options.Primitives, StringComparer.Ordinal);
         _inlineFactory = InlineSource;
+        _pool = new LuaSandboxPool(_time, _primitives, _options.MaxCachedChunksPerState, _options.PoolSize);
         foreach (var name in _primitives.Keys)
         {
             if (!IsIdentifier(name) || name.StartsWith("__", StringComparison.Ordinal) || name is "null" or "array" or "object" or "is_array" or "canonical_json" or "content_hash" or "json_patch")
@@ -212,6 +219,13 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The script runs on the thread pool, never on the caller's thread. Cancelling
+    /// <paramref name="cancellationToken"/> stops a running script after its next instruction; the executor's
+    /// watchdog checks the deadline every 50 ms of its <see cref="TimeProvider"/> in the same way. An
+    /// instruction is at most one bounded native step (see the budget table in RELIABILITY.md), so a script
+    /// stops within 100 ms of either.
+    /// </remarks>
     public ValueTask<JsonNode?> ExecuteAsync(ScriptInvocation invocation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(invocation);
@@ -242,13 +256,29 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
             throw new ScriptException(invocation.Name, "the deadline passed before the script started", ScriptLimit.Deadline);
         }
 
+        // The script runs on the thread pool, never on the caller's thread: the caller gets a task at once.
+        var state = (this, invocation.Name, source, invocation.Input, budget, cancellationToken);
+        return new ValueTask<JsonNode?>(Task.Factory.StartNew(
+            static s =>
+            {
+                var (executor, name, source, input, budget, cancellationToken) = ((LuaScriptExecutor, string, ScriptSource, JsonNode?, EffectiveBudget, CancellationToken))s!;
+                return executor.Run(name, source, input, budget, cancellationToken);
+            },
+            state,
+            CancellationToken.None,
+            TaskCreationOptions.DenyChildAttach,
+            TaskScheduler.Default));
+    }
+
+    private JsonNode? Run(string name, ScriptSource source, JsonNode? input, EffectiveBudget budget, CancellationToken cancellationToken)
+    {
         var sandbox = Rent();
         var discard = true;
         try
         {
-            var result = sandbox.Run(invocation.Name, source, invocation.Input, budget, cancellationToken);
+            var result = sandbox.Run(name, source, input, budget, cancellationToken);
             discard = sandbox.Poisoned;
-            return ValueTask.FromResult(result);
+            return result;
         }
         catch (ScriptException)
         {
@@ -265,11 +295,7 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
     public void Dispose()
     {
         _disposed = true;
-        while (_pool.TryTake(out var sandbox))
-        {
-            Interlocked.Decrement(ref _pooled);
-            sandbox.Dispose();
-        }
+        _pool.Dispose();
     }
 
     private static bool IsIdentifier(string name) =>
@@ -301,34 +327,11 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
             Math.Max(1, b?.MaxInstructions ?? _options.MaxInstructions),
             b?.MaxMemoryBytes ?? _options.MaxMemoryBytes,
             deadline,
-            b?.MaxJsonDepth ?? _options.MaxJsonDepth,
+            Math.Min(b?.MaxJsonDepth ?? _options.MaxJsonDepth, JsonLimits.MaxRecordDepth),
             b?.MaxOutputBytes ?? _options.MaxOutputBytes);
     }
 
-    private LuaSandbox Rent()
-    {
-        if (_pool.TryTake(out var sandbox))
-        {
-            Interlocked.Decrement(ref _pooled);
-            return sandbox;
-        }
+    private LuaSandbox Rent() => _pool.Rent();
 
-        return new LuaSandbox(_time, _primitives, _options.MaxCachedChunksPerState);
-    }
-
-    private void Return(LuaSandbox sandbox, bool discard)
-    {
-        if (discard || _disposed || Interlocked.Increment(ref _pooled) > _options.PoolSize)
-        {
-            if (!discard && !_disposed)
-            {
-                Interlocked.Decrement(ref _pooled);
-            }
-
-            sandbox.Dispose();
-            return;
-        }
-
-        _pool.Add(sandbox);
-    }
+    private void Return(LuaSandbox sandbox, bool discard) => _pool.Return(sandbox, discard);
 }

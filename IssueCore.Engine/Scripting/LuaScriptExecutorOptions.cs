@@ -14,8 +14,12 @@ public sealed class LuaScriptExecutorOptions
     /// <summary>The longest one call may take, on the executor's <see cref="TimeProvider"/>. Default 30 seconds.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The deepest nesting of arrays and objects accepted in input, output and primitive arguments. Default 64.</summary>
-    public int MaxJsonDepth { get; set; } = 64;
+    /// <summary>
+    /// The deepest nesting of arrays and objects accepted in input, output and primitive arguments. Default 64
+    /// (<see cref="IssueCore.Json.JsonLimits.MaxDocumentDepth"/>); a larger value is held to
+    /// <see cref="IssueCore.Json.JsonLimits.MaxRecordDepth"/>.
+    /// </summary>
+    public int MaxJsonDepth { get; set; } = IssueCore.Json.JsonLimits.MaxDocumentDepth;
 
     /// <summary>The largest output accepted, in UTF-8 bytes of its compact JSON (string escapes not counted). Default 1 MiB.</summary>
     public int MaxOutputBytes { get; set; } = 1024 * 1024;
