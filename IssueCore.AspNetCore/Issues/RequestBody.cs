@@ -11,7 +11,7 @@ internal static class RequestBody
 {
     private static readonly JsonReaderOptions ReaderOptions = new()
     {
-        MaxDepth = 64,
+        MaxDepth = IssueCore.Json.JsonLimits.MaxDocumentDepth + 1, // the request object around a patch of the document depth
         CommentHandling = JsonCommentHandling.Disallow,
         AllowTrailingCommas = false,
     };

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using IssueCore.Issues;
+using IssueCore.Json;
 
 namespace IssueCore.Ingestion;
 
@@ -9,8 +10,12 @@ namespace IssueCore.Ingestion;
 /// </summary>
 internal static class IngestionRequestParser
 {
-    /// <summary>The deepest nesting accepted in a request (the patch values included).</summary>
-    internal const int MaxDepth = 64;
+    /// <summary>
+    /// The deepest nesting accepted in a request body: the request object around a patch that may
+    /// itself nest <see cref="JsonLimits.MaxDocumentDepth"/> levels (checked by the validator, which
+    /// names the patch in its error).
+    /// </summary>
+    internal const int MaxDepth = JsonLimits.MaxDocumentDepth + 1;
 
     internal static readonly JsonDocumentOptions DocumentOptions = new()
     {

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Blueprints;
+using IssueCore.Json;
 
 namespace IssueCore.Launch;
 
@@ -61,6 +62,9 @@ internal sealed class RunGraph
         set => Root["next_wave"] = value;
     }
 
+    // The graph embeds accepted documents (the ctx, node outputs) a few levels down: records nest up to JsonLimits.MaxRecordDepth.
+    private static readonly JsonDocumentOptions RecordOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth };
+
     public static RunGraph Create(Blueprint blueprint, JsonObject initialContext, string operatorId, string role, TimeSpan ttl)
     {
         var graph = new RunGraph(
@@ -83,7 +87,7 @@ internal sealed class RunGraph
 
     public static RunGraph Load(JsonElement element)
     {
-        if (JsonNode.Parse(element.GetRawText()) is JsonObject root && root["format"]?.GetValue<int>() == 1 && root["nodes"] is JsonObject)
+        if (JsonNode.Parse(element.GetRawText(), documentOptions: RecordOptions) is JsonObject root && root["format"]?.GetValue<int>() == 1 && root["nodes"] is JsonObject)
         {
             return new RunGraph(root, null);
         }
@@ -174,12 +178,12 @@ internal sealed class RunGraph
         }
 
         // Parsed in place with pooled metadata: no copy of the bytes, and the repository reads the graph during the call.
-        return JsonDocument.Parse(_buffer.WrittenMemory);
+        return JsonDocument.Parse(_buffer.WrittenMemory, RecordOptions);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"graph with {Nodes.Count + _rawNodes.Count} nodes");
 
-    private JsonNode? Get(string name) => _rawProperties.TryGetValue(name, out var json) ? JsonNode.Parse(json) : Root[name];
+    private JsonNode? Get(string name) => _rawProperties.TryGetValue(name, out var json) ? JsonNode.Parse(json, documentOptions: RecordOptions) : Root[name];
 
     private void SetRaw(string name, byte[] utf8Json)
     {
