@@ -11,7 +11,7 @@ internal static class RequestBody
 {
     private static readonly JsonReaderOptions ReaderOptions = new()
     {
-        MaxDepth = IssueCore.Json.JsonLimits.MaxDocumentDepth + 1, // the request object around a patch of the document depth
+        MaxDepth = IssueCore.Json.JsonLimits.MaxRecordDepth, // as ingestion reads it: a patch too deep is refused there with its path
         CommentHandling = JsonCommentHandling.Disallow,
         AllowTrailingCommas = false,
     };

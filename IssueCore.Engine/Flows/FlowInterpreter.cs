@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Agents;
 using IssueCore.Council;
+using IssueCore.Json;
 
 namespace IssueCore.Flows;
 
@@ -184,7 +185,7 @@ internal sealed class FlowInterpreter
         var firstFailure = -1;
         var winner = -1;
         var cloneLock = new Lock();
-        var template = count == 0 ? default : JsonElement.Parse(JsonSerializer.SerializeToUtf8Bytes(ctx)); // one copy for every branch
+        var template = count == 0 ? default : JsonElement.Parse(RecordJson.SerializeToUtf8Bytes(ctx), RecordJson.DocumentOptions); // one copy for every branch
         using var branchCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var gate = new SemaphoreSlim(Math.Min(node.MaxParallel ?? int.MaxValue, Math.Max(count, 1)));
 

@@ -11,11 +11,11 @@ namespace IssueCore.Ingestion;
 internal static class IngestionRequestParser
 {
     /// <summary>
-    /// The deepest nesting accepted in a request body: the request object around a patch that may
-    /// itself nest <see cref="JsonLimits.MaxDocumentDepth"/> levels (checked by the validator, which
-    /// names the patch in its error).
+    /// The deepest nesting the parser reads: a record's depth, so a patch nested deeper than
+    /// <see cref="JsonLimits.MaxDocumentDepth"/> is read and refused by the validator with its path
+    /// (<c>$.patch</c>) rather than as unreadable JSON.
     /// </summary>
-    internal const int MaxDepth = JsonLimits.MaxDocumentDepth + 1;
+    internal const int MaxDepth = JsonLimits.MaxRecordDepth;
 
     internal static readonly JsonDocumentOptions DocumentOptions = new()
     {

@@ -62,9 +62,6 @@ internal sealed class RunGraph
         set => Root["next_wave"] = value;
     }
 
-    // The graph embeds accepted documents (the ctx, node outputs) a few levels down: records nest up to JsonLimits.MaxRecordDepth.
-    private static readonly JsonDocumentOptions RecordOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth };
-
     public static RunGraph Create(Blueprint blueprint, JsonObject initialContext, string operatorId, string role, TimeSpan ttl)
     {
         var graph = new RunGraph(
@@ -78,7 +75,7 @@ internal sealed class RunGraph
                 ["next_wave"] = 0,
             },
             blueprint);
-        var initial = JsonSerializer.SerializeToUtf8Bytes(initialContext);
+        var initial = RecordJson.SerializeToUtf8Bytes(initialContext);
         graph._rawProperties[BlueprintProperty] = Encoding.UTF8.GetBytes(blueprint.CanonicalJson);
         graph._rawProperties[InitialContextProperty] = initial;
         graph._rawProperties[ContextProperty] = initial;
@@ -87,7 +84,7 @@ internal sealed class RunGraph
 
     public static RunGraph Load(JsonElement element)
     {
-        if (JsonNode.Parse(element.GetRawText(), documentOptions: RecordOptions) is JsonObject root && root["format"]?.GetValue<int>() == 1 && root["nodes"] is JsonObject)
+        if (JsonNode.Parse(element.GetRawText(), documentOptions: RecordJson.DocumentOptions) is JsonObject root && root["format"]?.GetValue<int>() == 1 && root["nodes"] is JsonObject)
         {
             return new RunGraph(root, null);
         }
@@ -178,12 +175,12 @@ internal sealed class RunGraph
         }
 
         // Parsed in place with pooled metadata: no copy of the bytes, and the repository reads the graph during the call.
-        return JsonDocument.Parse(_buffer.WrittenMemory, RecordOptions);
+        return JsonDocument.Parse(_buffer.WrittenMemory, RecordJson.DocumentOptions);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"graph with {Nodes.Count + _rawNodes.Count} nodes");
 
-    private JsonNode? Get(string name) => _rawProperties.TryGetValue(name, out var json) ? JsonNode.Parse(json, documentOptions: RecordOptions) : Root[name];
+    private JsonNode? Get(string name) => _rawProperties.TryGetValue(name, out var json) ? JsonNode.Parse(json, documentOptions: RecordJson.DocumentOptions) : Root[name];
 
     private void SetRaw(string name, byte[] utf8Json)
     {
@@ -196,7 +193,7 @@ internal sealed class RunGraph
         switch (value)
         {
             case JsonObject or JsonArray:
-                writer.WriteRawValue(_serialized.GetValue(value, static v => JsonSerializer.SerializeToUtf8Bytes(v)), skipInputValidation: true);
+                writer.WriteRawValue(_serialized.GetValue(value, static v => RecordJson.SerializeToUtf8Bytes(v)), skipInputValidation: true);
                 break;
             case null:
                 writer.WriteNullValue();

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Council;
 using IssueCore.Flows;
+using IssueCore.Json;
 using Microsoft.Extensions.Logging;
 
 namespace IssueCore.Launch;
@@ -78,7 +79,7 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
         // A step that is a wave of its own: one graph write records both the step's state and the wave's end, before
         // either event is appended (as when they were written one after the other, an event never names more than the
         // stored graph holds).
-        var snapshot = JsonSerializer.SerializeToUtf8Bytes(waveContext);
+        var snapshot = RecordJson.SerializeToUtf8Bytes(waveContext);
         await WriteGraphAsync(
             g =>
             {
@@ -106,7 +107,7 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
             return; // replayed during a resume or rewind: its events are already recorded
         }
 
-        var snapshot = JsonSerializer.SerializeToUtf8Bytes(ctx); // one serialisation serves the graph and the event
+        var snapshot = RecordJson.SerializeToUtf8Bytes(ctx); // one serialisation serves the graph and the event
         await WriteGraphAsync(
             g =>
             {
@@ -119,7 +120,7 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
 
     public Task CompleteAsync(JsonObject finalContext, CancellationToken cancellationToken)
     {
-        var final = JsonSerializer.SerializeToUtf8Bytes(finalContext);
+        var final = RecordJson.SerializeToUtf8Bytes(finalContext);
         return WriteGraphAsync(
             g =>
             {
@@ -148,7 +149,7 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
     private static byte[] NodeState(string path, int wave, JsonNode? output)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, RecordJson.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("node", path);
@@ -174,7 +175,7 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
     private static JsonDocument StepPayload(StepNode node, string key)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, RecordJson.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("node", node.Path);
@@ -183,14 +184,14 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
             writer.WriteEndObject();
         }
 
-        return JsonDocument.Parse(buffer.WrittenMemory);
+        return JsonDocument.Parse(buffer.WrittenMemory, RecordJson.DocumentOptions);
     }
 
     /// <summary>The wave event's payload <c>{"ctx": snapshot}</c>, to be disposed once appended.</summary>
     private static JsonDocument SnapshotPayload(byte[] snapshot)
     {
         var buffer = new ArrayBufferWriter<byte>(snapshot.Length + 16);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, RecordJson.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WritePropertyName("ctx");
@@ -198,7 +199,7 @@ internal sealed class RunRecorder : IFlowObserver, IDisposable
             writer.WriteEndObject();
         }
 
-        return JsonDocument.Parse(buffer.WrittenMemory);
+        return JsonDocument.Parse(buffer.WrittenMemory, RecordJson.DocumentOptions);
     }
 
     private ValueTask AppendAsync(int wave, string kind, StepNode? node, JsonObject payload, CancellationToken cancellationToken)
