@@ -52,12 +52,7 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var natsOptions = NatsOpts.Default with
-        {
-            Url = _options.Url,
-            Name = _options.ConnectionName,
-            LoggerFactory = _loggerFactory,
-        };
+        var natsOptions = NatsConnectionOptions.Build(_options.Url, _options.ConnectionName, _options.Security, _loggerFactory);
 
         var connection = new NatsConnection(natsOptions);
         await using (connection.ConfigureAwait(false))
