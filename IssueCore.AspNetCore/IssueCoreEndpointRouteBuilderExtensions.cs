@@ -16,7 +16,7 @@ public static class IssueCoreEndpointRouteBuilderExtensions
     /// <summary>
     /// Maps <c>POST /issues/</c> (ingest; 201 created, 200 for a duplicate), <c>GET /issues/{id}</c>
     /// (status, outcome and enhance log entry) and <c>GET /issues?status=&amp;limit=&amp;page=</c>
-    /// (keyed pages) under an API key. Errors are RFC 9457 problem details: 400 malformed JSON or
+    /// (keyed pages) under an API key (several for rotation). Errors are RFC 9457 problem details: 400 malformed JSON or
     /// query, 401 missing or wrong key, 404 unknown issue, 413 body over
     /// <see cref="IssueIngestionOptions.MaxBodyBytes"/>, 415 not JSON, 422 validation (with an
     /// <c>errors</c> list of <c>{path, message}</c>).
@@ -35,22 +35,37 @@ public static class IssueCoreEndpointRouteBuilderExtensions
         configure?.Invoke(options);
 
         var services = endpoints.ServiceProvider;
-        var key = options.ApiKey;
-        if (string.IsNullOrWhiteSpace(key))
+        var keys = new List<string>();
+        if (!string.IsNullOrWhiteSpace(options.ApiKey))
         {
-            key = services.GetService<IConfiguration>()?[IssueCoreEndpointOptions.ApiKeyEnvironmentVariable]
-                  ?? Environment.GetEnvironmentVariable(IssueCoreEndpointOptions.ApiKeyEnvironmentVariable);
+            keys.Add(options.ApiKey);
         }
 
-        if (string.IsNullOrWhiteSpace(key))
+        keys.AddRange(options.ApiKeys);
+        if (keys.Count == 0)
         {
-            if (!options.AllowAnonymousDevelopment)
+            var configured = services.GetService<IConfiguration>()?[IssueCoreEndpointOptions.ApiKeyEnvironmentVariable]
+                             ?? Environment.GetEnvironmentVariable(IssueCoreEndpointOptions.ApiKeyEnvironmentVariable);
+            if (!string.IsNullOrWhiteSpace(configured))
+            {
+                keys.AddRange(configured.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+            }
+        }
+
+        if (keys.Count == 0 && !options.AllowAnonymousDevelopment)
+        {
+            throw new InvalidOperationException(
+                $"IssueCore endpoints need an API key: set IssueCoreEndpointOptions.ApiKey (or ApiKeys) or the {IssueCoreEndpointOptions.ApiKeyEnvironmentVariable} environment variable (or set AllowAnonymousDevelopment for local development only).");
+        }
+
+        for (var i = 0; i < keys.Count; i++)
+        {
+            // The message names the key's position, never the key.
+            if (keys[i].Length < IssueCoreEndpointOptions.MinimumApiKeyLength || keys[i].Any(c => char.IsWhiteSpace(c) || c == ',' || char.IsControl(c)))
             {
                 throw new InvalidOperationException(
-                    $"IssueCore endpoints need an API key: set IssueCoreEndpointOptions.ApiKey or the {IssueCoreEndpointOptions.ApiKeyEnvironmentVariable} environment variable (or set AllowAnonymousDevelopment for local development only).");
+                    $"IssueCore API key #{i + 1} is too weak: a key must have at least {IssueCoreEndpointOptions.MinimumApiKeyLength} characters and no white space or commas (generate one from 32 random bytes).");
             }
-
-            key = null;
         }
 
         if (options.DefaultPageSize is < 1 or > 1000)
@@ -68,7 +83,7 @@ public static class IssueCoreEndpointRouteBuilderExtensions
             throw new InvalidOperationException("No IIssueStore is registered: call an adapter such as services.UseInMemory().");
         }
 
-        var handlers = new IssueEndpoints(new ApiKeyAuthenticator(key), options.DefaultPageSize);
+        var handlers = new IssueEndpoints(new ApiKeyAuthenticator(keys), options.DefaultPageSize, options.ExposeErrorDetail);
         var group = endpoints.MapGroup("/issues");
         group.MapPost("/", handlers.PostAsync).WithName("IssueCore.Ingest");
         group.MapGet("/{id}", handlers.GetAsync).WithName("IssueCore.GetIssue");

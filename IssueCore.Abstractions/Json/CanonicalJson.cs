@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -16,7 +17,7 @@ namespace IssueCore.Json;
 /// </remarks>
 public static class CanonicalJson
 {
-    /// <summary>The deepest nesting accepted.</summary>
+    /// <summary>The deepest nesting accepted: 128 levels of objects and arrays (<c>[[1]]</c> nests 2).</summary>
     public const int MaxDepth = 128;
 
     /// <summary>Canonicalises a JSON node (<see langword="null"/> is the JSON literal <c>null</c>).</summary>
@@ -128,11 +129,13 @@ public static class CanonicalJson
 
     private static void Write(StringBuilder sb, JsonNode? node, string path, int depth)
     {
-        if (depth > MaxDepth)
+        // depth counts the containers around this value: an object or array here is level depth + 1.
+        if (depth >= MaxDepth && node is JsonObject or JsonArray)
         {
             throw new ValidationException(path, $"Nested deeper than {MaxDepth} levels.");
         }
 
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (node)
         {
             case null:
@@ -211,11 +214,12 @@ public static class CanonicalJson
 
     private static void Write(StringBuilder sb, JsonElement element, string path, int depth)
     {
-        if (depth > MaxDepth)
+        if (depth >= MaxDepth && element.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
         {
             throw new ValidationException(path, $"Nested deeper than {MaxDepth} levels.");
         }
 
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:

@@ -11,11 +11,27 @@ namespace IssueCore.Json;
 /// </summary>
 /// <remarks>
 /// <see cref="Apply"/> never mutates its inputs: it works on a copy and either returns the patched copy
-/// or throws. <c>test</c> compares by JSON value: numbers by their numeric value (<c>1</c> equals
-/// <c>1.0</c>), object members in any order, arrays element by element.
+/// or throws. <c>test</c> compares by JSON value: numbers as the canonical form does, by their IEEE 754
+/// double value (<c>1</c> equals <c>1.0</c>, <c>0</c> does not equal <c>1e-30</c>; a number beyond the double
+/// range is refused), object members in any order, arrays element by element.
+/// <para>
+/// Every limit is checked before anything is copied: a pointer has at most
+/// <see cref="JsonLimits.MaxPointerSegments"/> reference tokens, the document and every value nest at most
+/// <see cref="JsonLimits.MaxDocumentDepth"/> levels and so does the result after each operation (a
+/// <c>copy</c> into its own source can only deepen the document by the source's depth), and one patch
+/// clones at most <see cref="MaxClonedValues"/> JSON values (a chain of such copies doubles the
+/// document each time). Breaking one is a <see cref="ValidationException"/>; no input can exhaust the
+/// stack or grow the document without bound.
+/// </para>
 /// </remarks>
 public static class JsonPatch
 {
+    /// <summary>
+    /// The most JSON values (objects, arrays and scalars, counted over every copied or added value) one
+    /// patch may clone into the document: 1,048,576.
+    /// </summary>
+    public const int MaxClonedValues = 1 << 20;
+
     private static readonly string[] KnownOps = ["add", "remove", "replace", "move", "copy", "test"];
 
     /// <summary>Applies a patch (a JSON array of operations) to a document and returns the patched copy.</summary>
@@ -34,12 +50,18 @@ public static class JsonPatch
             throw new ValidationException(errors);
         }
 
+        if (JsonDepth.Of(document, JsonLimits.MaxDocumentDepth) > JsonLimits.MaxDocumentDepth)
+        {
+            throw new ValidationException("$", $"The document to patch nests deeper than {JsonLimits.MaxDocumentDepth} levels.");
+        }
+
         var ops = (JsonArray)operations!;
         var root = document?.DeepClone();
+        long cloned = 0;
         for (var i = 0; i < ops.Count; i++)
         {
             var op = (JsonObject)ops[i]!;
-            root = ApplyOne(root, op, i);
+            root = ApplyOne(root, op, i, ref cloned);
         }
 
         return root;
@@ -78,100 +100,130 @@ public static class JsonPatch
                 continue;
             }
 
-            CheckPointer(op, "path", at, errors);
+            var segments = CheckPointer(op, "path", at, errors);
             if (name is "move" or "copy")
             {
                 CheckPointer(op, "from", at, errors);
             }
 
-            if (name is "add" or "replace" or "test" && !op.ContainsKey("value"))
+            if (name is "add" or "replace" or "test")
             {
-                errors.Add(new ValidationError(at + ".value", $"Member 'value' is required for '{name}'."));
+                if (!op.TryGetPropertyValue("value", out var value))
+                {
+                    errors.Add(new ValidationError(at + ".value", $"Member 'value' is required for '{name}'."));
+                }
+                else if (segments + JsonDepth.Of(value, JsonLimits.MaxDocumentDepth) > JsonLimits.MaxDocumentDepth)
+                {
+                    // Within a document of the accepted depth, nothing this deep can be added, replaced or matched.
+                    errors.Add(new ValidationError(
+                        at + ".value",
+                        $"The value at a path of {segments} reference tokens would nest deeper than {JsonLimits.MaxDocumentDepth} levels, the most a document may."));
+                }
             }
         }
 
         return errors;
     }
 
-    /// <summary>Compares two JSON values: numbers by value, object members in any order, arrays in order.</summary>
+    /// <summary>
+    /// Compares two JSON values: numbers as the canonical form does (by IEEE 754 double value), object
+    /// members in any order, arrays in order. The walk is iterative, so any depth is compared safely.
+    /// </summary>
     /// <param name="left">One value (<see langword="null"/> is JSON null).</param>
     /// <param name="right">The other value.</param>
     /// <returns><see langword="true"/> when both are the same JSON value.</returns>
+    /// <exception cref="ValidationException">A number compared is beyond the IEEE 754 double range (it has no canonical form).</exception>
     public static bool JsonEquals(JsonNode? left, JsonNode? right)
     {
-        var lk = KindOf(left);
-        var rk = KindOf(right);
-        if (lk != rk)
+        var pending = new Stack<(JsonNode? Left, JsonNode? Right)>();
+        pending.Push((left, right));
+        while (pending.Count > 0)
         {
-            return false;
-        }
-
-        switch (lk)
-        {
-            case JsonValueKind.Null:
-            case JsonValueKind.True:
-            case JsonValueKind.False:
-                return true;
-            case JsonValueKind.String:
-                return string.Equals(left!.GetValue<string>(), right!.GetValue<string>(), StringComparison.Ordinal);
-            case JsonValueKind.Number:
-                return NumbersEqual(left!.ToJsonString(), right!.ToJsonString());
-            case JsonValueKind.Array:
-                var la = (JsonArray)left!;
-                var ra = (JsonArray)right!;
-                if (la.Count != ra.Count)
-                {
-                    return false;
-                }
-
-                for (var i = 0; i < la.Count; i++)
-                {
-                    if (!JsonEquals(la[i], ra[i]))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            case JsonValueKind.Object:
-                var lo = (JsonObject)left!;
-                var ro = (JsonObject)right!;
-                if (lo.Count != ro.Count)
-                {
-                    return false;
-                }
-
-                foreach (var (key, value) in lo)
-                {
-                    if (!ro.TryGetPropertyValue(key, out var other) || !JsonEquals(value, other))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            default:
+            var (l, r) = pending.Pop();
+            var lk = KindOf(l);
+            var rk = KindOf(r);
+            if (lk != rk)
+            {
                 return false;
+            }
+
+            switch (lk)
+            {
+                case JsonValueKind.String:
+                    if (!string.Equals(l!.GetValue<string>(), r!.GetValue<string>(), StringComparison.Ordinal))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case JsonValueKind.Number:
+                    if (ToDouble(l!) != ToDouble(r!))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    var la = (JsonArray)l!;
+                    var ra = (JsonArray)r!;
+                    if (la.Count != ra.Count)
+                    {
+                        return false;
+                    }
+
+                    for (var i = la.Count - 1; i >= 0; i--)
+                    {
+                        pending.Push((la[i], ra[i]));
+                    }
+
+                    break;
+                case JsonValueKind.Object:
+                    var lo = (JsonObject)l!;
+                    var ro = (JsonObject)r!;
+                    if (lo.Count != ro.Count)
+                    {
+                        return false;
+                    }
+
+                    foreach (var (key, value) in lo)
+                    {
+                        if (!ro.TryGetPropertyValue(key, out var other))
+                        {
+                            return false;
+                        }
+
+                        pending.Push((value, other));
+                    }
+
+                    break;
+                case JsonValueKind.Null:
+                case JsonValueKind.True:
+                case JsonValueKind.False:
+                    break;
+                default:
+                    return false;
+            }
         }
+
+        return true;
     }
 
     private static JsonValueKind KindOf(JsonNode? node) => node is null ? JsonValueKind.Null : node.GetValueKind();
 
-    private static bool NumbersEqual(string a, string b)
+    private static double ToDouble(JsonNode number)
     {
-        if (string.Equals(a, b, StringComparison.Ordinal))
+        // As RFC 8785 reads a number: the nearest IEEE 754 double. One beyond the range has no canonical
+        // form, so it equals nothing: it is refused rather than rounded to infinity.
+        var value = number.AsValue();
+        var d = value.TryGetValue<double>(out var direct)
+            ? direct
+            : double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
+        if (!double.IsFinite(d))
         {
-            return true;
+            throw new ValidationException("$", $"The number {Describe(number)} is outside the IEEE 754 double range.");
         }
 
-        if (decimal.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out var da)
-            && decimal.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out var db))
-        {
-            return da == db;
-        }
-
-        return double.Parse(a, NumberStyles.Float, CultureInfo.InvariantCulture)
-            == double.Parse(b, NumberStyles.Float, CultureInfo.InvariantCulture);
+        return d;
     }
 
     private static bool TryGetString(JsonObject op, string member, out string value)
@@ -186,19 +238,33 @@ public static class JsonPatch
         return false;
     }
 
-    private static void CheckPointer(JsonObject op, string member, string at, List<ValidationError> errors)
+    /// <returns>The pointer's number of reference tokens (0 when it is missing or malformed).</returns>
+    private static int CheckPointer(JsonObject op, string member, string at, List<ValidationError> errors)
     {
         if (!TryGetString(op, member, out var pointer))
         {
             errors.Add(new ValidationError($"{at}.{member}", $"Member '{member}' is required and must be a JSON Pointer string."));
-            return;
+            return 0;
         }
 
-        if (ParsePointer(pointer) is null)
+        if (SegmentCount(pointer) > JsonLimits.MaxPointerSegments)
         {
-            errors.Add(new ValidationError($"{at}.{member}", $"'{pointer}' is not a JSON Pointer: it must be empty or start with '/', and '~' must be followed by '0' or '1'."));
+            errors.Add(new ValidationError($"{at}.{member}", $"The pointer has {SegmentCount(pointer)} reference tokens; at most {JsonLimits.MaxPointerSegments} are accepted."));
+            return 0;
         }
+
+        if (ParsePointer(pointer) is not { } tokens)
+        {
+            errors.Add(new ValidationError($"{at}.{member}", $"'{Truncate(pointer)}' is not a JSON Pointer: it must be empty or start with '/', and '~' must be followed by '0' or '1'."));
+            return 0;
+        }
+
+        return tokens.Count;
     }
+
+    private static int SegmentCount(string pointer) => pointer.AsSpan().Count('/');
+
+    private static string Truncate(string text) => text.Length > 80 ? string.Concat(text.AsSpan(0, 77), "...") : text;
 
     private static List<string>? ParsePointer(string pointer)
     {
@@ -243,7 +309,7 @@ public static class JsonPatch
         return tokens;
     }
 
-    private static JsonNode? ApplyOne(JsonNode? root, JsonObject op, int index)
+    private static JsonNode? ApplyOne(JsonNode? root, JsonObject op, int index, ref long cloned)
     {
         TryGetString(op, "op", out var name);
         TryGetString(op, "path", out var path);
@@ -252,13 +318,14 @@ public static class JsonPatch
         switch (name)
         {
             case "add":
-                return Add(root, pathTokens, op["value"]?.DeepClone(), path, at + ".path");
+                return Add(root, pathTokens, Clone(op["value"], pathTokens, at, ref cloned), path, at + ".path");
             case "remove":
                 return Remove(root, pathTokens, path, at + ".path", out _);
             case "replace":
                 Resolve(root, pathTokens, path, at + ".path");
+                var replacement = Clone(op["value"], pathTokens, at, ref cloned);
                 root = Remove(root, pathTokens, path, at + ".path", out _, allowRoot: true);
-                return Add(root, pathTokens, op["value"]?.DeepClone(), path, at + ".path");
+                return Add(root, pathTokens, replacement, path, at + ".path");
             case "move":
             {
                 TryGetString(op, "from", out var from);
@@ -275,21 +342,34 @@ public static class JsonPatch
                 }
 
                 var value = Resolve(root, fromTokens, from, at + ".from");
-                root = Remove(root, fromTokens, from, at + ".from", out _);
-                return Add(root, pathTokens, value?.DeepClone(), path, at + ".path");
+                CheckResultDepth(JsonDepth.Of(value, JsonLimits.MaxDocumentDepth), pathTokens, at);
+                root = Remove(root, fromTokens, from, at + ".from", out var removed);
+
+                // The removed value is detached from the document, so it moves without a copy.
+                return Add(root, pathTokens, removed, path, at + ".path");
             }
 
             case "copy":
             {
                 TryGetString(op, "from", out var from);
                 var value = Resolve(root, ParsePointer(from)!, from, at + ".from");
-                return Add(root, pathTokens, value?.DeepClone(), path, at + ".path");
+                return Add(root, pathTokens, Clone(value, pathTokens, at, ref cloned), path, at + ".path");
             }
 
             default: // test
             {
                 var actual = Resolve(root, pathTokens, path, at + ".path");
-                if (!JsonEquals(actual, op["value"]))
+                bool equal;
+                try
+                {
+                    equal = JsonEquals(actual, op["value"]);
+                }
+                catch (ValidationException ex)
+                {
+                    throw new ValidationException(at + ".value", ex.Errors[0].Message);
+                }
+
+                if (!equal)
                 {
                     throw new ValidationException(at, $"Test failed: the value at '{path}' is {Describe(actual)}, expected {Describe(op["value"])}.");
                 }
@@ -299,10 +379,48 @@ public static class JsonPatch
         }
     }
 
+    /// <summary>
+    /// Clones a value about to be written at <paramref name="pathTokens"/>, after checking, without
+    /// recursion, that the result stays within the document depth and the patch within its clone budget.
+    /// </summary>
+    private static JsonNode? Clone(JsonNode? value, List<string> pathTokens, string at, ref long cloned)
+    {
+        var depth = JsonDepth.Of(value, JsonLimits.MaxDocumentDepth, out var nodes);
+        CheckResultDepth(depth, pathTokens, at);
+        cloned += nodes;
+        if (cloned > MaxClonedValues)
+        {
+            throw new ValidationException(at, $"The patch copies more than {MaxClonedValues} JSON values into the document.");
+        }
+
+        return value?.DeepClone();
+    }
+
+    private static void CheckResultDepth(int valueDepth, List<string> pathTokens, string at)
+    {
+        var depth = valueDepth + pathTokens.Count;
+        if (depth > JsonLimits.MaxDocumentDepth)
+        {
+            throw new ValidationException(
+                at + ".path",
+                $"The result would nest {(valueDepth > JsonLimits.MaxDocumentDepth ? "more than " + JsonLimits.MaxDocumentDepth.ToString(CultureInfo.InvariantCulture) : depth.ToString(CultureInfo.InvariantCulture))} levels; a document nests at most {JsonLimits.MaxDocumentDepth}.");
+        }
+    }
+
     private static string Describe(JsonNode? node)
     {
-        var text = node is null ? "null" : node.ToJsonString();
-        return text.Length > 80 ? string.Concat(text.AsSpan(0, 77), "...") : text;
+        if (node is null)
+        {
+            return "null";
+        }
+
+        // The writer refuses values nested deeper than its own limit; a value that deep is described by its depth.
+        if (JsonDepth.Of(node, JsonLimits.MaxRecordDepth) > JsonLimits.MaxRecordDepth)
+        {
+            return $"a {KindName(node)} nested deeper than {JsonLimits.MaxRecordDepth} levels";
+        }
+
+        return Truncate(node.ToJsonString());
     }
 
     private static JsonNode? Resolve(JsonNode? root, List<string> tokens, string pointer, string at)

@@ -1,3 +1,4 @@
+using IssueCore.Adapters.Nats;
 using IssueCore.Adapters.Nats.Sinks;
 using IssueCore.Client;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,15 +29,15 @@ public static class NatsIssueSinkServiceCollectionExtensions
             options.Configure(configure);
         }
 
-        options.Validate(o => NatsIssueSinkOptionsValidator.Failures(o).Count == 0, "NatsIssueSinkOptions are invalid: check Url, SubjectPrefix, ExpectedStream, AckTimeout, MaxAttempts and RetryDelay.");
+        options.Validate(o => NatsIssueSinkOptionsValidator.Failures(o).Count == 0, "NatsIssueSinkOptions are invalid: check Url, Security, SubjectPrefix, ExpectedStream, AckTimeout, MaxAttempts and RetryDelay.");
         options.ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new NatsSinkConnection(new NatsConnection(NatsOpts.Default with
+        services.TryAddSingleton(sp =>
         {
-            Url = sp.GetRequiredService<IOptions<NatsIssueSinkOptions>>().Value.Url,
-            Name = "issue-core-sink",
-            LoggerFactory = sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
-        })));
+            var value = sp.GetRequiredService<IOptions<NatsIssueSinkOptions>>().Value;
+            return new NatsSinkConnection(new NatsConnection(NatsConnectionOptions.Build(
+                value.Url, "issue-core-sink", value.Security, sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance)));
+        });
         services.Replace(ServiceDescriptor.Singleton<IIssueSink>(sp => new NatsIssueSink(
             sp.GetRequiredService<NatsSinkConnection>().Connection,
             sp.GetRequiredService<IOptions<NatsIssueSinkOptions>>().Value,

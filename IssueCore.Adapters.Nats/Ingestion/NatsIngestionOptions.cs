@@ -36,6 +36,12 @@ public sealed class NatsIngestionOptions
     public string ConnectionName { get; set; } = "issue-core-ingest";
 
     /// <summary>
+    /// Credentials and TLS for the connection (see <see cref="NatsSecurityOptions"/>). Default: none,
+    /// which suits a loopback server only; bind it from configuration and a secret store in production.
+    /// </summary>
+    public NatsSecurityOptions Security { get; set; } = new();
+
+    /// <summary>
     /// Whether the consumer creates or updates its streams and consumer at start (idempotent). Defaults
     /// to <see langword="true"/>. Set <see langword="false"/> when the topology is managed elsewhere
     /// (for example by the cluster's operators); the consumer then only looks the durable up and

@@ -25,6 +25,7 @@ internal sealed class NatsIngestionOptionsValidator : IValidateOptions<NatsInges
             failures.Add("ConnectionName is required.");
         }
 
+        failures.AddRange(NatsConnectionOptions.Failures(options.Security, nameof(options.Security)));
         CheckName(failures, nameof(options.StreamName), options.StreamName);
         CheckName(failures, nameof(options.ConsumerName), options.ConsumerName);
         CheckName(failures, nameof(options.DeadLetterStreamName), options.DeadLetterStreamName);

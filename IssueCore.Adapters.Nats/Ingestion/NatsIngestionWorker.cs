@@ -52,12 +52,7 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var natsOptions = NatsOpts.Default with
-        {
-            Url = _options.Url,
-            Name = _options.ConnectionName,
-            LoggerFactory = _loggerFactory,
-        };
+        var natsOptions = NatsConnectionOptions.Build(_options.Url, _options.ConnectionName, _options.Security, _loggerFactory);
 
         var connection = new NatsConnection(natsOptions);
         await using (connection.ConfigureAwait(false))
@@ -128,7 +123,7 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
         catch (ValidationException ex)
         {
             LogInvalid(_logger, msg.Subject, ex.Message);
-            await DeadLetterAsync(js, msg, NatsDeadLetterHeaders.KindInvalid, ex.Message, delivered).ConfigureAwait(false);
+            await DeadLetterAsync(js, msg, NatsDeadLetterHeaders.KindInvalid, ex.Message, delivered, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -141,11 +136,11 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
         {
             // The server stops delivering after the consumer's max deliver, whatever the options say:
             // ask it for the current limit, so the last delivery is always the one dead-lettered.
-            var maxDeliver = await CurrentMaxDeliverAsync(consumer).ConfigureAwait(false);
+            var maxDeliver = await CurrentMaxDeliverAsync(consumer, stoppingToken).ConfigureAwait(false);
             if (delivered >= maxDeliver)
             {
                 LogExhausted(_logger, msg.Subject, delivered, ex);
-                await DeadLetterAsync(js, msg, NatsDeadLetterHeaders.KindExhausted, ex.Message, delivered).ConfigureAwait(false);
+                await DeadLetterAsync(js, msg, NatsDeadLetterHeaders.KindExhausted, ex.Message, delivered, stoppingToken).ConfigureAwait(false);
             }
             else
             {
@@ -159,11 +154,11 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
     /// The consumer's max deliver, refreshed from the server (an operator may have changed it since the
     /// consumer was looked up); the last known value when the server cannot be asked.
     /// </summary>
-    private async Task<int> CurrentMaxDeliverAsync(INatsJSConsumer consumer)
+    private async Task<int> CurrentMaxDeliverAsync(INatsJSConsumer consumer, CancellationToken stoppingToken)
     {
         try
         {
-            await consumer.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+            await consumer.RefreshAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -178,7 +173,7 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
     private int MaxDeliver(ConsumerInfo info)
         => info.Config.MaxDeliver > 0 ? (int)Math.Min(info.Config.MaxDeliver, int.MaxValue) : _options.MaxDeliver;
 
-    private async Task DeadLetterAsync(INatsJSContext js, INatsJSMsg<byte[]> msg, string kind, string reason, int delivered)
+    private async Task DeadLetterAsync(INatsJSContext js, INatsJSMsg<byte[]> msg, string kind, string reason, int delivered, CancellationToken stoppingToken)
     {
         var stream = msg.Metadata?.Stream ?? _options.StreamName;
         var sequence = msg.Metadata?.Sequence.Stream ?? 0;
@@ -221,7 +216,7 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
         {
             try
             {
-                var ack = await js.PublishAsync(subject, msg.Data ?? [], NatsRawSerializer<byte[]>.Default, publishOptions, headers, CancellationToken.None).ConfigureAwait(false);
+                var ack = await js.PublishAsync(subject, msg.Data ?? [], NatsRawSerializer<byte[]>.Default, publishOptions, headers, stoppingToken).ConfigureAwait(false);
                 if (ack.Error is { } error)
                 {
                     // A duplicate is fine (an earlier attempt stored it); an error ack is not.
@@ -232,10 +227,27 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
                 LogDeadLettered(_logger, msg.Subject, stream, sequence, subject, kind);
                 return;
             }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Shutting down: stop retrying and hand the message back. A publish that landed before
+                // the cancellation is a duplicate (same message id) when the dead letter is retried.
+                LogDeadLetterStopped(_logger, msg.Subject, stream, sequence, attempt);
+                await TryNakAsync(msg, TimeSpan.Zero).ConfigureAwait(false);
+                throw;
+            }
             catch (Exception ex) when (attempt < DeadLetterAttempts)
             {
                 LogDeadLetterRetry(_logger, msg.Subject, stream, sequence, attempt, ex);
-                await Task.Delay(_options.RetryDelay, _timeProvider, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(_options.RetryDelay, _timeProvider, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    LogDeadLetterStopped(_logger, msg.Subject, stream, sequence, attempt);
+                    await TryNakAsync(msg, TimeSpan.Zero).ConfigureAwait(false);
+                    throw;
+                }
             }
             catch (Exception ex)
             {
@@ -301,6 +313,9 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Error, Message = "Dead-lettering {Subject} ({Stream} #{Sequence}) failed; the message was not terminated")]
     private static partial void LogDeadLetterFailed(ILogger logger, string subject, string stream, ulong sequence, Exception exception);
+
+    [LoggerMessage(EventId = 5013, Level = LogLevel.Information, Message = "Dead-lettering {Subject} ({Stream} #{Sequence}) stopped at attempt {Attempt} by shutdown; the message was handed back")]
+    private static partial void LogDeadLetterStopped(ILogger logger, string subject, string stream, ulong sequence, int attempt);
 
     [LoggerMessage(EventId = 5009, Level = LogLevel.Error, Message = "The consumer {Stream}/{Consumer} failed; retrying in {DelayMs} ms")]
     private static partial void LogConsumerFailed(ILogger logger, string stream, string consumer, double delayMs, Exception exception);

@@ -6,6 +6,12 @@ public sealed class NatsIssueSinkOptions
     /// <summary>The NATS server URL used by <c>AddIssueCoreNatsIssueSink()</c> (a sink built over your own connection ignores it). Defaults to <c>nats://127.0.0.1:4222</c>.</summary>
     public string Url { get; set; } = "nats://127.0.0.1:4222";
 
+    /// <summary>
+    /// Credentials and TLS for the connection <c>AddIssueCoreNatsIssueSink()</c> opens (a sink built over your own connection ignores it) (see <see cref="NatsSecurityOptions"/>). Default: none,
+    /// which suits a loopback server only; bind it from configuration and a secret store in production.
+    /// </summary>
+    public NatsSecurityOptions Security { get; set; } = new();
+
     /// <summary>The subject prefix; a request is published on <c>{SubjectPrefix}.{target_repo}</c>. Defaults to <c>act.tasks.create</c>.</summary>
     public string SubjectPrefix { get; set; } = "act.tasks.create";
 

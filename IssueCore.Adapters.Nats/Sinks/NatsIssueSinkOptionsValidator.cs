@@ -11,6 +11,7 @@ internal static class NatsIssueSinkOptionsValidator
             failures.Add("Url is required.");
         }
 
+        failures.AddRange(NatsConnectionOptions.Failures(options.Security, nameof(options.Security)));
         if (!NatsSubjects.IsValid(options.SubjectPrefix, allowWildcards: false))
         {
             failures.Add($"SubjectPrefix '{options.SubjectPrefix}' must be a subject without wildcards.");

@@ -184,7 +184,7 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
 
     private static VerdictSummary[] ReadVerdicts(string json)
     {
-        using var doc = JsonDocument.Parse(json);
+        using var doc = JsonDocument.Parse(json, IssueCore.Json.RecordJson.DocumentOptions);
         var result = new VerdictSummary[doc.RootElement.GetArrayLength()];
         var i = 0;
         foreach (var v in doc.RootElement.EnumerateArray())

@@ -31,7 +31,7 @@ internal static class SqliteJson
             return [];
         }
 
-        using var doc = JsonDocument.Parse(json);
+        using var doc = JsonDocument.Parse(json, IssueCore.Json.RecordJson.DocumentOptions);
         var result = new string[doc.RootElement.GetArrayLength()];
         var i = 0;
         foreach (var item in doc.RootElement.EnumerateArray())
@@ -48,7 +48,7 @@ internal static class SqliteJson
 
     public static JsonElement ReadElement(string json)
     {
-        using var doc = JsonDocument.Parse(json);
+        using var doc = JsonDocument.Parse(json, IssueCore.Json.RecordJson.DocumentOptions);
         return doc.RootElement.Clone();
     }
 }

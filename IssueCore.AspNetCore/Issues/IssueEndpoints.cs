@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace IssueCore.AspNetCore.Issues;
 
 /// <summary>The request handlers. Everything is written by hand so no reflection-based binding or serialization is involved.</summary>
-internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defaultPageSize)
+internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defaultPageSize, bool exposeErrorDetail)
 {
     private const string IdempotencyKeyHeader = "Idempotency-Key";
 
@@ -181,7 +181,13 @@ internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defa
         return !int.TryParse(text, out _) && Enum.TryParse(text, ignoreCase: true, out state) && Enum.IsDefined(state);
     }
 
-    private static IssueResponse ToResponse(Issue issue, EnhanceLogEntry? log) => new(
+    /// <summary>The stable <c>last_error</c> shown instead of the dispatcher's own error text.</summary>
+    internal const string DispatchError = "dispatch_error";
+
+    /// <summary>The stable reason of a failed issue shown instead of the dispatcher's own error text.</summary>
+    internal const string DispatchFailed = "dispatch_failed";
+
+    private IssueResponse ToResponse(Issue issue, EnhanceLogEntry? log) => new(
         issue.Id.Value,
         issue.BlueprintId.Value,
         issue.Title,
@@ -191,9 +197,11 @@ internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defa
         issue.Labels,
         Lower(issue.Status.State.ToString()),
         issue.Status.NewVersion?.Value,
-        issue.Status.Reason,
+        // A rejection's reason is the verifiers' answer to the caller; a failure's reason and the last
+        // error are the dispatcher's own exception text (hosts, paths, data), kept for the server's log.
+        issue.Status.State == IssueState.Failed && !exposeErrorDetail ? DispatchFailed : issue.Status.Reason,
         issue.Attempts,
-        issue.LastError,
+        issue.LastError is not null && !exposeErrorDetail ? DispatchError : issue.LastError,
         issue.DueAt,
         issue.Source is { } source
             ? new IssueSourceResponse(Lower(source.Type.ToString()), source.SourceId, source.TriggeringEventId, source.ActivityDefinitionId)

@@ -11,7 +11,7 @@ internal static class RequestBody
 {
     private static readonly JsonReaderOptions ReaderOptions = new()
     {
-        MaxDepth = 64,
+        MaxDepth = IssueCore.Json.JsonLimits.MaxRecordDepth, // as ingestion reads it: a patch too deep is refused there with its path
         CommentHandling = JsonCommentHandling.Disallow,
         AllowTrailingCommas = false,
     };

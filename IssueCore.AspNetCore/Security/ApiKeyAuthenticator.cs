@@ -9,16 +9,18 @@ internal sealed class ApiKeyAuthenticator
 {
     internal const string ApiKeyHeader = "X-API-Key";
 
-    // Keys are compared as SHA-256 digests so neither the content nor the length leaks through timing.
-    private readonly byte[]? _expectedDigest;
+    // Keys are compared as SHA-256 digests so neither the content nor the length leaks through timing;
+    // every configured key is compared, so neither does which one matched.
+    private readonly byte[][] _expectedDigests;
 
-    public ApiKeyAuthenticator(string? apiKey)
-        => _expectedDigest = apiKey is null ? null : SHA256.HashData(Encoding.UTF8.GetBytes(apiKey));
+    /// <param name="apiKeys">The accepted keys; none means anonymous development.</param>
+    public ApiKeyAuthenticator(IReadOnlyCollection<string> apiKeys)
+        => _expectedDigests = apiKeys.Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k))).ToArray();
 
-    /// <summary>Whether the request may proceed: no key configured (anonymous development), or a matching key presented.</summary>
+    /// <summary>Whether the request may proceed: no key configured (anonymous development), or one of the keys presented.</summary>
     public bool IsAuthorized(HttpRequest request)
     {
-        if (_expectedDigest is null)
+        if (_expectedDigests.Length == 0)
         {
             return true;
         }
@@ -30,7 +32,13 @@ internal sealed class ApiKeyAuthenticator
         }
 
         var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        return CryptographicOperations.FixedTimeEquals(digest, _expectedDigest);
+        var match = false;
+        foreach (var expected in _expectedDigests)
+        {
+            match |= CryptographicOperations.FixedTimeEquals(digest, expected);
+        }
+
+        return match;
     }
 
     private static string? PresentedKey(HttpRequest request)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using IssueCore.Issues;
+using IssueCore.Json;
 
 namespace IssueCore.Ingestion;
 
@@ -9,8 +10,12 @@ namespace IssueCore.Ingestion;
 /// </summary>
 internal static class IngestionRequestParser
 {
-    /// <summary>The deepest nesting accepted in a request (the patch values included).</summary>
-    internal const int MaxDepth = 64;
+    /// <summary>
+    /// The deepest nesting the parser reads: a record's depth, so a patch nested deeper than
+    /// <see cref="JsonLimits.MaxDocumentDepth"/> is read and refused by the validator with its path
+    /// (<c>$.patch</c>) rather than as unreadable JSON.
+    /// </summary>
+    internal const int MaxDepth = JsonLimits.MaxRecordDepth;
 
     internal static readonly JsonDocumentOptions DocumentOptions = new()
     {

@@ -130,6 +130,14 @@ internal static class IngestionRequestValidator
             return;
         }
 
+        // One depth limit for every outside document: a patch nested deeper is refused here, never at
+        // dispatch, where the run records that embed it would fail on every attempt.
+        if (ElementDepth(patch, JsonLimits.MaxDocumentDepth) > JsonLimits.MaxDocumentDepth)
+        {
+            errors.Add(new ValidationError("$.patch", $"must nest at most {JsonLimits.MaxDocumentDepth} levels."));
+            return;
+        }
+
         // The patch is stored and later canonicalised: refuse what has no canonical form (unpaired
         // surrogates, duplicate member names, excessive depth) now rather than at dispatch.
         try
@@ -152,6 +160,45 @@ internal static class IngestionRequestValidator
         // or fails on the document, never on its form. Its paths are relative to the patch.
         var shape = JsonPatch.Validate(JsonNode.Parse(patch.GetRawText()));
         errors.AddRange(shape.Select(e => e with { Path = "$.patch" + e.Path.TrimStart('$') }));
+    }
+
+    /// <summary>The nesting depth of an element (a scalar 0), measured without recursion; stops past <paramref name="limit"/>.</summary>
+    private static int ElementDepth(JsonElement element, int limit)
+    {
+        var max = 0;
+        var pending = new Stack<(JsonElement Element, int Depth)>();
+        pending.Push((element, 1));
+        while (pending.Count > 0)
+        {
+            var (current, depth) = pending.Pop();
+            if (current.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
+            {
+                continue;
+            }
+
+            max = Math.Max(max, depth);
+            if (max > limit)
+            {
+                return max;
+            }
+
+            if (current.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var member in current.EnumerateObject())
+                {
+                    pending.Push((member.Value, depth + 1));
+                }
+            }
+            else
+            {
+                foreach (var item in current.EnumerateArray())
+                {
+                    pending.Push((item, depth + 1));
+                }
+            }
+        }
+
+        return max;
     }
 
     private static void RequiredText(string? value, string path, int maxLength, List<ValidationError> errors, bool rejectBlank)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Council;
+using IssueCore.Json;
 
 namespace IssueCore.Launch;
 
@@ -29,7 +30,7 @@ internal sealed class RecordedRun
         var recorded = new RecordedRun { LastWave = graph.LegacyNextWave - 1 };
         foreach (var (key, wave, output) in graph.LegacyNodes)
         {
-            recorded._outputs[key] = (wave, output is null ? default : JsonSerializer.SerializeToElement(output));
+            recorded._outputs[key] = (wave, output is null ? default : JsonElement.Parse(RecordJson.SerializeToUtf8Bytes(output), RecordJson.DocumentOptions));
         }
 
         await foreach (var e in repository.ListEventsAsync(runId, cancellationToken).ConfigureAwait(false))

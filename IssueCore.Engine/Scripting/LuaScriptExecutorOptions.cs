@@ -15,11 +15,11 @@ public sealed class LuaScriptExecutorOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// The deepest nesting of arrays and objects accepted in input, output and primitive arguments. Default 64
-    /// (<see cref="IssueCore.Json.JsonLimits.MaxDocumentDepth"/>); a larger value is held to
-    /// <see cref="IssueCore.Json.JsonLimits.MaxRecordDepth"/>.
+    /// The deepest nesting of arrays and objects accepted in input, output and primitive arguments. Default 128
+    /// (<see cref="IssueCore.Json.JsonLimits.MaxRecordDepth"/>, the depth of the flow context that embeds a document
+    /// accepted at <see cref="IssueCore.Json.JsonLimits.MaxDocumentDepth"/>); a larger value is held to it.
     /// </summary>
-    public int MaxJsonDepth { get; set; } = IssueCore.Json.JsonLimits.MaxDocumentDepth;
+    public int MaxJsonDepth { get; set; } = IssueCore.Json.JsonLimits.MaxRecordDepth;
 
     /// <summary>The largest output accepted, in UTF-8 bytes of its compact JSON (string escapes not counted). Default 1 MiB.</summary>
     public int MaxOutputBytes { get; set; } = 1024 * 1024;

@@ -197,7 +197,7 @@ static async Task AspNetCoreProblemsAsync(List<string> problems)
     var builder = WebApplication.CreateSlimBuilder();
     builder.Services.AddIssueCoreIngestion().UseInMemory();
     await using var app = builder.Build();
-    app.MapIssueCore(o => o.ApiKey = "consumer-check-key");
+    app.MapIssueCore(o => o.ApiKey = "consumer-check-key-0123456789abcdefgh");
     var routes = ((IEndpointRouteBuilder)app).DataSources
         .SelectMany(source => source.Endpoints)
         .OfType<RouteEndpoint>()

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Json;
 
@@ -167,6 +168,29 @@ public sealed class CanonicalJsonTests
             var text = CanonicalJson.FormatNumber(d);
             Assert.Equal(d == 0 ? 0d : d, double.Parse(text, System.Globalization.CultureInfo.InvariantCulture));
         }
+    }
+
+    [Fact]
+    public void Nesting_exactly_at_the_limit_is_canonical_and_one_level_deeper_is_refused()
+    {
+        static string Nested(int levels) => new string('[', levels) + new string(']', levels);
+        static JsonNode NestedNode(int levels)
+        {
+            JsonNode node = new JsonArray();
+            for (var i = 1; i < levels; i++)
+            {
+                node = new JsonArray(node);
+            }
+
+            return node;
+        }
+
+        Assert.Equal(Nested(CanonicalJson.MaxDepth), CanonicalJson.Serialize(NestedNode(CanonicalJson.MaxDepth)));
+        Assert.Throws<ValidationException>(() => CanonicalJson.Serialize(NestedNode(CanonicalJson.MaxDepth + 1)));
+        using var atLimit = JsonDocument.Parse(Nested(CanonicalJson.MaxDepth), new JsonDocumentOptions { MaxDepth = CanonicalJson.MaxDepth });
+        Assert.Equal(Nested(CanonicalJson.MaxDepth), CanonicalJson.Serialize(atLimit.RootElement));
+        using var beyond = JsonDocument.Parse(Nested(CanonicalJson.MaxDepth + 1), new JsonDocumentOptions { MaxDepth = CanonicalJson.MaxDepth + 1 });
+        Assert.Throws<ValidationException>(() => CanonicalJson.Serialize(beyond.RootElement));
     }
 
     [Fact]

@@ -18,7 +18,7 @@ namespace IssueCore.AspNetCore.Tests;
 /// <summary>A real Kestrel server on 127.0.0.1 with an ephemeral port.</summary>
 internal sealed class IssueCoreServer : IAsyncDisposable
 {
-    public const string ApiKey = "test-key-0123456789";
+    public const string ApiKey = "test-key-0123456789-abcdefghijklmnop";
 
     public const string ValidJson = """
         {"title":"Run SBOM rescan for activity-core","description":"","target_repo":"activity-core","priority":"medium",

@@ -389,7 +389,7 @@ public sealed class IssueEndpointTests
     public async Task Mapping_without_ingestion_registered_refuses_to_start()
     {
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => IssueCoreServer.StartAsync(s => s.UseInMemory(), app => app.MapIssueCore(o => o.ApiKey = "k")));
+            () => IssueCoreServer.StartAsync(s => s.UseInMemory(), app => app.MapIssueCore(o => o.ApiKey = IssueCoreServer.ApiKey)));
 
         Assert.Contains("AddIssueCoreIngestion", ex.Message, StringComparison.Ordinal);
     }
@@ -399,10 +399,10 @@ public sealed class IssueEndpointTests
     {
         await using var server = await IssueCoreServer.StartAsync(
             endpoint: _ => { },
-            configuration: new Dictionary<string, string?> { ["ISSUE_CORE_API_KEY"] = "from-config" });
+            configuration: new Dictionary<string, string?> { ["ISSUE_CORE_API_KEY"] = "from-config-0123456789abcdefghijklmnop" });
 
         using var wrong = await server.Client.SendAsync(IssueCoreServer.Post(IssueCoreServer.ValidJson));
-        using var right = await server.Client.SendAsync(IssueCoreServer.Post(IssueCoreServer.ValidJson, key: "from-config"));
+        using var right = await server.Client.SendAsync(IssueCoreServer.Post(IssueCoreServer.ValidJson, key: "from-config-0123456789abcdefghijklmnop"));
 
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal(HttpStatusCode.Created, right.StatusCode);

@@ -14,7 +14,7 @@ namespace IssueCore.Samples.Tests;
 
 public sealed class WebHostTests : IDisposable
 {
-    private const string ApiKey = "sample-test-key";
+    private const string ApiKey = "sample-test-key-0123456789abcdefgh";
 
     private static readonly string SigningKey = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
 
