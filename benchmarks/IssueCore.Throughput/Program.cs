@@ -16,7 +16,7 @@ using IssueCore.Throughput;
 
 const string ResultPrefix = "RESULT ";
 
-if (args is ["--run", var runAdapter, var runCount, var runBaseline, var runDispatchers, var runSeries, var runLatency])
+if (args is ["--run", var runAdapter, var runCount, var runBaseline, var runDispatchers, var runSeries, var runLatency, var runPhases])
 {
     var work = Directory.CreateTempSubdirectory("issuecore-throughput-");
     try
@@ -28,6 +28,7 @@ if (args is ["--run", var runAdapter, var runCount, var runBaseline, var runDisp
             Int(runDispatchers),
             Int(runSeries),
             Int(runLatency),
+            runPhases == "1",
             work.FullName);
         Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
         return 0;
@@ -45,6 +46,7 @@ var dispatcherCounts = new[] { 1, 2, 4 };
 var seriesCounts = new[] { 1, 4 };
 var baselineIssues = 2_000;
 var latencySamples = 200;
+var phases = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -67,16 +69,21 @@ for (var i = 0; i < args.Length; i++)
         case "--latency-samples" when i + 1 < args.Length:
             latencySamples = Int(args[++i]);
             break;
+        case "--phases":
+            phases = true;
+            break;
         default:
             Console.WriteLine("""
                 Usage: IssueCore.Throughput [--counts 10000,100000] [--adapters in-memory,sqlite] [--dispatchers 1,2,4]
-                                            [--series 1,4] [--baseline 2000] [--latency-samples 200]
+                                            [--series 1,4] [--baseline 2000] [--latency-samples 200] [--phases]
                   --counts           issue counts to run, smallest first (memory must stay flat from the smallest to the largest)
                   --adapters         in-memory, sqlite
                   --dispatchers      concurrent dispatch loops in the process (TickAsync callers; MaxConcurrentDispatches of the worker)
                   --series           Blueprint series the issues are spread over, round-robin
                   --baseline         issues for the raw queue baseline (create, claim, complete) measured in each run
                   --latency-samples  issues enqueued one at a time with the worker loop running, timed enqueue -> applied
+                  --phases           also print where the dispatch time goes: storage calls and engine spans, per dispatch
+                                     (timing proxies around every port: slower, so read its rates as a profile only)
                 every dispatcher/series layout runs at the smallest count; larger counts run the first layout only
                 """);
             return args[i] is "-h" or "--help" ? 0 : 2;
@@ -95,7 +102,7 @@ foreach (var adapter in adapters)
         foreach (var (d, s) in layouts)
         {
             Console.Error.WriteLine($"running {adapter} with {count:N0} issues, {d} dispatcher(s), {s} series...");
-            results.Add(await RunChildAsync(adapter, count, Math.Min(baselineIssues, count), d, s, latencySamples));
+            results.Add(await RunChildAsync(adapter, count, Math.Min(baselineIssues, count), d, s, latencySamples, phases));
         }
     }
 }
@@ -128,7 +135,7 @@ return flat && incomplete.Count == 0 ? 0 : 1;
 
 static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
 
-static async Task<RunResult> RunChildAsync(string adapter, int count, int baseline, int dispatchers, int series, int latencySamples)
+static async Task<RunResult> RunChildAsync(string adapter, int count, int baseline, int dispatchers, int series, int latencySamples, bool phases)
 {
     var start = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
     var self = Environment.ProcessPath!;
@@ -138,7 +145,7 @@ static async Task<RunResult> RunChildAsync(string adapter, int count, int baseli
         start.ArgumentList.Add(typeof(ThroughputRun).Assembly.Location);
     }
 
-    foreach (var a in new object[] { "--run", adapter, count, baseline, dispatchers, series, latencySamples }.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)!))
+    foreach (var a in new object[] { "--run", adapter, count, baseline, dispatchers, series, latencySamples, phases ? 1 : 0 }.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)!))
     {
         start.ArgumentList.Add(a);
     }

@@ -26,12 +26,13 @@ internal static class ThroughputRun
     private static readonly TimeSpan DrainLimit = TimeSpan.FromMinutes(30);
     private static readonly TimeSpan LatencyLimit = TimeSpan.FromSeconds(30);
 
-    public static async Task<RunResult> MeasureAsync(string adapter, int issues, int baselineIssues, int dispatchers, int seriesCount, int latencySamples, string workDirectory)
+    public static async Task<RunResult> MeasureAsync(string adapter, int issues, int baselineIssues, int dispatchers, int seriesCount, int latencySamples, bool phases, string workDirectory)
     {
         var baseline = await MeasureBaselineAsync(adapter, baselineIssues, workDirectory);
         var time = TimeProvider.System;
         using var watch = new DispatchWatch();
-        await using var provider = Build(adapter, Path.Combine(workDirectory, "throughput.db"), dispatchers);
+        using var timer = phases ? new PhaseTimer() : null;
+        await using var provider = Build(adapter, Path.Combine(workDirectory, "throughput.db"), dispatchers, timer);
         var app = provider.GetRequiredService<EnhanceApplication>();
         await app.InstallDefaultFlowAsync();
         var series = Enumerable.Range(0, seriesCount).Select(s => BlueprintId.Parse(seriesCount == 1 ? "orders" : $"orders-{s}")).ToArray();
@@ -65,6 +66,7 @@ internal static class ThroughputRun
         using var drainLimit = new CancellationTokenSource(DrainLimit);
         var ioBefore = ProcessIo.Read();
         var retriesBefore = watch.Retries;
+        timer?.Reset();
         started = time.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, dispatchers).Select(_ => Task.Run(async () =>
         {
@@ -103,6 +105,11 @@ internal static class ThroughputRun
         var dispatchSeconds = time.GetElapsedTime(started).TotalSeconds;
         var io = ProcessIo.Read() - ioBefore;
         var retries = watch.Retries - retriesBefore;
+        if (timer is not null)
+        {
+            Console.Error.Write(timer.Report(finished));
+        }
+
         var heapAtEnd = GC.GetTotalMemory(forceFullCollection: true);
         var ticks = Math.Min(dispatched, latencies.Length);
         Array.Sort(latencies, 0, ticks);
@@ -195,18 +202,30 @@ internal static class ThroughputRun
         return issues / time.GetElapsedTime(started).TotalSeconds;
     }
 
-    private static ServiceProvider Build(string adapter, string databasePath, int dispatchers)
+    private static ServiceProvider Build(string adapter, string databasePath, int dispatchers, PhaseTimer? timer = null)
     {
         var services = new ServiceCollection();
         services.AddIssueCore(o => o.Security.AllowDevelopmentKey = true);
-        services.Configure<EnhanceApplicationOptions>(o => o.DispatcherId = "throughput");
-        _ = dispatchers;
+        services.Configure<EnhanceApplicationOptions>(o =>
+        {
+            o.DispatcherId = "throughput";
+            o.MaxConcurrentDispatches = dispatchers;
+        });
         _ = adapter switch
         {
             "in-memory" => services.UseInMemory(),
             "sqlite" => services.UseSqlite(new SqliteConnectionStringBuilder { DataSource = databasePath }.ToString()),
             _ => throw new ArgumentException($"Unknown adapter '{adapter}' (in-memory | sqlite).", nameof(adapter)),
         };
+        if (timer is not null)
+        {
+            timer.Wrap<IIssueStore>(services);
+            timer.Wrap<IBlueprintStore>(services);
+            timer.Wrap<IEnhanceSettingStore>(services);
+            timer.Wrap<IEnhanceLogStore>(services);
+            timer.Wrap<IssueCore.Council.ICouncilRepository>(services);
+        }
+
         return services.BuildServiceProvider();
     }
 
@@ -229,7 +248,8 @@ internal static class ThroughputRun
             _activities = new ActivityListener
             {
                 ShouldListenTo = source => source.Name == IssueCoreTelemetry.SourceName,
-                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+                Sample = static (ref ActivityCreationOptions<ActivityContext> options)
+                    => options.Name == IssueCoreTelemetry.DispatchActivity ? ActivitySamplingResult.AllData : ActivitySamplingResult.None,
                 ActivityStopped = activity =>
                 {
                     if (activity.OperationName == IssueCoreTelemetry.DispatchActivity
