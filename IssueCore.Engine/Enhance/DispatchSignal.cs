@@ -1,7 +1,8 @@
 namespace IssueCore.Enhance;
 
 /// <summary>
-/// Wakes idle dispatch loops of one <see cref="EnhanceApplication"/>: each <see cref="Notify"/> wakes one waiting loop,
+/// Wakes idle dispatch loops of the process's <see cref="EnhanceApplication"/> when an issue is enqueued (by
+/// <see cref="EnhanceApplication.HandleAsync"/> or the ingestion service; one singleton per container): each <see cref="Notify"/> wakes one waiting loop,
 /// or, when none waits, is kept for the next one to wait (at most <c>limit</c> kept, so a burst of enqueues wakes
 /// every loop but never piles up). Waiting is bounded by a timeout on the <see cref="TimeProvider"/> (the poll that
 /// finds issues enqueued by other processes) and never throws on timeout.

@@ -77,7 +77,8 @@ public sealed class EnhanceApplication : IDisposable
         IOptions<EnhanceApplicationOptions> options,
         TimeProvider timeProvider,
         ILogger<EnhanceApplication> logger,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        DispatchSignal? wake = null)
     {
         _issues = issues;
         _blueprints = blueprints;
@@ -96,7 +97,7 @@ public sealed class EnhanceApplication : IDisposable
         _retries = _meter.CreateCounter<long>(IssueCoreTelemetry.DispatchRetries, "{retry}", "Dispatch retries (faults and moved heads).");
         _duration = _meter.CreateHistogram<double>(IssueCoreTelemetry.DispatchDuration, "s", "How long one dispatch took.");
         _activitySource = IssueCoreTelemetry.ActivitySource;
-        _wake = new DispatchSignal(Math.Max(1, _options.MaxConcurrentDispatches));
+        _wake = wake ?? new DispatchSignal(Math.Max(1, _options.MaxConcurrentDispatches));
     }
 
     /// <summary>The lease owner name this dispatcher claims issues under.</summary>

@@ -15,14 +15,17 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
     private readonly IssueIngestionOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly IssueCore.Enhance.DispatchSignal? _enqueued;
 
     public IssueIngestionService(
         IIssueStore store,
         IBlueprintResolver resolver,
         IOptions<IssueIngestionOptions> options,
         TimeProvider timeProvider,
-        ILogger<IssueIngestionService>? logger = null)
+        ILogger<IssueIngestionService>? logger = null,
+        IssueCore.Enhance.DispatchSignal? enqueued = null)
     {
+        _enqueued = enqueued;
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _resolver = resolver;
@@ -112,6 +115,7 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
         var id = result.Issue.Id;
         if (result.Created)
         {
+            _enqueued?.Notify(); // wakes an idle dispatcher of this process at once
             LogIngested(_logger, id.Value, blueprintId.Value, key);
         }
         else

@@ -40,6 +40,21 @@ public sealed class RunLoopTests
     }
 
     [Fact]
+    public async Task An_issue_ingested_through_the_ingestion_service_of_the_same_process_wakes_the_idle_worker()
+    {
+        await using var h = await EnhanceHarness.CreateAsync(configure: s => s.AddIssueCoreIngestion());
+        using var stop = new CancellationTokenSource();
+        var worker = h.App.RunAsync(stop.Token);
+
+        var ingested = await h.Provider.GetRequiredService<IssueCore.Ingestion.IIssueIngestionService>()
+            .IngestAsync(IssueCore.Engine.Tests.Ingestion.IngestionFixture.ValidRequest() with { BlueprintId = EnhanceHarness.Target.Value });
+        await WaitUntilAsync(() => h.AllTerminalAsync([ingested.IssueId]));
+
+        await stop.CancelAsync();
+        await worker.WaitAsync(Patience);
+    }
+
+    [Fact]
     public async Task Cancelling_an_idle_worker_ends_it_without_the_poll_interval_passing()
     {
         await using var h = await EnhanceHarness.CreateAsync(options: o => o.PollInterval = TimeSpan.FromHours(1));
