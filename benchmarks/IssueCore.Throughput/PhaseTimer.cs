@@ -114,13 +114,13 @@ internal sealed class PhaseTimer : IDisposable
             switch (result)
             {
                 case Task task:
-                    task.ContinueWith(_ => _timer.Add(name, Stopwatch.GetElapsedTime(started).Ticks), TaskScheduler.Default);
+                    Record(task, name, started);
                     break;
                 default:
                     if (result is not null && result.GetType().Name.StartsWith("ValueTask", StringComparison.Ordinal))
                     {
                         var asTask = (Task)result.GetType().GetMethod("AsTask")!.Invoke(result, null)!;
-                        asTask.ContinueWith(_ => _timer.Add(name, Stopwatch.GetElapsedTime(started).Ticks), TaskScheduler.Default);
+                        Record(asTask, name, started);
                         return typeof(ValueTask).IsAssignableFrom(result.GetType()) ? new ValueTask(asTask) : Activator.CreateInstance(result.GetType(), asTask);
                     }
 
@@ -129,6 +129,27 @@ internal sealed class PhaseTimer : IDisposable
             }
 
             return result;
+        }
+
+        // Timed when the task completes, on the completing thread (a continuation queued to a busy pool would count the queue).
+        private void Record(Task task, string name, long started)
+        {
+            if (task.IsCompleted)
+            {
+                _timer.Add(name, Stopwatch.GetElapsedTime(started).Ticks);
+                return;
+            }
+
+            task.ContinueWith(
+                static (_, state) =>
+                {
+                    var (timer, name, started) = ((PhaseTimer, string, long))state!;
+                    timer.Add(name, Stopwatch.GetElapsedTime(started).Ticks);
+                },
+                (_timer, name, started),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
         }
     }
 }
