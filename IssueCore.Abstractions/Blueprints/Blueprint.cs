@@ -81,7 +81,8 @@ public sealed class Blueprint : IEquatable<Blueprint>
     }
 
     /// <summary>Returns a mutable deep copy of the document.</summary>
-    public JsonObject ToJsonObject() => JsonNode.Parse(CanonicalJson)!.AsObject();
+    /// <remarks>Built from the already parsed document, not by parsing <see cref="CanonicalJson"/> again.</remarks>
+    public JsonObject ToJsonObject() => JsonObject.Create(_root)!;
 
     /// <inheritdoc />
     public bool Equals(Blueprint? other) => other is not null && other.Version == Version;

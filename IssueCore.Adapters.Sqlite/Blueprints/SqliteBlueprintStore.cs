@@ -76,7 +76,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
         => _database.ReadAsync(
             "Reading a Blueprint head",
             async (session, ct) =>
-                await ReadTracedAsync(id, session.Command(HeadSql).With("@id", id.Value), ct).ConfigureAwait(false)
+                await ReadTracedAsync(_database.Blueprints, id, session.Command(HeadSql).With("@id", id.Value), ct).ConfigureAwait(false)
                 ?? throw new NotFoundException("blueprint", id.Value),
             cancellationToken);
 
@@ -85,7 +85,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
         => _database.ReadAsync(
             "Reading a Blueprint version",
             async (session, ct) =>
-                await ReadTracedAsync(id, session.Command(VersionSql).With("@id", id.Value).With("@version", version.Value), ct).ConfigureAwait(false)
+                await ReadTracedAsync(_database.Blueprints, id, session.Command(VersionSql).With("@id", id.Value).With("@version", version.Value), ct).ConfigureAwait(false)
                 ?? throw await NotFoundAsync(session, id, version, ct).ConfigureAwait(false),
             cancellationToken);
 
@@ -148,7 +148,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                 if (version.Value == head)
                 {
                     // Identical content: the version is the content, so there is nothing to write.
-                    return await ReadTracedAsync(id, session.Command(VersionSql).With("@id", id.Value).With("@version", head), ct).ConfigureAwait(false)
+                    return await ReadTracedAsync(_database.Blueprints, id, session.Command(VersionSql).With("@id", id.Value).With("@version", head), ct).ConfigureAwait(false)
                         ?? throw new StorageException($"Blueprint '{id}' points at head {head}, which is missing.");
                 }
 
@@ -317,7 +317,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
             ? new NotFoundException("blueprint", id.Value)
             : new NotFoundException("blueprint version", $"{id.Value}@{version.Value}");
 
-    private static async Task<Traced<Blueprint>?> ReadTracedAsync(BlueprintId id, SqliteCommand command, CancellationToken cancellationToken)
+    private static async Task<Traced<Blueprint>?> ReadTracedAsync(VerifiedBlueprintCache verified, BlueprintId id, SqliteCommand command, CancellationToken cancellationToken)
     {
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
@@ -328,7 +328,8 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
             }
 
             var commit = MapCommit(id, reader);
-            var blueprint = Verify(id, commit.Version, reader.GetInt64(1), reader.GetString(11));
+            var row = (Id: id, commit.Version, Position: reader.GetInt64(1), Content: reader.GetString(11));
+            var blueprint = verified.GetOrVerify(id, commit.Version, row.Content, row, static r => Verify(r.Id, r.Version, r.Position, r.Content));
             return new Traced<Blueprint>(blueprint, new BlueprintTrace(commit.Version, commit.Parents, commit.Metadata.Origin, commit.CommittedAt));
         }
     }

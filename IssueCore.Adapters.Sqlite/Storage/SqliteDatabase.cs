@@ -43,6 +43,13 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentStack<SqliteSession> _idle = new();
     private readonly SemaphoreSlim _migrationGate = new(1, 1);
+
+    /// <summary>
+    /// Orders this process's writers before <c>BEGIN IMMEDIATE</c>: they queue here (first come, first served, no
+    /// sleeping) instead of colliding on SQLite's write lock and backing off. The back-off in
+    /// <see cref="SqliteSession.BeginImmediateAsync"/> is then only for writers of other processes.
+    /// </summary>
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly string _connectionString;
     /// <summary>
     /// The provider's own retry on <c>SQLITE_BUSY</c> (it sleeps and retries until the command timeout)
@@ -87,6 +94,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// <summary>The clock every store on this database uses for leases and timestamps.</summary>
     public TimeProvider TimeProvider { get; }
 
+    /// <summary>Blueprint versions already read and verified from this file (parsed and hashed once per version).</summary>
+    internal VerifiedBlueprintCache Blueprints { get; } = new();
+
     /// <summary>
     /// Installs or upgrades the schema now (it also happens on first use). Safe to call from several
     /// processes at once: the upgrade runs under the database write lock.
@@ -127,26 +137,42 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// Runs <paramref name="work"/> inside <c>BEGIN IMMEDIATE</c> … <c>COMMIT</c>; any exception rolls
     /// back and is translated, so nothing is half-written.
     /// </summary>
-    internal Task<T> WriteAsync<T>(string operation, Func<SqliteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
-        => RunAsync(
-            operation,
-            async (session, ct) =>
-            {
-                await session.BeginImmediateAsync(ct).ConfigureAwait(false);
-                try
+    /// <remarks>
+    /// Writers of this process wait for each other on an in-process queue before they ask SQLite for the write lock,
+    /// so they never sleep in the busy back-off because of each other; the wait ends with an
+    /// <see cref="OperationCanceledException"/> when the token is cancelled.
+    /// </remarks>
+    internal async Task<T> WriteAsync<T>(string operation, Func<SqliteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RunAsync(
+                operation,
+                async (session, ct) =>
                 {
-                    var result = await work(session, ct).ConfigureAwait(false);
-                    await CommitAsync(session, ct).ConfigureAwait(false);
-                    return result;
-                }
-                catch
-                {
-                    await TryRollbackAsync(session).ConfigureAwait(false);
-                    throw;
-                }
-            },
-            ensureSchema: true,
-            cancellationToken);
+                    await session.BeginImmediateAsync(ct).ConfigureAwait(false);
+                    try
+                    {
+                        var result = await work(session, ct).ConfigureAwait(false);
+                        await CommitAsync(session, ct).ConfigureAwait(false);
+                        return result;
+                    }
+                    catch
+                    {
+                        await TryRollbackAsync(session).ConfigureAwait(false);
+                        throw;
+                    }
+                },
+                ensureSchema: true,
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
 
     private async Task<T> RunAsync<T>(string operation, Func<SqliteSession, CancellationToken, Task<T>> work, bool ensureSchema, CancellationToken cancellationToken)
     {

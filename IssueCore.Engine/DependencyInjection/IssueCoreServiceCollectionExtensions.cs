@@ -215,6 +215,7 @@ public static class IssueCoreServiceCollectionExtensions
             services.AddHostAgentName(VerifierRouterAgent.AgentName);
         }
 
+        services.TryAddSingleton(sp => new DispatchSignal(Math.Max(1, sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>().Value.MaxConcurrentDispatches)));
         services.TryAddSingleton(sp => new EnhanceApplication(
             sp.GetRequiredService<IIssueStore>(),
             sp.GetRequiredService<IBlueprintStore>(),
@@ -225,7 +226,8 @@ public static class IssueCoreServiceCollectionExtensions
             sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             LoggerOf<EnhanceApplication>(sp),
-            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetRequiredService<DispatchSignal>()));
     }
 
     private static void TryAddAxis<TAxis>(IServiceCollection services, string name)

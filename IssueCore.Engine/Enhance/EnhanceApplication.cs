@@ -80,6 +80,8 @@ public sealed class EnhanceApplication : IDisposable
     private readonly VerifierHost _verifierHost;
     private readonly FlowSeriesGuard _flowSeries;
     private readonly FlowChanges _flowChanges;
+    private readonly DispatchSignal _wake;
+    private readonly SeriesGate _seriesTurns = new();
 
     internal EnhanceApplication(
         IIssueStore issues,
@@ -91,7 +93,8 @@ public sealed class EnhanceApplication : IDisposable
         IOptions<EnhanceApplicationOptions> options,
         TimeProvider timeProvider,
         ILogger<EnhanceApplication> logger,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        DispatchSignal? wake = null)
     {
         _issues = issues;
         _blueprints = blueprints;
@@ -114,6 +117,7 @@ public sealed class EnhanceApplication : IDisposable
         _verifierHost = verifierHost;
         _flowSeries = new FlowSeriesGuard(settings, _options.SettingId);
         _flowChanges = new FlowChanges(blueprints, settings, verifierHost, _options, logger);
+        _wake = wake ?? new DispatchSignal(Math.Max(1, _options.MaxConcurrentDispatches));
     }
 
     /// <summary>The lease owner name this dispatcher claims issues under.</summary>
@@ -141,6 +145,11 @@ public sealed class EnhanceApplication : IDisposable
         }
 
         var result = await _issues.CreateAsync(draft, cancellationToken).ConfigureAwait(false);
+        if (result.Created)
+        {
+            _wake.Notify();
+        }
+
         EnhanceLog.Enqueued(_logger, result.Issue.Id.Value, result.Issue.BlueprintId.Value, result.Created);
         return result;
     }
@@ -246,55 +255,18 @@ public sealed class EnhanceApplication : IDisposable
     }
 
     /// <summary>
-    /// Dispatches until <paramref name="cancellationToken"/> is cancelled: claims issue after issue while there are
-    /// any (burst drain), then sleeps <see cref="EnhanceApplicationOptions.PollInterval"/> on the
-    /// <see cref="TimeProvider"/>. A failing tick is logged and never ends the loop.
+    /// Dispatches until <paramref name="cancellationToken"/> is cancelled, up to
+    /// <see cref="EnhanceApplicationOptions.MaxConcurrentDispatches"/> issues at once (dispatches of one Blueprint
+    /// series take turns): each loop claims issue after issue while there are any, then waits. An issue enqueued with
+    /// <see cref="HandleAsync"/> on this instance wakes a waiting loop at once; issues enqueued elsewhere are found by
+    /// polling every <see cref="EnhanceApplicationOptions.PollInterval"/> on the <see cref="TimeProvider"/>. A failing
+    /// tick is logged and never ends the loop. Cancelling ends every wait at once; dispatches in flight release their
+    /// issues for another attempt, and the call returns when they have.
     /// </summary>
     /// <param name="cancellationToken">Stops the loop.</param>
     /// <returns>A task that completes when the loop stops (never faulted by a dispatch error).</returns>
-    public async Task RunAsync(CancellationToken cancellationToken = default)
-    {
-        EnhanceLog.LoopStarted(_logger, DispatcherId);
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                DispatchOutcome? outcome = null;
-                try
-                {
-                    outcome = await TickAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    break;
-                }
-#pragma warning disable CA1031 // a background loop never throws into the host
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    EnhanceLog.TickFailed(_logger, ex);
-                }
-
-                if (outcome is not null)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    await Task.Delay(_options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
-        finally
-        {
-            EnhanceLog.LoopStopped(_logger, DispatcherId);
-        }
-    }
+    public Task RunAsync(CancellationToken cancellationToken = default)
+        => new EnhanceRunLoop(this, _wake, _options.MaxConcurrentDispatches, _options.PollInterval, _time, _logger).RunAsync(cancellationToken);
 
     /// <summary>Releases the meter this instance created.</summary>
     public void Dispose()
@@ -318,7 +290,13 @@ public sealed class EnhanceApplication : IDisposable
                 return await RecordAsync(issue, FailedEntry(issue, reason), recovered: false, cancellationToken).ConfigureAwait(false);
             }
 
-            return await DispatchAsync(issue, deadline, cancellationToken).ConfigureAwait(false);
+            // Dispatches of one series in this process take turns: racing on its head would make all but one lose
+            // the compare-and-swap and run the flow again. The wait counts from the turn, not from the claim.
+            using (await _seriesTurns.EnterAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false))
+            {
+                deadline.Arm(_options.DispatchTimeout);
+                return await DispatchAsync(issue, deadline, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (CommitShapeException ex)
         {

@@ -9,8 +9,19 @@ namespace IssueCore.Enhance;
 /// </summary>
 public sealed class EnhanceApplicationOptions
 {
-    /// <summary>How long <see cref="EnhanceApplication.RunAsync"/> sleeps when nothing is claimable (or a tick failed). Default: 1 second.</summary>
+    /// <summary>
+    /// How often an idle <see cref="EnhanceApplication.RunAsync"/> loop looks for claimable issues it was not told
+    /// about: issues enqueued by other processes, and issues whose retry back-off ended. An issue enqueued with
+    /// <see cref="EnhanceApplication.HandleAsync"/> in the same process wakes the loop at once. Default: 1 second.
+    /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How many issues <see cref="EnhanceApplication.RunAsync"/> (the hosted worker) dispatches at once. Dispatches of
+    /// one Blueprint series take turns within the process, so a single busy series gains nothing from more; issues
+    /// of different series run side by side. Between 1 and 1024. Default: the processor count.
+    /// </summary>
+    public int MaxConcurrentDispatches { get; set; } = Environment.ProcessorCount;
 
     /// <summary>How long a claim's lease lasts; a dispatcher that dies loses the issue to another after this. Default: 5 minutes.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);

@@ -36,6 +36,11 @@ internal sealed class EnhanceApplicationOptionsValidator : IValidateOptions<Enha
             failures.Add("EnhanceApplicationOptions.MaxAttempts must be at least 1.");
         }
 
+        if (options.MaxConcurrentDispatches is < 1 or > 1024)
+        {
+            failures.Add("EnhanceApplicationOptions.MaxConcurrentDispatches must be between 1 and 1024.");
+        }
+
         if (options.MaxConflictRetries < 0)
         {
             failures.Add("EnhanceApplicationOptions.MaxConflictRetries must not be negative.");

@@ -17,6 +17,7 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly FlowSeriesGuard? _flowSeries;
+    private readonly IssueCore.Enhance.DispatchSignal? _enqueued;
 
     public IssueIngestionService(
         IIssueStore store,
@@ -24,8 +25,10 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
         IOptions<IssueIngestionOptions> options,
         TimeProvider timeProvider,
         ILogger<IssueIngestionService>? logger = null,
-        FlowSeriesGuard? flowSeries = null)
+        FlowSeriesGuard? flowSeries = null,
+        IssueCore.Enhance.DispatchSignal? enqueued = null)
     {
+        _enqueued = enqueued;
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _resolver = resolver;
@@ -122,6 +125,7 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
         var id = result.Issue.Id;
         if (result.Created)
         {
+            _enqueued?.Notify(); // wakes an idle dispatcher of this process at once
             LogIngested(_logger, id.Value, blueprintId.Value, key);
         }
         else

@@ -2,9 +2,12 @@
 // process per run so the peak working set belongs to that run alone.
 //
 //   dotnet run -c Release --project benchmarks/IssueCore.Throughput                       (10,000 and 100,000)
-//   dotnet run -c Release --project benchmarks/IssueCore.Throughput -- --counts 1000,10000 --adapters sqlite
+//   dotnet run -c Release --project benchmarks/IssueCore.Throughput -- --counts 2000,20000 --adapters in-memory,sqlite
 //
-// Exit code 1 when memory does not stay flat from the smallest to the largest count (see FlatCheck).
+// Every dispatcher/series layout runs at the smallest count; larger counts run the first layout only (the first
+// --dispatchers value with the first --series value), which is also the layout the memory check compares.
+// Exit code 1 when memory does not stay flat from the smallest to the largest count (see FlatCheck), or when an
+// issue was not applied.
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -13,12 +16,20 @@ using IssueCore.Throughput;
 
 const string ResultPrefix = "RESULT ";
 
-if (args is ["--run", var runAdapter, var runCount, var runBaseline])
+if (args is ["--run", var runAdapter, var runCount, var runBaseline, var runDispatchers, var runSeries, var runLatency, var runPhases])
 {
     var work = Directory.CreateTempSubdirectory("issuecore-throughput-");
     try
     {
-        var result = await ThroughputRun.MeasureAsync(runAdapter, int.Parse(runCount, CultureInfo.InvariantCulture), int.Parse(runBaseline, CultureInfo.InvariantCulture), work.FullName);
+        var result = await ThroughputRun.MeasureAsync(
+            runAdapter,
+            Int(runCount),
+            Int(runBaseline),
+            Int(runDispatchers),
+            Int(runSeries),
+            Int(runLatency),
+            runPhases == "1",
+            work.FullName);
         Console.WriteLine(ResultPrefix + JsonSerializer.Serialize(result));
         return 0;
     }
@@ -31,26 +42,49 @@ if (args is ["--run", var runAdapter, var runCount, var runBaseline])
 
 var counts = new[] { 10_000, 100_000 };
 var adapters = new[] { "in-memory", "sqlite" };
+var dispatcherCounts = new[] { 1, 2, 4 };
+var seriesCounts = new[] { 1, 4 };
 var baselineIssues = 2_000;
+var latencySamples = 200;
+var phases = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--counts" when i + 1 < args.Length:
-            counts = [.. args[++i].Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).Order()];
+            counts = [.. args[++i].Split(',').Select(Int).Order()];
             break;
         case "--adapters" when i + 1 < args.Length:
             adapters = args[++i].Split(',');
             break;
+        case "--dispatchers" when i + 1 < args.Length:
+            dispatcherCounts = [.. args[++i].Split(',').Select(Int)];
+            break;
+        case "--series" when i + 1 < args.Length:
+            seriesCounts = [.. args[++i].Split(',').Select(Int)];
+            break;
         case "--baseline" when i + 1 < args.Length:
-            baselineIssues = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            baselineIssues = Int(args[++i]);
+            break;
+        case "--latency-samples" when i + 1 < args.Length:
+            latencySamples = Int(args[++i]);
+            break;
+        case "--phases":
+            phases = true;
             break;
         default:
             Console.WriteLine("""
-                Usage: IssueCore.Throughput [--counts 10000,100000] [--adapters in-memory,sqlite] [--baseline 2000]
-                  --counts    issue counts to run, smallest first (memory must stay flat from the smallest to the largest)
-                  --adapters  in-memory, sqlite
-                  --baseline  issues for the raw queue baseline (create, claim, complete) measured in each run
+                Usage: IssueCore.Throughput [--counts 10000,100000] [--adapters in-memory,sqlite] [--dispatchers 1,2,4]
+                                            [--series 1,4] [--baseline 2000] [--latency-samples 200] [--phases]
+                  --counts           issue counts to run, smallest first (memory must stay flat from the smallest to the largest)
+                  --adapters         in-memory, sqlite
+                  --dispatchers      concurrent dispatch loops in the process (TickAsync callers; MaxConcurrentDispatches of the worker)
+                  --series           Blueprint series the issues are spread over, round-robin
+                  --baseline         issues for the raw queue baseline (create, claim, complete) measured in each run
+                  --latency-samples  issues enqueued one at a time with the worker loop running, timed enqueue -> applied
+                  --phases           also print where the dispatch time goes: storage calls and engine spans, per dispatch
+                                     (timing proxies around every port: slower, so read its rates as a profile only)
+                every dispatcher/series layout runs at the smallest count; larger counts run the first layout only
                 """);
             return args[i] is "-h" or "--help" ? 0 : 2;
     }
@@ -62,38 +96,46 @@ foreach (var adapter in adapters)
 {
     foreach (var count in counts)
     {
-        Console.Error.WriteLine($"running {adapter} with {count:N0} issues...");
-        results.Add(await RunChildAsync(adapter, count, Math.Min(baselineIssues, count)));
+        var layouts = count == counts[0]
+            ? dispatcherCounts.SelectMany(d => seriesCounts.Select(s => (d, s)))
+            : [(dispatcherCounts[0], seriesCounts[0])];
+        foreach (var (d, s) in layouts)
+        {
+            Console.Error.WriteLine($"running {adapter} with {count:N0} issues, {d} dispatcher(s), {s} series...");
+            results.Add(await RunChildAsync(adapter, count, Math.Min(baselineIssues, count), d, s, latencySamples, phases));
+        }
     }
 }
 
 Console.WriteLine();
-Console.WriteLine("| Adapter | Issues | Ingest issues/s | Dispatch issues/s | p50 dispatch | p99 dispatch | Applied | Queue baseline issues/s | Ratio (baseline / dispatch) | Peak working set | Heap growth per issue |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| Adapter | Issues | Dispatchers | Series | Ingest issues/s | Dispatch issues/s | p50 dispatch | p99 dispatch | Applied | Retries | Queue baseline issues/s | Ratio (baseline / dispatch) | Disk written per issue | write() bytes per issue | Enqueue → applied p50 / p99 | Peak working set | Heap growth per issue |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Adapter} | {r.Issues:N0} | {r.IngestPerSecond:N0} | {r.DispatchPerSecond:N0} | {r.P50Milliseconds:N2} ms | {r.P99Milliseconds:N2} ms | {r.Applied:N0} | {r.BaselinePerSecond:N0} | {r.BaselinePerSecond / r.DispatchPerSecond:N1}× | {r.PeakWorkingSetBytes / 1048576.0:N0} MB | {r.HeapGrowthPerIssueBytes:N0} B |"));
+        $"| {r.Adapter} | {r.Issues:N0} | {r.Dispatchers} | {r.Series} | {r.IngestPerSecond:N0} | {r.DispatchPerSecond:N0} | {r.P50Milliseconds:N2} ms | {r.P99Milliseconds:N2} ms | {r.Applied:N0} | {r.Retries:N0} | {r.BaselinePerSecond:N0} | {r.BaselinePerSecond / r.DispatchPerSecond:N1}× | {r.DiskBytesPerIssue / 1024:N1} KB | {r.WriteCallBytesPerIssue / 1024:N1} KB | {r.LatencyP50Milliseconds:N1} / {r.LatencyP99Milliseconds:N1} ms ({r.LatencySamples}) | {r.PeakWorkingSetBytes / 1048576.0:N0} MB | {r.HeapGrowthPerIssueBytes:N0} B |"));
 }
 
 Console.WriteLine();
 var flat = true;
-foreach (var group in results.GroupBy(r => r.Adapter))
+foreach (var group in results.GroupBy(r => (r.Adapter, r.Dispatchers, r.Series)))
 {
     var verdict = FlatCheck.Judge([.. group]);
     flat &= verdict.Flat;
-    Console.WriteLine($"{group.Key}: {verdict.Explanation}");
+    Console.WriteLine($"{group.Key.Adapter} ({group.Key.Dispatchers} dispatcher(s), {group.Key.Series} series): {verdict.Explanation}");
 }
 
 var incomplete = results.Where(r => r.Applied != r.Issues).ToList();
 foreach (var r in incomplete)
 {
-    Console.WriteLine($"{r.Adapter} {r.Issues:N0}: only {r.Applied:N0} applied ({r.NotApplied:N0} not).");
+    Console.WriteLine($"{r.Adapter} {r.Issues:N0} ({r.Dispatchers} dispatcher(s), {r.Series} series): only {r.Applied:N0} applied ({r.NotApplied:N0} not).");
 }
 
 return flat && incomplete.Count == 0 ? 0 : 1;
 
-static async Task<RunResult> RunChildAsync(string adapter, int count, int baseline)
+static int Int(string text) => int.Parse(text, CultureInfo.InvariantCulture);
+
+static async Task<RunResult> RunChildAsync(string adapter, int count, int baseline, int dispatchers, int series, int latencySamples, bool phases)
 {
     var start = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
     var self = Environment.ProcessPath!;
@@ -103,7 +145,7 @@ static async Task<RunResult> RunChildAsync(string adapter, int count, int baseli
         start.ArgumentList.Add(typeof(ThroughputRun).Assembly.Location);
     }
 
-    foreach (var a in new[] { "--run", adapter, count.ToString(CultureInfo.InvariantCulture), baseline.ToString(CultureInfo.InvariantCulture) })
+    foreach (var a in new object[] { "--run", adapter, count, baseline, dispatchers, series, latencySamples, phases ? 1 : 0 }.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)!))
     {
         start.ArgumentList.Add(a);
     }
@@ -113,5 +155,6 @@ static async Task<RunResult> RunChildAsync(string adapter, int count, int baseli
     await child.WaitForExitAsync();
     var line = output.Split('\n').FirstOrDefault(l => l.StartsWith(ResultPrefix, StringComparison.Ordinal))
         ?? throw new InvalidOperationException($"The {adapter} run with {count} issues failed (exit {child.ExitCode}): {output}");
+    Console.WriteLine(line.TrimEnd());
     return JsonSerializer.Deserialize<RunResult>(line[ResultPrefix.Length..])!;
 }

@@ -1,21 +1,35 @@
 namespace IssueCore.Throughput;
 
-/// <summary>The figures of one measured run (one adapter, one issue count), as the child process reports them.</summary>
+/// <summary>The figures of one measured run (one adapter, one issue count, one dispatcher and series layout), as the child process reports them.</summary>
 internal sealed record RunResult(
     string Adapter,
     int Issues,
+    int Dispatchers,
+    int Series,
     double IngestPerSecond,
     double DispatchPerSecond,
     double P50Milliseconds,
     double P99Milliseconds,
     int Applied,
     int NotApplied,
+    long Retries,
     double BaselinePerSecond,
     int BaselineIssues,
     long PeakWorkingSetBytes,
     long HeapAtTenPercentBytes,
-    long HeapAtEndBytes)
+    long HeapAtEndBytes,
+    long DiskWriteBytes,
+    long WriteCallBytes,
+    int LatencySamples,
+    double LatencyP50Milliseconds,
+    double LatencyP99Milliseconds)
 {
     /// <summary>Managed heap growth per dispatched issue over the last 90% of the run.</summary>
     public double HeapGrowthPerIssueBytes => (HeapAtEndBytes - HeapAtTenPercentBytes) / (Issues * 0.9);
+
+    /// <summary>Bytes the dispatch phase caused to be sent to the storage layer (<c>write_bytes</c>, WAL included), per issue.</summary>
+    public double DiskBytesPerIssue => Issues == 0 ? 0 : DiskWriteBytes / (double)Issues;
+
+    /// <summary>Bytes the dispatch phase passed to <c>write()</c> calls (<c>wchar</c>), per issue.</summary>
+    public double WriteCallBytesPerIssue => Issues == 0 ? 0 : WriteCallBytes / (double)Issues;
 }

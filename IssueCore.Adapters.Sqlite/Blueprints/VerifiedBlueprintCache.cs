@@ -1,0 +1,55 @@
+using IssueCore.Blueprints;
+
+namespace IssueCore.Adapters.Sqlite;
+
+/// <summary>
+/// The Blueprints this database has read and verified, by series and version, so a version is parsed,
+/// canonicalised and hashed once, not on every read. A row is served from the cache only when its stored text is
+/// exactly the cached document's canonical text, which verification already proved hashes to that version: a
+/// damaged row differs from it and goes through the full check (and fails it) as before. Bounded: the oldest entry
+/// goes when <see cref="Capacity"/> is reached.
+/// </summary>
+internal sealed class VerifiedBlueprintCache
+{
+    /// <summary>How many versions are kept (a dispatch reads the orbit flow and the target heads).</summary>
+    public const int Capacity = 256;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Series, string Version), Blueprint> _entries = [];
+    private readonly Queue<(string Series, string Version)> _order = new();
+
+    /// <summary>
+    /// Returns the cached Blueprint of (<paramref name="id"/>, <paramref name="version"/>) when
+    /// <paramref name="content"/> is its canonical text; otherwise runs <paramref name="verify"/> (which parses and
+    /// checks the row, throwing when it is damaged) and caches what it returns.
+    /// </summary>
+    public Blueprint GetOrVerify<TState>(BlueprintId id, BlueprintVersion version, string content, TState state, Func<TState, Blueprint> verify)
+    {
+        var key = (id.Value, version.Value);
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(key, out var cached) && string.Equals(cached.CanonicalJson, content, StringComparison.Ordinal))
+            {
+                return cached;
+            }
+        }
+
+        var blueprint = verify(state);
+        lock (_gate)
+        {
+            if (!_entries.ContainsKey(key))
+            {
+                if (_entries.Count >= Capacity && _order.TryDequeue(out var oldest))
+                {
+                    _entries.Remove(oldest);
+                }
+
+                _order.Enqueue(key);
+            }
+
+            _entries[key] = blueprint;
+        }
+
+        return blueprint;
+    }
+}
