@@ -34,7 +34,8 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
     private readonly string _find;
     private readonly string _findByKey;
     private readonly string _claim;
-    private readonly string _claimBySeries;
+    private readonly string _pickBySeries;
+    private readonly string _claimPicked;
     private readonly string _renew;
     private readonly string _complete;
     private readonly string _release;
@@ -70,16 +71,20 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
             + "ORDER BY priority DESC, seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
             + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = {clock} + @lease, attempts = i.attempts + 1, updated_at = @now "
             + $"FROM next WHERE i.id = next.id RETURNING {Sql.Prefixed(Columns, "i")}";
-        // Series affinity: skip series holding a live lease; the transaction-scoped advisory lock on the series keeps
-        // two concurrent claims from taking two issues of one series before either commits.
-        _claimBySeries =
-            $"WITH next AS (SELECT c.id FROM {t} AS c "
+        // Series affinity in two statements of one transaction: pick a candidate whose series holds no live lease and
+        // take a transaction-scoped advisory lock on its series (every series claim takes it, so claims of one series
+        // are serialised); then, in a fresh snapshot that sees every claim committed before the lock was granted,
+        // claim it only if its series still holds no live lease.
+        _pickBySeries =
+            $"SELECT c.id FROM {t} AS c "
             + $"WHERE c.state IN (0, 1) AND ((c.state = 0 AND (c.not_before IS NULL OR c.not_before <= @now)) OR (c.state = 1 AND c.lease_expires_at <= {clock})) "
             + $"AND NOT EXISTS (SELECT 1 FROM {t} AS r WHERE r.state = 1 AND r.blueprint_id = c.blueprint_id AND r.lease_expires_at > {clock}) "
             + "AND pg_try_advisory_xact_lock(1229866821, hashtext(c.blueprint_id)) "
-            + "ORDER BY c.priority DESC, c.seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
-            + $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = {clock} + @lease, attempts = i.attempts + 1, updated_at = @now "
-            + $"FROM next WHERE i.id = next.id RETURNING {Sql.Prefixed(Columns, "i")}";
+            + "ORDER BY c.priority DESC, c.seq LIMIT 1 FOR UPDATE SKIP LOCKED";
+        _claimPicked =
+            $"UPDATE {t} AS i SET state = 1, lease_owner = @owner, lease_expires_at = {clock} + @lease, attempts = i.attempts + 1, updated_at = @now "
+            + $"WHERE i.id = @id AND NOT EXISTS (SELECT 1 FROM {t} AS r WHERE r.state = 1 AND r.blueprint_id = i.blueprint_id AND r.id <> i.id AND r.lease_expires_at > {clock}) "
+            + $"RETURNING {Sql.Prefixed(Columns, "i")}";
         _renew =
             $"UPDATE {t} SET lease_expires_at = {clock} + @lease, updated_at = @now "
             + $"WHERE id = @id AND state = 1 AND lease_owner = @owner RETURNING {Columns}";
@@ -211,11 +216,43 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
         await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = _db.DataSource.CreateCommand(_claimBySeries);
-            command.AddTime("now", _db.TimeProvider.GetUtcNow());
-            command.AddText("owner", owner);
-            command.Add("lease", NpgsqlDbType.Interval, leaseDuration);
-            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
+            // A pick whose series was claimed in between is given up; a few tries, then "nothing claimable" for now.
+            for (var attempt = 0; attempt < 3; attempt++)
+            {
+                await using var connection = await _db.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+                var now = _db.TimeProvider.GetUtcNow();
+                string? id;
+                await using (var pick = new NpgsqlCommand(_pickBySeries, connection, tx))
+                {
+                    pick.AddTime("now", now);
+                    id = (string?)await pick.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                if (id is null)
+                {
+                    await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    return null;
+                }
+
+                Issue? claimed;
+                await using (var claim = new NpgsqlCommand(_claimPicked, connection, tx))
+                {
+                    claim.AddText("id", id);
+                    claim.AddText("owner", owner);
+                    claim.AddTime("now", now);
+                    claim.Add("lease", NpgsqlDbType.Interval, leaseDuration);
+                    claimed = await ReadOneAsync(claim, cancellationToken).ConfigureAwait(false);
+                }
+
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                if (claimed is not null)
+                {
+                    return claimed;
+                }
+            }
+
+            return null;
         }
         catch (Exception ex) when (PostgresErrors.IsProvider(ex))
         {
