@@ -1,3 +1,5 @@
+using IssueCore.Json;
+
 namespace IssueCore.Engine.Tests.Scripting;
 
 /// <summary>
@@ -16,7 +18,8 @@ public sealed class LuaDeepJsonTests
 
         Assert.True(exitCode == 0, $"the helper died with exit code {exitCode}: {error}");
         Assert.StartsWith("ScriptException ", output, StringComparison.Ordinal);
-        Assert.Contains("nests deeper than 64 levels", output, StringComparison.Ordinal);
+        Assert.Contains("host.json_patch", output, StringComparison.Ordinal);
+        Assert.Contains($"at most {JsonLimits.MaxDocumentDepth}", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -27,7 +30,8 @@ public sealed class LuaDeepJsonTests
 
         Assert.True(exitCode == 0, $"the helper died with exit code {exitCode}: {error}");
         Assert.StartsWith("ScriptException ", output, StringComparison.Ordinal);
-        Assert.Contains("nests deeper than 64 levels", output, StringComparison.Ordinal);
+        Assert.Contains("host.json_patch", output, StringComparison.Ordinal);
+        Assert.Contains($"at most {JsonLimits.MaxDocumentDepth}", output, StringComparison.Ordinal);
     }
 
     [Fact]

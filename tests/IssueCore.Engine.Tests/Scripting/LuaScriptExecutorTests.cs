@@ -146,8 +146,9 @@ public sealed class LuaScriptExecutorTests : IDisposable
     [Fact]
     public async Task Input_deeper_than_the_limit_is_rejected()
     {
+        // Deeper than the default limit, the depth of an engine record.
         JsonNode node = new JsonArray();
-        for (var i = 0; i < 70; i++)
+        for (var i = 0; i < IssueCore.Json.JsonLimits.MaxRecordDepth + 5; i++)
         {
             node = new JsonArray(node);
         }
