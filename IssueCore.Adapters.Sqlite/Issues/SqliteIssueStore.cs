@@ -178,35 +178,23 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
 
     /// <inheritdoc />
     public Task<Issue?> ClaimNextAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+        => ClaimAsync(ClaimSql, "Claiming an issue", owner, leaseDuration, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Issue?> ClaimNextBySeriesAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+        => ClaimAsync(ClaimBySeriesSql, "Claiming an issue of a free series", owner, leaseDuration, cancellationToken);
+
+    private Task<Issue?> ClaimAsync(string sql, string operation, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
         return _database.WriteAsync(
-            "Claiming an issue",
+            operation,
             (session, ct) =>
             {
                 // Read the clock inside the write lock, so claims from several processes see time move forward.
                 var now = _database.TimeProvider.GetUtcNow();
-                var claim = session.Command(ClaimSql)
-                    .With("@owner", owner)
-                    .With("@expires", SqliteTime.AddSaturating(now, leaseDuration))
-                    .With("@now", SqliteTime.ToTicks(now));
-                return ReadOneAsync(claim, ct);
-            },
-            cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public Task<Issue?> ClaimNextBySeriesAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(owner);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
-        return _database.WriteAsync(
-            "Claiming an issue",
-            (session, ct) =>
-            {
-                var now = _database.TimeProvider.GetUtcNow();
-                var claim = session.Command(ClaimBySeriesSql)
+                var claim = session.Command(sql)
                     .With("@owner", owner)
                     .With("@expires", SqliteTime.AddSaturating(now, leaseDuration))
                     .With("@now", SqliteTime.ToTicks(now));
