@@ -62,6 +62,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     private readonly TimeSpan _busyTimeout;
     private readonly int _maxIdle;
     private readonly bool _autoMigrate;
+    private readonly int _pageSize;
     private volatile bool _schemaReady;
     private volatile bool _disposed;
 
@@ -85,6 +86,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         _busyTimeout = options.BusyTimeout;
         _maxIdle = options.MaxIdleConnections;
         _autoMigrate = options.AutoMigrate;
+        _pageSize = options.PageSize;
         TimeProvider = timeProvider ?? TimeProvider.System;
     }
 
@@ -157,6 +159,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
                     {
                         var result = await work(session, ct).ConfigureAwait(false);
                         await CommitAsync(session, ct).ConfigureAwait(false);
+                        SqliteTelemetry.RecordCommit(session.Connection, operation);
                         return result;
                     }
                     catch
@@ -317,6 +320,12 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         if (!_autoMigrate)
         {
             throw new StorageException($"The database '{DataSource}' is at schema version {current}, but this library needs version {latest} and AutoMigrate is off. Apply SqliteSchema.GetScript({current}) first.");
+        }
+
+        if (current == 0)
+        {
+            // Takes effect only while the file has no page yet (a new database); an existing file keeps its page size.
+            await session.ExecuteAsync(string.Create(CultureInfo.InvariantCulture, $"PRAGMA page_size = {_pageSize};"), cancellationToken).ConfigureAwait(false);
         }
 
         // WAL is a property of the file; switching needs no transaction and is a no-op once set.

@@ -22,8 +22,17 @@ internal sealed record RunResult(
     long WriteCallBytes,
     int LatencySamples,
     double LatencyP50Milliseconds,
-    double LatencyP99Milliseconds)
+    double LatencyP99Milliseconds,
+    long WriteTransactions = 0,
+    long WalPages = 0,
+    int PageSize = 0)
 {
+    /// <summary>Committed SQLite write transactions per issue over the dispatch phase.</summary>
+    public double WriteTransactionsPerIssue => Issues == 0 ? 0 : WriteTransactions / (double)Issues;
+
+    /// <summary>Bytes SQLite wrote to the WAL per issue (pages plus frame headers) over the dispatch phase.</summary>
+    public double WalBytesPerIssue => Issues == 0 ? 0 : WalPages * (PageSize + 24.0) / Issues;
+
     /// <summary>Managed heap growth per dispatched issue over the last 90% of the run.</summary>
     public double HeapGrowthPerIssueBytes => (HeapAtEndBytes - HeapAtTenPercentBytes) / (Issues * 0.9);
 

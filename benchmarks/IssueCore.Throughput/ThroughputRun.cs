@@ -31,6 +31,7 @@ internal static class ThroughputRun
         var baseline = await MeasureBaselineAsync(adapter, baselineIssues, workDirectory);
         var time = TimeProvider.System;
         using var watch = new DispatchWatch();
+        using var writes = new StorageWriteWatch();
         using var timer = phases ? new PhaseTimer() : null;
         await using var provider = Build(adapter, Path.Combine(workDirectory, "throughput.db"), dispatchers, timer);
         var app = provider.GetRequiredService<EnhanceApplication>();
@@ -67,6 +68,7 @@ internal static class ThroughputRun
         var ioBefore = ProcessIo.Read();
         var retriesBefore = watch.Retries;
         timer?.Reset();
+        writes.Reset();
         started = time.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, dispatchers).Select(_ => Task.Run(async () =>
         {
@@ -105,9 +107,15 @@ internal static class ThroughputRun
         var dispatchSeconds = time.GetElapsedTime(started).TotalSeconds;
         var io = ProcessIo.Read() - ioBefore;
         var retries = watch.Retries - retriesBefore;
+        var (transactions, pages) = (writes.Transactions, writes.Pages);
+        var pageSize = adapter == "sqlite" ? await PageSizeAsync(Path.Combine(workDirectory, "throughput.db")) : 0;
         if (timer is not null)
         {
             Console.Error.Write(timer.Report(finished));
+            if (adapter == "sqlite")
+            {
+                Console.Error.Write(writes.Report(finished, pageSize));
+            }
         }
 
         var heapAtEnd = GC.GetTotalMemory(forceFullCollection: true);
@@ -137,7 +145,19 @@ internal static class ThroughputRun
             io.WriteCallBytes,
             endToEnd.Length,
             Percentile(endToEnd, endToEnd.Length, 0.50),
-            Percentile(endToEnd, endToEnd.Length, 0.99));
+            Percentile(endToEnd, endToEnd.Length, 0.99),
+            transactions,
+            pages,
+            pageSize);
+    }
+
+    private static async Task<int> PageSizeAsync(string databasePath)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA page_size;";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     // Enqueue → applied with the worker loop running: one issue at a time, so each sample is an idle worker's wake-up

@@ -139,8 +139,11 @@ public sealed class RunRecordingTests
         Assert.Equal(result.FinalContext.ToJsonString(), graph.GetProperty("final_context").GetRawText());
         Assert.False(graph.TryGetProperty("nodes", out _));
         Assert.Equal(2, counting.GraphWrites); // the plan when the run starts, the final ctx when it completes: not once per wave
-        // 4 step starts; 2 sequential completions, each with its wave's end in one batch; 2 branch completions; the fan-out's end.
+        // 4 step starts; 2 sequential completions, each with its wave's end; 2 branch completions; the fan-out's end.
         Assert.Equal(11, counting.EventsAppended);
-        Assert.Equal(9, counting.EventWrites);
+        // A sequential completion, a wave's end and a branch's start go with the run's next write: a's start; a's end and
+        // both branch starts with the first branch's completion; the second branch's completion (unless it meets the
+        // first's write); the fan-out's end with c's start; c's end with the final graph.
+        Assert.InRange(counting.EventWrites, 4, 5);
     }
 }
