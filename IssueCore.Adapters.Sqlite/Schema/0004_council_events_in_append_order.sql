@@ -21,3 +21,7 @@ DROP TABLE council_events;
 ALTER TABLE council_events_v4 RENAME TO council_events;
 
 CREATE UNIQUE INDEX ux_council_events_run_sequence ON council_events (run_id, sequence);
+
+-- Every status change, graph write and activity refresh of a run rewrote an entry of this index too. Finding abandoned
+-- runs reads the running runs through ix_council_runs_status_created instead (few runs are running at once).
+DROP INDEX ix_council_runs_status_updated;

@@ -58,6 +58,16 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// </summary>
     private const int CommandTimeoutSeconds = 1;
 
+    /// <summary>
+    /// WAL pages after which a commit copies the WAL back into the database (SQLite's default is 1,000). Each checkpoint
+    /// writes every page changed since the last one once, however often it changed, and the hot pages of a dispatch (the
+    /// right edges of the append-only tables, the series and run rows) change in every dispatch: checkpointing four times
+    /// less often writes them four times less often. The WAL file is truncated back to <see cref="JournalSizeLimitBytes"/>.
+    /// </summary>
+    private const int AutoCheckpointPages = 4000;
+
+    private const long JournalSizeLimitBytes = 16L * 1024 * 1024;
+
     private readonly int _busyTimeoutMilliseconds;
     private readonly TimeSpan _busyTimeout;
     private readonly int _maxIdle;
@@ -247,7 +257,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             var session = new SqliteSession(connection, CommandTimeoutSeconds, _busyTimeout);
             var pragmas = string.Create(
                 CultureInfo.InvariantCulture,
-                $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+                $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = {AutoCheckpointPages}; PRAGMA journal_size_limit = {JournalSizeLimitBytes};");
             await session.ExecuteAsync(pragmas, cancellationToken).ConfigureAwait(false);
             return session;
         }

@@ -77,7 +77,7 @@ for (var i = 0; i < args.Length; i++)
                 Usage: IssueCore.Throughput [--counts 10000,100000] [--adapters in-memory,sqlite] [--dispatchers 1,2,4]
                                             [--series 1,4] [--baseline 2000] [--latency-samples 200] [--phases]
                   --counts           issue counts to run, smallest first (memory must stay flat from the smallest to the largest)
-                  --adapters         in-memory, sqlite
+                  --adapters         in-memory, sqlite, postgres (postgres: ISSUECORE_POSTGRES names a server this run has to itself)
                   --dispatchers      concurrent dispatch loops in the process (TickAsync callers; MaxConcurrentDispatches of the worker)
                   --series           Blueprint series the issues are spread over, round-robin
                   --baseline         issues for the raw queue baseline (create, claim, complete) measured in each run
@@ -123,6 +123,12 @@ foreach (var group in results.GroupBy(r => (r.Adapter, r.Dispatchers, r.Series))
     var verdict = FlatCheck.Judge([.. group]);
     flat &= verdict.Flat;
     Console.WriteLine($"{group.Key.Adapter} ({group.Key.Dispatchers} dispatcher(s), {group.Key.Series} series): {verdict.Explanation}");
+}
+
+foreach (var r in results.Where(r => r.Adapter == "postgres"))
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"postgres {r.Issues:N0} ({r.Dispatchers} dispatcher(s), {r.Series} series): {r.WalBytesPerIssue / 1024:N1} KB of WAL per issue (pg_current_wal_lsn), table files grew by {r.StoreGrowthPerIssue / 1024:N1} KB per issue"));
 }
 
 var incomplete = results.Where(r => r.Applied != r.Issues).ToList();

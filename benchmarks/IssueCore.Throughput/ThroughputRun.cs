@@ -9,6 +9,7 @@ using IssueCore.Enhance;
 using IssueCore.Issues;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace IssueCore.Throughput;
 
@@ -28,13 +29,23 @@ internal static class ThroughputRun
 
     public static async Task<RunResult> MeasureAsync(string adapter, int issues, int baselineIssues, int dispatchers, int seriesCount, int latencySamples, bool phases, string workDirectory)
     {
-        var baseline = await MeasureBaselineAsync(adapter, baselineIssues, workDirectory);
+        var schema = "throughput_" + Guid.NewGuid().ToString("N")[..12];
+        var baseline = await MeasureBaselineAsync(adapter, baselineIssues, workDirectory, schema + "_base");
         var time = TimeProvider.System;
         using var watch = new DispatchWatch();
         using var writes = new StorageWriteWatch();
         using var timer = phases ? new PhaseTimer() : null;
-        await using var provider = Build(adapter, Path.Combine(workDirectory, "throughput.db"), dispatchers, timer);
+        await using var provider = Build(adapter, Path.Combine(workDirectory, "throughput.db"), dispatchers, timer, schema);
         var app = provider.GetRequiredService<EnhanceApplication>();
+
+        // The library's background services run as in a host (run retention with its default policy among them), so the
+        // memory and disk figures are those of the default options.
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
         await app.InstallDefaultFlowAsync();
         var series = Enumerable.Range(0, seriesCount).Select(s => BlueprintId.Parse(seriesCount == 1 ? "orders" : $"orders-{s}")).ToArray();
         foreach (var id in series)
@@ -65,6 +76,7 @@ internal static class ThroughputRun
         long heapAtTenPercent = 0;
         var heapTaken = 0;
         using var drainLimit = new CancellationTokenSource(DrainLimit);
+        var pgBefore = adapter == "postgres" ? await PostgresWal.ReadAsync(schema) : default;
         var ioBefore = ProcessIo.Read();
         var retriesBefore = watch.Retries;
         timer?.Reset();
@@ -106,6 +118,7 @@ internal static class ThroughputRun
 
         var dispatchSeconds = time.GetElapsedTime(started).TotalSeconds;
         var io = ProcessIo.Read() - ioBefore;
+        var pgAfter = adapter == "postgres" ? await PostgresWal.ReadAsync(schema) : default;
         var retries = watch.Retries - retriesBefore;
         var (transactions, pages) = (writes.Transactions, writes.Pages);
         var pageSize = adapter == "sqlite" ? await PageSizeAsync(Path.Combine(workDirectory, "throughput.db")) : 0;
@@ -123,6 +136,17 @@ internal static class ThroughputRun
         Array.Sort(latencies, 0, ticks);
 
         var endToEnd = await MeasureLatencyAsync(app, watch, series, issues, latencySamples);
+        for (var i = hosted.Count - 1; i >= 0; i--)
+        {
+            await hosted[i].StopAsync(CancellationToken.None);
+        }
+
+        if (adapter == "postgres")
+        {
+            await PostgresWal.DropAsync(schema);
+            await PostgresWal.DropAsync(schema + "_base");
+        }
+
         using var process = Process.GetCurrentProcess();
         return new RunResult(
             adapter,
@@ -148,7 +172,9 @@ internal static class ThroughputRun
             Percentile(endToEnd, endToEnd.Length, 0.99),
             transactions,
             pages,
-            pageSize);
+            pageSize,
+            pgAfter.WalPosition - pgBefore.WalPosition,
+            pgAfter.SchemaBytes - pgBefore.SchemaBytes);
     }
 
     private static async Task<int> PageSizeAsync(string databasePath)
@@ -204,10 +230,10 @@ internal static class ThroughputRun
     };
 
     // The queue alone: what storing, claiming and completing an issue costs without running any flow.
-    private static async Task<double> MeasureBaselineAsync(string adapter, int issues, string workDirectory)
+    private static async Task<double> MeasureBaselineAsync(string adapter, int issues, string workDirectory, string schema)
     {
         var time = TimeProvider.System;
-        await using var provider = Build(adapter, Path.Combine(workDirectory, "baseline.db"), dispatchers: 1);
+        await using var provider = Build(adapter, Path.Combine(workDirectory, "baseline.db"), dispatchers: 1, schema: schema);
         var store = provider.GetRequiredService<IIssueStore>();
         var started = time.GetTimestamp();
         for (var i = 0; i < issues; i++)
@@ -222,7 +248,7 @@ internal static class ThroughputRun
         return issues / time.GetElapsedTime(started).TotalSeconds;
     }
 
-    private static ServiceProvider Build(string adapter, string databasePath, int dispatchers, PhaseTimer? timer = null)
+    private static ServiceProvider Build(string adapter, string databasePath, int dispatchers, PhaseTimer? timer = null, string schema = "issuecore")
     {
         var services = new ServiceCollection();
         services.AddIssueCore(o => o.Security.AllowDevelopmentKey = true);
@@ -235,7 +261,12 @@ internal static class ThroughputRun
         {
             "in-memory" => services.UseInMemory(),
             "sqlite" => services.UseSqlite(new SqliteConnectionStringBuilder { DataSource = databasePath }.ToString()),
-            _ => throw new ArgumentException($"Unknown adapter '{adapter}' (in-memory | sqlite).", nameof(adapter)),
+            "postgres" => services.UsePostgres(o =>
+            {
+                o.ConnectionString = PostgresWal.ConnectionString;
+                o.Schema = schema;
+            }),
+            _ => throw new ArgumentException($"Unknown adapter '{adapter}' (in-memory | sqlite | postgres).", nameof(adapter)),
         };
         if (timer is not null)
         {
