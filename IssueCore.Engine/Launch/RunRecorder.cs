@@ -41,12 +41,14 @@ internal sealed class RunRecorder : IFlowObserver
     private readonly RunGraph _graph;
     private readonly RecordedRun _recorded;
     private readonly int _lastRecordedWave;
+    private readonly bool _recordEachBranchCompletion;
     private readonly Lock _lock = new();
     private List<Pending> _pending = [];
     private Task? _writing;
 
-    public RunRecorder(ICouncilRepository repository, ILogger logger, CouncilRunId runId, RunGraph graph, RecordedRun recorded)
+    public RunRecorder(ICouncilRepository repository, ILogger logger, CouncilRunId runId, RunGraph graph, RecordedRun recorded, bool recordEachBranchCompletion = true)
     {
+        _recordEachBranchCompletion = recordEachBranchCompletion;
         _repository = repository;
         _logger = logger;
         _runId = runId;
@@ -76,8 +78,9 @@ internal sealed class RunRecorder : IFlowObserver
         Enqueue(RunEventKinds.StepCompleted, Payloads(node, key, writeOutput: true, output, endsWave), wave, node);
 
         // A sequential step's completion goes with the run's next write (the next step's start or the run's end); a
-        // branch's is written now, shared with the other branches that finish meanwhile.
-        return waveContext is not null ? ValueTask.CompletedTask : WritePendingAsync(cancellationToken);
+        // branch's is written now, shared with the other branches that finish meanwhile (or, when the options say so,
+        // with the end of its wave).
+        return waveContext is not null || !_recordEachBranchCompletion ? ValueTask.CompletedTask : WritePendingAsync(cancellationToken);
     }
 
     public ValueTask StepFailedAsync(string key, StepNode node, int wave, Exception error, CancellationToken cancellationToken)

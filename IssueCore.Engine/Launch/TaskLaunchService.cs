@@ -88,7 +88,7 @@ public sealed class TaskLaunchService
                 cancellationToken).ConfigureAwait(false);
         }
 
-        var recorder = new RunRecorder(_repository, _logger, runId, graph, RecordedRun.Empty());
+        var recorder = new RunRecorder(_repository, _logger, runId, graph, RecordedRun.Empty(), _options.Value.RecordEachBranchCompletion);
 
         LaunchLog.RunStarted(_logger, runId.Value, request.Flow.Id ?? "anonymous");
 
@@ -295,7 +295,7 @@ public sealed class TaskLaunchService
         var (plan, agents) = resolved;
         await _repository.UpdateRunStatusAsync(run.Id, CouncilRunStatus.Running, cancellationToken).ConfigureAwait(false);
         await TouchAsync(run.Id, cancellationToken).ConfigureAwait(false);
-        var recorder = new RunRecorder(_repository, _logger, run.Id, graph, recorded);
+        var recorder = new RunRecorder(_repository, _logger, run.Id, graph, recorded, _options.Value.RecordEachBranchCompletion);
         if (graph.IsLegacy)
         {
             // A graph of format 1 holds node states of its own: write back what a rewind dropped.

@@ -251,7 +251,14 @@ internal static class ThroughputRun
     private static ServiceProvider Build(string adapter, string databasePath, int dispatchers, PhaseTimer? timer = null, string schema = "issuecore")
     {
         var services = new ServiceCollection();
-        services.AddIssueCore(o => o.Security.AllowDevelopmentKey = true);
+        services.AddIssueCore(o =>
+        {
+            o.Security.AllowDevelopmentKey = true;
+
+            // ISSUECORE_THROUGHPUT_BRANCHES_AT_WAVE_END=1 (the --branches-at-wave-end switch): fan-out branch completions
+            // recorded with their wave's end instead of one by one.
+            o.RecordEachBranchCompletion = Environment.GetEnvironmentVariable("ISSUECORE_THROUGHPUT_BRANCHES_AT_WAVE_END") != "1";
+        });
         services.Configure<EnhanceApplicationOptions>(o =>
         {
             o.DispatcherId = "throughput";

@@ -146,4 +146,28 @@ public sealed class RunRecordingTests
         // first's write); the fan-out's end with c's start; c's end with the final graph.
         Assert.InRange(counting.EventWrites, 4, 5);
     }
+
+    [Fact]
+    public async Task Branch_completions_recorded_with_their_wave_make_a_fanout_cost_no_write_of_its_own()
+    {
+        var counting = new CountingCouncilRepository(new InMemoryCouncilRepository());
+        await using var engine = EngineHarness.Create(
+            s =>
+            {
+                Agents(s);
+                s.Configure<IssueCoreOptions>(o => o.RecordEachBranchCompletion = false);
+            },
+            counting);
+
+        var result = await engine.LaunchAsync(EngineHarness.Blueprint(Flow, EngineHarness.HostAgents("a", "b", "c")), Ctx());
+
+        // a's start; everything up to c's start (a's end, both branches, the fan-out's end) in one write; c's end with the graph.
+        Assert.Equal(3, counting.EventWrites);
+        Assert.Equal(11, counting.EventsAppended);
+        var events = await engine.EventsAsync(result.RunId);
+        Assert.Equal(Enumerable.Range(1, 11).Select(i => (long)i), events.Select(e => e.Sequence));
+        Assert.Equal([1, 2], events.Where(e => e.Kind == RunEventKinds.StepCompleted && e.NodeId == "$.flow.children[1].body").Select(e => e.Payload.GetProperty("output").GetInt32()).Order());
+        Assert.Equal([0, 1, 2], events.Where(e => e.Kind == RunEventKinds.WaveCompleted).Select(e => e.Wave));
+        Assert.Equal(CouncilRunStatus.Completed, (await engine.Repository.GetRunAsync(result.RunId))!.Status);
+    }
 }
