@@ -41,6 +41,17 @@ public sealed class IssueCoreOptions
     /// </summary>
     public TimeSpan RunRecordTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether each fan-out branch's completion is written as soon as the branch finishes (<see langword="true"/>, the
+    /// default), or with the end of the fan-out's wave (<see langword="false"/>: the branches of a wave cost one write
+    /// together). Either way nothing after the fan-out runs before its branches are recorded; the difference is a crash
+    /// during the fan-out: with <see langword="false"/>, a resume runs again the branches that had finished. The enhance
+    /// dispatch never resumes a run (a crashed dispatch is dispatched again with a new run), so a host that only
+    /// dispatches issues loses nothing by turning it off and saves a write transaction per branch. Default:
+    /// <see langword="true"/>.
+    /// </summary>
+    public bool RecordEachBranchCompletion { get; set; } = true;
+
     /// <summary>How long recorded runs of finished flows are kept, and how often older ones are purged.</summary>
     public RunRetentionOptions RunRetention { get; } = new();
 

@@ -18,4 +18,15 @@ public static class CouncilRunEventBatch
             }
         }
     }
+
+    /// <summary>Throws unless every draft is non-null, has a kind, and names <paramref name="runId"/> (an empty list passes).</summary>
+    /// <exception cref="ArgumentException">A draft is null, has no kind, or names another run.</exception>
+    public static void EnsureRun(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> drafts)
+    {
+        EnsureOneRun(drafts);
+        if (drafts.Count > 0 && drafts[0].RunId != runId)
+        {
+            throw new ArgumentException($"The drafts name run '{drafts[0].RunId}', not '{runId}'.", nameof(drafts));
+        }
+    }
 }

@@ -78,7 +78,9 @@ public interface ICouncilRepository
     /// <summary>
     /// Appends several events of one run in order, as <see cref="AppendEventAsync"/> would one after the other, assigning
     /// consecutive sequence numbers. Stores that can write them in one transaction do (all or none); the default appends
-    /// them one at a time. The drafts' payloads are valid only until the returned task completes.
+    /// them one at a time. The drafts' payloads are valid only until the returned task completes. A batch counts as the
+    /// run's activity (<see cref="CouncilRun.UpdatedAt"/>) to within a second: a store may leave a timestamp that is less
+    /// than a second old as it is.
     /// </summary>
     /// <exception cref="NotFoundException">No such run.</exception>
     /// <exception cref="ArgumentException">The drafts name more than one run.</exception>
@@ -89,6 +91,36 @@ public interface ICouncilRepository
         foreach (var draft in drafts)
         {
             await AppendEventAsync(draft, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writes a part of a run's record in one go: <paramref name="events"/> (as <see cref="AppendEventsAsync"/> would,
+    /// possibly none), then the graph when <paramref name="graph"/> is given (as <see cref="UpdateGraphAsync"/>), then the
+    /// status when <paramref name="status"/> is given (as <see cref="UpdateRunStatusAsync"/>, transition checked). Stores
+    /// that can write it in one transaction do (all or none), so a run's last events, its final graph and its
+    /// <see cref="CouncilRunStatus.Completed"/> status cost one commit; the default makes the three calls in that order.
+    /// The payloads and the graph are valid only until the returned task completes.
+    /// </summary>
+    /// <exception cref="NotFoundException">No such run.</exception>
+    /// <exception cref="ConflictException">The status transition is not legal.</exception>
+    /// <exception cref="ArgumentException">An event names another run.</exception>
+    async Task WriteRunRecordAsync(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status, CancellationToken cancellationToken = default)
+    {
+        CouncilRunEventBatch.EnsureRun(runId, events);
+        if (events.Count > 0)
+        {
+            await AppendEventsAsync(events, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (graph is { } g)
+        {
+            await UpdateGraphAsync(runId, g, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (status is { } s)
+        {
+            await UpdateRunStatusAsync(runId, s, cancellationToken).ConfigureAwait(false);
         }
     }
 

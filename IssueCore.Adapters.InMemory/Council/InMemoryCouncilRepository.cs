@@ -122,6 +122,51 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
     }
 
     /// <inheritdoc />
+    /// <remarks>Atomic: the transition is checked before anything is written.</remarks>
+    public Task WriteRunRecordAsync(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        CouncilRunEventBatch.EnsureRun(runId, events);
+        var payloads = new JsonElement[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            payloads[i] = events[i].Payload.Clone();
+        }
+
+        var graphCopy = graph?.Clone();
+        lock (_gate)
+        {
+            var state = GetRun(runId);
+            if (status is { } target)
+            {
+                CouncilRunStatusTransitions.EnsureCanTransition(runId, state.Run.Status, target);
+            }
+
+            var now = _timeProvider.GetUtcNow();
+            for (var i = 0; i < events.Count; i++)
+            {
+                var draft = events[i];
+                state.Events.Add(new CouncilRunEvent(draft.RunId, ++state.HighWater, draft.Wave, draft.Kind, draft.NodeId, payloads[i], now));
+            }
+
+            var run = state.Run with { UpdatedAt = now };
+            if (graphCopy is { } g)
+            {
+                run = run with { Graph = g };
+            }
+
+            if (status is { } st)
+            {
+                run = run with { Status = st, Owner = st == CouncilRunStatus.Running ? null : run.Owner };
+            }
+
+            state.Run = run;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<int> PurgeFinishedRunsAsync(CouncilRetentionPolicy policy, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

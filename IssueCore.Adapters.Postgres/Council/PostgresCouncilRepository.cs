@@ -36,6 +36,7 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
     private readonly string _truncate;
     private readonly string _appendMany;
     private readonly string _purge;
+    private readonly string _recordEnd;
 
     /// <summary>Creates the repository.</summary>
     /// <param name="database">The shared data source, schema and clock.</param>
@@ -61,10 +62,16 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
             + "SELECT run_id, last_sequence, @wave, @kind, @node_id, @payload, @now FROM counter RETURNING sequence, logged_at";
         _appendMany =
             $"WITH counter AS (UPDATE {s}.council_run_counters SET last_sequence = last_sequence + @count WHERE run_id = @run_id RETURNING run_id, last_sequence), "
-            + $"touched AS (UPDATE {s}.council_runs SET updated_at = @now WHERE id = @run_id) "
+            + $"touched AS (UPDATE {s}.council_runs SET updated_at = @now WHERE id = @run_id AND updated_at < @now - interval '1 second') "
             + $"INSERT INTO {s}.council_run_events (run_id, sequence, wave, kind, node_id, payload, logged_at) "
             + "SELECT counter.run_id, counter.last_sequence - @count + e.ord, e.wave, e.kind, e.node_id, e.payload, @now "
             + "FROM counter, unnest(@waves, @kinds, @node_ids, @payloads) WITH ORDINALITY AS e(wave, kind, node_id, payload, ord)";
+        // The end of a run (or any graph/status write that goes with events): graph and status in one statement, the
+        // transition checked in its WHERE as UpdateRunStatusAsync does.
+        _recordEnd =
+            $"UPDATE {s}.council_runs SET graph = coalesce(@graph, graph), status = coalesce(@status, status), updated_at = @now, "
+            + $"owner = CASE WHEN @status = {(short)CouncilRunStatus.Running} THEN NULL ELSE owner END "
+            + "WHERE id = @id AND (@status IS NULL OR status = ANY(@allowed))";
         var terminal = string.Join(", ", AllStatuses.Where(CouncilRunStatusTransitions.IsTerminal).Select(t => ((short)t).ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         // One statement: the events, counters and runs of the chosen finished runs (foreign keys are checked at its end).
@@ -177,6 +184,92 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
     }
 
     /// <inheritdoc />
+    /// <remarks>One transaction (two statements: the events, then the graph and status).</remarks>
+    public async Task WriteRunRecordAsync(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status, CancellationToken cancellationToken = default)
+    {
+        CouncilRunEventBatch.EnsureRun(runId, events);
+        var graphText = graph is { } g ? Sql.Canonical(g) : null;
+        var eventsCommand = events.Count > 0 ? AppendManyCommand(events) : null;
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await _db.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (eventsCommand is not null)
+            {
+                await using (eventsCommand.ConfigureAwait(false))
+                {
+                    eventsCommand.Connection = connection;
+                    eventsCommand.Transaction = tx;
+                    if (await eventsCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                    {
+                        throw new NotFoundException("run", runId.Value);
+                    }
+                }
+            }
+
+            if (graphText is not null || status is not null)
+            {
+                await using var command = new NpgsqlCommand(_recordEnd, connection, tx);
+                command.AddText("id", runId.Value);
+                command.AddText("graph", graphText);
+                command.Add("status", NpgsqlDbType.Smallint, status is { } st ? (short)st : null);
+                command.Add("allowed", NpgsqlDbType.Array | NpgsqlDbType.Smallint, status is { } target
+                    ? AllStatuses.Where(from => CouncilRunStatusTransitions.CanTransition(from, target)).Select(from => (short)from).ToArray()
+                    : Array.Empty<short>());
+                command.AddTime("now", _db.TimeProvider.GetUtcNow());
+                if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+                {
+                    await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                    await using var current = _db.DataSource.CreateCommand(_statusOf);
+                    current.AddText("id", runId.Value);
+                    var from = await current.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as short?
+                               ?? throw new NotFoundException("run", runId.Value);
+                    CouncilRunStatusTransitions.EnsureCanTransition(runId, (CouncilRunStatus)from, status!.Value);
+                    throw new ConflictException($"Run '{runId}' changed status concurrently.", expected: null, actual: ((CouncilRunStatus)from).ToString());
+                }
+            }
+
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation)
+        {
+            throw new ConflictException($"Run '{runId}' already has an event with one of the next sequence numbers; events are never overwritten.", innerException: ex);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"record run '{runId}'");
+        }
+    }
+
+    /// <summary>The one-statement insert of a batch of events of one run (no connection set).</summary>
+    private NpgsqlCommand AppendManyCommand(IReadOnlyList<CouncilRunEventDraft> drafts)
+    {
+        var waves = new int[drafts.Count];
+        var kinds = new string[drafts.Count];
+        var nodeIds = new string?[drafts.Count];
+        var payloads = new string[drafts.Count];
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(drafts[i].Wave, nameof(drafts));
+            waves[i] = drafts[i].Wave;
+            kinds[i] = drafts[i].Kind;
+            nodeIds[i] = drafts[i].NodeId;
+            payloads[i] = Sql.Canonical(drafts[i].Payload);
+        }
+
+        var command = new NpgsqlCommand(_appendMany);
+        command.AddText("run_id", drafts[0].RunId.Value);
+        command.Add("count", NpgsqlDbType.Bigint, (long)drafts.Count);
+        command.Add("waves", NpgsqlDbType.Array | NpgsqlDbType.Integer, waves);
+        command.Add("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text, kinds);
+        command.Add("node_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, nodeIds);
+        command.Add("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text, payloads);
+        command.AddTime("now", _db.TimeProvider.GetUtcNow());
+        return command;
+    }
+
+    /// <inheritdoc />
     public async Task<CouncilRunEvent> AppendEventAsync(CouncilRunEventDraft draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
@@ -221,31 +314,13 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
             return;
         }
 
-        var waves = new int[drafts.Count];
-        var kinds = new string[drafts.Count];
-        var nodeIds = new string?[drafts.Count];
-        var payloads = new string[drafts.Count];
-        for (var i = 0; i < drafts.Count; i++)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(drafts[i].Wave, nameof(drafts));
-            waves[i] = drafts[i].Wave;
-            kinds[i] = drafts[i].Kind;
-            nodeIds[i] = drafts[i].NodeId;
-            payloads[i] = Sql.Canonical(drafts[i].Payload);
-        }
-
         var runId = drafts[0].RunId;
         await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = _db.DataSource.CreateCommand(_appendMany);
-            command.AddText("run_id", runId.Value);
-            command.Add("count", NpgsqlDbType.Bigint, (long)drafts.Count);
-            command.Add("waves", NpgsqlDbType.Array | NpgsqlDbType.Integer, waves);
-            command.Add("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text, kinds);
-            command.Add("node_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, nodeIds);
-            command.Add("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text, payloads);
-            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            await using var command = AppendManyCommand(drafts);
+            await using var connection = await _db.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            command.Connection = connection;
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
             {
                 throw new NotFoundException("run", runId.Value);

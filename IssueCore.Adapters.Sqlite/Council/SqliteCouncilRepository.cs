@@ -36,7 +36,19 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         "INSERT INTO council_events (run_id, sequence, wave, kind, node_id, payload, timestamp) " +
         "VALUES (@run_id, @sequence, @wave, @kind, @node_id, @payload, @timestamp);";
 
-    private const string ReserveSequencesSql = "UPDATE council_runs SET last_sequence = last_sequence + @count, updated_at = @now WHERE run_id = @run_id RETURNING last_sequence;";
+    // A batch raises the counter; the run's activity (updated_at, indexed with the status) moves in a separate statement
+    // only when it is more than a second old, so the appends of a busy run do not rewrite an index page each time.
+    private const string ReserveSequencesSql = "UPDATE council_runs SET last_sequence = last_sequence + @count WHERE run_id = @run_id RETURNING last_sequence;";
+
+    private const string StaleActivitySql = "UPDATE council_runs SET updated_at = @now WHERE run_id = @run_id AND updated_at < @stale;";
+
+    private static readonly long ActivityResolutionTicks = TimeSpan.TicksPerSecond;
+
+    // The end of a run in one statement: the graph (when given) and the status (when given; moving into 'running' clears
+    // the owner, as UpdateStatusSql does).
+    private const string RecordEndSql =
+        "UPDATE council_runs SET graph = coalesce(@graph, graph), status = coalesce(@status, status), updated_at = @now, " +
+        "owner = CASE WHEN @status = 'running' THEN NULL ELSE owner END WHERE run_id = @run_id;";
 
     // The runs a purge deletes, oldest first (ordered so both deletes of one purge see the same set).
     private const string DoomedRunsCte =
@@ -208,54 +220,109 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             return Task.CompletedTask;
         }
 
+        var payloads = Payloads(drafts);
+        var runId = drafts[0].RunId;
+        return _database.WriteAsync(
+            "Appending run events",
+            async (session, ct) =>
+            {
+                await InsertEventsAsync(session, runId, drafts, payloads, SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()), ct).ConfigureAwait(false);
+                return drafts.Count;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One write transaction: the events, the graph and the status are written together or not at all.</remarks>
+    public Task WriteRunRecordAsync(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status, CancellationToken cancellationToken = default)
+    {
+        CouncilRunEventBatch.EnsureRun(runId, events);
+        var payloads = Payloads(events);
+        var graphText = graph is { } g ? SqliteJson.WriteElement(g) : null;
+        return _database.WriteAsync(
+            status is null ? "Recording run events" : "Recording a run's end",
+            async (session, ct) =>
+            {
+                var now = SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow());
+                if (events.Count > 0)
+                {
+                    await InsertEventsAsync(session, runId, events, payloads, now, ct).ConfigureAwait(false);
+                }
+
+                if (status is { } target)
+                {
+                    var current = await session.Command(StatusSql).With("@run_id", runId.Value).ExecuteScalarAsync(ct).ConfigureAwait(false) as string
+                        ?? throw new NotFoundException("council run", runId.Value);
+                    CouncilRunStatusTransitions.EnsureCanTransition(runId, ParseStatus(current), target);
+                }
+
+                if (graphText is not null || status is not null)
+                {
+                    var changed = await session.Command(RecordEndSql)
+                        .With("@run_id", runId.Value)
+                        .With("@graph", graphText)
+                        .With("@status", status is { } st ? StatusText(st) : null)
+                        .With("@now", now)
+                        .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                    if (changed != 1)
+                    {
+                        throw new NotFoundException("council run", runId.Value);
+                    }
+                }
+
+                return events.Count;
+            },
+            cancellationToken);
+    }
+
+    private static string[] Payloads(IReadOnlyList<CouncilRunEventDraft> drafts)
+    {
         var payloads = new string[drafts.Count];
         for (var i = 0; i < drafts.Count; i++)
         {
             payloads[i] = SqliteJson.WriteElement(drafts[i].Payload);
         }
 
-        var runId = drafts[0].RunId;
-        return _database.WriteAsync(
-            "Appending run events",
-            async (session, ct) =>
+        return payloads;
+    }
+
+    /// <summary>Reserves the batch's sequence numbers with one update and inserts the events, inside the caller's transaction.</summary>
+    private static async Task InsertEventsAsync(SqliteSession session, CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> drafts, string[] payloads, long now, CancellationToken ct)
+    {
+        var reserved = await session.Command(ReserveSequencesSql).With("@run_id", runId.Value).With("@count", drafts.Count)
+            .ExecuteScalarAsync(ct).ConfigureAwait(false);
+        if (reserved is not long last)
+        {
+            throw new NotFoundException("council run", runId.Value);
+        }
+
+        await session.Command(StaleActivitySql).With("@run_id", runId.Value).With("@now", now).With("@stale", now - ActivityResolutionTicks)
+            .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        var sequence = last - drafts.Count;
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            sequence++;
+            try
             {
-                var now = SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow());
-                var reserved = await session.Command(ReserveSequencesSql).With("@run_id", runId.Value).With("@count", drafts.Count).With("@now", now)
-                    .ExecuteScalarAsync(ct).ConfigureAwait(false);
-                if (reserved is not long last)
-                {
-                    throw new NotFoundException("council run", runId.Value);
-                }
-
-                var sequence = last - drafts.Count;
-                for (var i = 0; i < drafts.Count; i++)
-                {
-                    sequence++;
-                    try
-                    {
-                        await session.Command(InsertEventSql)
-                            .With("@run_id", runId.Value)
-                            .With("@sequence", sequence)
-                            .With("@wave", drafts[i].Wave)
-                            .With("@kind", drafts[i].Kind)
-                            .With("@node_id", drafts[i].NodeId)
-                            .With("@payload", payloads[i])
-                            .With("@timestamp", now)
-                            .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                    }
-                    catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
-                    {
-                        throw new ConflictException(
-                            $"Run '{runId}' already holds event {sequence}; the sequence counter and the events disagree, so nothing was written.",
-                            expected: null,
-                            actual: sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                            innerException: ex);
-                    }
-                }
-
-                return drafts.Count;
-            },
-            cancellationToken);
+                await session.Command(InsertEventSql)
+                    .With("@run_id", runId.Value)
+                    .With("@sequence", sequence)
+                    .With("@wave", drafts[i].Wave)
+                    .With("@kind", drafts[i].Kind)
+                    .With("@node_id", drafts[i].NodeId)
+                    .With("@payload", payloads[i])
+                    .With("@timestamp", now)
+                    .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
+            {
+                throw new ConflictException(
+                    $"Run '{runId}' already holds event {sequence}; the sequence counter and the events disagree, so nothing was written.",
+                    expected: null,
+                    actual: sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    innerException: ex);
+            }
+        }
     }
 
     /// <inheritdoc />

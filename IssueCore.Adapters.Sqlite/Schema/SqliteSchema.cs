@@ -33,6 +33,11 @@ public static class SqliteSchema
         ArgumentOutOfRangeException.ThrowIfGreaterThan(fromVersion, LatestVersion);
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"-- IssueCore SQLite schema: version {fromVersion} to {LatestVersion}.\n");
+        if (fromVersion == 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"PRAGMA page_size = {SqliteStoreOptions.DefaultPageSize};\n");
+        }
+
         sb.Append("PRAGMA journal_mode = WAL;\n");
         sb.Append("BEGIN IMMEDIATE;\n");
         foreach (var migration in Migrations)

@@ -58,10 +58,21 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     /// </summary>
     private const int CommandTimeoutSeconds = 1;
 
+    /// <summary>
+    /// WAL pages after which a commit copies the WAL back into the database (SQLite's default is 1,000). Each checkpoint
+    /// writes every page changed since the last one once, however often it changed, and the hot pages of a dispatch (the
+    /// right edges of the append-only tables, the series and run rows) change in every dispatch: checkpointing four times
+    /// less often writes them four times less often. The WAL file is truncated back to <see cref="JournalSizeLimitBytes"/>.
+    /// </summary>
+    private const int AutoCheckpointPages = 4000;
+
+    private const long JournalSizeLimitBytes = 16L * 1024 * 1024;
+
     private readonly int _busyTimeoutMilliseconds;
     private readonly TimeSpan _busyTimeout;
     private readonly int _maxIdle;
     private readonly bool _autoMigrate;
+    private readonly int _pageSize;
     private volatile bool _schemaReady;
     private volatile bool _disposed;
 
@@ -85,6 +96,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         _busyTimeout = options.BusyTimeout;
         _maxIdle = options.MaxIdleConnections;
         _autoMigrate = options.AutoMigrate;
+        _pageSize = options.PageSize;
         TimeProvider = timeProvider ?? TimeProvider.System;
     }
 
@@ -157,6 +169,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
                     {
                         var result = await work(session, ct).ConfigureAwait(false);
                         await CommitAsync(session, ct).ConfigureAwait(false);
+                        SqliteTelemetry.RecordCommit(session.Connection, operation);
                         return result;
                     }
                     catch
@@ -244,7 +257,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             var session = new SqliteSession(connection, CommandTimeoutSeconds, _busyTimeout);
             var pragmas = string.Create(
                 CultureInfo.InvariantCulture,
-                $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+                $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = {AutoCheckpointPages}; PRAGMA journal_size_limit = {JournalSizeLimitBytes};");
             await session.ExecuteAsync(pragmas, cancellationToken).ConfigureAwait(false);
             return session;
         }
@@ -317,6 +330,12 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         if (!_autoMigrate)
         {
             throw new StorageException($"The database '{DataSource}' is at schema version {current}, but this library needs version {latest} and AutoMigrate is off. Apply SqliteSchema.GetScript({current}) first.");
+        }
+
+        if (current == 0)
+        {
+            // Takes effect only while the file has no page yet (a new database); an existing file keeps its page size.
+            await session.ExecuteAsync(string.Create(CultureInfo.InvariantCulture, $"PRAGMA page_size = {_pageSize};"), cancellationToken).ConfigureAwait(false);
         }
 
         // WAL is a property of the file; switching needs no transaction and is a no-op once set.

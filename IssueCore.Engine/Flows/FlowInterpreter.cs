@@ -92,7 +92,7 @@ internal sealed class FlowInterpreter
         if (!_observer.TryGetCompleted(key, out var output))
         {
             var input = step.Input.Evaluate(ctx);
-            await _observer.StepStartedAsync(key, step, wave, ct).ConfigureAwait(false);
+            await _observer.StepStartedAsync(key, step, wave, scope.ParallelWave is not null, ct).ConfigureAwait(false);
             try
             {
                 var call = _agents[step.AgentRef];

@@ -8,7 +8,8 @@ internal interface IFlowObserver
     /// <summary>Whether the step instance <paramref name="key"/> finished in an earlier attempt, with its output.</summary>
     bool TryGetCompleted(string key, out JsonNode? output);
 
-    ValueTask StepStartedAsync(string key, StepNode node, int wave, CancellationToken cancellationToken);
+    /// <summary>A step instance starts; <paramref name="inBranch"/> when it runs in a fan-out branch (beside others of its wave).</summary>
+    ValueTask StepStartedAsync(string key, StepNode node, int wave, bool inBranch, CancellationToken cancellationToken);
 
     /// <summary>
     /// A step instance finished. When <paramref name="waveContext"/> is not null the step was a sequential wave of its

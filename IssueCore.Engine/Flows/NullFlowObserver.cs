@@ -13,7 +13,7 @@ internal sealed class NullFlowObserver : IFlowObserver
         return false;
     }
 
-    public ValueTask StepStartedAsync(string key, StepNode node, int wave, CancellationToken cancellationToken) => default;
+    public ValueTask StepStartedAsync(string key, StepNode node, int wave, bool inBranch, CancellationToken cancellationToken) => default;
 
     public ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, JsonObject? waveContext, CancellationToken cancellationToken) => default;
 

@@ -47,7 +47,7 @@ internal sealed class ContextReplay : IFlowObserver
 
     public bool TryGetCompleted(string key, out JsonNode? output) => _recorded.TryGetOutput(key, out output);
 
-    public ValueTask StepStartedAsync(string key, StepNode node, int wave, CancellationToken cancellationToken)
+    public ValueTask StepStartedAsync(string key, StepNode node, int wave, bool inBranch, CancellationToken cancellationToken)
     {
         _stop.Cancel();
         return ValueTask.FromCanceled(_stop.Token);

@@ -66,33 +66,29 @@ public sealed class TaskLaunchService
         // Resolve.
         var (plan, agents) = _binder.Resolve(request.Flow);
 
-        // Record the start.
+        // Record the start: the run and its graph (the plan) in one write.
         var runId = request.RunId ?? CouncilRunId.New();
         var now = _time.GetUtcNow();
-        await _repository.CreateRunAsync(
-            new CouncilRun
-            {
-                Id = runId,
-                FlowId = request.Flow.Id ?? "anonymous",
-                FlowVersion = request.Flow.Version.ToString(),
-                Subject = request.Subject,
-                Status = CouncilRunStatus.Running,
-                CreatedAt = now,
-                UpdatedAt = now,
-                Owner = _owner.Id,
-            },
-            cancellationToken).ConfigureAwait(false);
         var graph = RunGraph.Create(request.Flow, request.InitialContext, request.OperatorId, request.Role, ttl);
-        var recorder = new RunRecorder(_repository, _logger, runId, graph, RecordedRun.Empty());
-        try
+        using (var plan0 = graph.ToDocument())
         {
-            await recorder.WriteGraphAsync(cancellationToken).ConfigureAwait(false);
+            await _repository.CreateRunAsync(
+                new CouncilRun
+                {
+                    Id = runId,
+                    FlowId = request.Flow.Id ?? "anonymous",
+                    FlowVersion = request.Flow.Version.ToString(),
+                    Subject = request.Subject,
+                    Status = CouncilRunStatus.Running,
+                    Graph = plan0.RootElement,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                    Owner = _owner.Id,
+                },
+                cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex)
-        {
-            await EndUnrecordedAsync(runId, ex).ConfigureAwait(false);
-            throw;
-        }
+
+        var recorder = new RunRecorder(_repository, _logger, runId, graph, RecordedRun.Empty(), _options.Value.RecordEachBranchCompletion);
 
         LaunchLog.RunStarted(_logger, runId.Value, request.Flow.Id ?? "anonymous");
 
@@ -299,7 +295,7 @@ public sealed class TaskLaunchService
         var (plan, agents) = resolved;
         await _repository.UpdateRunStatusAsync(run.Id, CouncilRunStatus.Running, cancellationToken).ConfigureAwait(false);
         await TouchAsync(run.Id, cancellationToken).ConfigureAwait(false);
-        var recorder = new RunRecorder(_repository, _logger, run.Id, graph, recorded);
+        var recorder = new RunRecorder(_repository, _logger, run.Id, graph, recorded, _options.Value.RecordEachBranchCompletion);
         if (graph.IsLegacy)
         {
             // A graph of format 1 holds node states of its own: write back what a rewind dropped.
@@ -345,11 +341,13 @@ public sealed class TaskLaunchService
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && !cancelCts.IsCancellationRequested && ttlCts.IsCancellationRequested)
             {
                 var failure = new FlowExecutionException(runId, plan.Root.Path, TimeoutKind, $"The run's TTL of {ttl} expired.", new TimeoutException($"The run's TTL of {ttl} expired at {deadline:O}.", ex));
+                await FlushAsync(recorder).ConfigureAwait(false);
                 await FailAsync(runId, failure, activity).ConfigureAwait(false);
                 throw failure;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || cancelCts.IsCancellationRequested)
             {
+                await FlushAsync(recorder).ConfigureAwait(false);
                 await WriteEndStatusAsync(runId, CouncilRunStatus.Cancelled).ConfigureAwait(false);
                 activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
                 LaunchLog.RunCancelled(_logger, runId.Value);
@@ -360,6 +358,7 @@ public sealed class TaskLaunchService
                 var failure = fault.InnerException is ScriptException { Limit: ScriptLimit.Deadline } script
                     ? new FlowExecutionException(runId, fault.NodePath, TimeoutKind, fault.Message, script)
                     : new FlowExecutionException(runId, fault.NodePath, fault.Kind, fault.Message, fault.InnerException ?? fault);
+                await FlushAsync(recorder).ConfigureAwait(false);
                 await FailAsync(runId, failure, activity).ConfigureAwait(false);
                 throw failure;
             }
@@ -368,6 +367,7 @@ public sealed class TaskLaunchService
                 // Anything else (a repository that failed to write the graph, a bug) still ends the run: it must not stay
                 // Running with nobody executing it.
                 var failure = new FlowExecutionException(runId, plan.Root.Path, FlowErrorKinds.Agent, "The run failed: " + ex.Message, ex);
+                await FlushAsync(recorder).ConfigureAwait(false);
                 await FailAsync(runId, failure, activity).ConfigureAwait(false);
                 throw;
             }
@@ -378,22 +378,18 @@ public sealed class TaskLaunchService
             using var completion = new CancellationTokenSource(recordTimeout, _time);
             try
             {
+                // The last events, the final graph and the Completed status: one write.
                 await recorder.CompleteAsync(ctx, completion.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                // The flow finished but its final state could not be recorded: the run must not stay Running.
-                await EndUnrecordedAsync(runId, ex).ConfigureAwait(false);
-                throw;
-            }
-
-            try
-            {
-                await _repository.UpdateRunStatusAsync(runId, CouncilRunStatus.Completed, completion.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException ex) when (completion.IsCancellationRequested)
             {
                 throw new StorageException($"Recording that run '{runId}' completed took longer than {recordTimeout}; a host starting after the abandoned-run timeout marks it interrupted.", ex);
+            }
+            catch (Exception ex) when (ex is not ConflictException)
+            {
+                // The flow finished but its final state could not be recorded: the run must not stay Running.
+                await EndUnrecordedAsync(runId, ex).ConfigureAwait(false);
+                throw;
             }
             LaunchLog.RunCompleted(_logger, runId.Value);
             return new LaunchResult { RunId = runId, FinalContext = ctx, Token = token };
@@ -403,6 +399,20 @@ public sealed class TaskLaunchService
             await heartbeatCts.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
             _inFlight.TryRemove(runId, out _);
+        }
+    }
+
+    /// <summary>Writes the events a failed or cancelled run still has pending, bounded by the record timeout; never throws.</summary>
+    private async Task FlushAsync(RunRecorder recorder)
+    {
+        using var bounded = new CancellationTokenSource(_options.Value.RunRecordTimeout, _time);
+        try
+        {
+            await recorder.FlushAsync(bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Bounded: the status is written next either way.
         }
     }
 

@@ -51,6 +51,15 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
     /// </summary>
     protected virtual bool SupportsPurge => ImplementsItself(nameof(ICouncilRepository.PurgeFinishedRunsAsync));
 
+    /// <summary>
+    /// Whether the adapter implements <see cref="ICouncilRepository.WriteRunRecordAsync"/> itself, and so writes it all or
+    /// nothing (the default interface member makes three calls). When <see langword="false"/>, the atomicity fact is
+    /// reported as skipped. The default looks at the store's type; override it when that guess is wrong.
+    /// </summary>
+    protected virtual bool SupportsAtomicRunRecord => ImplementsItself(nameof(ICouncilRepository.WriteRunRecordAsync));
+
+    private const string AtomicRunRecordSkipReason = "The repository does not implement WriteRunRecordAsync itself (optional; see SupportsAtomicRunRecord).";
+
     private const string PurgeSkipReason = "The repository does not implement PurgeFinishedRunsAsync (optional; see SupportsPurge).";
 
     private const string AbandonedRunDetectionSkipReason =
@@ -627,6 +636,84 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         Assert.Equal(1, appended.Sequence);
         Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(id))?.Status);
+    }
+
+    [Fact]
+    public async Task WriteRunRecord_writes_the_events_then_the_graph_and_the_status_of_a_run()
+    {
+        var id = CouncilRunId.Parse("ending");
+        await Store.CreateRunAsync(Run("ending") with { Graph = Json("""{"plan":1}""") });
+        await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "step.started", "n0", EmptyPayload));
+        Time.Advance(TimeSpan.FromSeconds(5));
+
+        await Store.WriteRunRecordAsync(
+            id,
+            [
+                new CouncilRunEventDraft(id, 0, "step.completed", "n0", Json("""{"output":"ü"}""")),
+                new CouncilRunEventDraft(id, 0, "wave.completed", null, EmptyPayload),
+            ],
+            Json("""{"plan":1,"final_context":{"a":"ü"}}"""),
+            CouncilRunStatus.Completed);
+
+        var run = await Store.GetRunAsync(id);
+        var events = await EventsAsync(id);
+        Assert.Equal(CouncilRunStatus.Completed, run?.Status);
+        Assert.Equal(Time.GetUtcNow(), run?.UpdatedAt);
+        Assert.True(JsonElement.DeepEquals(Json("""{"plan":1,"final_context":{"a":"ü"}}"""), run!.Graph!.Value));
+        Assert.Equal([1L, 2L, 3L], events.Select(e => e.Sequence));
+        Assert.Equal(["step.started", "step.completed", "wave.completed"], events.Select(e => e.Kind));
+        Assert.Equal("ü", events[1].Payload.GetProperty("output").GetString());
+    }
+
+    [Fact]
+    public async Task WriteRunRecord_with_events_only_or_a_graph_only_leaves_the_status_alone()
+    {
+        var id = CouncilRunId.Parse("partial");
+        await Store.CreateRunAsync(Run("partial"));
+
+        await Store.WriteRunRecordAsync(id, [new CouncilRunEventDraft(id, 0, "step.started", "n0", EmptyPayload)], null, null);
+        await Store.WriteRunRecordAsync(id, [], Json("""{"plan":2}"""), null);
+
+        var run = await Store.GetRunAsync(id);
+        Assert.Equal(CouncilRunStatus.Running, run?.Status);
+        Assert.True(JsonElement.DeepEquals(Json("""{"plan":2}"""), run!.Graph!.Value));
+        Assert.Single(await EventsAsync(id));
+    }
+
+    [SkippableFact]
+    public async Task WriteRunRecord_with_an_illegal_transition_writes_nothing()
+    {
+        Skip.IfNot(SupportsAtomicRunRecord, AtomicRunRecordSkipReason);
+        var id = CouncilRunId.Parse("over");
+        await Store.CreateRunAsync(Run("over") with { Graph = Json("""{"plan":1}""") });
+        await Store.UpdateRunStatusAsync(id, CouncilRunStatus.Failed);
+
+        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteRunRecordAsync(
+            id,
+            [new CouncilRunEventDraft(id, 0, "step.completed", "n0", EmptyPayload)],
+            Json("""{"plan":1,"final_context":{}}"""),
+            CouncilRunStatus.Completed));
+
+        var run = await Store.GetRunAsync(id);
+        Assert.Equal(CouncilRunStatus.Failed, run?.Status);
+        Assert.True(JsonElement.DeepEquals(Json("""{"plan":1}"""), run!.Graph!.Value));
+        Assert.Empty(await EventsAsync(id));
+    }
+
+    [Fact]
+    public async Task WriteRunRecord_of_an_unknown_run_throws_not_found_and_events_of_another_run_are_refused()
+    {
+        var missing = CouncilRunId.Parse("missing");
+        await Store.CreateRunAsync(Run("known"));
+
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.WriteRunRecordAsync(missing, [], Json("{}"), CouncilRunStatus.Completed));
+        await Assert.ThrowsAsync<NotFoundException>(() => Store.WriteRunRecordAsync(missing, [new CouncilRunEventDraft(missing, 0, "k", null, EmptyPayload)], null, null));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.WriteRunRecordAsync(
+            CouncilRunId.Parse("known"),
+            [new CouncilRunEventDraft(missing, 0, "k", null, EmptyPayload)],
+            null,
+            null));
+        Assert.Empty(await EventsAsync(CouncilRunId.Parse("known")));
     }
 
 #pragma warning restore CS1591

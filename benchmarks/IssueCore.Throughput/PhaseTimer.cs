@@ -44,7 +44,11 @@ internal sealed class PhaseTimer : IDisposable
             var inner = (TPort)(original.ImplementationInstance
                 ?? original.ImplementationFactory?.Invoke(sp)
                 ?? ActivatorUtilities.CreateInstance(sp, original.ImplementationType!));
-            var proxy = DispatchProxy.Create<TPort, TimingProxy>();
+            // The issue store's proxy also hands out the adapter's one-transaction dispatch finalizer (timed too), as the
+            // unwrapped store would, so the profile writes what a real dispatch writes.
+            var proxy = inner is IssueCore.Enhance.IDispatchFinalizerProvider
+                ? DispatchProxy.Create<TPort, FinalizerProvidingProxy>()
+                : DispatchProxy.Create<TPort, TimingProxy>();
             ((TimingProxy)(object)proxy).Bind(inner, typeof(TPort).Name, this);
             return proxy;
         });
@@ -87,6 +91,10 @@ internal sealed class PhaseTimer : IDisposable
         private object _inner = null!;
         private string _port = null!;
         private PhaseTimer _timer = null!;
+
+        internal object Inner => _inner;
+
+        internal PhaseTimer Timer => _timer;
 
         internal void Bind(object inner, string port, PhaseTimer timer)
         {
@@ -151,5 +159,28 @@ internal sealed class PhaseTimer : IDisposable
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
         }
+    }
+
+    /// <summary>A timing proxy of an issue store that provides the wrapped store's dispatch finalizer, timed as a port of its own.</summary>
+#pragma warning disable CA1852
+    public class FinalizerProvidingProxy : TimingProxy, IssueCore.Enhance.IDispatchFinalizerProvider
+#pragma warning restore CA1852
+    {
+        public IssueCore.Enhance.IDispatchFinalizer? CreateFinalizer(IssueCore.Blueprints.IBlueprintStore blueprints, IssueCore.Enhance.IEnhanceLogStore log)
+        {
+            var finalizer = ((IssueCore.Enhance.IDispatchFinalizerProvider)Inner).CreateFinalizer(Unwrap(blueprints), Unwrap(log));
+            if (finalizer is null)
+            {
+                return null;
+            }
+
+            var proxy = DispatchProxy.Create<IssueCore.Enhance.IDispatchFinalizer, TimingProxy>();
+            ((TimingProxy)(object)proxy).Bind(finalizer, nameof(IssueCore.Enhance.IDispatchFinalizer), Timer);
+            return proxy;
+        }
+
+        private static T Unwrap<T>(T port)
+            where T : class
+            => port is TimingProxy proxy ? (T)proxy.Inner : port;
     }
 }

@@ -72,18 +72,22 @@ for (var i = 0; i < args.Length; i++)
         case "--phases":
             phases = true;
             break;
+        case "--branches-at-wave-end":
+            Environment.SetEnvironmentVariable("ISSUECORE_THROUGHPUT_BRANCHES_AT_WAVE_END", "1"); // read by the measuring processes
+            break;
         default:
             Console.WriteLine("""
                 Usage: IssueCore.Throughput [--counts 10000,100000] [--adapters in-memory,sqlite] [--dispatchers 1,2,4]
                                             [--series 1,4] [--baseline 2000] [--latency-samples 200] [--phases]
                   --counts           issue counts to run, smallest first (memory must stay flat from the smallest to the largest)
-                  --adapters         in-memory, sqlite
+                  --adapters         in-memory, sqlite, postgres (postgres: ISSUECORE_POSTGRES names a server this run has to itself)
                   --dispatchers      concurrent dispatch loops in the process (TickAsync callers; MaxConcurrentDispatches of the worker)
                   --series           Blueprint series the issues are spread over, round-robin
                   --baseline         issues for the raw queue baseline (create, claim, complete) measured in each run
                   --latency-samples  issues enqueued one at a time with the worker loop running, timed enqueue -> applied
                   --phases           also print where the dispatch time goes: storage calls and engine spans, per dispatch
                                      (timing proxies around every port: slower, so read its rates as a profile only)
+                  --branches-at-wave-end  IssueCoreOptions.RecordEachBranchCompletion = false (fan-out branches recorded with their wave)
                 every dispatcher/series layout runs at the smallest count; larger counts run the first layout only
                 """);
             return args[i] is "-h" or "--help" ? 0 : 2;
@@ -108,12 +112,12 @@ foreach (var adapter in adapters)
 }
 
 Console.WriteLine();
-Console.WriteLine("| Adapter | Issues | Dispatchers | Series | Ingest issues/s | Dispatch issues/s | p50 dispatch | p99 dispatch | Applied | Retries | Queue baseline issues/s | Ratio (baseline / dispatch) | Disk written per issue | write() bytes per issue | Enqueue → applied p50 / p99 | Peak working set | Heap growth per issue |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| Adapter | Issues | Dispatchers | Series | Ingest issues/s | Dispatch issues/s | p50 dispatch | p99 dispatch | Applied | Retries | Queue baseline issues/s | Ratio (baseline / dispatch) | Disk written per issue | write() bytes per issue | Write transactions per issue | WAL bytes per issue | Enqueue → applied p50 / p99 | Peak working set | Heap growth per issue |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Adapter} | {r.Issues:N0} | {r.Dispatchers} | {r.Series} | {r.IngestPerSecond:N0} | {r.DispatchPerSecond:N0} | {r.P50Milliseconds:N2} ms | {r.P99Milliseconds:N2} ms | {r.Applied:N0} | {r.Retries:N0} | {r.BaselinePerSecond:N0} | {r.BaselinePerSecond / r.DispatchPerSecond:N1}× | {r.DiskBytesPerIssue / 1024:N1} KB | {r.WriteCallBytesPerIssue / 1024:N1} KB | {r.LatencyP50Milliseconds:N1} / {r.LatencyP99Milliseconds:N1} ms ({r.LatencySamples}) | {r.PeakWorkingSetBytes / 1048576.0:N0} MB | {r.HeapGrowthPerIssueBytes:N0} B |"));
+        $"| {r.Adapter} | {r.Issues:N0} | {r.Dispatchers} | {r.Series} | {r.IngestPerSecond:N0} | {r.DispatchPerSecond:N0} | {r.P50Milliseconds:N2} ms | {r.P99Milliseconds:N2} ms | {r.Applied:N0} | {r.Retries:N0} | {r.BaselinePerSecond:N0} | {r.BaselinePerSecond / r.DispatchPerSecond:N1}× | {r.DiskBytesPerIssue / 1024:N1} KB | {r.WriteCallBytesPerIssue / 1024:N1} KB | {r.WriteTransactionsPerIssue:N1} | {r.WalBytesPerIssue / 1024:N1} KB | {r.LatencyP50Milliseconds:N1} / {r.LatencyP99Milliseconds:N1} ms ({r.LatencySamples}) | {r.PeakWorkingSetBytes / 1048576.0:N0} MB | {r.HeapGrowthPerIssueBytes:N0} B |"));
 }
 
 Console.WriteLine();
@@ -123,6 +127,12 @@ foreach (var group in results.GroupBy(r => (r.Adapter, r.Dispatchers, r.Series))
     var verdict = FlatCheck.Judge([.. group]);
     flat &= verdict.Flat;
     Console.WriteLine($"{group.Key.Adapter} ({group.Key.Dispatchers} dispatcher(s), {group.Key.Series} series): {verdict.Explanation}");
+}
+
+foreach (var r in results.Where(r => r.Adapter == "postgres"))
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"postgres {r.Issues:N0} ({r.Dispatchers} dispatcher(s), {r.Series} series): {r.WalBytesPerIssue / 1024:N1} KB of WAL per issue (pg_current_wal_lsn), table files grew by {r.StoreGrowthPerIssue / 1024:N1} KB per issue"));
 }
 
 var incomplete = results.Where(r => r.Applied != r.Issues).ToList();

@@ -22,8 +22,23 @@ internal sealed record RunResult(
     long WriteCallBytes,
     int LatencySamples,
     double LatencyP50Milliseconds,
-    double LatencyP99Milliseconds)
+    double LatencyP99Milliseconds,
+    long WriteTransactions = 0,
+    long WalPages = 0,
+    int PageSize = 0,
+    long ServerWalBytes = 0,
+    long StoreGrowthBytes = 0)
 {
+    /// <summary>PostgreSQL: bytes the table files (tables, indexes, TOAST) of the run's schema grew by, per issue.</summary>
+    public double StoreGrowthPerIssue => Issues == 0 ? 0 : StoreGrowthBytes / (double)Issues;
+
+    /// <summary>Committed SQLite write transactions per issue over the dispatch phase.</summary>
+    public double WriteTransactionsPerIssue => Issues == 0 ? 0 : WriteTransactions / (double)Issues;
+
+    /// <summary>Bytes SQLite wrote to the WAL per issue (pages plus frame headers) over the dispatch phase.</summary>
+    /// <remarks>SQLite: the pages the stores committed (plus frame headers); PostgreSQL: the server's WAL position moved by.</remarks>
+    public double WalBytesPerIssue => Issues == 0 ? 0 : PageSize > 0 ? WalPages * (PageSize + 24.0) / Issues : ServerWalBytes / (double)Issues;
+
     /// <summary>Managed heap growth per dispatched issue over the last 90% of the run.</summary>
     public double HeapGrowthPerIssueBytes => (HeapAtEndBytes - HeapAtTenPercentBytes) / (Issues * 0.9);
 

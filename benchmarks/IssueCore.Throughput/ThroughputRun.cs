@@ -9,6 +9,7 @@ using IssueCore.Enhance;
 using IssueCore.Issues;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace IssueCore.Throughput;
 
@@ -28,12 +29,23 @@ internal static class ThroughputRun
 
     public static async Task<RunResult> MeasureAsync(string adapter, int issues, int baselineIssues, int dispatchers, int seriesCount, int latencySamples, bool phases, string workDirectory)
     {
-        var baseline = await MeasureBaselineAsync(adapter, baselineIssues, workDirectory);
+        var schema = "throughput_" + Guid.NewGuid().ToString("N")[..12];
+        var baseline = await MeasureBaselineAsync(adapter, baselineIssues, workDirectory, schema + "_base");
         var time = TimeProvider.System;
         using var watch = new DispatchWatch();
+        using var writes = new StorageWriteWatch();
         using var timer = phases ? new PhaseTimer() : null;
-        await using var provider = Build(adapter, Path.Combine(workDirectory, "throughput.db"), dispatchers, timer);
+        await using var provider = Build(adapter, Path.Combine(workDirectory, "throughput.db"), dispatchers, timer, schema);
         var app = provider.GetRequiredService<EnhanceApplication>();
+
+        // The library's background services run as in a host (run retention with its default policy among them), so the
+        // memory and disk figures are those of the default options.
+        var hosted = provider.GetServices<IHostedService>().ToList();
+        foreach (var service in hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
+
         await app.InstallDefaultFlowAsync();
         var series = Enumerable.Range(0, seriesCount).Select(s => BlueprintId.Parse(seriesCount == 1 ? "orders" : $"orders-{s}")).ToArray();
         foreach (var id in series)
@@ -64,9 +76,11 @@ internal static class ThroughputRun
         long heapAtTenPercent = 0;
         var heapTaken = 0;
         using var drainLimit = new CancellationTokenSource(DrainLimit);
+        var pgBefore = adapter == "postgres" ? await PostgresWal.ReadAsync(schema) : default;
         var ioBefore = ProcessIo.Read();
         var retriesBefore = watch.Retries;
         timer?.Reset();
+        writes.Reset();
         started = time.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, dispatchers).Select(_ => Task.Run(async () =>
         {
@@ -104,10 +118,17 @@ internal static class ThroughputRun
 
         var dispatchSeconds = time.GetElapsedTime(started).TotalSeconds;
         var io = ProcessIo.Read() - ioBefore;
+        var pgAfter = adapter == "postgres" ? await PostgresWal.ReadAsync(schema) : default;
         var retries = watch.Retries - retriesBefore;
+        var (transactions, pages) = (writes.Transactions, writes.Pages);
+        var pageSize = adapter == "sqlite" ? await PageSizeAsync(Path.Combine(workDirectory, "throughput.db")) : 0;
         if (timer is not null)
         {
             Console.Error.Write(timer.Report(finished));
+            if (adapter == "sqlite")
+            {
+                Console.Error.Write(writes.Report(finished, pageSize));
+            }
         }
 
         var heapAtEnd = GC.GetTotalMemory(forceFullCollection: true);
@@ -115,6 +136,17 @@ internal static class ThroughputRun
         Array.Sort(latencies, 0, ticks);
 
         var endToEnd = await MeasureLatencyAsync(app, watch, series, issues, latencySamples);
+        for (var i = hosted.Count - 1; i >= 0; i--)
+        {
+            await hosted[i].StopAsync(CancellationToken.None);
+        }
+
+        if (adapter == "postgres")
+        {
+            await PostgresWal.DropAsync(schema);
+            await PostgresWal.DropAsync(schema + "_base");
+        }
+
         using var process = Process.GetCurrentProcess();
         return new RunResult(
             adapter,
@@ -137,7 +169,21 @@ internal static class ThroughputRun
             io.WriteCallBytes,
             endToEnd.Length,
             Percentile(endToEnd, endToEnd.Length, 0.50),
-            Percentile(endToEnd, endToEnd.Length, 0.99));
+            Percentile(endToEnd, endToEnd.Length, 0.99),
+            transactions,
+            pages,
+            pageSize,
+            pgAfter.WalPosition - pgBefore.WalPosition,
+            pgAfter.SchemaBytes - pgBefore.SchemaBytes);
+    }
+
+    private static async Task<int> PageSizeAsync(string databasePath)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA page_size;";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     // Enqueue → applied with the worker loop running: one issue at a time, so each sample is an idle worker's wake-up
@@ -184,10 +230,10 @@ internal static class ThroughputRun
     };
 
     // The queue alone: what storing, claiming and completing an issue costs without running any flow.
-    private static async Task<double> MeasureBaselineAsync(string adapter, int issues, string workDirectory)
+    private static async Task<double> MeasureBaselineAsync(string adapter, int issues, string workDirectory, string schema)
     {
         var time = TimeProvider.System;
-        await using var provider = Build(adapter, Path.Combine(workDirectory, "baseline.db"), dispatchers: 1);
+        await using var provider = Build(adapter, Path.Combine(workDirectory, "baseline.db"), dispatchers: 1, schema: schema);
         var store = provider.GetRequiredService<IIssueStore>();
         var started = time.GetTimestamp();
         for (var i = 0; i < issues; i++)
@@ -202,10 +248,17 @@ internal static class ThroughputRun
         return issues / time.GetElapsedTime(started).TotalSeconds;
     }
 
-    private static ServiceProvider Build(string adapter, string databasePath, int dispatchers, PhaseTimer? timer = null)
+    private static ServiceProvider Build(string adapter, string databasePath, int dispatchers, PhaseTimer? timer = null, string schema = "issuecore")
     {
         var services = new ServiceCollection();
-        services.AddIssueCore(o => o.Security.AllowDevelopmentKey = true);
+        services.AddIssueCore(o =>
+        {
+            o.Security.AllowDevelopmentKey = true;
+
+            // ISSUECORE_THROUGHPUT_BRANCHES_AT_WAVE_END=1 (the --branches-at-wave-end switch): fan-out branch completions
+            // recorded with their wave's end instead of one by one.
+            o.RecordEachBranchCompletion = Environment.GetEnvironmentVariable("ISSUECORE_THROUGHPUT_BRANCHES_AT_WAVE_END") != "1";
+        });
         services.Configure<EnhanceApplicationOptions>(o =>
         {
             o.DispatcherId = "throughput";
@@ -215,7 +268,12 @@ internal static class ThroughputRun
         {
             "in-memory" => services.UseInMemory(),
             "sqlite" => services.UseSqlite(new SqliteConnectionStringBuilder { DataSource = databasePath }.ToString()),
-            _ => throw new ArgumentException($"Unknown adapter '{adapter}' (in-memory | sqlite).", nameof(adapter)),
+            "postgres" => services.UsePostgres(o =>
+            {
+                o.ConnectionString = PostgresWal.ConnectionString;
+                o.Schema = schema;
+            }),
+            _ => throw new ArgumentException($"Unknown adapter '{adapter}' (in-memory | sqlite | postgres).", nameof(adapter)),
         };
         if (timer is not null)
         {

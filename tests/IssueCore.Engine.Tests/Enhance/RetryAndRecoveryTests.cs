@@ -135,7 +135,7 @@ public sealed class RetryAndRecoveryTests
     // The calls to the issue, Blueprint, setting and log stores and to the council repository (the flow runs' records)
     // while three issues drain. Counted by Fault_injection_sweep_covers_every_store_call_of_a_clean_run, which fails
     // if this drifts.
-    private const int CallsInACleanRun = 93;
+    private const int CallsInACleanRun = 90;
 
     private static readonly string[] SweepPatches =
     [

@@ -17,7 +17,15 @@ internal sealed class CountingCouncilRepository(ICouncilRepository inner) : ICou
 
     public int EventsAppended => Volatile.Read(ref _eventsAppended);
 
-    public Task CreateRunAsync(CouncilRun run, CancellationToken cancellationToken = default) => inner.CreateRunAsync(run, cancellationToken);
+    public Task CreateRunAsync(CouncilRun run, CancellationToken cancellationToken = default)
+    {
+        if (run.Graph is not null)
+        {
+            Interlocked.Increment(ref _graphWrites); // the plan, written with the run
+        }
+
+        return inner.CreateRunAsync(run, cancellationToken);
+    }
 
     public Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default) => inner.UpdateRunStatusAsync(runId, status, cancellationToken);
 
