@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Json;
@@ -14,6 +15,257 @@ namespace IssueCore.Scripting;
 /// <summary>JSON values pushed onto the Lua stack (the input and primitive results).</summary>
 internal sealed unsafe partial class LuaSandbox
 {
+    /// <summary>Nesting the reused JSON buffer may hold; deeper than any depth budget, so the budget's own error comes first.</summary>
+    private const int JsonBufferMaxDepth = 1024;
+
+    /// <summary>A buffer grown past this by one large conversion is dropped afterwards, so an idle state keeps little.</summary>
+    private const int JsonBufferRetainedBytes = 64 * 1024;
+
+    // One reused UTF-8 buffer and writer per state for every conversion (never two at once: a conversion runs to its
+    // end before the next starts). The relaxed encoder escapes only what JSON requires; the text is read back at once.
+    private ArrayBufferWriter<byte> _jsonBuffer = new(1024);
+    private readonly Utf8JsonWriter _jsonWriter = new(Stream.Null, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true, MaxDepth = JsonBufferMaxDepth });
+
+    private Utf8JsonWriter BeginJsonWrite()
+    {
+        _jsonBuffer.ResetWrittenCount();
+        _jsonWriter.Reset(_jsonBuffer);
+        return _jsonWriter;
+    }
+
+    private void EndJsonWrite()
+    {
+        _jsonWriter.Reset(Stream.Null);
+        if (_jsonBuffer.Capacity > JsonBufferRetainedBytes)
+        {
+            _jsonBuffer = new ArrayBufferWriter<byte>(1024);
+        }
+        else
+        {
+            _jsonBuffer.ResetWrittenCount();
+        }
+    }
+
+    /// <summary>
+    /// Pushes a JSON value (the input, a primitive's result). An object or array is written once as UTF-8 JSON (a node over a
+    /// parsed element writes its bytes without materialising nodes) and read straight onto the Lua stack; a value the
+    /// writer refuses (a lone surrogate, nesting past the buffer's bound) takes the node walk, which names the problem.
+    /// </summary>
+    private void PushJsonValue(JsonNode? node, string path)
+    {
+        if (node is JsonObject or JsonArray)
+        {
+            var writer = BeginJsonWrite();
+            var written = false;
+            try
+            {
+                WriteNode(node, writer);
+                writer.Flush();
+                written = true;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or JsonException or NotSupportedException or MissingFieldException)
+            {
+                // Falls back to the node walk below.
+            }
+
+            if (written)
+            {
+                try
+                {
+                    var reader = new Utf8JsonReader(_jsonBuffer.WrittenSpan, new JsonReaderOptions { MaxDepth = JsonBufferMaxDepth });
+                    reader.Read();
+                    PushToken(ref reader, 1, path);
+                    return;
+                }
+                finally
+                {
+                    EndJsonWrite();
+                }
+            }
+
+            EndJsonWrite();
+        }
+
+        PushJson(node, 1, path);
+    }
+
+    /// <summary>
+    /// Writes a node as JSON. A node still over the element it was parsed from (System.Text.Json materialises child nodes
+    /// only when they are read or written) is written from that element's bytes, so no node is created for it; a .NET
+    /// double keeps a fraction in its text (<c>1.0</c>), so it reaches Lua as a float, as the node walk pushes it.
+    /// </summary>
+    private static void WriteNode(JsonNode? node, Utf8JsonWriter writer)
+    {
+        switch (node)
+        {
+            case null:
+                writer.WriteNullValue();
+                return;
+            case JsonObject obj:
+                if (ParsedElement(obj) is { } objectElement)
+                {
+                    objectElement.WriteTo(writer);
+                    return;
+                }
+
+                writer.WriteStartObject();
+                foreach (var (key, value) in obj)
+                {
+                    writer.WritePropertyName(key);
+                    WriteNode(value, writer);
+                }
+
+                writer.WriteEndObject();
+                return;
+            case JsonArray arr:
+                if (ParsedElement(arr) is { } arrayElement)
+                {
+                    arrayElement.WriteTo(writer);
+                    return;
+                }
+
+                writer.WriteStartArray();
+                foreach (var item in arr)
+                {
+                    WriteNode(item, writer);
+                }
+
+                writer.WriteEndArray();
+                return;
+            case JsonValue value when value.TryGetValue<JsonElement>(out var element):
+                element.WriteTo(writer);
+                return;
+            case JsonValue value when value.TryGetValue<double>(out var d):
+                WriteFloat(d, writer);
+                return;
+            default:
+                node.WriteTo(writer);
+                return;
+        }
+    }
+
+    private static void WriteFloat(double d, Utf8JsonWriter writer)
+    {
+        if (!double.IsFinite(d))
+        {
+            // No JSON text: the node walk pushes it as it is.
+            throw new ArgumentException("not a finite number", nameof(d));
+        }
+
+        Span<byte> text = stackalloc byte[40];
+        d.TryFormat(text, out var length, "R", CultureInfo.InvariantCulture);
+        if (text[..length].IndexOfAny((byte)'.', (byte)'E', (byte)'e') < 0)
+        {
+            text[length++] = (byte)'.';
+            text[length++] = (byte)'0';
+        }
+
+        writer.WriteRawValue(text[..length], skipInputValidation: true);
+    }
+
+    // The element a parsed object or array still stands over (null once it was materialised or when built in code).
+    // System.Text.Json writes such a node from the element itself; these read the same field so the conversion can too.
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_jsonElement")]
+    private static extern ref JsonElement? ParsedElement(JsonObject node);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_jsonElement")]
+    private static extern ref JsonElement? ParsedElement(JsonArray node);
+
+    private void PushToken(ref Utf8JsonReader reader, int depth, string path)
+    {
+        CountNode();
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                CheckDepth(depth, path);
+                EnsureStack(path);
+                _lua.CreateTable(0, 0);
+                LuaNative.RawGetInteger(_l, Registry, _refObjectMeta);
+                LuaNative.SetMetaTable(_l, -2);
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    PushTokenString(ref reader);
+                    reader.Read();
+                    PushToken(ref reader, depth + 1, path);
+                    _lua.RawSet(-3);
+                }
+
+                return;
+            case JsonTokenType.StartArray:
+                CheckDepth(depth, path);
+                EnsureStack(path);
+                _lua.CreateTable(0, 0);
+                LuaNative.RawGetInteger(_l, Registry, _refArrayMeta);
+                LuaNative.SetMetaTable(_l, -2);
+                long i = 0;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    PushToken(ref reader, depth + 1, path);
+                    _lua.RawSetInteger(-2, ++i);
+                }
+
+                return;
+            case JsonTokenType.String:
+                PushTokenString(ref reader);
+                return;
+            case JsonTokenType.Number:
+                // An integer only when the text has no fraction or exponent ("1.0" and "1e2" stay floats).
+                if (reader.TryGetInt64(out var integer))
+                {
+                    LuaNative.PushInteger(_l, integer);
+                }
+                else
+                {
+                    LuaNative.PushNumber(_l, reader.GetDouble());
+                }
+
+                return;
+            case JsonTokenType.True:
+                LuaNative.PushBoolean(_l, 1);
+                return;
+            case JsonTokenType.False:
+                LuaNative.PushBoolean(_l, 0);
+                return;
+            default:
+                LuaNative.PushLightUserData(_l, IntPtr.Zero);
+                return;
+        }
+    }
+
+    private void PushTokenString(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            PushUtf8(reader.ValueSpan);
+            return;
+        }
+
+        var length = reader.ValueSpan.Length; // unescaping never lengthens the text
+        byte[]? rented = null;
+        var buffer = length <= 512 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            int written;
+            try
+            {
+                written = reader.CopyString(buffer);
+            }
+            catch (InvalidOperationException)
+            {
+                throw new ConversionException("a string is not valid Unicode (lone surrogate)", ScriptLimit.None);
+            }
+
+            PushUtf8(buffer[..written]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
     private void PushJson(JsonNode? node, int depth, string path)
     {
         CountNode();

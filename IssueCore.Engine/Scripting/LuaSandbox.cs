@@ -192,7 +192,7 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
             LuaNative.RawGetInteger(_l, Registry, _refKeyCtx);
             try
             {
-                PushJson(input, 1, "$");
+                PushJsonValue(input, "$");
             }
             catch (ConversionException ex)
             {
