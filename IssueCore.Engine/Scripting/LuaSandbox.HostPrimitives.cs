@@ -101,7 +101,7 @@ internal sealed unsafe partial class LuaSandbox
     private int ReturnJson(JsonNode? value)
     {
         _lua.PushBoolean(true);
-        PushJsonValue(value, "$");
+        PushJson(value, 1, "$");
         return 2;
     }
 

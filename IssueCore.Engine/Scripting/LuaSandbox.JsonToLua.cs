@@ -47,120 +47,33 @@ internal sealed unsafe partial class LuaSandbox
     }
 
     /// <summary>
-    /// Pushes a JSON value (the input, a primitive's result). An object or array is written once as UTF-8 JSON (a node over a
-    /// parsed element writes its bytes without materialising nodes) and read straight onto the Lua stack; a value the
-    /// writer refuses (a lone surrogate, nesting past the buffer's bound) takes the node walk, which names the problem.
+    /// Pushes an element's JSON: written once as UTF-8 into the reused buffer and read straight onto the Lua stack, so no
+    /// node is created for it.
     /// </summary>
-    private void PushJsonValue(JsonNode? node, string path)
+    private void PushElement(JsonElement element, int depth, string path)
     {
-        if (node is JsonObject or JsonArray)
+        var writer = BeginJsonWrite();
+        try
         {
-            var writer = BeginJsonWrite();
-            var written = false;
             try
             {
-                WriteNode(node, writer);
-                writer.Flush();
-                written = true;
+                element.WriteTo(writer);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or JsonException or NotSupportedException or MissingFieldException)
+            catch (InvalidOperationException)
             {
-                // Falls back to the node walk below.
+                // Only nesting past the buffer's bound, far beyond any depth budget.
+                throw new ConversionException($"nested deeper than {_maxDepth} levels at {path}", ScriptLimit.Depth);
             }
 
-            if (written)
-            {
-                try
-                {
-                    var reader = new Utf8JsonReader(_jsonBuffer.WrittenSpan, new JsonReaderOptions { MaxDepth = JsonBufferMaxDepth });
-                    reader.Read();
-                    PushToken(ref reader, 1, path);
-                    return;
-                }
-                finally
-                {
-                    EndJsonWrite();
-                }
-            }
-
+            writer.Flush();
+            var reader = new Utf8JsonReader(_jsonBuffer.WrittenSpan, new JsonReaderOptions { MaxDepth = JsonBufferMaxDepth });
+            reader.Read();
+            PushToken(ref reader, depth, path);
+        }
+        finally
+        {
             EndJsonWrite();
         }
-
-        PushJson(node, 1, path);
-    }
-
-    /// <summary>
-    /// Writes a node as JSON. A node still over the element it was parsed from (System.Text.Json materialises child nodes
-    /// only when they are read or written) is written from that element's bytes, so no node is created for it; a .NET
-    /// double keeps a fraction in its text (<c>1.0</c>), so it reaches Lua as a float, as the node walk pushes it.
-    /// </summary>
-    private static void WriteNode(JsonNode? node, Utf8JsonWriter writer)
-    {
-        switch (node)
-        {
-            case null:
-                writer.WriteNullValue();
-                return;
-            case JsonObject obj:
-                if (ParsedElement(obj) is { } objectElement)
-                {
-                    objectElement.WriteTo(writer);
-                    return;
-                }
-
-                writer.WriteStartObject();
-                foreach (var (key, value) in obj)
-                {
-                    writer.WritePropertyName(key);
-                    WriteNode(value, writer);
-                }
-
-                writer.WriteEndObject();
-                return;
-            case JsonArray arr:
-                if (ParsedElement(arr) is { } arrayElement)
-                {
-                    arrayElement.WriteTo(writer);
-                    return;
-                }
-
-                writer.WriteStartArray();
-                foreach (var item in arr)
-                {
-                    WriteNode(item, writer);
-                }
-
-                writer.WriteEndArray();
-                return;
-            case JsonValue value when value.TryGetValue<JsonElement>(out var element):
-                element.WriteTo(writer);
-                return;
-            case JsonValue value when value.TryGetValue<double>(out var d):
-                WriteFloat(d, writer);
-                return;
-            default:
-                node.WriteTo(writer);
-                return;
-        }
-    }
-
-    private static void WriteFloat(double d, Utf8JsonWriter writer)
-    {
-        if (!double.IsFinite(d))
-        {
-            // No JSON text: the node walk pushes it as it is.
-            throw new ArgumentException("not a finite number", nameof(d));
-        }
-
-        Span<byte> text = stackalloc byte[40];
-        d.TryFormat(text, out var length, "R", CultureInfo.InvariantCulture);
-        if (text[..length].IndexOfAny((byte)'.', (byte)'E', (byte)'e') < 0)
-        {
-            text[length++] = (byte)'.';
-            text[length++] = (byte)'0';
-        }
-
-        writer.WriteRawValue(text[..length], skipInputValidation: true);
     }
 
     // The element a parsed object or array still stands over (null once it was materialised or when built in code).
@@ -266,6 +179,11 @@ internal sealed unsafe partial class LuaSandbox
         }
     }
 
+    /// <summary>
+    /// Pushes a JSON value (the input, a primitive's result). An object or array System.Text.Json still holds over the
+    /// element it was parsed from (it creates child nodes only when they are read or written) is pushed from that element's
+    /// UTF-8 text without creating its nodes; a node built in code is walked.
+    /// </summary>
     private void PushJson(JsonNode? node, int depth, string path)
     {
         CountNode();
@@ -273,6 +191,12 @@ internal sealed unsafe partial class LuaSandbox
         {
             case null:
                 LuaNative.PushLightUserData(_l, IntPtr.Zero);
+                return;
+            case JsonObject obj when ParsedElement(obj) is { } element:
+                PushElement(element, depth, path);
+                return;
+            case JsonArray arr when ParsedElement(arr) is { } element:
+                PushElement(element, depth, path);
                 return;
             case JsonObject obj:
                 CheckDepth(depth, path);

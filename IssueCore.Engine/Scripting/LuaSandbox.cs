@@ -192,7 +192,7 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
             LuaNative.RawGetInteger(_l, Registry, _refKeyCtx);
             try
             {
-                PushJsonValue(input, "$");
+                PushJson(input, 1, "$");
             }
             catch (ConversionException ex)
             {
