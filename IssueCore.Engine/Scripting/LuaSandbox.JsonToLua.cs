@@ -90,11 +90,7 @@ internal sealed unsafe partial class LuaSandbox
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                CheckDepth(depth, path);
-                EnsureStack(path);
-                _lua.CreateTable(0, 0);
-                LuaNative.RawGetInteger(_l, Registry, _refObjectMeta);
-                LuaNative.SetMetaTable(_l, -2);
+                PushMarkedTable(0, 0, _refObjectMeta, depth, path);
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
                     PushTokenString(ref reader);
@@ -105,11 +101,7 @@ internal sealed unsafe partial class LuaSandbox
 
                 return;
             case JsonTokenType.StartArray:
-                CheckDepth(depth, path);
-                EnsureStack(path);
-                _lua.CreateTable(0, 0);
-                LuaNative.RawGetInteger(_l, Registry, _refArrayMeta);
-                LuaNative.SetMetaTable(_l, -2);
+                PushMarkedTable(0, 0, _refArrayMeta, depth, path);
                 long i = 0;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
@@ -199,11 +191,7 @@ internal sealed unsafe partial class LuaSandbox
                 PushElement(element, depth, path);
                 return;
             case JsonObject obj:
-                CheckDepth(depth, path);
-                EnsureStack(path);
-                _lua.CreateTable(0, obj.Count);
-                LuaNative.RawGetInteger(_l, Registry, _refObjectMeta);
-                LuaNative.SetMetaTable(_l, -2);
+                PushMarkedTable(0, obj.Count, _refObjectMeta, depth, path);
                 foreach (var (key, value) in obj)
                 {
                     PushString(key);
@@ -213,11 +201,7 @@ internal sealed unsafe partial class LuaSandbox
 
                 return;
             case JsonArray arr:
-                CheckDepth(depth, path);
-                EnsureStack(path);
-                _lua.CreateTable(arr.Count, 0);
-                LuaNative.RawGetInteger(_l, Registry, _refArrayMeta);
-                LuaNative.SetMetaTable(_l, -2);
+                PushMarkedTable(arr.Count, 0, _refArrayMeta, depth, path);
                 for (var i = 0; i < arr.Count; i++)
                 {
                     PushJson(arr[i], depth + 1, path);
@@ -231,6 +215,16 @@ internal sealed unsafe partial class LuaSandbox
             default:
                 throw new ConversionException($"unsupported JSON node {node.GetType().Name}", ScriptLimit.None);
         }
+    }
+
+    /// <summary>A new table one level deeper, marked as an object or array by the metatable at <paramref name="metaRef"/>.</summary>
+    private void PushMarkedTable(int arrayCount, int memberCount, int metaRef, int depth, string path)
+    {
+        CheckDepth(depth, path);
+        EnsureStack(path);
+        _lua.CreateTable(arrayCount, memberCount);
+        LuaNative.RawGetInteger(_l, Registry, metaRef);
+        LuaNative.SetMetaTable(_l, -2);
     }
 
     /// <summary>Room for one more level of a document being pushed; a full Lua stack is a conversion error, never a write past its end.</summary>
