@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Json;
@@ -14,6 +15,167 @@ namespace IssueCore.Scripting;
 /// <summary>JSON values pushed onto the Lua stack (the input and primitive results).</summary>
 internal sealed unsafe partial class LuaSandbox
 {
+    /// <summary>Nesting the reused JSON buffer may hold; deeper than any depth budget, so the budget's own error comes first.</summary>
+    private const int JsonBufferMaxDepth = 1024;
+
+    /// <summary>A buffer grown past this by one large conversion is dropped afterwards, so an idle state keeps little.</summary>
+    private const int JsonBufferRetainedBytes = 64 * 1024;
+
+    // One reused UTF-8 buffer and writer per state for every conversion (never two at once: a conversion runs to its
+    // end before the next starts). The relaxed encoder escapes only what JSON requires; the text is read back at once.
+    private ArrayBufferWriter<byte> _jsonBuffer = new(1024);
+    private readonly Utf8JsonWriter _jsonWriter = new(Stream.Null, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true, MaxDepth = JsonBufferMaxDepth });
+
+    private Utf8JsonWriter BeginJsonWrite()
+    {
+        _jsonBuffer.ResetWrittenCount();
+        _jsonWriter.Reset(_jsonBuffer);
+        return _jsonWriter;
+    }
+
+    private void EndJsonWrite()
+    {
+        _jsonWriter.Reset(Stream.Null);
+        if (_jsonBuffer.Capacity > JsonBufferRetainedBytes)
+        {
+            _jsonBuffer = new ArrayBufferWriter<byte>(1024);
+        }
+        else
+        {
+            _jsonBuffer.ResetWrittenCount();
+        }
+    }
+
+    /// <summary>
+    /// Pushes an element's JSON: written once as UTF-8 into the reused buffer and read straight onto the Lua stack, so no
+    /// node is created for it.
+    /// </summary>
+    private void PushElement(JsonElement element, int depth, string path)
+    {
+        var writer = BeginJsonWrite();
+        try
+        {
+            try
+            {
+                element.WriteTo(writer);
+            }
+            catch (InvalidOperationException)
+            {
+                // Only nesting past the buffer's bound, far beyond any depth budget.
+                throw new ConversionException($"nested deeper than {_maxDepth} levels at {path}", ScriptLimit.Depth);
+            }
+
+            writer.Flush();
+            var reader = new Utf8JsonReader(_jsonBuffer.WrittenSpan, new JsonReaderOptions { MaxDepth = JsonBufferMaxDepth });
+            reader.Read();
+            PushToken(ref reader, depth, path);
+        }
+        finally
+        {
+            EndJsonWrite();
+        }
+    }
+
+    // The element a parsed object or array still stands over (null once it was materialised or when built in code).
+    // System.Text.Json writes such a node from the element itself; these read the same field so the conversion can too.
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_jsonElement")]
+    private static extern ref JsonElement? ParsedElement(JsonObject node);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_jsonElement")]
+    private static extern ref JsonElement? ParsedElement(JsonArray node);
+
+    private void PushToken(ref Utf8JsonReader reader, int depth, string path)
+    {
+        CountNode();
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                PushMarkedTable(0, 0, _refObjectMeta, depth, path);
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    PushTokenString(ref reader);
+                    reader.Read();
+                    PushToken(ref reader, depth + 1, path);
+                    _lua.RawSet(-3);
+                }
+
+                return;
+            case JsonTokenType.StartArray:
+                PushMarkedTable(0, 0, _refArrayMeta, depth, path);
+                long i = 0;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    PushToken(ref reader, depth + 1, path);
+                    _lua.RawSetInteger(-2, ++i);
+                }
+
+                return;
+            case JsonTokenType.String:
+                PushTokenString(ref reader);
+                return;
+            case JsonTokenType.Number:
+                // An integer only when the text has no fraction or exponent ("1.0" and "1e2" stay floats).
+                if (reader.TryGetInt64(out var integer))
+                {
+                    LuaNative.PushInteger(_l, integer);
+                }
+                else
+                {
+                    LuaNative.PushNumber(_l, reader.GetDouble());
+                }
+
+                return;
+            case JsonTokenType.True:
+                LuaNative.PushBoolean(_l, 1);
+                return;
+            case JsonTokenType.False:
+                LuaNative.PushBoolean(_l, 0);
+                return;
+            default:
+                LuaNative.PushLightUserData(_l, IntPtr.Zero);
+                return;
+        }
+    }
+
+    private void PushTokenString(ref Utf8JsonReader reader)
+    {
+        if (!reader.ValueIsEscaped)
+        {
+            PushUtf8(reader.ValueSpan);
+            return;
+        }
+
+        var length = reader.ValueSpan.Length; // unescaping never lengthens the text
+        byte[]? rented = null;
+        var buffer = length <= 512 ? stackalloc byte[length] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            int written;
+            try
+            {
+                written = reader.CopyString(buffer);
+            }
+            catch (InvalidOperationException)
+            {
+                throw new ConversionException("a string is not valid Unicode (lone surrogate)", ScriptLimit.None);
+            }
+
+            PushUtf8(buffer[..written]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pushes a JSON value (the input, a primitive's result). An object or array System.Text.Json still holds over the
+    /// element it was parsed from (it creates child nodes only when they are read or written) is pushed from that element's
+    /// UTF-8 text without creating its nodes; a node built in code is walked.
+    /// </summary>
     private void PushJson(JsonNode? node, int depth, string path)
     {
         CountNode();
@@ -22,12 +184,14 @@ internal sealed unsafe partial class LuaSandbox
             case null:
                 LuaNative.PushLightUserData(_l, IntPtr.Zero);
                 return;
+            case JsonObject obj when ParsedElement(obj) is { } element:
+                PushElement(element, depth, path);
+                return;
+            case JsonArray arr when ParsedElement(arr) is { } element:
+                PushElement(element, depth, path);
+                return;
             case JsonObject obj:
-                CheckDepth(depth, path);
-                EnsureStack(path);
-                _lua.CreateTable(0, obj.Count);
-                LuaNative.RawGetInteger(_l, Registry, _refObjectMeta);
-                LuaNative.SetMetaTable(_l, -2);
+                PushMarkedTable(0, obj.Count, _refObjectMeta, depth, path);
                 foreach (var (key, value) in obj)
                 {
                     PushString(key);
@@ -37,11 +201,7 @@ internal sealed unsafe partial class LuaSandbox
 
                 return;
             case JsonArray arr:
-                CheckDepth(depth, path);
-                EnsureStack(path);
-                _lua.CreateTable(arr.Count, 0);
-                LuaNative.RawGetInteger(_l, Registry, _refArrayMeta);
-                LuaNative.SetMetaTable(_l, -2);
+                PushMarkedTable(arr.Count, 0, _refArrayMeta, depth, path);
                 for (var i = 0; i < arr.Count; i++)
                 {
                     PushJson(arr[i], depth + 1, path);
@@ -55,6 +215,16 @@ internal sealed unsafe partial class LuaSandbox
             default:
                 throw new ConversionException($"unsupported JSON node {node.GetType().Name}", ScriptLimit.None);
         }
+    }
+
+    /// <summary>A new table one level deeper, marked as an object or array by the metatable at <paramref name="metaRef"/>.</summary>
+    private void PushMarkedTable(int arrayCount, int memberCount, int metaRef, int depth, string path)
+    {
+        CheckDepth(depth, path);
+        EnsureStack(path);
+        _lua.CreateTable(arrayCount, memberCount);
+        LuaNative.RawGetInteger(_l, Registry, metaRef);
+        LuaNative.SetMetaTable(_l, -2);
     }
 
     /// <summary>Room for one more level of a document being pushed; a full Lua stack is a conversion error, never a write past its end.</summary>

@@ -199,37 +199,55 @@ internal sealed unsafe partial class LuaSandbox
         }
     }
 
-    private readonly List<(string? Key, long Index)> _path = [];
+    // The path of the value being converted, for error messages: a string key is read back from its stack slot (so no key
+    // is copied out of Lua unless an error names it), an array element is its index.
+    private readonly List<(int KeySlot, long Index)> _path = [];
     private string _pathRoot = "$";
 
     private string CurrentPath()
     {
         var sb = new StringBuilder(_pathRoot);
-        foreach (var (key, idx) in _path)
+        foreach (var (slot, idx) in _path)
         {
-            if (key is null)
+            if (slot == 0)
             {
                 sb.Append('[').Append(idx.ToString(CultureInfo.InvariantCulture)).Append(']');
             }
             else
             {
-                sb.Append('.').Append(key);
+                sb.Append('.').Append(ReadStringLossy(slot));
             }
         }
 
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The Lua value at <paramref name="index"/> as JSON. A table is written straight from the Lua stack as UTF-8 JSON
+    /// into the state's reused buffer and handed back as a node over one immutable element, so only what the caller reads
+    /// is ever materialised as nodes.
+    /// </summary>
     private JsonNode? ToJson(int index, int depth, string root)
     {
         _path.Clear();
         _pathRoot = root;
-        return ToJson(index, depth);
+        CountNode();
+        if ((LuaType)LuaNative.Type(_l, index) != LuaType.Table)
+        {
+            return ScalarToJson(index);
+        }
+
+        var writer = BeginJsonWrite();
+        WriteTable(_lua.AbsIndex(index), depth);
+        writer.Flush();
+        var reader = new Utf8JsonReader(_jsonBuffer.WrittenSpan, new JsonReaderOptions { MaxDepth = JsonBufferMaxDepth });
+        var element = JsonElement.ParseValue(ref reader);
+        EndJsonWrite();
+        return element.ValueKind == JsonValueKind.Array ? JsonArray.Create(element) : JsonObject.Create(element);
     }
 
-    private JsonNode? ToJson(int index, int depth)
+    private JsonNode? ScalarToJson(int index)
     {
-        CountNode();
         var type = (LuaType)LuaNative.Type(_l, index);
         switch (type)
         {
@@ -255,12 +273,15 @@ internal sealed unsafe partial class LuaSandbox
             case LuaType.LightUserData when _lua.ToUserData(index) == IntPtr.Zero:
                 CountOutput(4);
                 return null;
-            case LuaType.Table:
-                return TableToJson(_lua.AbsIndex(index), depth);
             default:
-                var kind = type == LuaType.Thread ? "thread (coroutine)" : type.ToString().ToLowerInvariant();
-                throw new ConversionException($"{CurrentPath()} is a {kind} value, which has no JSON form", ScriptLimit.None);
+                throw NoJsonForm(type);
         }
+    }
+
+    private ConversionException NoJsonForm(LuaType type)
+    {
+        var kind = type == LuaType.Thread ? "thread (coroutine)" : type.ToString().ToLowerInvariant();
+        return new ConversionException($"{CurrentPath()} is a {kind} value, which has no JSON form", ScriptLimit.None);
     }
 
     private JsonNode DoubleNode(double d)
@@ -276,7 +297,87 @@ internal sealed unsafe partial class LuaSandbox
             : JsonValue.Create(d);
     }
 
-    private JsonNode TableToJson(int index, int depth)
+    /// <summary>The string at <paramref name="index"/> as the UTF-8 bytes Lua holds (valid while it stays on the stack).</summary>
+    private ReadOnlySpan<byte> Utf8At(int index)
+    {
+        var p = LuaNative.ToLString(_l, index, out var length);
+        var text = new ReadOnlySpan<byte>(p, checked((int)length));
+        if (!System.Text.Unicode.Utf8.IsValid(text))
+        {
+            throw new ConversionException("a string is not valid UTF-8", ScriptLimit.None);
+        }
+
+        return text;
+    }
+
+    private void WriteJson(int index, int depth)
+    {
+        CountNode();
+        var writer = _jsonWriter;
+        var type = (LuaType)LuaNative.Type(_l, index);
+        switch (type)
+        {
+            case LuaType.Nil:
+                CountOutput(4);
+                writer.WriteNullValue();
+                return;
+            case LuaType.Boolean:
+                CountOutput(5);
+                writer.WriteBooleanValue(LuaNative.ToBoolean(_l, index) != 0);
+                return;
+            case LuaType.Number:
+                if (LuaNative.IsInteger(_l, index) != 0)
+                {
+                    CountOutput(8);
+                    writer.WriteNumberValue(LuaNative.ToIntegerX(_l, index, null));
+                    return;
+                }
+
+                CountOutput(12);
+                WriteDouble(LuaNative.ToNumberX(_l, index, null));
+                return;
+            case LuaType.String:
+                var text = Utf8At(index);
+                CountOutput(text.Length + 2);
+                writer.WriteStringValue(text);
+                return;
+            case LuaType.LightUserData when _lua.ToUserData(index) == IntPtr.Zero:
+                CountOutput(4);
+                writer.WriteNullValue();
+                return;
+            case LuaType.Table:
+                WriteTable(index, depth);
+                return;
+            default:
+                throw NoJsonForm(type);
+        }
+    }
+
+    /// <summary>A float keeps a fraction or exponent in its JSON text (<c>1.0</c>, not <c>1</c>), so it reads back as a float.</summary>
+    private void WriteDouble(double d)
+    {
+        if (!double.IsFinite(d))
+        {
+            throw new ConversionException($"{CurrentPath()} is {d.ToString(CultureInfo.InvariantCulture)}, which has no JSON form", ScriptLimit.None);
+        }
+
+        Span<byte> text = stackalloc byte[40];
+        d.TryFormat(text, out var length, "R", CultureInfo.InvariantCulture);
+        if (text[..length].IndexOfAny((byte)'.', (byte)'E', (byte)'e') < 0)
+        {
+            text[length++] = (byte)'.';
+            text[length++] = (byte)'0';
+        }
+
+        _jsonWriter.WriteRawValue(text[..length], skipInputValidation: true);
+    }
+
+    /// <summary>
+    /// A table as a JSON object or array. Its kind comes from its marker (<c>host.array()</c>, <c>host.object()</c>, a
+    /// converted input) or its first key; an array's keys are checked to be exactly 1..n before its elements are
+    /// written in order.
+    /// </summary>
+    private void WriteTable(int index, int depth)
     {
         var path = depth > _maxDepth || !_lua.CheckStack(6) ? CurrentPath() : string.Empty;
         CheckDepth(depth, path);
@@ -293,75 +394,116 @@ internal sealed unsafe partial class LuaSandbox
             LuaNative.SetTop(_l, -2);
         }
 
-        List<KeyValuePair<string, JsonNode?>>? members = null;
-        List<KeyValuePair<long, JsonNode?>>? items = null;
+        var writer = _jsonWriter;
         CountOutput(2);
         _lua.PushNil();
-        while (LuaNative.Next(_l, index) != 0)
+        if (LuaNative.Next(_l, index) == 0)
         {
-            var keyType = (LuaType)LuaNative.Type(_l, -2);
-            if (keyType == LuaType.String)
+            if (marker == 1)
             {
-                var key = ReadString(-2);
-                CountOutput(key.Length + 4);
-                _path.Add((key, 0));
-                (members ??= []).Add(new(key, ToJson(-1, depth + 1)));
-                _path.RemoveAt(_path.Count - 1);
-            }
-            else if (keyType == LuaType.Number && LuaNative.IsInteger(_l, -2) != 0)
-            {
-                var key = LuaNative.ToIntegerX(_l, -2, null);
-                CountOutput(1);
-                _path.Add((null, key));
-                (items ??= []).Add(new(key, ToJson(-1, depth + 1)));
-                _path.RemoveAt(_path.Count - 1);
+                writer.WriteStartArray();
+                writer.WriteEndArray();
             }
             else
             {
-                _lua.Pop(2);
-                throw new ConversionException($"{CurrentPath()} has a key of type {(keyType == LuaType.Number ? "float" : keyType.ToString().ToLowerInvariant())}; JSON objects take string keys and arrays the keys 1..n", ScriptLimit.None);
+                writer.WriteStartObject();
+                writer.WriteEndObject();
             }
 
-            LuaNative.SetTop(_l, -2);
+            return;
         }
 
-        if (members is not null && (items is not null || marker == 1))
+        var firstKey = (LuaType)LuaNative.Type(_l, -2);
+        if (firstKey == LuaType.String)
         {
-            throw new ConversionException($"{CurrentPath()} mixes string keys with array elements", ScriptLimit.None);
+            if (marker == 1)
+            {
+                _lua.Pop(2);
+                throw new ConversionException($"{CurrentPath()} mixes string keys with array elements", ScriptLimit.None);
+            }
+
+            writer.WriteStartObject();
+            do
+            {
+                var keyType = (LuaType)LuaNative.Type(_l, -2);
+                if (keyType != LuaType.String)
+                {
+                    throw BadKey(keyType);
+                }
+
+                var key = Utf8At(-2);
+                CountOutput(key.Length + 4);
+                writer.WritePropertyName(key);
+                var top = LuaNative.GetTop(_l);
+                _path.Add((top - 1, 0));
+                WriteJson(top, depth + 1);
+                _path.RemoveAt(_path.Count - 1);
+                LuaNative.SetTop(_l, -2);
+            }
+            while (LuaNative.Next(_l, index) != 0);
+
+            writer.WriteEndObject();
+            return;
         }
 
-        if (items is not null && marker == 2)
+        if (firstKey != LuaType.Number || LuaNative.IsInteger(_l, -2) == 0)
         {
+            throw BadKey(firstKey);
+        }
+
+        if (marker == 2)
+        {
+            _lua.Pop(2);
             throw new ConversionException($"{CurrentPath()} is marked as an object but has integer keys", ScriptLimit.None);
         }
 
-        if (items is not null || marker == 1)
+        // Integer keys: count them and check they are exactly 1..n, then write the elements in order.
+        long count = 0, min = long.MaxValue, max = long.MinValue;
+        do
         {
-            var count = items?.Count ?? 0;
-            var slots = new JsonNode?[count];
-            for (var i = 0; i < count; i++)
+            var keyType = (LuaType)LuaNative.Type(_l, -2);
+            if (keyType != LuaType.Number || LuaNative.IsInteger(_l, -2) == 0)
             {
-                var (key, value) = items![i];
-                if (key < 1 || key > count)
-                {
-                    throw new ConversionException($"{CurrentPath()} is not a sequence: key {key} is outside 1..{count} (use host.null for null elements)", ScriptLimit.None);
-                }
-
-                slots[key - 1] = value;
+                throw BadKey(keyType);
             }
 
-            return new JsonArray(slots);
+            var key = LuaNative.ToIntegerX(_l, -2, null);
+            count++;
+            min = Math.Min(min, key);
+            max = Math.Max(max, key);
+            CountOutput(1);
+            LuaNative.SetTop(_l, -2);
         }
+        while (LuaNative.Next(_l, index) != 0);
 
-        var obj = new JsonObject();
-        if (members is not null)
+        if (min < 1 || max > count)
         {
-            foreach (var member in members)
-            {
-                obj.Add(member);
-            }
+            throw new ConversionException($"{CurrentPath()} is not a sequence: key {(min < 1 ? min : max)} is outside 1..{count} (use host.null for null elements)", ScriptLimit.None);
         }
 
-        return obj;
+        writer.WriteStartArray();
+        for (long i = 1; i <= count; i++)
+        {
+            LuaNative.RawGetInteger(_l, index, i);
+            _path.Add((0, i));
+            WriteJson(LuaNative.GetTop(_l), depth + 1);
+            _path.RemoveAt(_path.Count - 1);
+            LuaNative.SetTop(_l, -2);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    /// <summary>A key that is neither a string (objects) nor an integer (arrays), or one of the other kind than the table's first key.</summary>
+    private ConversionException BadKey(LuaType keyType)
+    {
+        var isInteger = keyType == LuaType.Number && LuaNative.IsInteger(_l, -2) != 0;
+        _lua.Pop(2);
+        if (keyType == LuaType.String || isInteger)
+        {
+            return new ConversionException($"{CurrentPath()} mixes string keys with array elements", ScriptLimit.None);
+        }
+
+        return new ConversionException($"{CurrentPath()} has a key of type {(keyType == LuaType.Number ? "float" : keyType.ToString().ToLowerInvariant())}; JSON objects take string keys and arrays the keys 1..n", ScriptLimit.None);
     }
 }

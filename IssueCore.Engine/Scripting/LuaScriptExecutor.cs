@@ -220,7 +220,9 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
 
     /// <inheritdoc />
     /// <remarks>
-    /// The script runs on the thread pool, never on the caller's thread. Cancelling
+    /// A caller with a synchronization context (a UI or request context) or a non-default task scheduler gets a task at
+    /// once and the script runs on the thread pool, so it never holds that context; any other caller (a thread-pool
+    /// thread, a console thread) runs the script on its own thread and gets a completed task. Cancelling
     /// <paramref name="cancellationToken"/> stops a running script after its next instruction; the executor's
     /// watchdog checks the deadline every 50 ms of its <see cref="TimeProvider"/> in the same way. An
     /// instruction is at most one bounded native step (see the budget table in RELIABILITY.md), so a script
@@ -256,7 +258,22 @@ public sealed class LuaScriptExecutor : IScriptExecutor, IDisposable
             throw new ScriptException(invocation.Name, "the deadline passed before the script started", ScriptLimit.Deadline);
         }
 
-        // The script runs on the thread pool, never on the caller's thread: the caller gets a task at once.
+        // A caller without a synchronization context on the default scheduler (a thread-pool thread, a console thread)
+        // runs the script itself: nothing waits on that thread to be pumped, the watchdog and the token stop the script
+        // from other threads, and a hand-off would only add two thread switches to every call. Any other caller (a UI or
+        // request context, a custom scheduler) gets a task at once and the script runs on the thread pool.
+        if (SynchronizationContext.Current is null && TaskScheduler.Current == TaskScheduler.Default)
+        {
+            try
+            {
+                return new ValueTask<JsonNode?>(Run(invocation.Name, source, invocation.Input, budget, cancellationToken));
+            }
+            catch (Exception ex)
+            {
+                return ValueTask.FromException<JsonNode?>(ex);
+            }
+        }
+
         var state = (this, invocation.Name, source, invocation.Input, budget, cancellationToken);
         return new ValueTask<JsonNode?>(Task.Factory.StartNew(
             static s =>

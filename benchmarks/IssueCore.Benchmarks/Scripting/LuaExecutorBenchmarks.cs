@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
 using IssueCore.Scripting;
@@ -13,7 +16,7 @@ namespace IssueCore.Benchmarks.Scripting;
 /// marshalling a ~2 KB document in and out per call.
 /// </summary>
 [MemoryDiagnoser]
-public class LuaExecutorBenchmarks
+public partial class LuaExecutorBenchmarks
 {
     private const string Script = "return { ok = true, value = _CTX.a * _CTX.b + 1 }";
     private const string EchoScript = "return { ok = true, value = _CTX }";
@@ -25,6 +28,10 @@ public class LuaExecutorBenchmarks
     private ScriptInvocation _document = null!;
     private ScriptInvocation _documentInOnly = null!;
     private ScriptInvocation _noInput = null!;
+    private byte[] _documentUtf8 = null!;
+    private int _echoRef;
+    private readonly ArrayBufferWriter<byte> _output = new(4096);
+    private Utf8JsonWriter _writer = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -42,6 +49,13 @@ public class LuaExecutorBenchmarks
         }
 
         _chunkRef = _raw.Ref(LuaRegistry.Index);
+        if (_raw.LoadString(EchoScript, "=echo") != LuaStatus.OK)
+        {
+            throw new InvalidOperationException(_raw.ToString(-1));
+        }
+
+        _echoRef = _raw.Ref(LuaRegistry.Index);
+        _writer = new Utf8JsonWriter(_output, new JsonWriterOptions { SkipValidation = true });
 
         _executor = new LuaScriptExecutor(new LuaScriptExecutorOptions { PoolSize = 1 });
         _executor.RegisterScript("bench", Script);
@@ -59,7 +73,8 @@ public class LuaExecutorBenchmarks
         _executor.RegisterScript("drop", "return { ok = true, value = 1 }");
         _documentInOnly = _document with { Name = "drop", FnId = "drop" };
         _noInput = new ScriptInvocation { Name = "drop", FnId = "drop" };
-        Console.WriteLine($"document bytes: {doc.ToJsonString().Length}");
+        _documentUtf8 = Encoding.UTF8.GetBytes(doc.ToJsonString());
+        Console.WriteLine($"document bytes: {_documentUtf8.Length}");
     }
 
     [GlobalCleanup]
@@ -111,6 +126,160 @@ public class LuaExecutorBenchmarks
         JsonNode? result = _raw.IsInteger(-1) ? JsonValue.Create(_raw.ToInteger(-1)) : null;
         _raw.SetTop(0);
         return result;
+    }
+
+    /// <summary>
+    /// Raw KeraLua round trip of the same ~2 KB document the executor's document rows carry, with none of its isolation:
+    /// the UTF-8 JSON read with <see cref="Utf8JsonReader"/> straight onto the Lua stack as plain tables and set as
+    /// <c>_CTX</c>, the precompiled echo chunk called, and the returned value written back with
+    /// <see cref="Utf8JsonWriter"/> into a reused buffer (a table with a sequence part is an array).
+    /// </summary>
+    [Benchmark]
+    public int RawKeraLuaDocument2KBRoundTrip()
+    {
+        var reader = new Utf8JsonReader(_documentUtf8);
+        reader.Read();
+        RawPush(ref reader);
+        _raw.SetGlobal("_CTX");
+        _raw.RawGetInteger(LuaRegistry.Index, _echoRef);
+        if (_raw.PCall(0, 1, 0) != LuaStatus.OK)
+        {
+            throw new InvalidOperationException(_raw.ToString(-1));
+        }
+
+        _raw.GetField(-1, "value");
+        _output.ResetWrittenCount();
+        _writer.Reset(_output);
+        RawWrite(_raw.GetTop());
+        _writer.Flush();
+        _raw.SetTop(0);
+        return _output.WrittenCount;
+    }
+
+    private void RawPush(ref Utf8JsonReader reader)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                _raw.NewTable();
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    RawPushString(reader.ValueSpan);
+                    reader.Read();
+                    RawPush(ref reader);
+                    _raw.RawSet(-3);
+                }
+
+                return;
+            case JsonTokenType.StartArray:
+                _raw.NewTable();
+                var i = 0;
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    RawPush(ref reader);
+                    _raw.RawSetInteger(-2, ++i);
+                }
+
+                return;
+            case JsonTokenType.String:
+                RawPushString(reader.ValueSpan);
+                return;
+            case JsonTokenType.Number:
+                if (reader.TryGetInt64(out var n))
+                {
+                    _raw.PushInteger(n);
+                }
+                else
+                {
+                    _raw.PushNumber(reader.GetDouble());
+                }
+
+                return;
+            case JsonTokenType.True:
+                _raw.PushBoolean(true);
+                return;
+            case JsonTokenType.False:
+                _raw.PushBoolean(false);
+                return;
+            default:
+                _raw.PushNil();
+                return;
+        }
+    }
+
+    // The strings cross without a managed copy, as the executor's do (KeraLua's own string calls allocate arrays).
+    private unsafe void RawPushString(ReadOnlySpan<byte> text)
+    {
+        fixed (byte* p = text)
+        {
+            LuaPushLString(_raw.Handle, p, (nuint)text.Length);
+        }
+    }
+
+    private unsafe ReadOnlySpan<byte> RawString(int index)
+    {
+        var p = LuaToLString(_raw.Handle, index, out var length);
+        return new ReadOnlySpan<byte>(p, checked((int)length));
+    }
+
+    [LibraryImport("lua54", EntryPoint = "lua_pushlstring")]
+    private static unsafe partial IntPtr LuaPushLString(IntPtr state, byte* s, nuint length);
+
+    [LibraryImport("lua54", EntryPoint = "lua_tolstring")]
+    private static unsafe partial byte* LuaToLString(IntPtr state, int index, out nuint length);
+
+    private void RawWrite(int index)
+    {
+        switch (_raw.Type(index))
+        {
+            case LuaType.Table:
+                var length = (int)_raw.RawLen(index);
+                if (length > 0)
+                {
+                    _writer.WriteStartArray();
+                    for (var i = 1; i <= length; i++)
+                    {
+                        _raw.RawGetInteger(index, i);
+                        RawWrite(_raw.GetTop());
+                        _raw.Pop(1);
+                    }
+
+                    _writer.WriteEndArray();
+                    return;
+                }
+
+                _writer.WriteStartObject();
+                _raw.PushNil();
+                while (_raw.Next(index))
+                {
+                    _writer.WritePropertyName(RawString(-2));
+                    RawWrite(_raw.GetTop());
+                    _raw.Pop(1);
+                }
+
+                _writer.WriteEndObject();
+                return;
+            case LuaType.String:
+                _writer.WriteStringValue(RawString(index));
+                return;
+            case LuaType.Number:
+                if (_raw.IsInteger(index))
+                {
+                    _writer.WriteNumberValue(_raw.ToInteger(index));
+                }
+                else
+                {
+                    _writer.WriteNumberValue(_raw.ToNumber(index));
+                }
+
+                return;
+            case LuaType.Boolean:
+                _writer.WriteBooleanValue(_raw.ToBoolean(index));
+                return;
+            default:
+                _writer.WriteNullValue();
+                return;
+        }
     }
 
     [Benchmark]

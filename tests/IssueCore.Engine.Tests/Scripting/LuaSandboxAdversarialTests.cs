@@ -195,6 +195,52 @@ public sealed class LuaSandboxAdversarialTests : IDisposable
         Assert.NotEqual(caller, _scriptThread);
     }
 
+    /// <summary>
+    /// Runs <paramref name="source"/> from a thread-pool thread without a synchronization context, where the executor runs
+    /// the script on the caller's own thread; returns the error and whether the script did run on that thread.
+    /// </summary>
+    private Task<(ScriptException Error, bool OnCallerThread)> FailsInline(string source, ScriptBudget budget, CancellationToken cancellationToken = default) =>
+        Task.Run(async () =>
+        {
+            Assert.Null(SynchronizationContext.Current);
+            var caller = Environment.CurrentManagedThreadId;
+            var ex = await Assert.ThrowsAsync<ScriptException>(() => Run("host.started() " + source, budget, cancellationToken));
+            return (ex, _scriptThread == caller);
+        });
+
+    [Fact]
+    public async Task A_caller_without_a_synchronization_context_runs_the_script_itself_and_the_watchdog_still_stops_an_endless_loop()
+    {
+        var budget = WorkBudget with { MaxInstructions = long.MaxValue / 2, Timeout = TimeSpan.FromMilliseconds(200) };
+        var (error, onCallerThread) = await FailsInline("while true do end", budget).WaitAsync(Guard);
+        Assert.True(onCallerThread);
+        Assert.Equal(ScriptLimit.Deadline, error.Limit);
+        var result = await Run("return { ok = true, value = 3 }", WorkBudget).WaitAsync(Guard);
+        Assert.Equal(3, result!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task A_memory_bomb_run_on_the_callers_thread_ends_at_the_memory_cap()
+    {
+        var budget = WorkBudget with { MaxInstructions = long.MaxValue / 2, MaxMemoryBytes = 8 * 1024 * 1024 };
+        var (error, onCallerThread) = await FailsInline("local t = {} for i = 1, 1e12 do t[i] = string.rep('x', 1000) .. i end", budget).WaitAsync(Guard);
+        Assert.True(onCallerThread);
+        Assert.Equal(ScriptLimit.Memory, error.Limit);
+        var result = await Run("return { ok = true, value = 4 }", WorkBudget).WaitAsync(Guard);
+        Assert.Equal(4, result!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task Cancellation_from_another_thread_stops_a_script_running_on_the_callers_thread()
+    {
+        using var cts = new CancellationTokenSource();
+        _ = _started.Task.ContinueWith(_ => cts.Cancel(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        var budget = WorkBudget with { MaxInstructions = long.MaxValue / 2 };
+        var (error, onCallerThread) = await FailsInline("while true do end", budget, cts.Token).WaitAsync(Guard);
+        Assert.True(onCallerThread);
+        Assert.Equal(ScriptLimit.Cancelled, error.Limit);
+    }
+
     [Theory]
     [InlineData("while true do end")]
     [InlineData("local s = string.rep('x', 12 * 1024 * 1024) local t = s:sub(1, -2) .. 'x' while true do local _ = (s == t) end")]
