@@ -1,6 +1,7 @@
 using System.Text.Json;
 using IssueCore.Agents;
 using IssueCore.Blueprints;
+using IssueCore.Enhance.Governance;
 using IssueCore.Issues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -81,17 +82,8 @@ internal sealed class PatchSpawnerSelector
     }
 
     /// <summary>The log entry of an issue rejected at dispatch because nothing can propose its patch.</summary>
-    public static EnhanceLogEntry RejectionEntry(Issue issue, BlueprintVersion head, string why, DateTimeOffset timestamp) => new()
-    {
-        IssueId = issue.Id,
-        BlueprintId = issue.BlueprintId,
-        PreviousVersion = head,
-        Intent = issue.Intent,
-        Rationale = issue.Rationale ?? issue.Intent,
-        Outcome = EnhanceOutcome.Rejected,
-        Reasons = [why],
-        Timestamp = timestamp,
-    };
+    public static EnhanceLogEntry RejectionEntry(Issue issue, BlueprintVersion head, string why, DateTimeOffset timestamp)
+        => FlowSeriesGuard.RejectionEntry(issue, head, why, timestamp) with { Reasons = [why] }; // the same entry, with its own reason
 
     /// <summary>Whether the flow declares the built-in <c>patch-spawner</c> (a host's own flow may spawn patches its own way).</summary>
     private static bool UsesBuiltInSpawner(Blueprint flow)
