@@ -4,6 +4,7 @@ using IssueCore.Blueprints;
 using IssueCore.DependencyInjection;
 using IssueCore.Enhance;
 using IssueCore.Enhance.Governance;
+using IssueCore.Enhance.Spawning;
 using IssueCore.Enhance.Verifiers;
 using IssueCore.Issues;
 using IssueCore.Launch;
@@ -215,6 +216,7 @@ public static class IssueCoreServiceCollectionExtensions
             services.AddHostAgentName(VerifierRouterAgent.AgentName);
         }
 
+        PatchSpawnerSelector.TryRegister(services);
         services.TryAddSingleton(sp => new DispatchSignal(Math.Max(1, sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>().Value.MaxConcurrentDispatches)));
         services.TryAddSingleton(sp => new EnhanceApplication(
             sp.GetRequiredService<IIssueStore>(),
@@ -227,7 +229,8 @@ public static class IssueCoreServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             LoggerOf<EnhanceApplication>(sp),
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
-            sp.GetRequiredService<DispatchSignal>()));
+            sp.GetRequiredService<DispatchSignal>(),
+            sp.GetRequiredService<PatchSpawnerSelector>()));
     }
 
     private static void TryAddAxis<TAxis>(IServiceCollection services, string name)

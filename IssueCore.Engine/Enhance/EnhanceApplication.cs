@@ -7,6 +7,7 @@ using IssueCore.Blueprints;
 using IssueCore.Council;
 using IssueCore.Diagnostics;
 using IssueCore.Enhance.Governance;
+using IssueCore.Enhance.Spawning;
 using IssueCore.Issues;
 using IssueCore.Launch;
 using Microsoft.Extensions.Logging;
@@ -82,6 +83,7 @@ public sealed class EnhanceApplication : IDisposable
     private readonly FlowChanges _flowChanges;
     private readonly DispatchSignal _wake;
     private readonly SeriesGate _seriesTurns = new();
+    private readonly PatchSpawnerSelector? _spawners;
 
     internal EnhanceApplication(
         IIssueStore issues,
@@ -94,8 +96,10 @@ public sealed class EnhanceApplication : IDisposable
         TimeProvider timeProvider,
         ILogger<EnhanceApplication> logger,
         IMeterFactory? meterFactory = null,
-        DispatchSignal? wake = null)
+        DispatchSignal? wake = null,
+        PatchSpawnerSelector? spawners = null)
     {
+        _spawners = spawners;
         _issues = issues;
         _blueprints = blueprints;
         _settings = settings;
@@ -349,6 +353,13 @@ public sealed class EnhanceApplication : IDisposable
                 // Enqueued before the setting named this series (or past the check): the flow must not judge a change to itself.
                 GovernanceLog.FlowSeriesTarget(_logger, issue.Id.Value, issue.BlueprintId.Value);
                 return await RecordAsync(issue, FlowSeriesGuard.RejectionEntry(issue, head.Version, protectedSeries, _time.GetUtcNow()), recovered: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (_spawners?.WhyNoSpawner(issue, flow, _options.SettingId) is { } noSpawner)
+            {
+                // Final at once: nothing could turn the intent into a patch, so running the flow (or retrying) cannot help.
+                SpawnerLog.NoSpawnerAtDispatch(_logger, issue.Id.Value, issue.BlueprintId.Value, _options.SettingId.Value);
+                return await RecordAsync(issue, PatchSpawnerSelector.RejectionEntry(issue, head.Version, noSpawner, _time.GetUtcNow()), recovered: false, cancellationToken).ConfigureAwait(false);
             }
 
             var epoch = new BlueprintEpoch(issue.BlueprintId, head.Version, _time.GetUtcNow());

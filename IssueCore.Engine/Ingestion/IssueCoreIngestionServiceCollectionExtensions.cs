@@ -35,6 +35,7 @@ public static class IssueCoreIngestionServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IBlueprintResolver, DefaultBlueprintResolver>();
         services.TryAddSingleton(sp => new FlowSeriesGuard(sp.GetService<IEnhanceSettingStore>(), sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>().Value.SettingId));
+        IssueCore.Enhance.Spawning.PatchSpawnerSelector.TryRegister(services);
         services.TryAddSingleton<IIssueIngestionService, IssueIngestionService>();
         return services;
     }

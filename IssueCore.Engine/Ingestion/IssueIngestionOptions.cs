@@ -17,4 +17,13 @@ public sealed class IssueIngestionOptions
 
     /// <summary>The largest accepted JSON body, in bytes. Defaults to 64 KiB; 1 byte to 16 MiB.</summary>
     public int MaxBodyBytes { get; set; } = DefaultMaxBodyBytes;
+
+    /// <summary>
+    /// Whether a request without a <c>patch</c> is refused at once (422 over HTTP, error at <c>$.patch</c>, nothing
+    /// stored) when no patch spawner serves the dispatcher's setting (<c>AddIssueCorePatchSpawner</c>) and no host
+    /// <c>patch-spawner</c> agent is registered. Off by default: such an issue is then stored, and rejected at dispatch
+    /// with the reason <c>no patch and no spawner configured</c>, without running the flow. Turn it on where the
+    /// ingesting node knows the dispatcher's registrations (the same host, or hosts configured alike).
+    /// </summary>
+    public bool RefuseWithoutPatchOrSpawner { get; set; }
 }

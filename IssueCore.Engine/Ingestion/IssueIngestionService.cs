@@ -18,6 +18,7 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
     private readonly ILogger _logger;
     private readonly FlowSeriesGuard? _flowSeries;
     private readonly IssueCore.Enhance.DispatchSignal? _enqueued;
+    private readonly IssueCore.Enhance.Spawning.PatchSpawnerSelector? _spawners;
 
     public IssueIngestionService(
         IIssueStore store,
@@ -26,8 +27,10 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
         TimeProvider timeProvider,
         ILogger<IssueIngestionService>? logger = null,
         FlowSeriesGuard? flowSeries = null,
-        IssueCore.Enhance.DispatchSignal? enqueued = null)
+        IssueCore.Enhance.DispatchSignal? enqueued = null,
+        IssueCore.Enhance.Spawning.PatchSpawnerSelector? spawners = null)
     {
+        _spawners = spawners;
         _enqueued = enqueued;
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
@@ -99,6 +102,11 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
             {
                 errors.AddRange(ex.Errors);
             }
+        }
+
+        if (_options.RefuseWithoutPatchOrSpawner && request.Patch is null && _spawners?.WhyRefuseAtIngestion(_logger) is { } noSpawner)
+        {
+            errors.Add(new ValidationError("$.patch", noSpawner));
         }
 
         if (errors.Count > 0)

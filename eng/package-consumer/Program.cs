@@ -31,6 +31,7 @@ try
     failures += await Check("IssueCore.AspNetCore", typeof(IssueCoreEndpointOptions), AspNetCoreProblemsAsync);
     failures += await Check("IssueCore.Client", typeof(IIssueSink), ClientProblemsAsync);
     failures += await Check("IssueCore.Testing", typeof(IssueStoreConformanceTests), TestingProblems);
+    failures += await Check("IssueCore.AI", typeof(IssueCore.AI.ChatPatchSpawner), AIProblems);
     return failures == 0 ? 0 : 1;
 }
 finally
@@ -237,6 +238,25 @@ static Task TestingProblems(List<string> problems)
     if (!typeof(IssueStoreConformanceTests).IsAbstract || !typeof(Xunit.IAsyncLifetime).IsAssignableFrom(typeof(IssueStoreConformanceTests)))
     {
         problems.Add("IssueStoreConformanceTests is not an abstract xunit suite");
+    }
+
+    return Task.CompletedTask;
+}
+
+static Task AIProblems(List<string> problems)
+{
+    // Registered, not run (no model here): the spawner's options must be validated when resolved.
+    var services = new ServiceCollection();
+    services.AddIssueCore().UseInMemory();
+    services.AddIssueCoreChatPatchSpawner(o => o.MaxAttempts = 0);
+    using var provider = services.BuildServiceProvider();
+    try
+    {
+        _ = provider.GetRequiredService<IOptions<IssueCore.AI.ChatPatchSpawnerOptions>>().Value;
+        problems.Add("ChatPatchSpawnerOptions.MaxAttempts = 0 was accepted");
+    }
+    catch (OptionsValidationException)
+    {
     }
 
     return Task.CompletedTask;
