@@ -45,25 +45,17 @@ internal static class Contract
     public static void InRange<T>(T actual, T low, T high, string rule)
         where T : IComparable => Check(rule, () => Assert.InRange(actual, low, high));
 
-    public static async Task<T> ThrowsAsync<T>(Func<Task> call, string rule)
-        where T : Exception
-    {
-        try
-        {
-            return await Assert.ThrowsAsync<T>(call);
-        }
-        catch (XunitException failure)
-        {
-            throw Broken(rule, failure);
-        }
-    }
+    public static Task<T> ThrowsAsync<T>(Func<Task> call, string rule)
+        where T : Exception => CheckAsync(rule, () => Assert.ThrowsAsync<T>(call));
 
-    public static async Task<T> ThrowsAnyAsync<T>(Func<Task> call, string rule)
-        where T : Exception
+    public static Task<T> ThrowsAnyAsync<T>(Func<Task> call, string rule)
+        where T : Exception => CheckAsync(rule, () => Assert.ThrowsAnyAsync<T>(call));
+
+    private static async Task<T> CheckAsync<T>(string rule, Func<Task<T>> assertion)
     {
         try
         {
-            return await Assert.ThrowsAnyAsync<T>(call);
+            return await assertion();
         }
         catch (XunitException failure)
         {

@@ -11,34 +11,30 @@ public sealed class KitFailureMessageTests
     [Fact]
     public async Task A_store_whose_lease_conflict_lacks_Expected_fails_with_the_rule_naming_ConflictException_Expected()
     {
-        var suite = new SuiteOverAStoreWithoutExpected();
-        await suite.InitializeAsync();
-        try
-        {
-            var failure = await Assert.ThrowsAsync<XunitException>(suite.Only_the_lease_holder_completes_and_the_issue_is_left_untouched);
+        var failure = await FailureOfAsync(new SuiteOverAStoreWithoutExpected(), s => s.Only_the_lease_holder_completes_and_the_issue_is_left_untouched());
 
-            Assert.StartsWith("The port contract requires: ", failure.Message, StringComparison.Ordinal);
-            Assert.Contains("ConflictException.Expected the owner the caller claimed to be", failure.Message, StringComparison.Ordinal);
-            Assert.Matches("Expected: +\"?w2\"?", failure.Message); // xunit's own values follow the rule
-            Assert.Matches("Actual: +null", failure.Message);
-        }
-        finally
-        {
-            await suite.DisposeAsync();
-        }
+        Assert.StartsWith("The port contract requires: ", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("ConflictException.Expected the owner the caller claimed to be", failure.Message, StringComparison.Ordinal);
+        Assert.Matches("Expected: +\"?w2\"?", failure.Message); // xunit's own values follow the rule
+        Assert.Matches("Actual: +null", failure.Message);
     }
 
     [Fact]
     public async Task A_store_that_claims_nothing_fails_the_model_test_with_the_claim_rule_and_the_operation()
     {
-        var suite = new SuiteOverAStoreThatNeverClaims();
+        var failure = await FailureOfAsync(new SuiteOverAStoreThatNeverClaims(), s => s.Random_operation_sequence_matches_the_reference_model());
+
+        Assert.Contains("The port contract requires: ClaimNextAsync claims the issue the reference model picks", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("of the generated sequence", failure.Message, StringComparison.Ordinal);
+    }
+
+    // Runs one fact of the suite, with its fresh store, and returns how it failed.
+    private static async Task<XunitException> FailureOfAsync(IssueStoreConformanceTests suite, Func<IssueStoreConformanceTests, Task> fact)
+    {
         await suite.InitializeAsync();
         try
         {
-            var failure = await Assert.ThrowsAsync<XunitException>(suite.Random_operation_sequence_matches_the_reference_model);
-
-            Assert.Contains("The port contract requires: ClaimNextAsync claims the issue the reference model picks", failure.Message, StringComparison.Ordinal);
-            Assert.Contains("of the generated sequence", failure.Message, StringComparison.Ordinal);
+            return await Assert.ThrowsAsync<XunitException>(() => fact(suite));
         }
         finally
         {
