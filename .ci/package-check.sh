@@ -23,10 +23,16 @@ mkdir -p "$out"
 mapfile -t projects < <(ls -1 IssueCore.*/IssueCore.*.csproj)
 [ ${#projects[@]} -gt 0 ] || { echo "no library projects found" >&2; exit 1; }
 
-for p in "${projects[@]}"; do
-  echo "pack $p"
-  dotnet pack "$p" -c Release -o "$out" -p:Version="$version" -p:ContinuousIntegrationBuild=true -nologo -clp:NoSummary -v:quiet
-done
+# One pack of all of them through a solution filter written here: one build that shares the common projects, instead
+# of one build per package (the check for a missing package below still catches a project the solution lacks).
+filter="$PWD/artifacts/packages.slnf"
+{
+  printf '{"solution":{"path":"../IssueCore.sln","projects":['
+  for i in "${!projects[@]}"; do [ "$i" -eq 0 ] || printf ','; printf '"%s"' "${projects[$i]//\//\\\\}"; done
+  printf ']}}\n'
+} > "$filter"
+echo "pack ${projects[*]}"
+dotnet pack "$filter" -c Release -p:PackageOutputPath="$out" -p:Version="$version" -p:ContinuousIntegrationBuild=true -nologo -clp:NoSummary -v:quiet
 
 fail=0
 for p in "${projects[@]}"; do
