@@ -151,12 +151,12 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
         return exception;
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Ingested issue {IssueId} for {BlueprintId} (idempotency key {IdempotencyKey})")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Ingested issue {IssueId} for {BlueprintId} (idempotency key {IdempotencyKey})")]
     private static partial void LogIngested(ILogger logger, string issueId, string blueprintId, string idempotencyKey);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Duplicate ingestion of idempotency key {IdempotencyKey} returned issue {IssueId}")]
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Duplicate ingestion of idempotency key {IdempotencyKey} returned issue {IssueId}")]
     private static partial void LogDuplicate(ILogger logger, string issueId, string idempotencyKey);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "Rejected an ingestion request with {ErrorCount} problem(s), the first at {Path}")]
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Debug, Message = "Rejected an ingestion request with {ErrorCount} problem(s), the first at {Path}")]
     private static partial void LogRejected(ILogger logger, int errorCount, string path);
 }
