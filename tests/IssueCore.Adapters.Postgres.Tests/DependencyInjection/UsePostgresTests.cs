@@ -21,7 +21,6 @@ public sealed class UsePostgresTests : IAsyncLifetime
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 9, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(time)
-            .AddSingleton<IIssueStore>(_ => throw new InvalidOperationException("replaced"))
             .UsePostgres(o =>
             {
                 o.ConnectionString = _schema.ConnectionString;
