@@ -7,6 +7,7 @@ using IssueCore.Issues;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -81,6 +82,12 @@ public static class IssueCoreEndpointRouteBuilderExtensions
         if (services.GetService<IIssueStore>() is null)
         {
             throw new InvalidOperationException("No IIssueStore is registered: call an adapter such as services.UseInMemory().");
+        }
+
+        if (keys.Count == 0)
+        {
+            var logger = (services.GetService<ILoggerFactory>() ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger("IssueCore.AspNetCore");
+            EndpointLog.Anonymous(logger, "/issues");
         }
 
         var handlers = new IssueEndpoints(new ApiKeyAuthenticator(keys), options.DefaultPageSize, options.ExposeErrorDetail);

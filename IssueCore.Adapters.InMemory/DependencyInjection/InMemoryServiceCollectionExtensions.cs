@@ -1,6 +1,7 @@
 using IssueCore.Adapters.InMemory;
 using IssueCore.Blueprints;
 using IssueCore.Council;
+using IssueCore.DependencyInjection;
 using IssueCore.Enhance;
 using IssueCore.Issues;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,11 +22,11 @@ public static class InMemoryServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.TryAddSingleton(TimeProvider.System);
-        services.Replace(ServiceDescriptor.Singleton<IIssueStore>(sp => new InMemoryIssueStore(sp.GetRequiredService<TimeProvider>())));
-        services.Replace(ServiceDescriptor.Singleton<IBlueprintStore>(sp => new InMemoryBlueprintStore(sp.GetRequiredService<TimeProvider>())));
-        services.Replace(ServiceDescriptor.Singleton<IEnhanceSettingStore>(sp => new InMemoryEnhanceSettingStore(sp.GetRequiredService<TimeProvider>())));
-        services.Replace(ServiceDescriptor.Singleton<IEnhanceLogStore>(sp => new InMemoryEnhanceLogStore(sp.GetRequiredService<TimeProvider>())));
-        services.Replace(ServiceDescriptor.Singleton<ICouncilRepository>(sp => new InMemoryCouncilRepository(sp.GetRequiredService<TimeProvider>())));
+        AdapterPorts.Register<IIssueStore>(services, sp => new InMemoryIssueStore(sp.GetRequiredService<TimeProvider>()));
+        AdapterPorts.Register<IBlueprintStore>(services, sp => new InMemoryBlueprintStore(sp.GetRequiredService<TimeProvider>()));
+        AdapterPorts.Register<IEnhanceSettingStore>(services, sp => new InMemoryEnhanceSettingStore(sp.GetRequiredService<TimeProvider>()));
+        AdapterPorts.Register<IEnhanceLogStore>(services, sp => new InMemoryEnhanceLogStore(sp.GetRequiredService<TimeProvider>()));
+        AdapterPorts.Register<ICouncilRepository>(services, sp => new InMemoryCouncilRepository(sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 }

@@ -2,6 +2,7 @@ using IssueCore;
 using IssueCore.Adapters.Postgres;
 using IssueCore.Blueprints;
 using IssueCore.Council;
+using IssueCore.DependencyInjection;
 using IssueCore.Enhance;
 using IssueCore.Issues;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -65,18 +66,11 @@ public static class PostgresServiceCollectionExtensions
             snapshot,
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             ownsDataSource: true));
-        Replace<IIssueStore>(services, sp => new PostgresIssueStore(sp.GetRequiredService<PostgresDatabase>()));
-        Replace<IBlueprintStore>(services, sp => new PostgresBlueprintStore(sp.GetRequiredService<PostgresDatabase>()));
-        Replace<IEnhanceSettingStore>(services, sp => new PostgresEnhanceSettingStore(sp.GetRequiredService<PostgresDatabase>()));
-        Replace<IEnhanceLogStore>(services, sp => new PostgresEnhanceLogStore(sp.GetRequiredService<PostgresDatabase>()));
-        Replace<ICouncilRepository>(services, sp => new PostgresCouncilRepository(sp.GetRequiredService<PostgresDatabase>()));
+        AdapterPorts.Register<IIssueStore>(services, sp => new PostgresIssueStore(sp.GetRequiredService<PostgresDatabase>()));
+        AdapterPorts.Register<IBlueprintStore>(services, sp => new PostgresBlueprintStore(sp.GetRequiredService<PostgresDatabase>()));
+        AdapterPorts.Register<IEnhanceSettingStore>(services, sp => new PostgresEnhanceSettingStore(sp.GetRequiredService<PostgresDatabase>()));
+        AdapterPorts.Register<IEnhanceLogStore>(services, sp => new PostgresEnhanceLogStore(sp.GetRequiredService<PostgresDatabase>()));
+        AdapterPorts.Register<ICouncilRepository>(services, sp => new PostgresCouncilRepository(sp.GetRequiredService<PostgresDatabase>()));
         return services;
-    }
-
-    private static void Replace<TService>(IServiceCollection services, Func<IServiceProvider, TService> factory)
-        where TService : class
-    {
-        services.RemoveAll<TService>();
-        services.AddSingleton(factory);
     }
 }

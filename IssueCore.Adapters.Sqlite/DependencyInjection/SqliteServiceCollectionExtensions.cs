@@ -1,5 +1,6 @@
 using IssueCore.Adapters.Sqlite;
 using IssueCore.Blueprints;
+using IssueCore.DependencyInjection;
 using IssueCore.Council;
 using IssueCore.Enhance;
 using IssueCore.Issues;
@@ -41,11 +42,11 @@ public static class SqliteServiceCollectionExtensions
         options.Validate();
 
         services.Replace(ServiceDescriptor.Singleton(sp => new SqliteDatabase(options, sp.GetService<TimeProvider>())));
-        services.Replace(ServiceDescriptor.Singleton<IIssueStore>(sp => new SqliteIssueStore(sp.GetRequiredService<SqliteDatabase>())));
-        services.Replace(ServiceDescriptor.Singleton<IBlueprintStore>(sp => new SqliteBlueprintStore(sp.GetRequiredService<SqliteDatabase>())));
-        services.Replace(ServiceDescriptor.Singleton<IEnhanceSettingStore>(sp => new SqliteEnhanceSettingStore(sp.GetRequiredService<SqliteDatabase>())));
-        services.Replace(ServiceDescriptor.Singleton<IEnhanceLogStore>(sp => new SqliteEnhanceLogStore(sp.GetRequiredService<SqliteDatabase>())));
-        services.Replace(ServiceDescriptor.Singleton<ICouncilRepository>(sp => new SqliteCouncilRepository(sp.GetRequiredService<SqliteDatabase>())));
+        AdapterPorts.Register<IIssueStore>(services, sp => new SqliteIssueStore(sp.GetRequiredService<SqliteDatabase>()));
+        AdapterPorts.Register<IBlueprintStore>(services, sp => new SqliteBlueprintStore(sp.GetRequiredService<SqliteDatabase>()));
+        AdapterPorts.Register<IEnhanceSettingStore>(services, sp => new SqliteEnhanceSettingStore(sp.GetRequiredService<SqliteDatabase>()));
+        AdapterPorts.Register<IEnhanceLogStore>(services, sp => new SqliteEnhanceLogStore(sp.GetRequiredService<SqliteDatabase>()));
+        AdapterPorts.Register<ICouncilRepository>(services, sp => new SqliteCouncilRepository(sp.GetRequiredService<SqliteDatabase>()));
         return services;
     }
 }

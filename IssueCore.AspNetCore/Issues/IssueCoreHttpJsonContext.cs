@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using IssueCore.AspNetCore.Problems;
 
@@ -9,4 +11,16 @@ namespace IssueCore.AspNetCore.Issues;
 [JsonSerializable(typeof(IssueResponse))]
 [JsonSerializable(typeof(IssueListResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
-internal sealed partial class IssueCoreHttpJsonContext : JsonSerializerContext;
+internal sealed partial class IssueCoreHttpJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context every endpoint writes with: the generated metadata with an encoder that leaves <c>'</c>, <c>&lt;</c>,
+    /// <c>&gt;</c>, <c>&amp;</c> and non-ASCII text as they are. The bodies are <c>application/json</c>, never embedded in
+    /// HTML, so the default HTML-safe escaping only made them harder to read (<c>-\u003E</c> for <c>-&gt;</c>).
+    /// </summary>
+    public static IssueCoreHttpJsonContext Web { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

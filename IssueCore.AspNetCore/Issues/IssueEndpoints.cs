@@ -77,6 +77,12 @@ internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defa
                 await Problem.WriteAsync(context, StatusCodes.Status422UnprocessableEntity, "The ingestion request is invalid; see errors.", ex.Errors).ConfigureAwait(false);
                 return;
             }
+            catch (ConflictException ex)
+            {
+                // An idempotency key reused for a different payload (the IETF Idempotency-Key convention): 409.
+                await Problem.WriteAsync(context, StatusCodes.Status409Conflict, ex.Message).ConfigureAwait(false);
+                return;
+            }
             catch (StorageException)
             {
                 await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The issue store is unavailable; retry later with the same triggering_event_id.").ConfigureAwait(false);
@@ -90,7 +96,7 @@ internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defa
                 context.Response.Headers.Location = $"{path}/{Uri.EscapeDataString(result.IssueId.Value)}";
             }
 
-            await TypedResults.Json(response, IssueCoreHttpJsonContext.Default.IngestionResponse, statusCode: result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK)
+            await TypedResults.Json(response, IssueCoreHttpJsonContext.Web.IngestionResponse, statusCode: result.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK)
                 .ExecuteAsync(context).ConfigureAwait(false);
         }
         finally
@@ -122,7 +128,7 @@ internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defa
         var log = services.GetService<IEnhanceLogStore>() is { } logStore
             ? await logStore.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false)
             : null;
-        await TypedResults.Json(ToResponse(issue, log), IssueCoreHttpJsonContext.Default.IssueResponse).ExecuteAsync(context).ConfigureAwait(false);
+        await TypedResults.Json(ToResponse(issue, log), IssueCoreHttpJsonContext.Web.IssueResponse).ExecuteAsync(context).ConfigureAwait(false);
     }
 
     public async Task ListAsync(HttpContext context)
@@ -171,7 +177,7 @@ internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defa
         }
 
         var items = result.Items.Select(issue => ToResponse(issue, null)).ToArray();
-        await TypedResults.Json(new IssueListResponse(items, result.ContinuationToken), IssueCoreHttpJsonContext.Default.IssueListResponse)
+        await TypedResults.Json(new IssueListResponse(items, result.ContinuationToken), IssueCoreHttpJsonContext.Web.IssueListResponse)
             .ExecuteAsync(context).ConfigureAwait(false);
     }
 

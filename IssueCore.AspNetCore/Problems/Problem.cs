@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using IssueCore.AspNetCore.Issues;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
@@ -17,12 +18,13 @@ internal static class Problem
             status,
             detail,
             context.Request.Path.Value,
-            errors?.Select(e => new ProblemError(e.Path, e.Message)).ToArray());
+            errors?.Select(e => new ProblemError(e.Path, e.Message)).ToArray(),
+            Activity.Current?.Id ?? context.TraceIdentifier);
         if (status == StatusCodes.Status401Unauthorized)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
         }
 
-        return TypedResults.Json(body, IssueCoreHttpJsonContext.Default.ProblemResponse, ContentType, status).ExecuteAsync(context);
+        return TypedResults.Json(body, IssueCoreHttpJsonContext.Web.ProblemResponse, ContentType, status).ExecuteAsync(context);
     }
 }

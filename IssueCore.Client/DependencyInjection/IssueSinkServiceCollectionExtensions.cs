@@ -12,7 +12,10 @@ public static class IssueSinkServiceCollectionExtensions
     /// Registers <see cref="IIssueSink"/> as the sink <see cref="IssueSinkOptions.Sink"/> selects:
     /// <see cref="NullIssueSink"/> (the default, a dry run) or <see cref="HttpIssueSink"/> over the
     /// named client <see cref="HttpIssueSink.HttpClientName"/>. Options are validated at start; the
-    /// rest sink needs a base address and an API key. Existing registrations are kept (TryAdd).
+    /// rest sink needs a base address and an API key. Existing registrations are kept (TryAdd). The host's
+    /// configuration (environment variables included) is read first: <c>ISSUE_SINK_TYPE</c> (<c>null</c> or
+    /// <c>rest</c>), <c>ISSUE_CORE_URL</c> (the base address) and <c>ISSUE_CORE_API_KEY</c>; <paramref name="configure"/>
+    /// overrides them.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options (for example bound from configuration).</param>
@@ -20,6 +23,8 @@ public static class IssueSinkServiceCollectionExtensions
     public static IServiceCollection AddIssueSink(this IServiceCollection services, Action<IssueSinkOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
+        // First, so the options delegates below (and of later calls) override what configuration says.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<IssueSinkOptions>, IssueSinkEnvironmentConfiguration>());
         var options = services.AddOptions<IssueSinkOptions>();
         if (configure is not null)
         {

@@ -10,6 +10,7 @@ using IssueCore.Issues;
 using IssueCore.Launch;
 using IssueCore.Scripting;
 using IssueCore.Security;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -35,7 +36,9 @@ public static class IssueCoreServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures the options (for example the signing key).</param>
     /// <returns>The same collection, for chaining.</returns>
+#pragma warning disable RS0027 // the IConfiguration overload is told apart by type; only a bare null is ambiguous
     public static IServiceCollection AddIssueCore(this IServiceCollection services, Action<IssueCoreOptions>? configure = null)
+#pragma warning restore RS0027
     {
         ArgumentNullException.ThrowIfNull(services);
         var builder = services.AddOptions<IssueCoreOptions>();
@@ -66,13 +69,17 @@ public static class IssueCoreServiceCollectionExtensions
         services.TryAddSingleton<SigningKeyProvider>();
         services.TryAddSingleton<RoleVerbGate>();
         services.TryAddSingleton(sp => new AgentBinder(sp, sp.GetServices<HostAgentRegistration>(), sp.GetServices<IAgentMiddleware>()));
-        services.TryAddSingleton(sp => new TaskLaunchService(
-            sp.GetRequiredService<AgentBinder>(),
-            sp.GetRequiredService<RoleVerbGate>(),
-            sp.GetRequiredService<IssueCore.Council.ICouncilRepository>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<IssueCoreOptions>>(),
-            LoggerOf<TaskLaunchService>(sp)));
+        services.TryAddSingleton(sp =>
+        {
+            EngineServices.ValidateOptions(sp);
+            return new TaskLaunchService(
+                sp.GetRequiredService<AgentBinder>(),
+                sp.GetRequiredService<RoleVerbGate>(),
+                EngineServices.RequirePort<IssueCore.Council.ICouncilRepository>(sp),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IOptions<IssueCoreOptions>>(),
+                LoggerOf<TaskLaunchService>(sp));
+        });
 
         AddEnhance(services);
 
@@ -84,10 +91,46 @@ public static class IssueCoreServiceCollectionExtensions
             sp.GetRequiredService<IOptions<IssueCoreOptions>>(),
             LoggerOf<InterruptedRunsRecoveryService>(sp)));
         services.AddHostedService(sp => new RunRetentionService(
-            sp.GetRequiredService<IssueCore.Council.ICouncilRepository>(),
+            EngineServices.RequirePort<IssueCore.Council.ICouncilRepository>(sp),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<IssueCoreOptions>>(),
             LoggerOf<RunRetentionService>(sp)));
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the engine like <see cref="AddIssueCore(IServiceCollection, Action{IssueCoreOptions}?)"/>, with
+    /// <see cref="IssueCoreOptions"/> bound from <paramref name="configuration"/>, for example
+    /// <c>services.AddIssueCore(builder.Configuration.GetSection("IssueCore"))</c> with keys such as
+    /// <c>IssueCore:Security:SigningKey</c> (environment variable <c>IssueCore__Security__SigningKey</c>). The options
+    /// are validated before the engine writes anything.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The configuration section holding <see cref="IssueCoreOptions"/>.</param>
+    /// <returns>The same collection, for chaining an adapter.</returns>
+    public static IServiceCollection AddIssueCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddIssueCore();
+        services.AddOptions<IssueCoreOptions>().Bind(configuration);
+        return services;
+    }
+
+    /// <summary>
+    /// Runs the dispatcher like <see cref="AddIssueCoreWorker(IServiceCollection, Action{EnhanceApplicationOptions}?)"/>,
+    /// with <see cref="EnhanceApplicationOptions"/> bound from <paramref name="configuration"/> (for example
+    /// <c>configuration.GetSection("IssueCore:Dispatcher")</c>).
+    /// </summary>
+    /// <param name="services">The service collection (with <see cref="AddIssueCore(IServiceCollection, Action{IssueCoreOptions}?)"/> and an adapter).</param>
+    /// <param name="configuration">The configuration section holding <see cref="EnhanceApplicationOptions"/>.</param>
+    /// <returns>The same collection, for chaining.</returns>
+    public static IServiceCollection AddIssueCoreWorker(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddIssueCoreWorker();
+        services.AddOptions<EnhanceApplicationOptions>().Bind(configuration);
         return services;
     }
 
@@ -142,13 +185,15 @@ public static class IssueCoreServiceCollectionExtensions
     /// <summary>
     /// Runs the <see cref="EnhanceApplication"/> dispatcher in the host: a hosted service that calls
     /// <see cref="EnhanceApplication.RunAsync"/> from start until the host stops. Separate from
-    /// <see cref="AddIssueCore"/> so that a node can ingest issues without dispatching them. Calling it again only
+    /// <see cref="AddIssueCore(IServiceCollection, Action{IssueCoreOptions}?)"/> so that a node can ingest issues without dispatching them. Calling it again only
     /// applies <paramref name="configure"/>.
     /// </summary>
-    /// <param name="services">The service collection (with <see cref="AddIssueCore"/> and an adapter).</param>
+    /// <param name="services">The service collection (with <see cref="AddIssueCore(IServiceCollection, Action{IssueCoreOptions}?)"/> and an adapter).</param>
     /// <param name="configure">Configures the dispatcher (poll interval, lease, retry budget, back-off).</param>
     /// <returns>The same collection, for chaining.</returns>
+#pragma warning disable RS0027 // the IConfiguration overload is told apart by type; only a bare null is ambiguous
     public static IServiceCollection AddIssueCoreWorker(this IServiceCollection services, Action<EnhanceApplicationOptions>? configure = null)
+#pragma warning restore RS0027
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddIssueCore();
@@ -218,19 +263,24 @@ public static class IssueCoreServiceCollectionExtensions
 
         PatchSpawnerSelector.TryRegister(services);
         services.TryAddSingleton(sp => new DispatchSignal(Math.Max(1, sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>().Value.MaxConcurrentDispatches)));
-        services.TryAddSingleton(sp => new EnhanceApplication(
-            sp.GetRequiredService<IIssueStore>(),
-            sp.GetRequiredService<IBlueprintStore>(),
-            sp.GetRequiredService<IEnhanceSettingStore>(),
-            sp.GetRequiredService<IEnhanceLogStore>(),
-            sp.GetRequiredService<TaskLaunchService>(),
-            sp.GetRequiredService<VerifierHost>(),
-            sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            LoggerOf<EnhanceApplication>(sp),
-            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
-            sp.GetRequiredService<DispatchSignal>(),
-            sp.GetRequiredService<PatchSpawnerSelector>()));
+        services.TryAddSingleton(sp =>
+        {
+            // Options first: a host with an invalid option must not write an issue it cannot dispatch.
+            EngineServices.ValidateOptions(sp, dispatch: true);
+            return new EnhanceApplication(
+                EngineServices.RequirePort<IIssueStore>(sp),
+                EngineServices.RequirePort<IBlueprintStore>(sp),
+                EngineServices.RequirePort<IEnhanceSettingStore>(sp),
+                EngineServices.RequirePort<IEnhanceLogStore>(sp),
+                sp.GetRequiredService<TaskLaunchService>(),
+                sp.GetRequiredService<VerifierHost>(),
+                sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>(),
+                sp.GetRequiredService<TimeProvider>(),
+                LoggerOf<EnhanceApplication>(sp),
+                sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+                sp.GetRequiredService<DispatchSignal>(),
+                sp.GetRequiredService<PatchSpawnerSelector>());
+        });
     }
 
     private static void TryAddAxis<TAxis>(IServiceCollection services, string name)

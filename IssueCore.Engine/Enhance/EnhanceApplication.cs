@@ -397,7 +397,18 @@ public sealed class EnhanceApplication : IDisposable
 
             var setting = await _settings.GetAsync(_options.SettingId, cancellationToken).ConfigureAwait(false);
             var flow = await _resolver.ResolveAsync(setting, cancellationToken).ConfigureAwait(false);
-            var head = (await _blueprints.ReadHeadAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false)).Value;
+            Blueprint head;
+            try
+            {
+                head = (await _blueprints.ReadHeadAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false)).Value;
+            }
+            catch (NotFoundException)
+            {
+                // A missing series is not a fault that a retry can cure: dead-letter the issue at once, with the reason.
+                var missing = $"series '{issue.BlueprintId.Value}' does not exist: create it (IBlueprintStore.WriteNewAsync with no parents) and submit the issue again";
+                return await RecordAsync(issue, FailedEntry(issue, missing), recovered: false, cancellationToken).ConfigureAwait(false);
+            }
+
             if (FlowSeriesGuard.WhyProtected(issue.BlueprintId, setting, _options.SettingId) is { } protectedSeries)
             {
                 // Enqueued before the setting named this series (or past the check): the flow must not judge a change to itself.

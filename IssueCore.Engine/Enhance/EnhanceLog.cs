@@ -1,8 +1,12 @@
+using IssueCore.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace IssueCore.Enhance;
 
-/// <summary>The dispatcher's log messages (event ids 3001–3099).</summary>
+/// <summary>
+/// The dispatcher's log messages (event ids 3000–3039, listed in LOG_EVENTS.md). An expected fault logs one Warning line
+/// naming it; its stack trace goes to <see cref="FaultDetail"/> at Debug.
+/// </summary>
 internal static partial class EnhanceLog
 {
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Issue {IssueId} enqueued for {BlueprintId} (created: {Created})")]
@@ -17,17 +21,35 @@ internal static partial class EnhanceLog
     [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Issue {IssueId} failed (dead letter) after attempt {Attempt}: {Reason}")]
     public static partial void Failed(ILogger logger, string issueId, int attempt, string reason);
 
-    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Dispatch of issue {IssueId} (attempt {Attempt}) hit a fault; retrying after {Delay}")]
-    public static partial void Retrying(ILogger logger, Exception exception, string issueId, int attempt, TimeSpan delay);
+    public static void Retrying(ILogger logger, Exception exception, string issueId, int attempt, TimeSpan delay)
+    {
+        RetryingLine(logger, issueId, attempt, delay, FaultText.OneLine(exception));
+        FaultDetail(logger, exception, 3005, issueId);
+    }
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Dispatch of issue {IssueId} (attempt {Attempt}) hit a fault; retrying after {Delay}: {Fault}")]
+    private static partial void RetryingLine(ILogger logger, string issueId, int attempt, TimeSpan delay, string fault);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Information, Message = "The head of {BlueprintId} moved while issue {IssueId} was dispatched; re-dispatching against the new head ({Retry})")]
     public static partial void HeadMoved(ILogger logger, string blueprintId, string issueId, int retry);
 
-    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Issue {IssueId}: the lease was lost to another dispatcher")]
-    public static partial void LeaseLost(ILogger logger, Exception exception, string issueId);
+    public static void LeaseLost(ILogger logger, Exception exception, string issueId)
+    {
+        LeaseLostLine(logger, issueId, FaultText.OneLine(exception));
+        FaultDetail(logger, exception, 3007, issueId);
+    }
 
-    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Issue {IssueId}: renewing the lease failed")]
-    public static partial void HeartbeatFailed(ILogger logger, Exception exception, string issueId);
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Issue {IssueId}: the lease was lost to another dispatcher: {Fault}")]
+    private static partial void LeaseLostLine(ILogger logger, string issueId, string fault);
+
+    public static void HeartbeatFailed(ILogger logger, Exception exception, string issueId)
+    {
+        HeartbeatFailedLine(logger, issueId, FaultText.OneLine(exception));
+        FaultDetail(logger, exception, 3008, issueId);
+    }
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Issue {IssueId}: renewing the lease failed: {Fault}")]
+    private static partial void HeartbeatFailedLine(ILogger logger, string issueId, string fault);
 
     [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "Issue {IssueId}: an earlier attempt already recorded its outcome; finishing the bookkeeping only ({What})")]
     public static partial void Recovering(ILogger logger, string issueId, string what);
@@ -44,15 +66,30 @@ internal static partial class EnhanceLog
     [LoggerMessage(EventId = 3013, Level = LogLevel.Information, Message = "Dispatcher {DispatcherId} stopped")]
     public static partial void LoopStopped(ILogger logger, string dispatcherId);
 
-    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "Issue {IssueId}: releasing it on shutdown failed; its lease will expire")]
-    public static partial void ReleaseOnShutdownFailed(ILogger logger, Exception exception, string issueId);
+    public static void ReleaseOnShutdownFailed(ILogger logger, Exception exception, string issueId)
+    {
+        ReleaseOnShutdownFailedLine(logger, issueId, FaultText.OneLine(exception));
+        FaultDetail(logger, exception, 3014, issueId);
+    }
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "Issue {IssueId}: releasing it on shutdown failed; its lease will expire: {Fault}")]
+    private static partial void ReleaseOnShutdownFailedLine(ILogger logger, string issueId, string fault);
 
     [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "Issue {IssueId}: the dispatch passed its deadline ({Stretch} without finishing); its store calls were cancelled and the heartbeat stopped")]
     public static partial void DeadlinePassed(ILogger logger, string issueId, TimeSpan stretch);
 
-    [LoggerMessage(EventId = 3016, Level = LogLevel.Warning, Message = "Issue {IssueId}: releasing it after the dispatch deadline failed; its lease will expire")]
-    public static partial void ReleaseAfterDeadlineFailed(ILogger logger, Exception exception, string issueId);
+    public static void ReleaseAfterDeadlineFailed(ILogger logger, Exception exception, string issueId)
+    {
+        ReleaseAfterDeadlineFailedLine(logger, issueId, FaultText.OneLine(exception));
+        FaultDetail(logger, exception, 3016, issueId);
+    }
+
+    [LoggerMessage(EventId = 3016, Level = LogLevel.Warning, Message = "Issue {IssueId}: releasing it after the dispatch deadline failed; its lease will expire: {Fault}")]
+    private static partial void ReleaseAfterDeadlineFailedLine(ILogger logger, string issueId, string fault);
 
     [LoggerMessage(EventId = 3017, Level = LogLevel.Warning, Message = "Issue {IssueId}: the Blueprint store recorded the change as {StoredVersion} (its history: {RecordedVersion}), not as the committer's {CommitterHash}; logging it as the history holds it")]
     public static partial void StoredVersionDiffers(ILogger logger, string issueId, string committerHash, string storedVersion, string recordedVersion);
+
+    [LoggerMessage(EventId = 3018, Level = LogLevel.Debug, Message = "The fault behind event {WarningEventId} ({Subject})")]
+    public static partial void FaultDetail(ILogger logger, Exception exception, int warningEventId, string subject);
 }

@@ -9,7 +9,11 @@ namespace IssueCore.Ingestion;
 /// the request's <see cref="IngestionRequest.TriggeringEventId"/>. A second request with the same key
 /// returns the first issue's id with <see cref="IngestionResult.Created"/> set to <see langword="false"/>
 /// and stores nothing, even when the duplicates arrive concurrently (the store's create is the
-/// uniqueness check). The payload of a duplicate is not compared with the first one.
+/// uniqueness check). A duplicate must carry the same payload: its canonical hash (target, intent,
+/// patch, title, description, priority, labels, source; not the due date) is compared with the
+/// stored issue's, and a key reused for a different payload is refused with a
+/// <see cref="ConflictException"/> (HTTP 409) whose <see cref="ConflictException.Expected"/> and
+/// <see cref="ConflictException.Actual"/> are the two hashes.
 /// </remarks>
 public interface IIssueIngestionService
 {
@@ -18,7 +22,8 @@ public interface IIssueIngestionService
     /// <param name="idempotencyKey">An explicit key (the HTTP <c>Idempotency-Key</c> header: 1-200 visible ASCII characters, no spaces or commas); <see langword="null"/> to use the triggering event id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The issue reference.</returns>
-    /// <exception cref="ValidationException">The request is invalid; every problem is listed with its path.</exception>
+    /// <exception cref="ValidationException">The request is invalid (including a target series that does not exist, see <see cref="IssueIngestionOptions.RequireExistingSeries"/>); every problem is listed with its path.</exception>
+    /// <exception cref="ConflictException">The idempotency key was already used for a different payload.</exception>
     Task<IngestionResult> IngestAsync(IngestionRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -34,5 +39,6 @@ public interface IIssueIngestionService
     /// well-formed JSON, has members of the wrong type or unknown enum values, or fails validation.
     /// Every problem found is listed with its path.
     /// </exception>
+    /// <exception cref="ConflictException">The idempotency key was already used for a different payload.</exception>
     Task<IngestionResult> IngestJsonAsync(ReadOnlyMemory<byte> utf8Json, string? idempotencyKey = null, CancellationToken cancellationToken = default);
 }

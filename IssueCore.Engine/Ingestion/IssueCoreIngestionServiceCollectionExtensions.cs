@@ -1,6 +1,7 @@
 using IssueCore.Enhance;
 using IssueCore.Enhance.Governance;
 using IssueCore.Ingestion;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -21,7 +22,9 @@ public static class IssueCoreIngestionServiceCollectionExtensions
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options; may be <see langword="null"/>.</param>
     /// <returns><paramref name="services"/>, to chain an adapter.</returns>
+#pragma warning disable RS0027 // the IConfiguration overload is told apart by type; only a bare null is ambiguous
     public static IServiceCollection AddIssueCoreIngestion(this IServiceCollection services, Action<IssueIngestionOptions>? configure = null)
+#pragma warning restore RS0027
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = services.AddOptions<IssueIngestionOptions>();
@@ -36,7 +39,30 @@ public static class IssueCoreIngestionServiceCollectionExtensions
         services.TryAddSingleton<IBlueprintResolver, DefaultBlueprintResolver>();
         services.TryAddSingleton(sp => new FlowSeriesGuard(sp.GetService<IEnhanceSettingStore>(), sp.GetRequiredService<IOptions<EnhanceApplicationOptions>>().Value.SettingId));
         IssueCore.Enhance.Spawning.PatchSpawnerSelector.TryRegister(services);
-        services.TryAddSingleton<IIssueIngestionService, IssueIngestionService>();
+        services.TryAddSingleton<IIssueIngestionService>(sp =>
+        {
+            // Options first (the engine's too, when it is registered): nothing is stored by a host that cannot start.
+            IssueCore.DependencyInjection.EngineServices.ValidateOptions(sp, ingestion: true);
+            return ActivatorUtilities.CreateInstance<IssueIngestionService>(sp, IssueCore.DependencyInjection.EngineServices.RequirePort<IssueCore.Issues.IIssueStore>(sp));
+        });
+        return services;
+    }
+
+    /// <summary>
+    /// Registers ingestion like <see cref="AddIssueCoreIngestion(IServiceCollection, Action{IssueIngestionOptions}?)"/>,
+    /// with <see cref="IssueIngestionOptions"/> bound from <paramref name="configuration"/> (for example
+    /// <c>configuration.GetSection("IssueCore:Ingestion")</c>: <c>IssueBaseUrl</c>, <c>Backend</c>, <c>MaxBodyBytes</c>,
+    /// <c>RequireExistingSeries</c>).
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration section holding <see cref="IssueIngestionOptions"/>.</param>
+    /// <returns><paramref name="services"/>, to chain an adapter.</returns>
+    public static IServiceCollection AddIssueCoreIngestion(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddIssueCoreIngestion();
+        services.AddOptions<IssueIngestionOptions>().Bind(configuration);
         return services;
     }
 }

@@ -26,4 +26,13 @@ public sealed class IssueIngestionOptions
     /// ingesting node knows the dispatcher's registrations (the same host, or hosts configured alike).
     /// </summary>
     public bool RefuseWithoutPatchOrSpawner { get; set; }
+
+    /// <summary>
+    /// Whether a request must target a Blueprint series that already exists (the default, <see langword="true"/>): a
+    /// request for an unknown series is refused with a <see cref="ValidationException"/> naming <c>target_repo</c>
+    /// (or <c>blueprint_id</c>), which the HTTP endpoint answers with 422. Set it to <see langword="false"/> on a host
+    /// that creates series after their first issue arrives; an issue whose series still does not exist when it is
+    /// dispatched is dead-lettered at once. Checked only when an <c>IBlueprintStore</c> is registered.
+    /// </summary>
+    public bool RequireExistingSeries { get; set; } = true;
 }

@@ -19,6 +19,7 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
     private readonly FlowSeriesGuard? _flowSeries;
     private readonly IssueCore.Enhance.DispatchSignal? _enqueued;
     private readonly IssueCore.Enhance.Spawning.PatchSpawnerSelector? _spawners;
+    private readonly IBlueprintStore? _blueprints;
 
     public IssueIngestionService(
         IIssueStore store,
@@ -28,10 +29,12 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
         ILogger<IssueIngestionService>? logger = null,
         FlowSeriesGuard? flowSeries = null,
         IssueCore.Enhance.DispatchSignal? enqueued = null,
-        IssueCore.Enhance.Spawning.PatchSpawnerSelector? spawners = null)
+        IssueCore.Enhance.Spawning.PatchSpawnerSelector? spawners = null,
+        IBlueprintStore? blueprints = null)
     {
         _spawners = spawners;
         _enqueued = enqueued;
+        _blueprints = blueprints;
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
         _resolver = resolver;
@@ -93,9 +96,16 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
                 blueprintId = await _resolver.ResolveAsync(request, cancellationToken).ConfigureAwait(false);
 
                 // A flow series is not the target of ordinary issues: such an issue could change the flow that judges issues.
+                var targetPath = request.BlueprintId is null ? "$.target_repo" : "$.blueprint_id";
                 if (_flowSeries is not null && await _flowSeries.WhyProtectedAsync(blueprintId, cancellationToken).ConfigureAwait(false) is { } protectedSeries)
                 {
-                    errors.Add(new ValidationError(request.BlueprintId is null ? "$.target_repo" : "$.blueprint_id", protectedSeries));
+                    errors.Add(new ValidationError(targetPath, protectedSeries));
+                }
+                else if (_options.RequireExistingSeries && _blueprints is not null && !await SeriesExistsAsync(blueprintId, cancellationToken).ConfigureAwait(false))
+                {
+                    errors.Add(new ValidationError(
+                        targetPath,
+                        $"no Blueprint series '{blueprintId.Value}' exists: create it first (IBlueprintStore.WriteNewAsync with no parents), or set IssueIngestionOptions.RequireExistingSeries to false on a host that creates series later."));
                 }
             }
             catch (ValidationException ex)
@@ -138,6 +148,19 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
         }
         else
         {
+            // The IETF Idempotency-Key convention: a key replayed with the same payload answers the first issue;
+            // reused for a different payload it is refused, never silently answered with an unrelated issue.
+            var first = IngestionFingerprint.Of(result.Issue);
+            var again = IngestionFingerprint.Of(draft);
+            if (!string.Equals(first, again, StringComparison.Ordinal))
+            {
+                LogKeyReused(_logger, key, id.Value);
+                throw new ConflictException(
+                    $"The idempotency key '{key}' was already used for issue {id.Value} with a different payload; send a new key (or triggering_event_id) for a different request, or the same payload to get issue {id.Value} back.",
+                    expected: first,
+                    actual: again);
+            }
+
             LogDuplicate(_logger, id.Value, key);
         }
 
@@ -150,6 +173,19 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
         };
     }
 
+    private async Task<bool> SeriesExistsAsync(BlueprintId id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _blueprints!.ReadHeadAsync(id, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (NotFoundException)
+        {
+            return false;
+        }
+    }
+
     private static string ComposeIntent(IngestionRequest request)
         => string.IsNullOrWhiteSpace(request.Description) ? request.Title! : $"{request.Title}\n\n{request.Description}";
 
@@ -159,12 +195,15 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
         return exception;
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Ingested issue {IssueId} for {BlueprintId} (idempotency key {IdempotencyKey})")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "Ingested issue {IssueId} for {BlueprintId} (idempotency key {IdempotencyKey})")]
     private static partial void LogIngested(ILogger logger, string issueId, string blueprintId, string idempotencyKey);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Duplicate ingestion of idempotency key {IdempotencyKey} returned issue {IssueId}")]
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Duplicate ingestion of idempotency key {IdempotencyKey} returned issue {IssueId}")]
     private static partial void LogDuplicate(ILogger logger, string issueId, string idempotencyKey);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "Rejected an ingestion request with {ErrorCount} problem(s), the first at {Path}")]
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Debug, Message = "Rejected an ingestion request with {ErrorCount} problem(s), the first at {Path}")]
     private static partial void LogRejected(ILogger logger, int errorCount, string path);
+
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "Idempotency key {IdempotencyKey} of issue {IssueId} was reused with a different payload; refused")]
+    private static partial void LogKeyReused(ILogger logger, string idempotencyKey, string issueId);
 }

@@ -257,7 +257,11 @@ public sealed class TaskLaunchService
             LaunchLog.MarkedEveryRunningRun(_logger);
         }
 
-        LaunchLog.InterruptedRunsMarked(_logger, count);
+        if (count > 0)
+        {
+            LaunchLog.InterruptedRunsMarked(_logger, count);
+        }
+
         return count;
     }
 

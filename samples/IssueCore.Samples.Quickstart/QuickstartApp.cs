@@ -37,7 +37,12 @@ internal static class QuickstartApp
             }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(options.DatabasePath)!);
+        if (DatabasePathCheck.Problem(options.DatabasePath, output) is { } problem)
+        {
+            await output.WriteLineAsync($"Cannot use the database '{options.DatabasePath}': {problem}.");
+            return 1;
+        }
+
         await output.WriteLineAsync($"Database: {options.DatabasePath}");
 
         // The whole host: the engine, with every store in one SQLite file.
@@ -49,6 +54,12 @@ internal static class QuickstartApp
         try
         {
             return await RunAsync(provider, output, Interactive(output), cancellationToken);
+        }
+        catch (Exception ex) when (ex is SqliteException or StorageException or IOException or UnauthorizedAccessException)
+        {
+            // What the path check could not foresee (a file locked by another program, a disk that filled up): one line.
+            await output.WriteLineAsync($"Cannot use the database '{options.DatabasePath}': {ex.Message.Split('\n')[0].TrimEnd('.')}.");
+            return 1;
         }
         finally
         {

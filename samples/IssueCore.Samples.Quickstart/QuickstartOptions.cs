@@ -10,7 +10,8 @@ internal sealed record QuickstartOptions(string DatabasePath, bool Reset, bool S
         Usage: dotnet run --project samples/IssueCore.Samples.Quickstart [-- options]
 
         Options:
-          --db PATH   SQLite database file (default: issuecore.db next to the sample). Created when missing;
+          --db PATH   SQLite database file (default: issuecore.db next to the sample); --db=PATH works too.
+                      Created when missing, with any missing parent folders (the quickstart says so);
                       every run adds a new batch of issues to it.
           --reset     Delete the database first and start from an empty series.
           -h, --help  Show this help.
@@ -31,6 +32,16 @@ internal sealed record QuickstartOptions(string DatabasePath, bool Reset, bool S
                 case "--reset":
                     reset = true;
                     break;
+                case var option when option.StartsWith("--db=", StringComparison.Ordinal):
+                    path = option["--db=".Length..];
+                    if (string.IsNullOrWhiteSpace(path))
+                    {
+                        error = "--db needs a file path.";
+                        return null;
+                    }
+
+                    break;
+
                 case "--db":
                     if (i + 1 >= args.Count || string.IsNullOrWhiteSpace(args[i + 1]))
                     {

@@ -26,7 +26,7 @@ public sealed class UseInMemoryTests
     }
 
     [Fact]
-    public void UseInMemory_replaces_stores_registered_before_it()
+    public void UseInMemory_keeps_a_store_the_host_registered_before_it_and_provides_the_other_ports()
     {
         var services = new ServiceCollection();
         services.AddSingleton<IIssueStore, OtherIssueStore>();
@@ -34,8 +34,9 @@ public sealed class UseInMemoryTests
         services.UseInMemory();
         using var provider = services.BuildServiceProvider();
 
-        Assert.IsType<InMemoryIssueStore>(provider.GetRequiredService<IIssueStore>());
+        Assert.IsType<OtherIssueStore>(provider.GetRequiredService<IIssueStore>());
         Assert.Single(services, d => d.ServiceType == typeof(IIssueStore));
+        Assert.IsType<InMemoryBlueprintStore>(provider.GetRequiredService<IssueCore.Blueprints.IBlueprintStore>());
     }
 
     [Fact]

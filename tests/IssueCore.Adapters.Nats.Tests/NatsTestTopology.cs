@@ -24,7 +24,7 @@ internal sealed class NatsTestTopology : IAsyncDisposable
         Connection = connection;
         Js = new NatsJSContext(connection);
         Options = options;
-        _core = new ServiceCollection().AddIssueCoreIngestion().UseInMemory().BuildServiceProvider();
+        _core = new ServiceCollection().AddIssueCoreIngestion(o => o.RequireExistingSeries = false).UseInMemory().BuildServiceProvider();
     }
 
     public NatsConnection Connection { get; }

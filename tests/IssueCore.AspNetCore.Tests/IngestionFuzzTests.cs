@@ -62,7 +62,7 @@ public sealed class IngestionFuzzTests(ITestOutputHelper output)
     {
         // Guards the fuzz test against vacuity: the base objects it corrupts must themselves be valid.
         var generator = new InvalidBodyGenerator(seed: 7);
-        using var provider = new ServiceCollection().AddIssueCoreIngestion().UseInMemory().BuildServiceProvider();
+        using var provider = new ServiceCollection().AddIssueCoreIngestion(o => o.RequireExistingSeries = false).UseInMemory().BuildServiceProvider();
         var ingestion = provider.GetRequiredService<IIssueIngestionService>();
 
         for (var i = 0; i < 200; i++)

@@ -48,7 +48,11 @@ internal sealed class IssueCoreServer : IAsyncDisposable
         Action<IssueIngestionOptions>? ingestion = null,
         IDictionary<string, string?>? configuration = null)
         => StartAsync(
-            services => services.AddIssueCoreIngestion(ingestion).UseInMemory(),
+            services => services.AddIssueCoreIngestion(o =>
+            {
+                o.RequireExistingSeries = false; // most tests are about the request, not the series
+                ingestion?.Invoke(o);
+            }).UseInMemory(),
             app => app.MapIssueCore(endpoint ?? (o => o.ApiKey = ApiKey)),
             configuration);
 

@@ -58,7 +58,8 @@ public sealed class IssueEndpointTests
         using var second = await server.Client.SendAsync(m2);
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        var problem = await AssertProblemAsync(second, HttpStatusCode.Conflict);
+        Assert.Contains("different payload", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(1, await server.CountAsync());
     }
 
@@ -426,6 +427,7 @@ public sealed class IssueEndpointTests
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()));
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
         return problem;
     }
 

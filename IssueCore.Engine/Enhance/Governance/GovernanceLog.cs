@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace IssueCore.Enhance.Governance;
 
-/// <summary>Log messages of flow governance (event ids 3040–3049, inside the dispatcher's 3001–3099).</summary>
+/// <summary>Log messages of flow governance (event ids 3040–3099, listed in LOG_EVENTS.md).</summary>
 internal static partial class GovernanceLog
 {
     [LoggerMessage(EventId = 3040, Level = LogLevel.Error, Message = "Issue {IssueId}: the flow's output was refused and nothing was committed: {Reason}")]

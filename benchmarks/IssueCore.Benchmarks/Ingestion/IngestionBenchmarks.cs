@@ -23,7 +23,7 @@ public class IngestionBenchmarks
     [GlobalSetup]
     public async Task Setup()
     {
-        _provider = new ServiceCollection().AddIssueCoreIngestion().UseInMemory().BuildServiceProvider();
+        _provider = new ServiceCollection().AddIssueCoreIngestion(o => o.RequireExistingSeries = false).UseInMemory().BuildServiceProvider();
         _ingestion = _provider.GetRequiredService<IIssueIngestionService>();
         await _ingestion.IngestJsonAsync(Body);
     }

@@ -92,7 +92,7 @@ public class NatsIngestBenchmarks
 
         // The hosted consumer over the real ingestion service and in-memory store; the only addition
         // is a counter around the ingestion service so an invocation knows when its last message is stored.
-        _core = new ServiceCollection().AddIssueCoreIngestion().UseInMemory().BuildServiceProvider();
+        _core = new ServiceCollection().AddIssueCoreIngestion(o => o.RequireExistingSeries = false).UseInMemory().BuildServiceProvider();
         var counted = new CountingIngestion(_core.GetRequiredService<IIssueIngestionService>(), _ingested);
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddIssueCoreNatsIngestion(o =>

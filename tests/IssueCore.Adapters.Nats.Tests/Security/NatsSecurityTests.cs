@@ -110,6 +110,7 @@ public sealed class NatsSecurityTests : IAsyncLifetime
             o.DeadLetterMaxAge = TimeSpan.FromHours(1);
             security(o.Security);
         }).UseInMemory();
+        builder.Services.Configure<IssueCore.Ingestion.IssueIngestionOptions>(o => o.RequireExistingSeries = false);
         return builder.Build();
     }
 

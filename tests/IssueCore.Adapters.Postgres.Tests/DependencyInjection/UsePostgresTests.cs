@@ -16,12 +16,11 @@ public sealed class UsePostgresTests : IAsyncLifetime
     public async Task DisposeAsync() => await _schema.DisposeAsync();
 
     [Fact]
-    public async Task UsePostgres_replaces_earlier_registrations_and_serves_every_port_over_one_data_source()
+    public async Task UsePostgres_serves_every_port_over_one_data_source()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 9, 0, 0, TimeSpan.Zero));
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(time)
-            .AddSingleton<IIssueStore>(_ => throw new InvalidOperationException("replaced"))
             .UsePostgres(o =>
             {
                 o.ConnectionString = _schema.ConnectionString;

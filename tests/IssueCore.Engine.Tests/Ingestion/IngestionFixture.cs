@@ -22,7 +22,11 @@ internal sealed class IngestionFixture : IDisposable
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Time);
         before?.Invoke(services);
-        services.AddIssueCoreIngestion(configure).UseInMemory();
+        services.AddIssueCoreIngestion(o =>
+        {
+            o.RequireExistingSeries = false; // these tests are about the request, not the series
+            configure?.Invoke(o);
+        }).UseInMemory();
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 

@@ -59,12 +59,12 @@ public sealed class IssueIngestionServiceTests
     }
 
     [Fact]
-    public async Task Same_triggering_event_returns_the_first_issue_and_creates_nothing()
+    public async Task Same_triggering_event_with_the_same_payload_returns_the_first_issue_and_creates_nothing()
     {
         using var fixture = new IngestionFixture();
 
         var first = await fixture.Ingestion.IngestJsonAsync(IngestionFixture.Utf8(IngestionFixture.ValidJson));
-        var second = await fixture.Ingestion.IngestJsonAsync(IngestionFixture.Utf8(IngestionFixture.ValidJson.Replace("Run SBOM", "Other", StringComparison.Ordinal)));
+        var second = await fixture.Ingestion.IngestJsonAsync(IngestionFixture.Utf8(IngestionFixture.ValidJson));
 
         Assert.True(first.Created);
         Assert.False(second.Created);
@@ -73,19 +73,86 @@ public sealed class IssueIngestionServiceTests
     }
 
     [Fact]
+    public async Task Same_triggering_event_with_a_different_payload_is_a_conflict_naming_both_hashes_and_stores_nothing()
+    {
+        using var fixture = new IngestionFixture();
+
+        var first = await fixture.Ingestion.IngestJsonAsync(IngestionFixture.Utf8(IngestionFixture.ValidJson));
+        var ex = await Assert.ThrowsAsync<ConflictException>(() => fixture.Ingestion.IngestJsonAsync(
+            IngestionFixture.Utf8(IngestionFixture.ValidJson.Replace("Run SBOM", "Other", StringComparison.Ordinal))));
+
+        Assert.Contains(first.IssueId.Value, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("different payload", ex.Message, StringComparison.Ordinal);
+        Assert.NotNull(ex.Expected);
+        Assert.NotNull(ex.Actual);
+        Assert.NotEqual(ex.Expected, ex.Actual);
+        var stored = await fixture.Store.GetAsync(first.IssueId);
+        Assert.StartsWith("Run SBOM", stored.Title, StringComparison.Ordinal);
+        Assert.Equal(1, await fixture.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_replay_compares_the_payload_canonically_not_byte_for_byte()
+    {
+        using var fixture = new IngestionFixture();
+        var reordered = """
+            {"activity_definition_id":"activity-definition-uuid","triggering_event_id":"event-or-schedule-key",
+             "source_id":"flag-stale-sbom","source_type":"rule","due_in_days":null,"labels":["sbom","security","automated"],
+             "priority":"medium","target_repo":"activity-core","description":"","title":"Run SBOM rescan for activity-core"}
+            """;
+
+        var first = await fixture.Ingestion.IngestJsonAsync(IngestionFixture.Utf8(IngestionFixture.ValidJson));
+        var second = await fixture.Ingestion.IngestJsonAsync(IngestionFixture.Utf8(reordered));
+
+        Assert.False(second.Created);
+        Assert.Equal(first.IssueId, second.IssueId);
+    }
+
+    [Fact]
     public async Task Explicit_idempotency_key_takes_precedence_over_the_triggering_event()
     {
         using var fixture = new IngestionFixture();
 
         var a = await fixture.Ingestion.IngestAsync(IngestionFixture.ValidRequest("event-a"), "key-1");
-        var b = await fixture.Ingestion.IngestAsync(IngestionFixture.ValidRequest("event-b"), "key-1");
+        var b = await fixture.Ingestion.IngestAsync(IngestionFixture.ValidRequest("event-a"), "key-1");
         var c = await fixture.Ingestion.IngestAsync(IngestionFixture.ValidRequest("event-a"), "key-2");
+        await Assert.ThrowsAsync<ConflictException>(() => fixture.Ingestion.IngestAsync(IngestionFixture.ValidRequest("event-b"), "key-1"));
 
         Assert.Equal(a.IssueId, b.IssueId);
         Assert.False(b.Created);
         Assert.NotEqual(a.IssueId, c.IssueId);
         Assert.True(c.Created);
         Assert.Equal(2, await fixture.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_request_for_a_series_that_does_not_exist_is_refused_naming_target_repo_and_stores_nothing()
+    {
+        using var fixture = new IngestionFixture(configure: o => o.RequireExistingSeries = true);
+
+        var ex = await Assert.ThrowsAsync<ValidationException>(() => fixture.Ingestion.IngestJsonAsync(IngestionFixture.Utf8(IngestionFixture.ValidJson)));
+
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal("$.target_repo", error.Path);
+        Assert.Contains("'activity-core'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("RequireExistingSeries", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await fixture.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_request_for_an_existing_series_is_accepted_by_default()
+    {
+        using var fixture = new IngestionFixture(configure: o => o.RequireExistingSeries = true);
+        await fixture.Services.GetRequiredService<IssueCore.Blueprints.IBlueprintStore>().WriteNewAsync(
+            IssueCore.Blueprints.BlueprintId.Parse("activity-core"),
+            IssueCore.Blueprints.Blueprint.Parse("""{"id":"activity-core","metadata":{"version_label":"1.0.0"},"agents":[],"flow":{"kind":"seq","children":[]}}"""),
+            [],
+            new IssueCore.Blueprints.CommitMetadata("seed", Origin: "seed"));
+
+        var result = await fixture.Ingestion.IngestJsonAsync(IngestionFixture.Utf8(IngestionFixture.ValidJson));
+
+        Assert.True(result.Created);
+        Assert.True(new IssueCore.Ingestion.IssueIngestionOptions().RequireExistingSeries);
     }
 
     [Fact]
