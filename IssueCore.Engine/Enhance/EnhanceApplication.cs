@@ -230,6 +230,91 @@ public sealed class EnhanceApplication : IDisposable
         => _flowChanges.ChangeAsync(flowSeries, patch, rationale, bump, cancellationToken);
 
     /// <summary>
+    /// Runs the enhance flow on an issue without enqueueing it and without writing anything: the setting, the orbit
+    /// flow and the target head are read as a dispatch reads them, the flow runs with the host's verifier axes, and
+    /// the host reviews its decision as a dispatch would. The run and its events are kept in memory and returned; no
+    /// issue, commit, log entry or run reaches the stores. Use it to check a patch before filing it.
+    /// </summary>
+    /// <param name="draft">The issue to try (its patch, intent and bump are what the flow sees).</param>
+    /// <param name="cancellationToken">Cancels the trial.</param>
+    /// <returns>The outcome a dispatch would reach now, with the verdicts and the Blueprint it would commit.</returns>
+    /// <exception cref="ValidationException">The draft targets a flow series, or the flow cannot be resolved or bound.</exception>
+    /// <exception cref="NotFoundException">The target Blueprint or the setting does not exist.</exception>
+    /// <exception cref="Launch.FlowExecutionException">A step of the flow failed or the flow ran past its TTL.</exception>
+    /// <exception cref="CommitShapeException">The flow's commit decision is malformed.</exception>
+    public async Task<EnhanceTrial> TryAsync(IssueDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var setting = await _settings.GetAsync(_options.SettingId, cancellationToken).ConfigureAwait(false);
+        if (FlowSeriesGuard.WhyProtected(draft.BlueprintId, setting, _options.SettingId) is { } protectedSeries)
+        {
+            throw new ValidationException("$.blueprint_id", protectedSeries);
+        }
+
+        var flow = await _resolver.ResolveAsync(setting, cancellationToken).ConfigureAwait(false);
+        var head = (await _blueprints.ReadHeadAsync(draft.BlueprintId, cancellationToken).ConfigureAwait(false)).Value;
+        var now = _time.GetUtcNow();
+        var issue = new Issue
+        {
+            Id = draft.Id ?? IssueId.New(),
+            BlueprintId = draft.BlueprintId,
+            Intent = draft.Intent,
+            Patch = draft.Patch,
+            Rationale = draft.Rationale,
+            Bump = draft.Bump,
+            Title = draft.Title,
+            Description = draft.Description,
+            Priority = draft.Priority,
+            Labels = draft.Labels,
+            Status = IssueStatus.Running,
+            Attempts = 1,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var epoch = new BlueprintEpoch(issue.BlueprintId, head.Version, now);
+        var runId = CouncilRunId.New();
+        var scratch = new Trials.TrialCouncilRepository(_time);
+        using var verdicts = _verifierHost.Open(runId);
+        var launched = await _launcher.WithRepository(scratch).LaunchAsync(
+            new LaunchRequest
+            {
+                Flow = flow,
+                InitialContext = BuildContext(issue, head, epoch, setting.VerifierAxes),
+                OperatorId = _options.OperatorId,
+                Role = _options.Role,
+                Ttl = setting.Ttl,
+                Subject = "trial:" + issue.Id.Value,
+                RunId = runId,
+            },
+            cancellationToken).ConfigureAwait(false);
+        var decision = CommitDecisionReader.Read(launched.FinalContext, setting.VerifierAxes);
+        var review = FlowOutputReviewer.Review(decision, launched.FinalContext, head, setting.VerifierAxes, verdicts);
+        var trial = new EnhanceTrial
+        {
+            BlueprintId = issue.BlueprintId,
+            Head = head,
+            Outcome = EnhanceOutcome.Rejected,
+            Verdicts = review.Verdicts,
+            Reasons = decision.Reasons,
+            Rationale = decision.Rationale,
+            Events = scratch.Events,
+        };
+        if (!decision.Applied)
+        {
+            return trial;
+        }
+
+        if (decision.NewHash == head.Version)
+        {
+            return trial with { Reasons = [$"unchanged: the result is the head itself ({head.Version.Short}); an applied issue must create a new version"] };
+        }
+
+        return review.Refusal is { } refusal
+            ? trial with { Outcome = EnhanceOutcome.Failed, Refusal = refusal }
+            : trial with { Outcome = EnhanceOutcome.Applied, NewBlueprint = decision.NewBlueprint };
+    }
+
+    /// <summary>
     /// Claims the next claimable issue and dispatches it. Dispatch errors are handled here (released for a retry or
     /// dead-lettered) and reported in the outcome.
     /// </summary>
