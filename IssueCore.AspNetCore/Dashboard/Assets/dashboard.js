@@ -1,5 +1,5 @@
 // IssueCore dashboard: one plain script over the IssueCore HTTP API, no build step, no dependencies.
-// Everything shown is built with DOM nodes and textContent (never innerHTML), so data from issues cannot inject
+// Everything shown is built with DOM nodes and textContent, never parsed from strings, so data from issues cannot inject
 // markup; the page's Content-Security-Policy forbids inline code and any other origin besides.
 (() => {
   'use strict';
