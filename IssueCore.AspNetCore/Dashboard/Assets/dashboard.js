@@ -246,7 +246,7 @@
           table(['Issue', 'Title', 'Series', '~Priority', 'Attempts', '~Updated', 'Status'],
             items.map(i => h('tr', { 'data-issue': i.issue_id },
               td(issueLink(i.issue_id)), td(i.title), td(seriesLink(i.blueprint_id)), td(i.priority, true),
-              td(String(i.attempts ?? '')), td(when(i.updated_at), true), td(badge(i.status))))),
+              td(String(i.attempts ?? '')), td(when(i.updated_at), true), td(badge(i.status)))),
             `No ${status} issues.`),
           h('div', { class: 'actions pager' },
             state.pages.length > 0 ? h('button', { type: 'button', fk: 'first', onclick: () => { state.page = null; state.pages = []; refresh(true); } }, 'First page') : null,
@@ -320,7 +320,9 @@
             canRequeue ? h('button', { type: 'button', class: 'primary', id: 'requeue', fk: 'requeue', onclick: e => requeue(state, issue.issue_id, e.currentTarget) }, 'Requeue') : null),
           h('h2', null, 'Patch'),
           Array.isArray(issue.patch) ? patchOps(issue.patch)
-            : h('p', { class: 'muted' }, 'The issue carried no patch of its own: the patch spawner wrote it from the intent. The resulting diff shows what changed.'),
+            : h('p', { class: 'muted' }, issue.patch === null
+              ? 'The issue carried no patch of its own: the patch spawner wrote one from the intent. The resulting diff shows what changed.'
+              : 'The API does not show the issue\'s own patch. The resulting diff shows what changed.'),
           h('h2', null, 'Verdicts'),
           log ? table(['Axis', 'Verdict', 'Detail'], (log.verdicts || []).map(v => h('tr', null, td(v.axis), td(badge(v.status)), td(v.detail))), 'No verdicts.')
             : h('p', { class: 'muted' }, 'Not dispatched yet.'),
