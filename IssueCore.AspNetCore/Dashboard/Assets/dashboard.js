@@ -11,7 +11,7 @@
   const STATUSES = ['pending', 'running', 'applied', 'rejected', 'failed'];
   const PAGE = 50;
   const COUNT_PAGES = 2; // counts page through at most 2 x 1000 issues per status, then show "2000+"
-  const MAX_EVENT_PAGES = 20; // a run's timeline reads at most 20 x 500 events
+  const MAX_EVENT_PAGES = 100; // a run's timeline reads at most 100 x 100 events
   const MAX_DIFF_CELLS = 4000000; // the line diff's table; beyond it, lines are compared by position
 
   const main = document.getElementById('main');
@@ -457,7 +457,7 @@
         const events = [];
         let page = null;
         for (let i = 0; i < MAX_EVENT_PAGES; i++) {
-          const result = await api(`/runs/${enc(id)}/events?limit=500${page ? '&page=' + enc(page) : ''}`);
+          const result = await api(`/runs/${enc(id)}/events?limit=100${page ? '&page=' + enc(page) : ''}`);
           events.push(...itemsOf(result));
           page = nextOf(result);
           if (!page) break;
