@@ -24,7 +24,7 @@ namespace IssueCore.Json;
 /// stack or grow the document without bound.
 /// </para>
 /// </remarks>
-public static class JsonPatch
+public static partial class JsonPatch
 {
     /// <summary>
     /// The most JSON values (objects, arrays and scalars, counted over every copied or added value) one

@@ -75,6 +75,7 @@ public sealed class EnhanceApplication : IDisposable
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _failed;
     private readonly Counter<long> _retries;
+    private readonly Counter<long> _requeued;
     private readonly Histogram<double> _duration;
     private readonly ActivitySource _activitySource;
     private readonly VerifierHost _verifierHost;
@@ -111,6 +112,7 @@ public sealed class EnhanceApplication : IDisposable
         _applied = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesApplied, "{issue}", "Issues committed as a new Blueprint version.");
         _rejected = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesRejected, "{issue}", "Issues a verifier denied.");
         _failed = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesFailed, "{issue}", "Issues dead-lettered.");
+        _requeued = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesRequeued, "{issue}", "Failed or rejected issues an operator sent back to the queue.");
         _retries = _meter.CreateCounter<long>(IssueCoreTelemetry.DispatchRetries, "{retry}", "Dispatch retries (faults and moved heads).");
         _duration = _meter.CreateHistogram<double>(IssueCoreTelemetry.DispatchDuration, "s", "How long one dispatch took.");
         _activitySource = IssueCoreTelemetry.ActivitySource;
@@ -155,6 +157,45 @@ public sealed class EnhanceApplication : IDisposable
     }
 
     /// <summary>
+    /// Sends a dead-lettered (<c>Failed</c>) or <c>Rejected</c> issue back to the queue with a fresh retry budget of
+    /// <see cref="EnhanceApplicationOptions.MaxAttempts"/>, recorded in the issue's history (see
+    /// <see cref="IIssueStore.ListRequeuesAsync"/>), and wakes the dispatchers. The issue begins a new round
+    /// (<see cref="Issue.Round"/>): the earlier round's enhance log entry stays as it is, and the new round's outcome
+    /// gets an entry of its own.
+    /// </summary>
+    /// <remarks>
+    /// Idempotent and exactly once: an issue that is not failed or rejected is left unchanged and the result says
+    /// <see cref="IssueRequeueResult.Requeued"/> <see langword="false"/>, so when two operators requeue one dead letter
+    /// at the same moment, one call moves it and the issue is dispatched (and applied) once. Callers gate this with
+    /// their own authorization; the HTTP operator API requires the operator role.
+    /// </remarks>
+    /// <param name="id">The issue.</param>
+    /// <param name="requestedBy">Who asks: an operator name, recorded in the history and the log.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The issue as stored and whether this call requeued it.</returns>
+    /// <exception cref="ArgumentException"><paramref name="requestedBy"/> is empty.</exception>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The issue already had <see cref="IssueRequeue.MaxRounds"/> rounds.</exception>
+    /// <exception cref="NotSupportedException">The issue store cannot requeue.</exception>
+    public async Task<IssueRequeueResult> RequeueAsync(IssueId id, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestedBy);
+        var result = await _issues.RequeueAsync(id, requestedBy, cancellationToken).ConfigureAwait(false);
+        if (result.Requeued)
+        {
+            _requeued.Add(1, new KeyValuePair<string, object?>(IssueCoreTelemetry.BlueprintIdTag, result.Issue.BlueprintId.Value));
+            RequeueLog.Requeued(_logger, id.Value, requestedBy, result.Issue.Round, "failed or rejected");
+            _wake.Notify();
+        }
+        else
+        {
+            RequeueLog.NotRequeued(_logger, id.Value, requestedBy, result.Issue.Status.State, result.Issue.Round);
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// Installs the built-in <c>enhance-default</c> flow and, when none is stored under
     /// <see cref="EnhanceApplicationOptions.SettingId"/>, a setting that dispatches through it with the four built-in
     /// axes. Idempotent: an existing series or setting is never changed. See <see cref="EnhanceDefaults.InstallAsync"/>.
@@ -187,6 +228,91 @@ public sealed class EnhanceApplication : IDisposable
     /// <exception cref="ConflictException">The head moved while the change was checked; nothing is written.</exception>
     public Task<BlueprintVersion> ChangeFlowAsync(BlueprintId flowSeries, JsonElement patch, string rationale, VersionBump bump = VersionBump.Patch, CancellationToken cancellationToken = default)
         => _flowChanges.ChangeAsync(flowSeries, patch, rationale, bump, cancellationToken);
+
+    /// <summary>
+    /// Runs the enhance flow on an issue without enqueueing it and without writing anything: the setting, the orbit
+    /// flow and the target head are read as a dispatch reads them, the flow runs with the host's verifier axes, and
+    /// the host reviews its decision as a dispatch would. The run and its events are kept in memory and returned; no
+    /// issue, commit, log entry or run reaches the stores. Use it to check a patch before filing it.
+    /// </summary>
+    /// <param name="draft">The issue to try (its patch, intent and bump are what the flow sees).</param>
+    /// <param name="cancellationToken">Cancels the trial.</param>
+    /// <returns>The outcome a dispatch would reach now, with the verdicts and the Blueprint it would commit.</returns>
+    /// <exception cref="ValidationException">The draft targets a flow series, or the flow cannot be resolved or bound.</exception>
+    /// <exception cref="NotFoundException">The target Blueprint or the setting does not exist.</exception>
+    /// <exception cref="Launch.FlowExecutionException">A step of the flow failed or the flow ran past its TTL.</exception>
+    /// <exception cref="CommitShapeException">The flow's commit decision is malformed.</exception>
+    public async Task<EnhanceTrial> TryAsync(IssueDraft draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        var setting = await _settings.GetAsync(_options.SettingId, cancellationToken).ConfigureAwait(false);
+        if (FlowSeriesGuard.WhyProtected(draft.BlueprintId, setting, _options.SettingId) is { } protectedSeries)
+        {
+            throw new ValidationException("$.blueprint_id", protectedSeries);
+        }
+
+        var flow = await _resolver.ResolveAsync(setting, cancellationToken).ConfigureAwait(false);
+        var head = (await _blueprints.ReadHeadAsync(draft.BlueprintId, cancellationToken).ConfigureAwait(false)).Value;
+        var now = _time.GetUtcNow();
+        var issue = new Issue
+        {
+            Id = draft.Id ?? IssueId.New(),
+            BlueprintId = draft.BlueprintId,
+            Intent = draft.Intent,
+            Patch = draft.Patch,
+            Rationale = draft.Rationale,
+            Bump = draft.Bump,
+            Title = draft.Title,
+            Description = draft.Description,
+            Priority = draft.Priority,
+            Labels = draft.Labels,
+            Status = IssueStatus.Running,
+            Attempts = 1,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        var epoch = new BlueprintEpoch(issue.BlueprintId, head.Version, now);
+        var runId = CouncilRunId.New();
+        var scratch = new Trials.TrialCouncilRepository(_time);
+        using var verdicts = _verifierHost.Open(runId);
+        var launched = await _launcher.WithRepository(scratch).LaunchAsync(
+            new LaunchRequest
+            {
+                Flow = flow,
+                InitialContext = BuildContext(issue, head, epoch, setting.VerifierAxes),
+                OperatorId = _options.OperatorId,
+                Role = _options.Role,
+                Ttl = setting.Ttl,
+                Subject = "trial:" + issue.Id.Value,
+                RunId = runId,
+            },
+            cancellationToken).ConfigureAwait(false);
+        var decision = CommitDecisionReader.Read(launched.FinalContext, setting.VerifierAxes);
+        var review = FlowOutputReviewer.Review(decision, launched.FinalContext, head, setting.VerifierAxes, verdicts);
+        var trial = new EnhanceTrial
+        {
+            BlueprintId = issue.BlueprintId,
+            Head = head,
+            Outcome = EnhanceOutcome.Rejected,
+            Verdicts = review.Verdicts,
+            Reasons = decision.Reasons,
+            Rationale = decision.Rationale,
+            Events = scratch.Events,
+        };
+        if (!decision.Applied)
+        {
+            return trial;
+        }
+
+        if (decision.NewHash == head.Version)
+        {
+            return trial with { Reasons = [$"unchanged: the result is the head itself ({head.Version.Short}); an applied issue must create a new version"] };
+        }
+
+        return review.Refusal is { } refusal
+            ? trial with { Outcome = EnhanceOutcome.Failed, Refusal = refusal }
+            : trial with { Outcome = EnhanceOutcome.Applied, NewBlueprint = decision.NewBlueprint };
+    }
 
     /// <summary>
     /// Claims the next claimable issue and dispatches it. Dispatch errors are handled here (released for a retry or
@@ -284,9 +410,9 @@ public sealed class EnhanceApplication : IDisposable
                 return recovered;
             }
 
-            if (issue.Attempts > _options.MaxAttempts)
+            if (issue.RoundAttempts > _options.MaxAttempts)
             {
-                var reason = string.Create(CultureInfo.InvariantCulture, $"retry budget of {_options.MaxAttempts} attempts exhausted (claimed {issue.Attempts} times); last error: {issue.LastError ?? "(none recorded: the dispatching process stopped)"}");
+                var reason = string.Create(CultureInfo.InvariantCulture, $"retry budget of {_options.MaxAttempts} attempts exhausted (claimed {issue.RoundAttempts} times); last error: {issue.LastError ?? "(none recorded: the dispatching process stopped)"}");
                 return await RecordAsync(issue, FailedEntry(issue, reason), recovered: false, cancellationToken).ConfigureAwait(false);
             }
 
@@ -315,8 +441,9 @@ public sealed class EnhanceApplication : IDisposable
     /// </summary>
     private async Task<DispatchOutcome?> FinishRecordedAsync(Issue issue, CancellationToken cancellationToken)
     {
+        // An entry of an earlier round is the outcome an operator requeued: it does not finish this round.
         var logged = await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false);
-        if (logged is not null)
+        if (logged is not null && logged.Round >= issue.Round)
         {
             EnhanceLog.Recovering(_logger, issue.Id.Value, "log entry found");
             return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
@@ -448,6 +575,7 @@ public sealed class EnhanceApplication : IDisposable
     /// </summary>
     private async Task<DispatchOutcome> RecordAsync(Issue issue, EnhanceLogEntry entry, bool recovered, CancellationToken cancellationToken, DispatchCommit? commit = null)
     {
+        entry = entry with { Round = issue.Round };
         var lease = IssueLease.Of(issue);
         DispatchFinalized done;
         try
@@ -463,7 +591,7 @@ public sealed class EnhanceApplication : IDisposable
                 return Outcome(issue, DispatchResult.LeaseLost, ex.Message, recovered: recovered);
             }
 
-            if (await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false) is { } logged)
+            if (await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false) is { } logged && logged.Round >= issue.Round)
             {
                 // The first entry is the record; complete the issue as it says.
                 return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
@@ -530,7 +658,7 @@ public sealed class EnhanceApplication : IDisposable
     private async Task<DispatchOutcome> RetryOrFailAsync(Issue issue, Exception fault, CancellationToken cancellationToken)
     {
         var reason = $"{fault.GetType().Name}: {fault.Message}";
-        if (issue.Attempts >= _options.MaxAttempts)
+        if (issue.RoundAttempts >= _options.MaxAttempts)
         {
             // The fault may have struck after the commit or the log entry was written: a dead letter must not leave
             // a commit or an entry behind, so finish what is recorded instead. When even that lookup fails, release:
@@ -556,14 +684,14 @@ public sealed class EnhanceApplication : IDisposable
             {
                 return await RecordAsync(
                     issue,
-                    FailedEntry(issue, string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.Attempts} attempts; last error: {reason}")),
+                    FailedEntry(issue, string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.RoundAttempts} attempts; last error: {reason}")),
                     recovered: false,
                     cancellationToken).ConfigureAwait(false);
             }
         }
 
-        var delay = BackOff(issue.Attempts);
-        EnhanceLog.Retrying(_logger, fault, issue.Id.Value, issue.Attempts, delay);
+        var delay = BackOff(issue.RoundAttempts);
+        EnhanceLog.Retrying(_logger, fault, issue.Id.Value, issue.RoundAttempts, delay);
         try
         {
             await _issues.ReleaseUnderLeaseAsync(IssueLease.Of(issue), _time.GetUtcNow() + delay, reason, cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Agents;
 using IssueCore.Blueprints;
+using IssueCore.Scripting;
 
 namespace IssueCore.Flows;
 
@@ -42,6 +43,35 @@ public static class FlowValidator
         ArgumentNullException.ThrowIfNull(hostAgentNames);
         var parser = new Parser(new HashSet<string>(hostAgentNames, StringComparer.Ordinal));
         parser.Run(blueprint.Root);
+        return parser.Errors;
+    }
+
+    /// <summary>
+    /// Validates a Blueprint as a launch resolves it, without running anything: the flow and its agents as
+    /// <see cref="Validate(Blueprint, IEnumerable{string})"/> checks them, and every <c>lua</c> agent the host does not
+    /// override checked by <paramref name="scripts"/> (a <c>fn_id</c> that names no registered script, inline source
+    /// that does not compile), at <c>$.agents[i].spec.fn_id</c> or <c>$.agents[i].spec.source</c>.
+    /// </summary>
+    /// <param name="blueprint">The Blueprint.</param>
+    /// <param name="hostAgentNames">Agents the host registered; a step may name them, and they override Blueprint agents of the same name.</param>
+    /// <param name="scripts">The script executor that would run the <c>lua</c> agents.</param>
+    /// <returns>Every problem found; empty when a launch would accept the Blueprint (host agents aside).</returns>
+    public static IReadOnlyList<ValidationError> Validate(Blueprint blueprint, IEnumerable<string> hostAgentNames, IScriptExecutor scripts)
+    {
+        ArgumentNullException.ThrowIfNull(blueprint);
+        ArgumentNullException.ThrowIfNull(hostAgentNames);
+        ArgumentNullException.ThrowIfNull(scripts);
+        var hosts = new HashSet<string>(hostAgentNames, StringComparer.Ordinal);
+        var parser = new Parser(hosts);
+        parser.Run(blueprint.Root);
+        foreach (var agent in parser.Agents.Values)
+        {
+            if (agent.Kind == AgentKind.Lua && !hosts.Contains(agent.Name) && scripts.CheckScript(agent.FnId, agent.Source) is { } problem)
+            {
+                parser.Errors.Add(new ValidationError(agent.Path + (agent.FnId is null ? ".spec.source" : ".spec.fn_id"), problem));
+            }
+        }
+
         return parser.Errors;
     }
 

@@ -45,6 +45,9 @@ public sealed class TaskLaunchService
         _logger = logger;
     }
 
+    /// <summary>A launcher over the same agents, gate and options that records its runs in <paramref name="repository"/> instead.</summary>
+    internal TaskLaunchService WithRepository(ICouncilRepository repository) => new(_binder, _gate, repository, _time, _options, _logger);
+
     /// <summary>Validates, runs and records a flow, and returns its final ctx with a capability token for the run.</summary>
     /// <exception cref="AuthorizationException">The role may not launch.</exception>
     /// <exception cref="ValidationException">The Blueprint is invalid or an agent cannot be bound (nothing ran, nothing was recorded).</exception>
