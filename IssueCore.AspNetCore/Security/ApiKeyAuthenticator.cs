@@ -17,6 +17,9 @@ internal sealed class ApiKeyAuthenticator
     public ApiKeyAuthenticator(IReadOnlyCollection<string> apiKeys)
         => _expectedDigests = apiKeys.Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k))).ToArray();
 
+    /// <summary>Whether any key is configured.</summary>
+    public bool HasKeys => _expectedDigests.Length > 0;
+
     /// <summary>Whether the request may proceed: no key configured (anonymous development), or one of the keys presented.</summary>
     public bool IsAuthorized(HttpRequest request)
     {
