@@ -49,6 +49,25 @@ internal static class WebHostApp
         app.MapIssueCore(o =>
         {
             o.ApiKey = configuration["IssueCore:ApiKey"];
+            if (configuration["IssueCore:OperatorApiKey"] is { Length: > 0 } operatorKey)
+            {
+                // An operator's key reads issues too, so the dashboard needs one key only.
+                o.ApiKeys.Add(operatorKey);
+            }
+
+            o.AllowAnonymousDevelopment = app.Environment.IsDevelopment();
+        });
+
+        // The operator API (blueprints, history, diffs, enhance log, runs; requeue and archive). The same key reads;
+        // acting needs an operator key (IssueCore:OperatorApiKey), which the dashboard's operator types to requeue.
+        app.MapIssueCoreOperatorApi(o =>
+        {
+            o.ApiKey = configuration["IssueCore:ApiKey"];
+            if (configuration["IssueCore:OperatorApiKey"] is { Length: > 0 } operatorKey)
+            {
+                o.OperatorApiKeys.Add(operatorKey);
+            }
+
             o.AllowAnonymousDevelopment = app.Environment.IsDevelopment();
         });
 

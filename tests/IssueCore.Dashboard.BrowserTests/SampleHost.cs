@@ -17,6 +17,9 @@ internal sealed class SampleHost : IAsyncDisposable
 {
     public const string ApiKey = "dashboard-test-key-0123456789abcdefgh";
 
+    /// <summary>The key with the operator role: it reads and may requeue, archive and unarchive.</summary>
+    public const string OperatorApiKey = "dashboard-operator-key-0123456789abcdef";
+
     private static readonly string SigningKey = Convert.ToBase64String(Enumerable.Range(7, 32).Select(i => (byte)i).ToArray());
 
     private readonly WebApplication _app;
@@ -45,6 +48,7 @@ internal sealed class SampleHost : IAsyncDisposable
             $"--ConnectionStrings:{WebHostApp.ConnectionStringName}=Data Source={Path.Combine(directory.FullName, "issuecore.db")}",
             "--Logging:LogLevel:Default=Warning",
             $"--IssueCore:ApiKey={ApiKey}",
+            $"--IssueCore:OperatorApiKey={OperatorApiKey}",
             $"--IssueCore:SigningKey={SigningKey}",
         ]);
         await app.StartAsync(cancellationToken);

@@ -110,7 +110,7 @@
 
   function explain(e) {
     if (e.status === 401) return 'The API refused the request (401): enter an API key above, or sign in to the host.';
-    if (e.status === 403) return `Not allowed (403): ${e.message}`;
+    if (e.status === 403) return `Not allowed (403): ${e.message} Acting needs a key with the operator role.`;
     return e.message || String(e);
   }
 
@@ -260,7 +260,9 @@
     try {
       const result = await api(`/issues/${enc(id)}/requeue`, { method: 'POST', body: '{}' });
       const status = pick(result, 'status') || 'pending';
-      viewState.flash = `Issue ${id} requeued: now ${status}.`;
+      viewState.flash = result && result.requeued === false
+        ? `Issue ${id} was requeued already (by another call): now ${status}.`
+        : `Issue ${id} requeued: now ${status}.`;
     } catch (e) {
       viewState.flash = `Issue ${id} was not requeued: ${explain(e)}`;
     }
@@ -283,14 +285,21 @@
         const from = pick(log, 'previous_version');
         const to = pick(log, 'new_version') || issue.new_version;
         const bp = issue.blueprint_id;
-        const diff = from && to ? await maybe(`/blueprints/${enc(bp)}/diff?from=${enc(from)}&to=${enc(to)}`) : null;
-        return { issue, diff };
+        const [diff, history, runs] = await Promise.all([
+          from && to ? maybe(`/blueprints/${enc(bp)}/diff?from=${enc(from)}&to=${enc(to)}`) : null,
+          maybe(`/issues/${enc(id)}/history`),
+          maybe('/runs?limit=100'),
+        ]);
+        // The dispatcher names each run's subject "issue:<id>"; the newest runs come first.
+        const run = itemsOf(runs).find(r => pick(r, 'subject') === `issue:${id}`);
+        return { issue, diff, history, runId: run ? pick(run, 'run_id') : null };
       },
-      render({ issue, diff }) {
+      render({ issue, diff, history, runId: foundRun }) {
         const log = issue.enhance_log;
         const from = pick(log, 'previous_version');
         const to = pick(log, 'new_version') || issue.new_version;
-        const runId = pick(issue, 'run_id') || pick(log, 'run_id');
+        const runId = pick(issue, 'run_id') || foundRun;
+        const requeues = itemsOf(pick(history, 'requeues') || []);
         const canRequeue = issue.status === 'failed' || issue.status === 'rejected';
         const source = issue.source;
         const facts = [
@@ -327,6 +336,9 @@
           log ? table(['Axis', 'Verdict', 'Detail'], (log.verdicts || []).map(v => h('tr', null, td(v.axis), td(badge(v.status)), td(v.detail))), 'No verdicts.')
             : h('p', { class: 'muted' }, 'Not dispatched yet.'),
           log && log.reasons && log.reasons.length ? h('p', null, 'Reasons: ', log.reasons.join('; ')) : null,
+          requeues.length ? [h('h2', null, 'Requeues'), table(['Round', 'By', 'When', 'Was'], requeues.map(q => h('tr', null,
+            td(String(pick(q, 'round') ?? '')), td(pick(q, 'requested_by') || ''), td(when(pick(q, 'requeued_at'))),
+            td([badge(pick(q, 'previous_status')), ' ', pick(q, 'previous_reason') || '']))), '')] : null,
           h('h2', null, 'Resulting diff'),
           from && to
             ? (Array.isArray(ops) ? patchOps(ops) : h('p', null, 'From ', versionCode(from), ' to ', versionCode(to), '.'))
@@ -348,15 +360,15 @@
       },
       render({ a, b, diff }) {
         const ops = pick(diff, 'patch', 'operations', 'ops', 'diff');
-        const commits = itemsOf(pick(diff, 'commits', 'issues') || []);
+        const commits = [pick(diff, 'from_commit'), pick(diff, 'to_commit')].filter(Boolean);
         return h('div', null,
           h('h1', { tabindex: -1, fk: 'heading' }, 'Diff of ', h('a', { href: `#/blueprints/${enc(bp)}`, fk: 'series' }, bp)),
           h('p', null, 'From ', versionCode(from), ' to ', versionCode(to), '.'),
           sideBySide(`From ${short(from)}`, documentOf(a), `To ${short(to)}`, documentOf(b)),
           h('h2', null, 'RFC 6902 patch'),
           Array.isArray(ops) ? patchOps(ops) : h('p', { class: 'muted' }, 'The API did not return a patch for these versions.'),
-          commits.length ? [h('h2', null, 'Commits'), table(['Version', 'Issue', 'Rationale'], commits.map(c => h('tr', null,
-            td(versionCode(pick(c, 'version', 'new_version'))),
+          commits.length ? [h('h2', null, 'Commits'), table(['End', 'Version', 'Issue', 'Rationale'], commits.map((c, i) => h('tr', null,
+            td(i === 0 ? 'from' : 'to'), td(versionCode(pick(c, 'version', 'new_version'))),
             td(pick(c, 'issue_id') ? issueLink(pick(c, 'issue_id')) : ''),
             td(pick(c, 'rationale') || ''))), '')] : null);
       },
@@ -400,12 +412,12 @@
             h('label', { for: 'compare-to' }, 'to'), toSelect,
             h('button', { type: 'submit', fk: 'compare' }, 'Compare')),
           h('h2', null, 'History'),
-          table(['Version', 'Label', 'Issue', '~Rationale', '~Committed', 'Diff'], versions.map(v => {
+          table(['Version', 'Made by', '~Rationale', '~Committed', 'Diff'], versions.map(v => {
             const parents = pick(v, 'parents') || [];
             const parent = Array.isArray(parents) ? parents[0] : parents;
             const issueId = pick(v, 'issue_id');
             return h('tr', null,
-              td(versionCode(v.version)), td(pick(v, 'version_label', 'label') || ''),
+              td(versionCode(v.version)),
               td(issueId ? issueLink(issueId) : h('span', { class: 'muted' }, pick(v, 'origin') || '')),
               td(pick(v, 'rationale') || '', true), td(when(pick(v, 'timestamp', 'committed_at', 'created_at')), true),
               td(parent ? h('a', { href: `#/blueprints/${enc(bp)}/compare/${enc(parent)}/${enc(v.version)}`, fk: `diff:${v.version}` }, 'with parent') : h('span', { class: 'muted' }, 'first')));
@@ -431,6 +443,13 @@
     };
   }
 
+  // A run's subject: "issue:<id>" links to the issue; anything else is shown as it is.
+  function subjectOf(run) {
+    const subject = pick(run, 'subject');
+    if (typeof subject !== 'string') return '';
+    return subject.startsWith('issue:') ? issueLink(subject.slice('issue:'.length)) : subject;
+  }
+
   function runsView() {
     return {
       title: 'Runs', nav: 'runs',
@@ -438,11 +457,11 @@
       render(list) {
         return h('div', null,
           h('h1', { tabindex: -1, fk: 'heading' }, 'Runs'),
-          table(['Run', 'Status', 'Blueprint', '~Started', '~Updated'], itemsOf(list).map(r => {
+          table(['Run', 'Status', 'Flow', 'Subject', '~Started', '~Updated'], itemsOf(list).map(r => {
             const id = pick(r, 'run_id', 'id');
             return h('tr', null,
               td(h('a', { href: `#/runs/${enc(id)}`, fk: `run:${id}` }, h('code', null, short(id)))),
-              td(badge(pick(r, 'status'))), td(pick(r, 'blueprint_id', 'flow_id') || ''),
+              td(badge(pick(r, 'status'))), td(pick(r, 'flow_id', 'blueprint_id') || ''), td(subjectOf(r)),
               td(when(pick(r, 'started_at', 'created_at')), true), td(when(pick(r, 'updated_at', 'ended_at')), true));
           }), 'No runs yet.'));
       },
@@ -478,7 +497,8 @@
           h('h1', { tabindex: -1, fk: 'heading' }, 'Run ', h('code', null, id)),
           h('dl', { class: 'facts' },
             h('dt', null, 'Status'), h('dd', null, badge(pick(run, 'status'), 'run-status')),
-            h('dt', null, 'Blueprint'), h('dd', null, pick(run, 'blueprint_id', 'flow_id') || '—'),
+            h('dt', null, 'Flow'), h('dd', null, pick(run, 'flow_id', 'blueprint_id') || '—', ' ', versionCode(pick(run, 'flow_version'))),
+            h('dt', null, 'Subject'), h('dd', null, subjectOf(run) || '—'),
             h('dt', null, 'Started'), h('dd', null, when(pick(run, 'started_at', 'created_at'))),
             h('dt', null, 'Events'), h('dd', null, `${events.length}${truncated ? '+' : ''} in ${order.length} wave${order.length === 1 ? '' : 's'}`)),
           h('h2', null, 'Timeline by wave'),
