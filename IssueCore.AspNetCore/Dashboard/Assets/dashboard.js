@@ -57,7 +57,8 @@
   const when = t => (typeof t === 'string' ? t.replace('T', ' ').replace(/\.\d+/, '').replace(/\+00:00$|Z$/, ' UTC') : '');
   const stateClass = s => 's-' + String(s || '').toLowerCase().replace(/[^a-z]/g, '');
   const badge = (s, id) => h('span', { class: `badge ${stateClass(s)}`, id, 'data-status': s || '' }, s || 'unknown');
-  const issueLink = id => h('a', { href: `#/issues/${enc(id)}`, fk: `issue:${id}` }, h('code', null, id));
+  // Long generated ids are shortened in lists (the full id is the link's title and on the issue's page).
+  const issueLink = id => h('a', { href: `#/issues/${enc(id)}`, fk: `issue:${id}`, title: id }, h('code', null, id.length > 16 ? id.slice(0, 12) + '…' : id));
   const seriesLink = id => (id ? h('a', { href: `#/blueprints/${enc(id)}`, fk: `series:${id}` }, id) : '');
   const versionCode = v => (v ? h('code', { title: v }, short(v)) : h('span', { class: 'muted' }, '—'));
   const table = (head, rows, empty) => rows.length === 0
@@ -66,6 +67,7 @@
       h('thead', null, h('tr', null, head.map(c => h('th', { scope: 'col', class: c.startsWith('~') ? 'hide-narrow' : null }, c.replace(/^~/, ''))))),
       h('tbody', null, rows)));
   const td = (content, narrowHidden) => h('td', { class: narrowHidden ? 'hide-narrow' : null }, content);
+  const timeTd = (t, narrowHidden) => h('td', { class: narrowHidden ? 'hide-narrow nowrap' : 'nowrap' }, when(t));
 
   function readKey() {
     try { return sessionStorage.getItem(KEY_STORE) || ''; } catch { return ''; }
@@ -246,7 +248,7 @@
           table(['Issue', 'Title', 'Series', '~Priority', 'Attempts', '~Updated', 'Status'],
             items.map(i => h('tr', { 'data-issue': i.issue_id },
               td(issueLink(i.issue_id)), td(i.title), td(seriesLink(i.blueprint_id)), td(i.priority, true),
-              td(String(i.attempts ?? '')), td(when(i.updated_at), true), td(badge(i.status)))),
+              td(String(i.attempts ?? '')), timeTd(i.updated_at, true), td(badge(i.status)))),
             `No ${status} issues.`),
           h('div', { class: 'actions pager' },
             state.pages.length > 0 ? h('button', { type: 'button', fk: 'first', onclick: () => { state.page = null; state.pages = []; refresh(true); } }, 'First page') : null,
@@ -419,7 +421,7 @@
             return h('tr', null,
               td(versionCode(v.version)),
               td(issueId ? issueLink(issueId) : h('span', { class: 'muted' }, pick(v, 'origin') || '')),
-              td(pick(v, 'rationale') || '', true), td(when(pick(v, 'timestamp', 'committed_at', 'created_at')), true),
+              td(pick(v, 'rationale') || '', true), timeTd(pick(v, 'timestamp', 'committed_at', 'created_at'), true),
               td(parent ? h('a', { href: `#/blueprints/${enc(bp)}/compare/${enc(parent)}/${enc(v.version)}`, fk: `diff:${v.version}` }, 'with parent') : h('span', { class: 'muted' }, 'first')));
           }), 'No versions.'),
           doc !== undefined ? [h('h2', null, 'Head document'), h('pre', { tabindex: 0 }, JSON.stringify(sortKeys(doc), null, 2))] : null);
@@ -462,7 +464,7 @@
             return h('tr', null,
               td(h('a', { href: `#/runs/${enc(id)}`, fk: `run:${id}` }, h('code', null, short(id)))),
               td(badge(pick(r, 'status'))), td(pick(r, 'flow_id', 'blueprint_id') || ''), td(subjectOf(r)),
-              td(when(pick(r, 'started_at', 'created_at')), true), td(when(pick(r, 'updated_at', 'ended_at')), true));
+              timeTd(pick(r, 'started_at', 'created_at'), true), timeTd(pick(r, 'updated_at', 'ended_at'), true));
           }), 'No runs yet.'));
       },
     };
@@ -521,7 +523,7 @@
     const state = { flash: '' };
     const rowsOf = list => itemsOf(list).map(i => h('tr', { 'data-issue': i.issue_id },
       td(issueLink(i.issue_id)), td(i.title), td(seriesLink(i.blueprint_id)), td(String(i.attempts ?? '')),
-      td(i.reason || '', true), td(when(i.updated_at), true),
+      td(i.reason || '', true), timeTd(i.updated_at, true),
       td(h('button', { type: 'button', class: 'primary', fk: `requeue:${i.issue_id}`, 'data-requeue': i.issue_id, onclick: e => requeue(state, i.issue_id, e.currentTarget) }, 'Requeue'))));
     return {
       title: 'Dead letters', nav: 'dead-letters', state,
@@ -551,7 +553,7 @@
         return h('div', null,
           h('h1', { tabindex: -1, fk: 'heading' }, 'Enhance log'),
           table(['When', 'Issue', 'Series', 'Outcome', '~From', '~To', 'Verdicts'], itemsOf(list).map(e => h('tr', null,
-            td(when(pick(e, 'timestamp'))), td(pick(e, 'issue_id') ? issueLink(pick(e, 'issue_id')) : ''), td(seriesLink(pick(e, 'blueprint_id'))),
+            timeTd(pick(e, 'timestamp')), td(pick(e, 'issue_id') ? issueLink(pick(e, 'issue_id')) : ''), td(seriesLink(pick(e, 'blueprint_id'))),
             td(badge(pick(e, 'outcome', 'status'))), td(versionCode(pick(e, 'previous_version')), true), td(versionCode(pick(e, 'new_version')), true),
             td((pick(e, 'verdicts') || []).map(v => `${v.axis}: ${v.status}`).join(', ')))), 'The enhance log is empty.'));
       },
