@@ -1,0 +1,129 @@
+using System.Net;
+using System.Text.Json;
+using IssueCore.Blueprints;
+using IssueCore.Council;
+using IssueCore.Enhance;
+using IssueCore.Issues;
+
+namespace IssueCore.AspNetCore.Tests.Operator;
+
+public sealed class OperatorScaleTests
+{
+    private const int Count = 10_000;
+    private const int PageSize = 1_000;
+
+    [Fact]
+    public async Task Two_operators_requeueing_one_dead_letter_at_the_same_moment_get_it_applied_exactly_once()
+    {
+        await using var server = await OperatorServer.StartAsync();
+        await server.App.InstallDefaultFlowAsync();
+        await server.Blueprints.WriteNewAsync(OperatorServer.Orders, OperatorServer.OrdersV1, [], new CommitMetadata("seed", Origin: "seed"));
+        var id = await server.DeadLetterAsync();
+        using var start = new ManualResetEventSlim();
+
+        var racers = new[] { "alice", "bob" }.Select(name => Task.Run(async () =>
+        {
+            start.Wait();
+            var request = OperatorServer.Request(HttpMethod.Post, $"/issues/{id}/requeue", OperatorServer.OperatorKey);
+            request.Headers.Add("X-IssueCore-Operator", name);
+            var response = await server.Client.SendAsync(request);
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return (response.StatusCode, Requeued: body.RootElement.GetProperty("requeued").GetBoolean());
+        })).ToArray();
+        start.Set();
+        var results = await Task.WhenAll(racers);
+        var outcomes = new List<DispatchOutcome>();
+        while (await server.App.TickAsync() is { } outcome)
+        {
+            outcomes.Add(outcome);
+        }
+
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Single(results, r => r.Requeued);
+        Assert.Equal(DispatchResult.Applied, Assert.Single(outcomes).Result);
+        var issue = await server.Issues.GetAsync(id);
+        Assert.Equal(IssueState.Applied, issue.Status.State);
+        Assert.NotNull(await server.Blueprints.FindCommitByIssueAsync(OperatorServer.Orders, id));
+        Assert.Equal(2, (await server.Blueprints.HistoryAsync(OperatorServer.Orders, 10)).Count);
+        Assert.Single(await server.Issues.ListRequeuesAsync(id));
+        Assert.Equal(1, (await server.Log.GetAsync(id)).Round);
+    }
+
+    [Fact]
+    public async Task Every_list_endpoint_pages_through_ten_thousand_items_in_bounded_pages()
+    {
+        await using var server = await OperatorServer.StartAsync();
+        var run = CouncilRunId.New();
+        var now = DateTimeOffset.UnixEpoch;
+        await server.Runs.CreateRunAsync(new CouncilRun { Id = run, FlowId = "f", Status = CouncilRunStatus.Running, CreatedAt = now, UpdatedAt = now });
+        var empty = JsonDocument.Parse("{}").RootElement.Clone();
+        for (var i = 0; i < Count; i += 500)
+        {
+            await server.Runs.AppendEventsAsync([.. Enumerable.Range(0, 500).Select(_ => new CouncilRunEventDraft(run, 0, "tick", null, empty))]);
+        }
+
+        for (var i = 1; i < Count; i++)
+        {
+            await server.Runs.CreateRunAsync(new CouncilRun { Id = CouncilRunId.New(), FlowId = "f", Status = CouncilRunStatus.Completed, CreatedAt = now.AddSeconds(i), UpdatedAt = now });
+        }
+
+        var head = await server.Blueprints.WriteNewAsync(OperatorServer.Orders, OperatorServer.OrdersV1, [], new CommitMetadata("seed", Origin: "seed"));
+        for (var i = 1; i < Count; i++)
+        {
+            head = await server.Blueprints.WriteNewAsync(OperatorServer.Orders, OperatorServer.With(OperatorServer.OrdersV1, "team-" + i, "1.0.0"), [head.Value.Version], new CommitMetadata("step"));
+            await server.Log.AppendAsync(new EnhanceLogEntry
+            {
+                IssueId = IssueId.Parse("issue:" + i),
+                BlueprintId = OperatorServer.Orders,
+                Intent = "i",
+                Rationale = "r",
+                Outcome = EnhanceOutcome.Rejected,
+                Timestamp = now.AddSeconds(i),
+            });
+        }
+
+        await server.Log.AppendAsync(new EnhanceLogEntry { IssueId = IssueId.Parse("issue:0"), BlueprintId = OperatorServer.Orders, Intent = "i", Rationale = "r", Outcome = EnhanceOutcome.Rejected, Timestamp = now });
+        for (var i = 1; i < Count; i++)
+        {
+            await server.Blueprints.WriteNewAsync(BlueprintId.Parse($"series-{i:D5}"), OperatorServer.OrdersV1, [], new CommitMetadata("seed"));
+        }
+
+        foreach (var (path, key) in new[]
+        {
+            ($"/runs/{run}/events", "sequence"),
+            ("/runs", "run_id"),
+            ("/blueprints/orders/history", "version"),
+            ("/enhance-log", "issue_id"),
+            ("/blueprints/orders/enhance-log", "issue_id"),
+            ("/blueprints", "blueprint_id"),
+        })
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var pages = 0;
+            string? page = null;
+            var largestBody = 0;
+            do
+            {
+                var response = await server.Client.SendAsync(OperatorServer.Request(HttpMethod.Get, $"{path}?limit={PageSize}" + (page is null ? string.Empty : "&page=" + Uri.EscapeDataString(page))));
+                var text = await response.Content.ReadAsStringAsync();
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                using var body = JsonDocument.Parse(text);
+                var items = body.RootElement.GetProperty("items");
+                Assert.InRange(items.GetArrayLength(), 1, PageSize);
+                foreach (var item in items.EnumerateArray())
+                {
+                    Assert.True(seen.Add(item.GetProperty(key).ToString()), $"{path}: {item.GetProperty(key)} twice");
+                }
+
+                largestBody = Math.Max(largestBody, text.Length);
+                page = body.RootElement.GetProperty("next_page").GetString();
+                pages++;
+            }
+            while (page is not null);
+
+            Assert.True(seen.Count == Count, $"{path}: {seen.Count} items");
+            Assert.Equal(Count / PageSize, pages);
+            Assert.True(largestBody < PageSize * 4096, $"{path}: a page of {largestBody} bytes");
+        }
+    }
+}
