@@ -106,6 +106,7 @@ public sealed class EnhanceApplication : IDisposable
         _time = timeProvider;
         _logger = logger;
         DispatcherId = _options.DispatcherId ?? GenerateDispatcherId();
+        Activity = new DispatcherActivity(timeProvider);
         _resolver = new OrbitFlowResolver(blueprints, _options.SemverHistoryLimit);
         _finisher = new DispatchFinisher(issues, blueprints, log);
         _meter = meterFactory?.Create(IssueCoreTelemetry.SourceName) ?? new Meter(IssueCoreTelemetry.SourceName);
@@ -124,6 +125,9 @@ public sealed class EnhanceApplication : IDisposable
 
     /// <summary>The lease owner name this dispatcher claims issues under.</summary>
     public string DispatcherId { get; }
+
+    /// <summary>What the dispatch loop is doing (running, last poll, oldest tick in progress), for health checks.</summary>
+    public DispatcherActivity Activity { get; }
 
     /// <summary>
     /// Enqueues an issue and returns at once; nothing is dispatched here. Idempotent: a draft with the id or

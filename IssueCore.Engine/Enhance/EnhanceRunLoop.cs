@@ -21,6 +21,7 @@ internal sealed class EnhanceRunLoop(EnhanceApplication application, DispatchSig
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         EnhanceLog.LoopStarted(logger, application.DispatcherId);
+        application.Activity.LoopStarted();
         try
         {
             var running = new Task[loops];
@@ -33,6 +34,7 @@ internal sealed class EnhanceRunLoop(EnhanceApplication application, DispatchSig
         }
         finally
         {
+            application.Activity.LoopStopped();
             EnhanceLog.LoopStopped(logger, application.DispatcherId);
         }
     }
@@ -49,6 +51,7 @@ internal sealed class EnhanceRunLoop(EnhanceApplication application, DispatchSig
         {
             DispatchOutcome? outcome = null;
             var failed = false;
+            var tick = application.Activity.TickStarted();
             try
             {
                 outcome = await application.TickAsync(cancellationToken).ConfigureAwait(false);
@@ -63,6 +66,10 @@ internal sealed class EnhanceRunLoop(EnhanceApplication application, DispatchSig
             {
                 EnhanceLog.TickFailed(logger, ex);
                 failed = true;
+            }
+            finally
+            {
+                application.Activity.TickEnded(tick);
             }
 
             if (outcome is not null)
