@@ -187,8 +187,8 @@ internal sealed class DevToolsPage : IAsyncDisposable
     {
         var metrics = await SendAsync("Page.getLayoutMetrics", null, cancellationToken);
         var size = metrics.GetProperty("cssContentSize");
-        var viewport = metrics.GetProperty("cssLayoutViewport");
-        var width = Math.Max(viewport.GetProperty("clientWidth").GetDouble(), 1);
+        // Capturing beyond the viewport lays the page out without its scroll bar, so clip at the window's full width.
+        var width = Math.Max((await EvaluateAsync("window.innerWidth", cancellationToken)).GetDouble(), 1);
         var height = Math.Clamp(size.GetProperty("height").GetDouble(), 1, 4000);
         var shot = await SendAsync("Page.captureScreenshot", new JsonObject
         {
