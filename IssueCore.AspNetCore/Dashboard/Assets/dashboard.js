@@ -26,7 +26,7 @@
   let lastJson = null;
   let inFlight = false;
 
-  // ---- small helpers ---------------------------------------------------------------------------------------
+  // ---- building blocks ---------------------------------------------------------------------------------------
 
   function h(tag, attrs, ...children) {
     const el = document.createElement(tag);
