@@ -6,6 +6,7 @@ using IssueCore.Blueprints;
 using IssueCore.Council;
 using IssueCore.Enhance;
 using IssueCore.Issues;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -99,20 +100,39 @@ public static class IssueCoreOperatorApiEndpointRouteBuilderExtensions
         var gate = new OperatorGate(new ApiKeyAuthenticator(readers), new ApiKeyAuthenticator(operators), anonymous);
         var handlers = new OperatorEndpoints(gate, options);
         var group = endpoints.MapGroup(string.Empty);
-        group.MapGet("/blueprints", handlers.ListBlueprintsAsync).WithName("IssueCore.ListBlueprints");
-        group.MapGet("/blueprints/{id}", handlers.GetBlueprintAsync).WithName("IssueCore.GetBlueprint");
-        group.MapGet("/blueprints/{id}/versions/{version}", handlers.GetVersionAsync).WithName("IssueCore.GetBlueprintVersion");
-        group.MapGet("/blueprints/{id}/history", handlers.HistoryAsync).WithName("IssueCore.GetBlueprintHistory");
-        group.MapGet("/blueprints/{id}/diff", handlers.DiffAsync).WithName("IssueCore.DiffBlueprintVersions");
-        group.MapGet("/blueprints/{id}/enhance-log", handlers.BlueprintEnhanceLogAsync).WithName("IssueCore.ListBlueprintEnhanceLog");
-        group.MapPost("/blueprints/{id}/archive", handlers.ArchiveAsync).WithName("IssueCore.ArchiveBlueprint");
-        group.MapPost("/blueprints/{id}/unarchive", handlers.UnarchiveAsync).WithName("IssueCore.UnarchiveBlueprint");
-        group.MapGet("/enhance-log", handlers.EnhanceLogAsync).WithName("IssueCore.ListEnhanceLog");
-        group.MapGet("/runs", handlers.ListRunsAsync).WithName("IssueCore.ListRuns");
-        group.MapGet("/runs/{id}", handlers.GetRunAsync).WithName("IssueCore.GetRun");
-        group.MapGet("/runs/{id}/events", handlers.RunEventsAsync).WithName("IssueCore.ListRunEvents");
-        group.MapGet("/issues/{id}/history", handlers.IssueHistoryAsync).WithName("IssueCore.GetIssueHistory");
-        group.MapPost("/issues/{id}/requeue", handlers.RequeueAsync).WithName("IssueCore.RequeueIssue");
+        group.MapGet("/blueprints", Handler(handlers.ListBlueprintsAsync)).WithName("IssueCore.ListBlueprints").Describe(typeof(BlueprintListResponse));
+        group.MapGet("/blueprints/{id}", Handler(handlers.GetBlueprintAsync)).WithName("IssueCore.GetBlueprint").Describe(typeof(BlueprintVersionResponse));
+        group.MapGet("/blueprints/{id}/versions/{version}", Handler(handlers.GetVersionAsync)).WithName("IssueCore.GetBlueprintVersion").Describe(typeof(BlueprintVersionResponse));
+        group.MapGet("/blueprints/{id}/history", Handler(handlers.HistoryAsync)).WithName("IssueCore.GetBlueprintHistory").Describe(typeof(CommitListResponse));
+        group.MapGet("/blueprints/{id}/diff", Handler(handlers.DiffAsync)).WithName("IssueCore.DiffBlueprintVersions").Describe(typeof(DiffResponse));
+        group.MapGet("/blueprints/{id}/enhance-log", Handler(handlers.BlueprintEnhanceLogAsync)).WithName("IssueCore.ListBlueprintEnhanceLog").Describe(typeof(EnhanceLogListResponse));
+        group.MapPost("/blueprints/{id}/archive", Handler(handlers.ArchiveAsync)).WithName("IssueCore.ArchiveBlueprint").Describe(typeof(ArchiveResponse));
+        group.MapPost("/blueprints/{id}/unarchive", Handler(handlers.UnarchiveAsync)).WithName("IssueCore.UnarchiveBlueprint").Describe(typeof(ArchiveResponse));
+        group.MapGet("/enhance-log", Handler(handlers.EnhanceLogAsync)).WithName("IssueCore.ListEnhanceLog").Describe(typeof(EnhanceLogListResponse));
+        group.MapGet("/runs", Handler(handlers.ListRunsAsync)).WithName("IssueCore.ListRuns").Describe(typeof(RunListResponse));
+        group.MapGet("/runs/{id}", Handler(handlers.GetRunAsync)).WithName("IssueCore.GetRun").Describe(typeof(RunResponse));
+        group.MapGet("/runs/{id}/events", Handler(handlers.RunEventsAsync)).WithName("IssueCore.ListRunEvents").Describe(typeof(RunEventListResponse));
+        group.MapGet("/issues/{id}/history", Handler(handlers.IssueHistoryAsync)).WithName("IssueCore.GetIssueHistory").Describe(typeof(IssueHistoryResponse));
+        group.MapPost("/issues/{id}/requeue", Handler(handlers.RequeueAsync)).WithName("IssueCore.RequeueIssue").Describe(typeof(RequeueResponse));
+        group.WithTags("IssueCore operator");
         return group;
+    }
+
+    /// <summary>
+    /// Maps through the delegate overload rather than as a bare <see cref="RequestDelegate"/>, so the endpoint carries
+    /// its method and shows in the OpenAPI document; the handler still reads and writes the request by hand.
+    /// </summary>
+    private static Delegate Handler(Func<HttpContext, Task> handler) => handler;
+
+    /// <summary>Names the success body and the problem answers, for the OpenAPI document.</summary>
+    private static IEndpointConventionBuilder Describe(this IEndpointConventionBuilder builder, Type body)
+    {
+        builder.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, body, ["application/json"]));
+        foreach (var status in new[] { StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound })
+        {
+            builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), ["application/problem+json"]));
+        }
+
+        return builder;
     }
 }

@@ -1,4 +1,9 @@
+using System.Text.Json;
+using IssueCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace IssueCore.Samples.WebHost;
 
@@ -42,7 +47,16 @@ internal static class WebHostApp
         // The hosted dispatcher. A node that should only ingest leaves this call out.
         builder.Services.AddIssueCoreWorker();
 
+        // Operations: /health (store, dispatcher, queue age), /openapi/v1.json, and telemetry of the IssueCore
+        // ActivitySource and Meter exported to the console or over OTLP (IssueCore:Telemetry:Exporter).
+        builder.Services.AddHealthChecks().AddIssueCoreHealthChecks();
+        builder.Services.AddOpenApi();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        AddTelemetry(builder.Services, configuration["IssueCore:Telemetry:Exporter"]);
+
         var app = builder.Build();
+        app.MapHealthChecks("/health");
+        app.MapOpenApi();
 
         // The API key comes from IssueCore:ApiKey, else ISSUE_CORE_API_KEY (configuration or environment). Without
         // one, mapping fails, except in Development, where the endpoints are then served without authentication.
@@ -75,5 +89,30 @@ internal static class WebHostApp
         // into the page, which calls the endpoints above with it.
         app.MapIssueCoreDashboard("/issuecore");
         return app;
+    }
+
+    /// <summary>Exports IssueCore's traces and metrics: <c>console</c>, <c>otlp</c> (OTEL_EXPORTER_OTLP_* settings), or nothing.</summary>
+    private static void AddTelemetry(IServiceCollection services, string? exporter)
+    {
+        if (string.IsNullOrEmpty(exporter) || exporter == "none")
+        {
+            return;
+        }
+
+        var telemetry = services.AddOpenTelemetry()
+            .WithTracing(t => t.AddSource(IssueCoreTelemetry.SourceName))
+            .WithMetrics(m => m.AddMeter(IssueCoreTelemetry.SourceName));
+        switch (exporter)
+        {
+            case "console":
+                services.ConfigureOpenTelemetryTracerProvider(t => t.AddConsoleExporter());
+                services.ConfigureOpenTelemetryMeterProvider(m => m.AddConsoleExporter());
+                break;
+            case "otlp":
+                telemetry.UseOtlpExporter();
+                break;
+            default:
+                throw new InvalidOperationException($"IssueCore:Telemetry:Exporter must be console, otlp or none, not '{exporter}'.");
+        }
     }
 }

@@ -68,6 +68,43 @@ public sealed class WebHostTests : IDisposable
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
     }
 
+    [Fact]
+    public async Task An_operator_ingests_watches_diffs_and_reads_health_and_the_OpenAPI_document()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var ct = timeout.Token;
+        await using var app = WebHostApp.Build(Args("Production", $"--IssueCore:ApiKey={ApiKey}", $"--IssueCore:SigningKey={SigningKey}"));
+        using var http = await StartAsync(app, ct);
+
+        using var created = await http.SendAsync(Post(ApiKey), ct);
+        var issue = await WaitTerminalAsync(http, (await ReadJsonAsync(created, ct)).GetProperty("issue_id").GetString()!, ct);
+        var history = await GetJsonAsync(http, "blueprints/demo/history", ct);
+        var versions = history.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("version").GetString()).ToList();
+        var diff = await GetJsonAsync(http, $"blueprints/demo/diff?from={versions[^1]}&to={versions[0]}", ct);
+        using var health = await http.GetAsync("health", ct);
+        var openApi = await GetJsonAsync(http, "openapi/v1.json", ct);
+        await app.StopAsync(ct);
+
+        Assert.Equal("applied", issue.GetProperty("status").GetString());
+        Assert.Equal(issue.GetProperty("issue_id").GetString(), diff.GetProperty("to_commit").GetProperty("issue_id").GetString());
+        Assert.Contains(diff.GetProperty("patch").EnumerateArray(), op => op.GetProperty("path").GetString() == "/metadata/owner");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        var paths = openApi.GetProperty("paths");
+        foreach (var path in new[] { "/blueprints/{id}/diff", "/issues/{id}/requeue", "/runs/{id}/events", "/enhance-log" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path);
+        }
+    }
+
+    private static async Task<JsonElement> GetJsonAsync(HttpClient http, string path, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("X-API-Key", ApiKey);
+        using var response = await http.SendAsync(request, ct);
+        Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode}");
+        return await ReadJsonAsync(response, ct);
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
