@@ -84,6 +84,10 @@ internal static class WebHostApp
 
             o.AllowAnonymousDevelopment = app.Environment.IsDevelopment();
         });
+
+        // The operator's dashboard at /issuecore/: static pages that carry no secret; the operator types the API key
+        // into the page, which calls the endpoints above with it.
+        app.MapIssueCoreDashboard("/issuecore");
         return app;
     }
 
