@@ -9,6 +9,12 @@ public sealed record EnhanceLogEntry
     /// <summary>The issue.</summary>
     public required IssueId IssueId { get; init; }
 
+    /// <summary>
+    /// The issue's <see cref="Issue.Round"/> this outcome belongs to: 0 unless an operator requeued the issue. The log
+    /// holds at most one entry per issue and round.
+    /// </summary>
+    public int Round { get; init; }
+
     /// <summary>The target series.</summary>
     public required BlueprintId BlueprintId { get; init; }
 

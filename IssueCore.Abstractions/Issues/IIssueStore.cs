@@ -128,4 +128,34 @@ public interface IIssueStore
     async Task<Issue> GetAsync(IssueId id, CancellationToken cancellationToken = default)
         => await FindAsync(id, cancellationToken).ConfigureAwait(false)
            ?? throw new NotFoundException("issue", id.Value);
+
+    /// <summary>
+    /// Sends a dead-lettered (<see cref="IssueState.Failed"/>) or <see cref="IssueState.Rejected"/> issue back to the
+    /// queue with a fresh retry budget, atomically: the issue becomes <c>Pending</c> (claimable at once), its
+    /// <see cref="Issue.Round"/> goes up by one, <see cref="Issue.RoundStartAttempts"/> becomes its
+    /// <see cref="Issue.Attempts"/> (which keeps counting, so a lease's fencing token is never reused), the reason and
+    /// last error are cleared, and an <see cref="IssueRequeue"/> is added to its history in the same transaction.
+    /// </summary>
+    /// <remarks>
+    /// Idempotent and exactly once: an issue in any other state is returned unchanged with
+    /// <see cref="IssueRequeueResult.Requeued"/> <see langword="false"/>, so of two concurrent requeues of one dead
+    /// letter exactly one moves it. The default throws <see cref="NotSupportedException"/>; the bundled adapters
+    /// implement it.
+    /// </remarks>
+    /// <param name="id">The issue.</param>
+    /// <param name="requestedBy">Who asks (recorded in the history).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ArgumentException"><paramref name="requestedBy"/> is empty.</exception>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The issue already had <see cref="IssueRequeue.MaxRounds"/> rounds; nothing changed.</exception>
+    Task<IssueRequeueResult> RequeueAsync(IssueId id, string requestedBy, CancellationToken cancellationToken = default)
+        => Task.FromException<IssueRequeueResult>(new NotSupportedException($"{GetType().Name} cannot requeue issues."));
+
+    /// <summary>Returns the issue's requeues, oldest first (at most <see cref="IssueRequeue.MaxRounds"/>); empty when it was never requeued.</summary>
+    /// <remarks>The default returns an empty list; the bundled adapters implement it.</remarks>
+    /// <param name="id">The issue.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    Task<IReadOnlyList<IssueRequeue>> ListRequeuesAsync(IssueId id, CancellationToken cancellationToken = default)
+        => Task.FromResult<IReadOnlyList<IssueRequeue>>([]);
 }

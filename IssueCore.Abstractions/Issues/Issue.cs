@@ -51,6 +51,22 @@ public sealed record Issue
     /// <summary>How many times the issue has been claimed. Counted at claim time, so a dispatch that crashes the process still uses up the retry budget.</summary>
     public int Attempts { get; init; }
 
+    /// <summary>
+    /// How many times an operator sent the issue back to the queue (see <see cref="IIssueStore.RequeueAsync"/>): 0 for
+    /// the first round. Each round has its own enhance log entry (<see cref="Enhance.EnhanceLogEntry.Round"/>).
+    /// </summary>
+    public int Round { get; init; }
+
+    /// <summary>
+    /// <see cref="Attempts"/> when the current round began (0 in the first round). <see cref="Attempts"/> keeps
+    /// counting across rounds, so a lease's fencing token is never reused; the retry budget counts
+    /// <see cref="RoundAttempts"/>.
+    /// </summary>
+    public int RoundStartAttempts { get; init; }
+
+    /// <summary>The claims made in the current round: the count the retry budget applies to.</summary>
+    public int RoundAttempts => Attempts - RoundStartAttempts;
+
     /// <summary>Who holds the lease while <see cref="IssueState.Running"/>.</summary>
     public string? LeaseOwner { get; init; }
 

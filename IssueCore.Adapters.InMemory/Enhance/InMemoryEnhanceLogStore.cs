@@ -11,7 +11,10 @@ public sealed class InMemoryEnhanceLogStore : IEnhanceLogStore
 {
     private readonly Lock _gate = new();
     private readonly List<EnhanceLogEntry> _entries = [];
-    private readonly Dictionary<IssueId, EnhanceLogEntry> _byIssue = [];
+    private readonly Dictionary<(IssueId Issue, int Round), EnhanceLogEntry> _byIssue = [];
+
+    // The latest logged round per issue, for FindAsync.
+    private readonly Dictionary<IssueId, EnhanceLogEntry> _latest = [];
 
     /// <summary>Creates an empty store.</summary>
     /// <param name="timeProvider">Accepted for symmetry with the other stores; entries carry the caller's timestamp.</param>
@@ -31,12 +34,12 @@ public sealed class InMemoryEnhanceLogStore : IEnhanceLogStore
     /// <summary>The lock every operation takes; a finalizer holds it across its checks and writes.</summary>
     internal Lock Gate => _gate;
 
-    /// <summary>Whether an entry exists for the issue.</summary>
-    internal bool Contains(IssueId issueId)
+    /// <summary>Whether an entry exists for the issue's round.</summary>
+    internal bool Contains(IssueId issueId, int round)
     {
         lock (_gate)
         {
-            return _byIssue.ContainsKey(issueId);
+            return _byIssue.ContainsKey((issueId, round));
         }
     }
 
@@ -52,9 +55,14 @@ public sealed class InMemoryEnhanceLogStore : IEnhanceLogStore
 
         lock (_gate)
         {
-            if (!_byIssue.TryAdd(stored.IssueId, stored))
+            if (!_byIssue.TryAdd((stored.IssueId, stored.Round), stored))
             {
-                throw new ConflictException($"The enhance log already holds an entry for issue '{stored.IssueId}'.", expected: "(no entry)", actual: _byIssue[stored.IssueId].Outcome.ToString());
+                throw new ConflictException($"The enhance log already holds an entry for issue '{stored.IssueId}' in round {stored.Round}.", expected: "(no entry)", actual: _byIssue[(stored.IssueId, stored.Round)].Outcome.ToString());
+            }
+
+            if (!_latest.TryGetValue(stored.IssueId, out var latest) || latest.Round < stored.Round)
+            {
+                _latest[stored.IssueId] = stored;
             }
 
             _entries.Add(stored);
@@ -67,7 +75,7 @@ public sealed class InMemoryEnhanceLogStore : IEnhanceLogStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
         {
-            return Task.FromResult(_byIssue.TryGetValue(issueId, out var entry) ? entry : null);
+            return Task.FromResult(_latest.TryGetValue(issueId, out var entry) ? entry : null);
         }
     }
 

@@ -249,9 +249,9 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
             var entry = GetLeasedEntry(finalization.Lease);
             lock (log.Gate)
             {
-                if (log.Contains(entry.Issue.Id))
+                if (log.Contains(entry.Issue.Id, finalization.Entry.Round))
                 {
-                    throw new ConflictException($"The enhance log already holds an entry for issue '{entry.Issue.Id}'; nothing was written.", expected: "(no entry)", actual: entry.Issue.Id.Value);
+                    throw new ConflictException($"The enhance log already holds an entry for issue '{entry.Issue.Id}' in round {finalization.Entry.Round}; nothing was written.", expected: "(no entry)", actual: entry.Issue.Id.Value);
                 }
 
                 var logEntry = finalization.Entry;
@@ -272,6 +272,69 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
             }
         }
     }
+
+    /// <inheritdoc />
+    public Task<IssueRequeueResult> RequeueAsync(IssueId id, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentException.ThrowIfNullOrEmpty(requestedBy);
+        lock (_gate)
+        {
+            if (!_byId.TryGetValue(id, out var entry))
+            {
+                throw new NotFoundException("issue", id.Value);
+            }
+
+            var before = entry.Issue;
+            if (before.Status.State is not (IssueState.Failed or IssueState.Rejected))
+            {
+                return Task.FromResult(new IssueRequeueResult(before, Requeued: false));
+            }
+
+            if (before.Round >= IssueRequeue.MaxRounds)
+            {
+                throw RequeueLimit(before);
+            }
+
+            var now = _timeProvider.GetUtcNow();
+            entry.Issue = before with
+            {
+                Status = IssueStatus.Pending,
+                Round = before.Round + 1,
+                RoundStartAttempts = before.Attempts,
+                NotBefore = null,
+                LastError = null,
+                UpdatedAt = now,
+            };
+            entry.Requeues.Add(new IssueRequeue
+            {
+                IssueId = id,
+                Round = before.Round + 1,
+                RequestedBy = requestedBy,
+                RequeuedAt = now,
+                PreviousStatus = before.Status,
+                PreviousAttempts = before.Attempts,
+            });
+            AttachPending(entry, now);
+            return Task.FromResult(new IssueRequeueResult(entry.Issue, Requeued: true));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<IssueRequeue>> ListRequeuesAsync(IssueId id, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            return _byId.TryGetValue(id, out var entry)
+                ? Task.FromResult<IReadOnlyList<IssueRequeue>>([.. entry.Requeues])
+                : throw new NotFoundException("issue", id.Value);
+        }
+    }
+
+    /// <summary>The refusal of a requeue beyond <see cref="IssueRequeue.MaxRounds"/>.</summary>
+    internal static ConflictException RequeueLimit(Issue issue)
+        => new($"Issue '{issue.Id}' was requeued {issue.Round} times, the most allowed; it stays {issue.Status.State}.", expected: $"round < {IssueRequeue.MaxRounds}", actual: issue.Round.ToString(CultureInfo.InvariantCulture));
 
     /// <inheritdoc />
     public Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
@@ -572,6 +635,9 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
         public long Sequence { get; } = sequence;
 
         public Issue Issue { get; set; } = issue;
+
+        /// <summary>The issue's requeue history, oldest first (at most <see cref="IssueRequeue.MaxRounds"/>).</summary>
+        public List<IssueRequeue> Requeues { get; } = [];
 
         /// <summary>Which queue set holds the entry.</summary>
         public Slot Slot { get; set; }

@@ -18,7 +18,7 @@ namespace IssueCore.Adapters.Postgres;
 /// </summary>
 public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
 {
-    private const string Columns = "issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, logged_at, seq";
+    private const string Columns = "issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, logged_at, seq, round";
     private const int PageSize = 500;
 
     private readonly PostgresDatabase _db;
@@ -35,9 +35,9 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         _db = database;
         var t = PostgresSchema.Quote(database.Schema) + ".enhance_log";
         _append =
-            $"INSERT INTO {t} (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, logged_at) "
-            + "VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @logged_at)";
-        _find = $"SELECT {Columns} FROM {t} WHERE issue_id = @issue_id";
+            $"INSERT INTO {t} (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, logged_at, round) "
+            + "VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @logged_at, @round)";
+        _find = $"SELECT {Columns} FROM {t} WHERE issue_id = @issue_id ORDER BY round DESC LIMIT 1";
         _listAll = $"SELECT {Columns} FROM {t} WHERE (logged_at, seq) > (@after_at, @after_seq) ORDER BY logged_at, seq LIMIT {PageSize}";
         _listByBlueprint = $"SELECT {Columns} FROM {t} WHERE blueprint_id = @blueprint_id AND (logged_at, seq) > (@after_at, @after_seq) ORDER BY logged_at, seq LIMIT {PageSize}";
     }
@@ -57,7 +57,7 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation)
         {
             throw new ConflictException(
-                $"The enhance log already holds an entry for issue '{entry.IssueId}'; entries are never changed.",
+                $"The enhance log already holds an entry for issue '{entry.IssueId}' in round {entry.Round}; entries are never changed.",
                 expected: null,
                 actual: entry.IssueId.Value,
                 innerException: ex);
@@ -86,7 +86,7 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation)
         {
             throw new ConflictException(
-                $"The enhance log already holds an entry for issue '{entry.IssueId}'; entries are never changed.",
+                $"The enhance log already holds an entry for issue '{entry.IssueId}' in round {entry.Round}; entries are never changed.",
                 expected: null,
                 actual: entry.IssueId.Value,
                 innerException: ex);
@@ -105,6 +105,7 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         command.Add("outcome", NpgsqlDbType.Smallint, (short)entry.Outcome);
         command.Add("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text, entry.Reasons.ToArray());
         command.AddTime("logged_at", entry.Timestamp);
+        command.Add("round", NpgsqlDbType.Integer, entry.Round);
     }
 
     /// <inheritdoc />
@@ -235,6 +236,7 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
             Outcome = (EnhanceOutcome)r.GetInt16(7),
             Reasons = r.GetFieldValue<string[]>(8),
             Timestamp = r.Time(9),
+            Round = r.GetInt32(11),
         };
     }
 }

@@ -26,7 +26,7 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
     private const string Columns =
         "id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, "
         + "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, new_version, "
-        + "reason, attempts, lease_owner, lease_expires_at, not_before, last_error, created_at, updated_at, seq";
+        + "reason, attempts, lease_owner, lease_expires_at, not_before, last_error, created_at, updated_at, seq, round, round_start_attempts";
 
     private readonly PostgresDatabase _db;
     private readonly string _insert;
@@ -45,6 +45,10 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
     private readonly string _leasedComplete;
     private readonly string _leasedRelease;
     private readonly string _listByState;
+    private readonly string _lockForRequeue;
+    private readonly string _requeue;
+    private readonly string _insertRequeue;
+    private readonly string _listRequeues;
 
     /// <summary>Creates the store.</summary>
     /// <param name="database">The shared data source, schema and clock.</param>
@@ -106,6 +110,20 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
             + $"WHERE id = @id AND state = 1 AND lease_owner = @owner RETURNING {Columns}";
         _list = $"SELECT {Columns} FROM {t} WHERE seq > @after ORDER BY seq LIMIT @limit";
         _listByState = $"SELECT {Columns} FROM {t} WHERE state = @state AND seq > @after ORDER BY seq LIMIT @limit";
+        var requeues = PostgresSchema.Quote(database.Schema) + ".issue_requeues";
+        _lockForRequeue = $"SELECT {Columns} FROM {t} WHERE id = @id FOR UPDATE";
+
+        // The state and round checks make the requeue a compare-and-swap: of two requeues of one dead letter, one moves it.
+        _requeue =
+            $"UPDATE {t} SET state = 0, new_version = NULL, reason = NULL, lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, "
+            + "last_error = NULL, round = round + 1, round_start_attempts = attempts, updated_at = @now "
+            + $"WHERE id = @id AND state IN (3, 4) AND round = @round RETURNING {Columns}";
+        _insertRequeue =
+            $"INSERT INTO {requeues} (issue_id, round, requested_by, requeued_at, previous_state, previous_reason, previous_attempts) "
+            + "VALUES (@id, @round, @requested_by, @now, @previous_state, @previous_reason, @previous_attempts)";
+        _listRequeues =
+            $"SELECT round, requested_by, requeued_at, previous_state, previous_reason, previous_attempts FROM {requeues} "
+            + $"WHERE issue_id = @id ORDER BY round LIMIT {IssueRequeue.MaxRounds}";
     }
 
     /// <inheritdoc />
@@ -476,6 +494,106 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
     }
 
     /// <inheritdoc />
+    public async Task<IssueRequeueResult> RequeueAsync(IssueId id, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestedBy);
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await _db.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+            Issue before;
+            await using (var select = new NpgsqlCommand(_lockForRequeue, connection, tx))
+            {
+                select.AddText("id", id.Value);
+                before = await ReadOneAsync(select, cancellationToken).ConfigureAwait(false)
+                         ?? throw new NotFoundException("issue", id.Value);
+            }
+
+            if (before.Status.State is not (IssueState.Failed or IssueState.Rejected))
+            {
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                return new IssueRequeueResult(before, Requeued: false);
+            }
+
+            if (before.Round >= IssueRequeue.MaxRounds)
+            {
+                throw new ConflictException($"Issue '{id}' was requeued {before.Round} times, the most allowed; it stays {before.Status.State}.", expected: $"round < {IssueRequeue.MaxRounds}", actual: before.Round.ToString(CultureInfo.InvariantCulture));
+            }
+
+            var now = _db.TimeProvider.GetUtcNow();
+            Issue after;
+            await using (var requeue = new NpgsqlCommand(_requeue, connection, tx))
+            {
+                requeue.AddText("id", id.Value);
+                requeue.Add("round", NpgsqlDbType.Integer, before.Round);
+                requeue.AddTime("now", now);
+                after = await ReadOneAsync(requeue, cancellationToken).ConfigureAwait(false)
+                        ?? throw new StorageException($"Issue '{id}' was locked for a requeue but could not be requeued.");
+            }
+
+            await using (var insert = new NpgsqlCommand(_insertRequeue, connection, tx))
+            {
+                insert.AddText("id", id.Value);
+                insert.Add("round", NpgsqlDbType.Integer, after.Round);
+                insert.AddText("requested_by", requestedBy);
+                insert.AddTime("now", now);
+                insert.Add("previous_state", NpgsqlDbType.Smallint, (short)before.Status.State);
+                insert.AddText("previous_reason", before.Status.Reason);
+                insert.Add("previous_attempts", NpgsqlDbType.Integer, before.Attempts);
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return new IssueRequeueResult(after, Requeued: true);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"requeue issue '{id}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<IssueRequeue>> ListRequeuesAsync(IssueId id, CancellationToken cancellationToken = default)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var list = new List<IssueRequeue>();
+            await using (var command = _db.DataSource.CreateCommand(_listRequeues))
+            {
+                command.AddText("id", id.Value);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    list.Add(new IssueRequeue
+                    {
+                        IssueId = id,
+                        Round = reader.GetInt32(0),
+                        RequestedBy = reader.GetString(1),
+                        RequeuedAt = reader.Time(2),
+                        PreviousStatus = IssueStatus.FromParts((IssueState)reader.GetInt16(3), null, reader.NullableString(4)),
+                        PreviousAttempts = reader.GetInt32(5),
+                    });
+                }
+            }
+
+            if (list.Count == 0)
+            {
+                await using var find = _db.DataSource.CreateCommand(_find);
+                find.AddText("id", id.Value);
+                _ = await ReadOneAsync(find, cancellationToken).ConfigureAwait(false) ?? throw new NotFoundException("issue", id.Value);
+            }
+
+            return list;
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"read the requeues of issue '{id}'");
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -614,6 +732,8 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
             LastError = r.NullableString(23),
             CreatedAt = r.Time(24),
             UpdatedAt = r.Time(25),
+            Round = r.GetInt32(27),
+            RoundStartAttempts = r.GetInt32(28),
         };
     }
 }

@@ -10,20 +10,20 @@ using Microsoft.Data.Sqlite;
 namespace IssueCore.Adapters.Sqlite;
 
 /// <summary>
-/// <see cref="IEnhanceLogStore"/> over SQLite. The issue id is a unique column, so a second append
+/// <see cref="IEnhanceLogStore"/> over SQLite. The issue id and round are a unique key, so a second append
 /// is refused by the database (a <see cref="ConflictException"/>) and the first entry is untouched;
 /// triggers refuse any update or delete. Lists stream in pages keyed by (timestamp, append order).
 /// </summary>
 public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
 {
     private const string Columns =
-        "seq, issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp";
+        "seq, issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round";
 
     private const string InsertSql =
-        "INSERT INTO enhance_log (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp) " +
-        "VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @timestamp);";
+        "INSERT INTO enhance_log (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round) " +
+        "VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @timestamp, @round);";
 
-    private const string FindSql = "SELECT " + Columns + " FROM enhance_log WHERE issue_id = @issue_id;";
+    private const string FindSql = "SELECT " + Columns + " FROM enhance_log WHERE issue_id = @issue_id ORDER BY round DESC LIMIT 1;";
 
     internal const string PageAllSql =
         "SELECT " + Columns + " FROM enhance_log WHERE timestamp > @ts OR (timestamp = @ts AND seq > @seq) " +
@@ -79,7 +79,8 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
                 .With("@verdicts", verdicts)
                 .With("@outcome", entry.Outcome switch { EnhanceOutcome.Applied => "applied", EnhanceOutcome.Failed => "failed", _ => "rejected" })
                 .With("@reasons", reasons)
-                .With("@timestamp", SqliteTime.ToTicks(entry.Timestamp));
+                .With("@timestamp", SqliteTime.ToTicks(entry.Timestamp))
+                .With("@round", entry.Round);
             try
             {
                 return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -87,7 +88,7 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
             catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
             {
                 throw new ConflictException(
-                    $"The enhance log already holds an entry for issue '{entry.IssueId}'; it was left untouched.",
+                    $"The enhance log already holds an entry for issue '{entry.IssueId}' in round {entry.Round}; it was left untouched.",
                     expected: null,
                     actual: entry.IssueId.Value,
                     innerException: ex);
@@ -215,6 +216,7 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
                 Outcome = r.GetString(8) switch { "applied" => EnhanceOutcome.Applied, "failed" => EnhanceOutcome.Failed, _ => EnhanceOutcome.Rejected },
                 Reasons = SqliteJson.ReadStrings(r.GetString(9)),
                 Timestamp = r.GetTime(10),
+                Round = r.GetInt32(11),
             };
         }
         catch (Exception ex) when (ex is ValidationException or JsonException or KeyNotFoundException or InvalidOperationException)

@@ -24,7 +24,7 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
     private const string Columns =
         "seq, id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, " +
         "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, new_version, reason, " +
-        "attempts, lease_owner, lease_expires_at, not_before, last_error, created_at, updated_at";
+        "attempts, lease_owner, lease_expires_at, not_before, last_error, created_at, updated_at, round, round_start_attempts";
 
     private const string InsertSql =
         "INSERT INTO issues (id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, " +
@@ -99,6 +99,20 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
 
     private const string ListByStateSql = "SELECT " + Columns + " FROM issues WHERE state = @state AND seq > @after ORDER BY seq LIMIT @limit;";
 
+    // The round check makes the requeue a compare-and-swap: of two requeues of one dead letter, one moves it.
+    private const string RequeueSql =
+        "UPDATE issues SET state = 'pending', new_version = NULL, reason = NULL, lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, " +
+        "last_error = NULL, round = round + 1, round_start_attempts = attempts, updated_at = @now " +
+        "WHERE id = @id AND state IN ('failed', 'rejected') AND round = @round RETURNING " + Columns + ";";
+
+    private const string InsertRequeueSql =
+        "INSERT INTO issue_requeues (issue_id, round, requested_by, requeued_at, previous_state, previous_reason, previous_attempts) " +
+        "VALUES (@id, @round, @requested_by, @now, @previous_state, @previous_reason, @previous_attempts);";
+
+    private const string ListRequeuesSql =
+        "SELECT issue_id, round, requested_by, requeued_at, previous_state, previous_reason, previous_attempts FROM issue_requeues " +
+        "WHERE issue_id = @id ORDER BY round LIMIT 100;";
+
     private readonly SqliteDatabase _database;
 
     /// <summary>Creates the store over a shared database.</summary>
@@ -158,6 +172,83 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
             },
             cancellationToken);
     }
+
+    /// <inheritdoc />
+    public Task<IssueRequeueResult> RequeueAsync(IssueId id, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestedBy);
+        return _database.WriteAsync(
+            "Requeueing an issue",
+            async (session, ct) =>
+            {
+                var before = await ReadOneAsync(session.Command(FindSql).With("@id", id.Value), ct).ConfigureAwait(false)
+                             ?? throw new NotFoundException("issue", id.Value);
+                if (before.Status.State is not (IssueState.Failed or IssueState.Rejected))
+                {
+                    return new IssueRequeueResult(before, Requeued: false);
+                }
+
+                if (before.Round >= IssueRequeue.MaxRounds)
+                {
+                    throw new ConflictException($"Issue '{id}' was requeued {before.Round} times, the most allowed; it stays {before.Status.State}.", expected: $"round < {IssueRequeue.MaxRounds}", actual: before.Round.ToString(CultureInfo.InvariantCulture));
+                }
+
+                var now = SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow());
+                var requeue = session.Command(RequeueSql).With("@id", id.Value).With("@round", before.Round).With("@now", now);
+                var after = await ReadOneAsync(requeue, ct).ConfigureAwait(false);
+                if (after is null)
+                {
+                    // Unreachable under the write lock; kept so a change of locking can never requeue twice.
+                    var current = await ReadOneAsync(session.Command(FindSql).With("@id", id.Value), ct).ConfigureAwait(false);
+                    return new IssueRequeueResult(current ?? before, Requeued: false);
+                }
+
+                await session.Command(InsertRequeueSql)
+                    .With("@id", id.Value)
+                    .With("@round", after.Round)
+                    .With("@requested_by", requestedBy)
+                    .With("@now", now)
+                    .With("@previous_state", StateText(before.Status.State))
+                    .With("@previous_reason", before.Status.Reason)
+                    .With("@previous_attempts", before.Attempts)
+                    .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                return new IssueRequeueResult(after, Requeued: true);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<IssueRequeue>> ListRequeuesAsync(IssueId id, CancellationToken cancellationToken = default)
+        => _database.ReadAsync<IReadOnlyList<IssueRequeue>>(
+            "Reading an issue's requeues",
+            async (session, ct) =>
+            {
+                var list = new List<IssueRequeue>();
+                var reader = await session.Command(ListRequeuesSql).With("@id", id.Value).ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        list.Add(new IssueRequeue
+                        {
+                            IssueId = id,
+                            Round = reader.GetInt32(1),
+                            RequestedBy = reader.GetString(2),
+                            RequeuedAt = reader.GetTime(3),
+                            PreviousStatus = IssueStatus.FromParts(ParseState(reader.GetString(4)), null, reader.GetStringOrNull(5)),
+                            PreviousAttempts = reader.GetInt32(6),
+                        });
+                    }
+                }
+
+                if (list.Count == 0 && await ReadOneAsync(session.Command(FindSql).With("@id", id.Value), ct).ConfigureAwait(false) is null)
+                {
+                    throw new NotFoundException("issue", id.Value);
+                }
+
+                return list;
+            },
+            cancellationToken);
 
     /// <inheritdoc />
     public Task<Issue?> FindAsync(IssueId id, CancellationToken cancellationToken = default)
@@ -513,6 +604,8 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
                 LastError = r.GetStringOrNull(24),
                 CreatedAt = r.GetTime(25),
                 UpdatedAt = r.GetTime(26),
+                Round = r.GetInt32(27),
+                RoundStartAttempts = r.GetInt32(28),
             };
         }
         catch (Exception ex) when (ex is ValidationException or ArgumentException or System.Text.Json.JsonException or FormatException)

@@ -24,6 +24,9 @@ public static class IssueCoreTelemetry
     /// <summary>Counter: issues dead-lettered (retry budget exhausted, or a malformed commit decision).</summary>
     public const string IssuesFailed = "issuecore.issues.failed";
 
+    /// <summary>Counter: failed or rejected issues an operator sent back to the queue.</summary>
+    public const string IssuesRequeued = "issuecore.issues.requeued";
+
     /// <summary>Counter: dispatch retries (an issue released for a later attempt, or re-dispatched after the target head moved).</summary>
     public const string DispatchRetries = "issuecore.dispatch.retries";
 

@@ -75,6 +75,7 @@ public sealed class EnhanceApplication : IDisposable
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _failed;
     private readonly Counter<long> _retries;
+    private readonly Counter<long> _requeued;
     private readonly Histogram<double> _duration;
     private readonly ActivitySource _activitySource;
     private readonly VerifierHost _verifierHost;
@@ -111,6 +112,7 @@ public sealed class EnhanceApplication : IDisposable
         _applied = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesApplied, "{issue}", "Issues committed as a new Blueprint version.");
         _rejected = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesRejected, "{issue}", "Issues a verifier denied.");
         _failed = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesFailed, "{issue}", "Issues dead-lettered.");
+        _requeued = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesRequeued, "{issue}", "Failed or rejected issues an operator sent back to the queue.");
         _retries = _meter.CreateCounter<long>(IssueCoreTelemetry.DispatchRetries, "{retry}", "Dispatch retries (faults and moved heads).");
         _duration = _meter.CreateHistogram<double>(IssueCoreTelemetry.DispatchDuration, "s", "How long one dispatch took.");
         _activitySource = IssueCoreTelemetry.ActivitySource;
@@ -151,6 +153,45 @@ public sealed class EnhanceApplication : IDisposable
         }
 
         EnhanceLog.Enqueued(_logger, result.Issue.Id.Value, result.Issue.BlueprintId.Value, result.Created);
+        return result;
+    }
+
+    /// <summary>
+    /// Sends a dead-lettered (<c>Failed</c>) or <c>Rejected</c> issue back to the queue with a fresh retry budget of
+    /// <see cref="EnhanceApplicationOptions.MaxAttempts"/>, recorded in the issue's history (see
+    /// <see cref="IIssueStore.ListRequeuesAsync"/>), and wakes the dispatchers. The issue begins a new round
+    /// (<see cref="Issue.Round"/>): the earlier round's enhance log entry stays as it is, and the new round's outcome
+    /// gets an entry of its own.
+    /// </summary>
+    /// <remarks>
+    /// Idempotent and exactly once: an issue that is not failed or rejected is left unchanged and the result says
+    /// <see cref="IssueRequeueResult.Requeued"/> <see langword="false"/>, so when two operators requeue one dead letter
+    /// at the same moment, one call moves it and the issue is dispatched (and applied) once. Callers gate this with
+    /// their own authorization; the HTTP operator API requires the operator role.
+    /// </remarks>
+    /// <param name="id">The issue.</param>
+    /// <param name="requestedBy">Who asks: an operator name, recorded in the history and the log.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The issue as stored and whether this call requeued it.</returns>
+    /// <exception cref="ArgumentException"><paramref name="requestedBy"/> is empty.</exception>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The issue already had <see cref="IssueRequeue.MaxRounds"/> rounds.</exception>
+    /// <exception cref="NotSupportedException">The issue store cannot requeue.</exception>
+    public async Task<IssueRequeueResult> RequeueAsync(IssueId id, string requestedBy, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestedBy);
+        var result = await _issues.RequeueAsync(id, requestedBy, cancellationToken).ConfigureAwait(false);
+        if (result.Requeued)
+        {
+            _requeued.Add(1, new KeyValuePair<string, object?>(IssueCoreTelemetry.BlueprintIdTag, result.Issue.BlueprintId.Value));
+            RequeueLog.Requeued(_logger, id.Value, requestedBy, result.Issue.Round, "failed or rejected");
+            _wake.Notify();
+        }
+        else
+        {
+            RequeueLog.NotRequeued(_logger, id.Value, requestedBy, result.Issue.Status.State, result.Issue.Round);
+        }
+
         return result;
     }
 
@@ -369,9 +410,9 @@ public sealed class EnhanceApplication : IDisposable
                 return recovered;
             }
 
-            if (issue.Attempts > _options.MaxAttempts)
+            if (issue.RoundAttempts > _options.MaxAttempts)
             {
-                var reason = string.Create(CultureInfo.InvariantCulture, $"retry budget of {_options.MaxAttempts} attempts exhausted (claimed {issue.Attempts} times); last error: {issue.LastError ?? "(none recorded: the dispatching process stopped)"}");
+                var reason = string.Create(CultureInfo.InvariantCulture, $"retry budget of {_options.MaxAttempts} attempts exhausted (claimed {issue.RoundAttempts} times); last error: {issue.LastError ?? "(none recorded: the dispatching process stopped)"}");
                 return await RecordAsync(issue, FailedEntry(issue, reason), recovered: false, cancellationToken).ConfigureAwait(false);
             }
 
@@ -400,8 +441,9 @@ public sealed class EnhanceApplication : IDisposable
     /// </summary>
     private async Task<DispatchOutcome?> FinishRecordedAsync(Issue issue, CancellationToken cancellationToken)
     {
+        // An entry of an earlier round is the outcome an operator requeued: it does not finish this round.
         var logged = await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false);
-        if (logged is not null)
+        if (logged is not null && logged.Round >= issue.Round)
         {
             EnhanceLog.Recovering(_logger, issue.Id.Value, "log entry found");
             return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
@@ -533,6 +575,7 @@ public sealed class EnhanceApplication : IDisposable
     /// </summary>
     private async Task<DispatchOutcome> RecordAsync(Issue issue, EnhanceLogEntry entry, bool recovered, CancellationToken cancellationToken, DispatchCommit? commit = null)
     {
+        entry = entry with { Round = issue.Round };
         var lease = IssueLease.Of(issue);
         DispatchFinalized done;
         try
@@ -548,7 +591,7 @@ public sealed class EnhanceApplication : IDisposable
                 return Outcome(issue, DispatchResult.LeaseLost, ex.Message, recovered: recovered);
             }
 
-            if (await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false) is { } logged)
+            if (await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false) is { } logged && logged.Round >= issue.Round)
             {
                 // The first entry is the record; complete the issue as it says.
                 return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
@@ -615,7 +658,7 @@ public sealed class EnhanceApplication : IDisposable
     private async Task<DispatchOutcome> RetryOrFailAsync(Issue issue, Exception fault, CancellationToken cancellationToken)
     {
         var reason = $"{fault.GetType().Name}: {fault.Message}";
-        if (issue.Attempts >= _options.MaxAttempts)
+        if (issue.RoundAttempts >= _options.MaxAttempts)
         {
             // The fault may have struck after the commit or the log entry was written: a dead letter must not leave
             // a commit or an entry behind, so finish what is recorded instead. When even that lookup fails, release:
@@ -641,14 +684,14 @@ public sealed class EnhanceApplication : IDisposable
             {
                 return await RecordAsync(
                     issue,
-                    FailedEntry(issue, string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.Attempts} attempts; last error: {reason}")),
+                    FailedEntry(issue, string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.RoundAttempts} attempts; last error: {reason}")),
                     recovered: false,
                     cancellationToken).ConfigureAwait(false);
             }
         }
 
-        var delay = BackOff(issue.Attempts);
-        EnhanceLog.Retrying(_logger, fault, issue.Id.Value, issue.Attempts, delay);
+        var delay = BackOff(issue.RoundAttempts);
+        EnhanceLog.Retrying(_logger, fault, issue.Id.Value, issue.RoundAttempts, delay);
         try
         {
             await _issues.ReleaseUnderLeaseAsync(IssueLease.Of(issue), _time.GetUtcNow() + delay, reason, cancellationToken).ConfigureAwait(false);

@@ -40,6 +40,27 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
     }
 
     [Fact]
+    public async Task Entries_of_later_rounds_are_kept_and_find_returns_the_latest_round()
+    {
+        var first = Entry("issue-r", Orders, StartTime) with { Outcome = EnhanceOutcome.Failed, Reasons = ["dead"] };
+        var second = Entry("issue-r", Orders, StartTime.AddSeconds(5)) with { Round = 1 };
+
+        await Store.AppendAsync(first);
+        await Store.AppendAsync(second);
+
+        AssertSame(second, await Store.GetAsync(first.IssueId));
+        var rounds = new List<int>();
+        await foreach (var entry in Store.ListByBlueprintAsync(Orders))
+        {
+            rounds.Add(entry.Round);
+        }
+
+        Assert.Equal([0, 1], rounds);
+        await Assert.ThrowsAsync<ConflictException>(() => Store.AppendAsync(second with { Outcome = EnhanceOutcome.Rejected }));
+        AssertSame(second, await Store.GetAsync(first.IssueId));
+    }
+
+    [Fact]
     public async Task Entry_without_versions_reads_back_without_versions()
     {
         var entry = Entry("issue-2", Orders, StartTime) with { PreviousVersion = null, NewVersion = null };
@@ -189,6 +210,7 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
         Assert.Equal(expected.Outcome, actual.Outcome);
         Assert.Equal(expected.Reasons, actual.Reasons);
         Assert.Equal(expected.Timestamp, actual.Timestamp);
+        Assert.Equal(expected.Round, actual.Round);
     }
 
     private async Task AppendManyAsync()

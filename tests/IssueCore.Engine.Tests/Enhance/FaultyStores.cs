@@ -29,6 +29,13 @@ internal sealed class FaultyIssueStore(IIssueStore inner, FaultPlan plan) : IIss
 
     public Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
         => plan.RunAsync("issues.list", () => inner.ListAsync(query, cancellationToken), cancellationToken);
+
+    // Operator calls, not part of a dispatch: forwarded without fault injection.
+    public Task<IssueRequeueResult> RequeueAsync(IssueId id, string requestedBy, CancellationToken cancellationToken = default)
+        => inner.RequeueAsync(id, requestedBy, cancellationToken);
+
+    public Task<IReadOnlyList<IssueRequeue>> ListRequeuesAsync(IssueId id, CancellationToken cancellationToken = default)
+        => inner.ListRequeuesAsync(id, cancellationToken);
 }
 
 internal sealed class FaultyBlueprintStore(IBlueprintStore inner, FaultPlan plan) : IBlueprintStore
