@@ -5,7 +5,7 @@ using IssueCore.Issues;
 
 namespace IssueCore.Cli.Commands;
 
-/// <summary><c>issue list | show</c>.</summary>
+/// <summary><c>issue list | show | requeue</c>.</summary>
 internal static class IssueCommands
 {
     public static Command Create(CommandBody wrap)
@@ -13,6 +13,7 @@ internal static class IssueCommands
         var command = new Command("issue", "Read issues: the queue, and what happened to each.");
         command.Subcommands.Add(List(wrap));
         command.Subcommands.Add(Show(wrap));
+        command.Subcommands.Add(Requeue(wrap));
         return command;
     }
 
@@ -114,6 +115,40 @@ internal static class IssueCommands
             }
 
             return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Requeue(CommandBody wrap)
+    {
+        var id = new Argument<string>("ID") { Description = "The issue id." };
+        var by = new Option<string?>("--by") { Description = "Who asks, recorded in the issue's history. Default: the user name." };
+        var command = new Command(
+            "requeue",
+            "Send a failed or rejected issue back to the queue with a fresh retry budget (the library call the HTTP operator API uses). Exit code 5 when the issue is not failed or rejected.")
+        {
+            id, by,
+        };
+        command.SetAction(wrap(async (cli, ct) =>
+        {
+            var issueId = Args.Issue(cli.Get(id), "ID");
+            var requestedBy = cli.Get(by) is { Length: > 0 } name ? name : "cli:" + Environment.UserName;
+            await using var store = cli.OpenStore();
+            var result = await store.Application.RequeueAsync(issueId, requestedBy, ct).ConfigureAwait(false);
+            if (cli.Output.Json)
+            {
+                var json = ToJson(result.Issue);
+                json["requeued"] = result.Requeued;
+                cli.Output.WriteJson(json);
+            }
+            else
+            {
+                cli.Output.Out.WriteLine(result.Requeued
+                    ? $"Requeued {issueId} (round {result.Issue.Round}); a dispatcher will pick it up."
+                    : $"Not requeued: {issueId} is {Args.Lower(result.Issue.Status.State)}; only failed or rejected issues go back to the queue.");
+            }
+
+            return result.Requeued ? ExitCodes.Ok : ExitCodes.Conflict;
         }));
         return command;
     }
