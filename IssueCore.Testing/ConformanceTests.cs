@@ -91,7 +91,7 @@ public abstract class ConformanceTests<TStore> : IAsyncLifetime
         using var cts = new CancellationTokenSource();
         var delivered = 0;
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var item in stream(cts.Token))
             {
@@ -100,8 +100,8 @@ public abstract class ConformanceTests<TStore> : IAsyncLifetime
                     await cts.CancelAsync();
                 }
             }
-        });
+        }, "AssertCancelledAfterTheFirstItemAsync");
 
-        Assert.InRange(delivered, 1, itemCount - 1);
+        Contract.InRange(delivered, 1, itemCount - 1, "AssertCancelledAfterTheFirstItemAsync (checked: delivered)");
     }
 }

@@ -17,6 +17,8 @@ public interface IIssueStore
     /// Creates an issue, or returns the existing one when an issue with the same
     /// <see cref="IssueDraft.IdempotencyKey"/> (or the same explicit <see cref="IssueDraft.Id"/>)
     /// exists; then nothing is created and <see cref="IssueCreateResult.Created"/> is <see langword="false"/>.
+    /// The store must copy <see cref="IssueDraft.Patch"/> (the caller may dispose its document once the call returns);
+    /// <see cref="IssueDraft.ToIssue"/> builds the issue to store, with the patch copied.
     /// </summary>
     Task<IssueCreateResult> CreateAsync(IssueDraft draft, CancellationToken cancellationToken = default);
 

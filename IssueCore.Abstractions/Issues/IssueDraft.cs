@@ -16,6 +16,11 @@ public sealed record IssueDraft
     public required string Intent { get; init; }
 
     /// <summary>The RFC 6902 operations, when the caller already has them (a JSON array).</summary>
+    /// <remarks>
+    /// A store must copy it (<see cref="JsonElement.Clone"/>, or serialise it) in <see cref="IIssueStore.CreateAsync"/>:
+    /// the caller may dispose the <see cref="JsonDocument"/> it came from as soon as the call returns, and the issue
+    /// must keep the patch unchanged. <see cref="ToIssue"/> does this.
+    /// </remarks>
     public JsonElement? Patch { get; init; }
 
     /// <summary>Why the change is wanted; becomes the commit rationale.</summary>
@@ -47,4 +52,33 @@ public sealed record IssueDraft
     /// nothing. Ingestion uses the triggering event id.
     /// </summary>
     public string? IdempotencyKey { get; init; }
+
+    /// <summary>
+    /// For adapter authors: the new issue this draft describes, as <see cref="IIssueStore.CreateAsync"/> must store it:
+    /// the draft's id (or a new one), every field of the draft, <see cref="Patch"/> copied so it outlives the caller's
+    /// document, the labels copied, <see cref="IssueStatus.Pending"/>, no attempts, no lease, and
+    /// <paramref name="createdAt"/> as both timestamps. Idempotency (an existing id or key) is the store's to check.
+    /// </summary>
+    /// <param name="createdAt">The store's current time, from its <see cref="TimeProvider"/>.</param>
+    /// <returns>The pending issue.</returns>
+    public Issue ToIssue(DateTimeOffset createdAt) => new()
+    {
+        Id = Id ?? IssueId.New(),
+        BlueprintId = BlueprintId,
+        Intent = Intent,
+        Patch = Patch?.Clone(),
+        Rationale = Rationale,
+        Bump = Bump,
+        Title = Title,
+        Description = Description,
+        Priority = Priority,
+        Labels = [.. Labels],
+        DueAt = DueAt,
+        Source = Source,
+        IdempotencyKey = IdempotencyKey,
+        Status = IssueStatus.Pending,
+        Attempts = 0,
+        CreatedAt = createdAt,
+        UpdatedAt = createdAt,
+    };
 }

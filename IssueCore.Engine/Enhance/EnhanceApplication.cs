@@ -84,6 +84,11 @@ public sealed class EnhanceApplication : IDisposable
     private readonly DispatchSignal _wake;
     private readonly SeriesGate _seriesTurns = new();
 
+    private static readonly IssueState[] IdleStates = [IssueState.Pending, IssueState.Running];
+
+    // Completed (and replaced) whenever a dispatch of this instance ends, so WaitUntilIdleAsync looks again at once.
+    private TaskCompletionSource _dispatchEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     internal EnhanceApplication(
         IIssueStore issues,
         IBlueprintStore blueprints,
@@ -377,6 +382,7 @@ public sealed class EnhanceApplication : IDisposable
         }
 
         _duration.Record(_time.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(IssueCoreTelemetry.ResultTag, result));
+        Interlocked.Exchange(ref _dispatchEnded, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         return outcome;
     }
 
@@ -394,10 +400,54 @@ public sealed class EnhanceApplication : IDisposable
     public Task RunAsync(CancellationToken cancellationToken = default)
         => new EnhanceRunLoop(this, _wake, _options.MaxConcurrentDispatches, _options.PollInterval, _time, _logger).RunAsync(cancellationToken);
 
+    /// <summary>
+    /// Waits until the queue is idle: no issue in the store is <see cref="IssueState.Pending"/> (that includes one
+    /// waiting for its retry back-off) or <see cref="IssueState.Running"/>, so every issue enqueued so far has reached
+    /// <see cref="IssueState.Applied"/>, <see cref="IssueState.Rejected"/> or <see cref="IssueState.Failed"/>. Returns at
+    /// once when the queue is already idle. It dispatches nothing itself: something must be dispatching (the hosted
+    /// worker of <c>AddIssueCoreWorker()</c>, <see cref="RunAsync"/>, or calls to <see cref="TickAsync"/>), or it waits
+    /// until <paramref name="cancellationToken"/> is cancelled. It looks at the store again as soon as a dispatch of this
+    /// instance ends, and at least every <see cref="EnhanceApplicationOptions.PollInterval"/> (on the
+    /// <see cref="TimeProvider"/>) for dispatchers in other processes.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the wait (bound it, for example with a timeout, when nothing may be dispatching).</param>
+    /// <returns>A task that completes when the queue is idle.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public async Task WaitUntilIdleAsync(CancellationToken cancellationToken = default)
+    {
+        var poll = _options.PollInterval > TimeSpan.Zero && _options.PollInterval < TimeSpan.FromDays(1) ? _options.PollInterval : TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            // Taken before looking, so a dispatch that ends while the store is read is not missed.
+            var dispatchEnded = Volatile.Read(ref _dispatchEnded).Task;
+            if (await IsIdleAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            await dispatchEnded.WaitAsync(poll, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
     /// <summary>Releases the meter this instance created.</summary>
     public void Dispose()
     {
         _meter.Dispose();
+    }
+
+    private async Task<bool> IsIdleAsync(CancellationToken cancellationToken)
+    {
+        foreach (var state in IdleStates)
+        {
+            var page = await _issues.ListAsync(new IssueQuery { State = state, Limit = 1 }, cancellationToken).ConfigureAwait(false);
+            if (page.Items.Count > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async Task<DispatchOutcome> ProcessAsync(Issue issue, DispatchDeadline deadline, CancellationToken cancellationToken)

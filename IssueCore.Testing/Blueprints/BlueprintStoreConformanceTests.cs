@@ -22,15 +22,15 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         var written = await Store.WriteNewAsync(Series, doc, [], new CommitMetadata("seed it", Origin: "seed"));
         var head = await Store.ReadHeadAsync(Series);
 
-        Assert.Equal(doc.Version, written.Trace.Version);
-        Assert.Empty(written.Trace.Parents);
-        Assert.Equal("seed", written.Trace.Origin);
-        Assert.Equal(StartTime, written.Trace.Timestamp);
-        Assert.Equal(doc.CanonicalJson, head.Value.CanonicalJson);
-        Assert.Equal(doc.Version, head.Trace.Version);
-        Assert.Empty(head.Trace.Parents);
-        Assert.Equal("seed", head.Trace.Origin);
-        Assert.Equal(StartTime, head.Trace.Timestamp);
+        Contract.Equal(doc.Version, written.Trace.Version, "first write without parents creates the series (checked: written.Trace.Version)");
+        Contract.Empty(written.Trace.Parents, "first write without parents creates the series (checked: written.Trace.Parents)");
+        Contract.Equal("seed", written.Trace.Origin, "first write without parents creates the series (checked: written.Trace.Origin)");
+        Contract.Equal(StartTime, written.Trace.Timestamp, "first write without parents creates the series (checked: written.Trace.Timestamp)");
+        Contract.Equal(doc.CanonicalJson, head.Value.CanonicalJson, "first write without parents creates the series (checked: head.Value.CanonicalJson)");
+        Contract.Equal(doc.Version, head.Trace.Version, "first write without parents creates the series (checked: head.Trace.Version)");
+        Contract.Empty(head.Trace.Parents, "first write without parents creates the series (checked: head.Trace.Parents)");
+        Contract.Equal("seed", head.Trace.Origin, "first write without parents creates the series (checked: head.Trace.Origin)");
+        Contract.Equal(StartTime, head.Trace.Timestamp, "first write without parents creates the series (checked: head.Trace.Timestamp)");
     }
 
     [Fact]
@@ -38,9 +38,9 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
     {
         var ghost = Doc("0.0.1").Version;
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.0"), [ghost], Meta()));
+        await Contract.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.0"), [ghost], Meta()), "first write with parents conflicts and writes nothing");
 
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadHeadAsync(Series));
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.ReadHeadAsync(Series), "first write with parents conflicts and writes nothing");
     }
 
     [Fact]
@@ -52,10 +52,10 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         var written = await Store.WriteNewAsync(Series, Doc("1.0.1"), [v1], Meta());
         var head = await Store.ReadHeadAsync(Series);
 
-        Assert.Equal(Doc("1.0.1").Version, head.Trace.Version);
-        Assert.Equal([v1], head.Trace.Parents);
-        Assert.Equal([v1], written.Trace.Parents);
-        Assert.Equal(StartTime.AddSeconds(10), head.Trace.Timestamp);
+        Contract.Equal(Doc("1.0.1").Version, head.Trace.Version, "write on the current head moves the head (checked: head.Trace.Version)");
+        Contract.Equal([v1], head.Trace.Parents, "write on the current head moves the head (checked: head.Trace.Parents)");
+        Contract.Equal([v1], written.Trace.Parents, "write on the current head moves the head (checked: written.Trace.Parents)");
+        Contract.Equal(StartTime.AddSeconds(10), head.Trace.Timestamp, "write on the current head moves the head (checked: head.Trace.Timestamp)");
     }
 
     [Fact]
@@ -64,12 +64,12 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         var v1 = await WriteAsync(Doc("1.0.0"));
         var v2 = await WriteAsync(Doc("1.0.1"), v1);
 
-        var error = await Assert.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.2"), [v1], Meta()));
+        var error = await Contract.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.2"), [v1], Meta()), "WriteNewAsync with parents that do not include the head (a stale parent) throws ConflictException and writes nothing");
 
-        Assert.Equal(v2.Value, error.Actual);
-        Assert.Equal(v2, (await Store.ReadHeadAsync(Series)).Trace.Version);
-        Assert.Equal(2, (await Store.HistoryAsync(Series, 10)).Count);
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadVersionAsync(Series, Doc("1.0.2").Version));
+        Contract.Equal(v2.Value, error.Actual, "WriteNewAsync with parents that do not include the head throws ConflictException whose Actual is the current head version");
+        Contract.Equal(v2, (await Store.ReadHeadAsync(Series)).Trace.Version, "write with a stale parent conflicts and writes nothing (checked: (await Store.ReadHeadAsync(Series)).Trace.Version)");
+        Contract.Equal(2, (await Store.HistoryAsync(Series, 10)).Count, "write with a stale parent conflicts and writes nothing (checked: (await Store.HistoryAsync(Series, 10)).Count)");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.ReadVersionAsync(Series, Doc("1.0.2").Version), "write with a stale parent conflicts and writes nothing");
     }
 
     [Fact]
@@ -77,9 +77,9 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
     {
         var v1 = await WriteAsync(Doc("1.0.0"));
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("2.0.0"), [], Meta()));
+        await Contract.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("2.0.0"), [], Meta()), "write without parents on an existing series conflicts");
 
-        Assert.Equal(v1, (await Store.ReadHeadAsync(Series)).Trace.Version);
+        Contract.Equal(v1, (await Store.ReadHeadAsync(Series)).Trace.Version, "write without parents on an existing series conflicts (checked: (await Store.ReadHeadAsync(Series)).Trace.Version)");
     }
 
     [Fact]
@@ -90,11 +90,11 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
 
         var again = await Store.WriteNewAsync(Series, Doc("1.0.0"), [v1], Meta("again"));
 
-        Assert.Equal(v1, again.Trace.Version);
-        Assert.Equal(StartTime, again.Trace.Timestamp);
+        Contract.Equal(v1, again.Trace.Version, "write identical to the head writes nothing and returns the head (checked: again.Trace.Version)");
+        Contract.Equal(StartTime, again.Trace.Timestamp, "write identical to the head writes nothing and returns the head (checked: again.Trace.Timestamp)");
         var history = await Store.HistoryAsync(Series, 10);
-        Assert.Single(history);
-        Assert.Equal("rationale", history[0].Metadata.Rationale);
+        Contract.Single(history, "write identical to the head writes nothing and returns the head (checked: history)");
+        Contract.Equal("rationale", history[0].Metadata.Rationale, "write identical to the head writes nothing and returns the head (checked: history[0].Metadata.Rationale)");
     }
 
     [Fact]
@@ -103,10 +103,10 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         var v1 = await WriteAsync(Doc("1.0.0"));
         var v2 = await WriteAsync(Doc("1.0.1"), v1);
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.0"), [v2], Meta()));
+        await Contract.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.0"), [v2], Meta()), "write of content equal to an older version conflicts");
 
-        Assert.Equal(v2, (await Store.ReadHeadAsync(Series)).Trace.Version);
-        Assert.Equal(2, (await Store.HistoryAsync(Series, 10)).Count);
+        Contract.Equal(v2, (await Store.ReadHeadAsync(Series)).Trace.Version, "write of content equal to an older version conflicts (checked: (await Store.ReadHeadAsync(Series)).Trace.Version)");
+        Contract.Equal(2, (await Store.HistoryAsync(Series, 10)).Count, "write of content equal to an older version conflicts (checked: (await Store.HistoryAsync(Series, 10)).Count)");
     }
 
     [Fact]
@@ -116,12 +116,12 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         var v1 = await WriteAsync(Doc("1.0.0"));
         var v2 = (await Store.WriteNewAsync(Series, Doc("1.0.1"), [v1], Meta(issueId: issue))).Trace.Version;
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.2"), [v2], Meta(issueId: issue)));
+        await Contract.ThrowsAsync<ConflictException>(() => Store.WriteNewAsync(Series, Doc("1.0.2"), [v2], Meta(issueId: issue)), "second commit for the same issue in a series conflicts");
 
-        Assert.Equal(v2, (await Store.ReadHeadAsync(Series)).Trace.Version);
+        Contract.Equal(v2, (await Store.ReadHeadAsync(Series)).Trace.Version, "second commit for the same issue in a series conflicts (checked: (await Store.ReadHeadAsync(Series)).Trace.Version)");
         var other = BlueprintId.Parse("other-series");
         var elsewhere = await Store.WriteNewAsync(other, Doc("1.0.0"), [], Meta(issueId: issue));
-        Assert.Equal(Doc("1.0.0").Version, elsewhere.Trace.Version);
+        Contract.Equal(Doc("1.0.0").Version, elsewhere.Trace.Version, "second commit for the same issue in a series conflicts (checked: elsewhere.Trace.Version)");
     }
 
     [Fact]
@@ -134,13 +134,13 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
 
         var commit = await Store.FindCommitByIssueAsync(Series, issue);
 
-        Assert.NotNull(commit);
-        Assert.Equal(v2, commit.Version);
-        Assert.Equal(Series, commit.BlueprintId);
-        Assert.Equal(issue, commit.Metadata.IssueId);
-        Assert.Equal("by issue", commit.Metadata.Rationale);
-        Assert.Null(await Store.FindCommitByIssueAsync(Series, IssueId.Parse("issue-none")));
-        Assert.Null(await Store.FindCommitByIssueAsync(BlueprintId.Parse("no-series"), issue));
+        Contract.NotNull(commit, "FindCommitByIssue returns the commit the issue produced (checked: commit)");
+        Contract.Equal(v2, commit.Version, "FindCommitByIssue returns the commit the issue produced (checked: commit.Version)");
+        Contract.Equal(Series, commit.BlueprintId, "FindCommitByIssue returns the commit the issue produced (checked: commit.BlueprintId)");
+        Contract.Equal(issue, commit.Metadata.IssueId, "FindCommitByIssue returns the commit the issue produced (checked: commit.Metadata.IssueId)");
+        Contract.Equal("by issue", commit.Metadata.Rationale, "FindCommitByIssue returns the commit the issue produced (checked: commit.Metadata.Rationale)");
+        Contract.Null(await Store.FindCommitByIssueAsync(Series, IssueId.Parse("issue-none")), "FindCommitByIssue returns the commit the issue produced");
+        Contract.Null(await Store.FindCommitByIssueAsync(BlueprintId.Parse("no-series"), issue), "FindCommitByIssue returns the commit the issue produced");
     }
 
     [Fact]
@@ -158,11 +158,11 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
 
         var commit = await Store.ReadCommitAsync(Series, v2);
 
-        Assert.Equal(Series, commit.BlueprintId);
-        Assert.Equal(v2, commit.Version);
-        Assert.Equal([v1], commit.Parents);
-        Assert.Equal(metadata, commit.Metadata);
-        Assert.Equal(StartTime.AddMinutes(2), commit.CommittedAt);
+        Contract.Equal(Series, commit.BlueprintId, "ReadCommit returns every metadata field (checked: commit.BlueprintId)");
+        Contract.Equal(v2, commit.Version, "ReadCommit returns every metadata field (checked: commit.Version)");
+        Contract.Equal([v1], commit.Parents, "ReadCommit returns every metadata field (checked: commit.Parents)");
+        Contract.Equal(metadata, commit.Metadata, "ReadCommit returns every metadata field (checked: commit.Metadata)");
+        Contract.Equal(StartTime.AddMinutes(2), commit.CommittedAt, "ReadCommit returns every metadata field (checked: commit.CommittedAt)");
     }
 
     [Fact]
@@ -181,10 +181,10 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         var two = await Store.HistoryAsync(Series, 2);
 
         versions.Reverse();
-        Assert.Equal(versions, all.Select(c => c.Version));
-        Assert.Equal(versions.Take(2), two.Select(c => c.Version));
-        Assert.Empty(all[^1].Parents);
-        Assert.Equal([versions[1]], all[0].Parents);
+        Contract.Equal(versions, all.Select(c => c.Version), "history is newest first and honours the limit (checked: all.Select(c => c.Version))");
+        Contract.Equal(versions.Take(2), two.Select(c => c.Version), "history is newest first and honours the limit (checked: two.Select(c => c.Version))");
+        Contract.Empty(all[^1].Parents, "history is newest first and honours the limit (checked: all[^1].Parents)");
+        Contract.Equal([versions[1]], all[0].Parents, "history is newest first and honours the limit (checked: all[0].Parents)");
     }
 
     [Fact]
@@ -196,10 +196,10 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         var first = await Store.ReadVersionAsync(Series, v1);
         var second = await Store.ReadVersionAsync(Series, v2);
 
-        Assert.Equal(Doc("1.0.0").CanonicalJson, first.Value.CanonicalJson);
-        Assert.Equal(v1, first.Trace.Version);
-        Assert.Equal(Doc("1.0.1").CanonicalJson, second.Value.CanonicalJson);
-        Assert.Equal([v1], second.Trace.Parents);
+        Contract.Equal(Doc("1.0.0").CanonicalJson, first.Value.CanonicalJson, "every version stays readable (checked: first.Value.CanonicalJson)");
+        Contract.Equal(v1, first.Trace.Version, "every version stays readable (checked: first.Trace.Version)");
+        Contract.Equal(Doc("1.0.1").CanonicalJson, second.Value.CanonicalJson, "every version stays readable (checked: second.Value.CanonicalJson)");
+        Contract.Equal([v1], second.Trace.Parents, "every version stays readable (checked: second.Trace.Parents)");
     }
 
     [Fact]
@@ -209,14 +209,14 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         var unknownVersion = Doc("9.9.9").Version;
         await WriteAsync(Doc("1.0.0"));
 
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadHeadAsync(missing));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadVersionAsync(missing, unknownVersion));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadVersionAsync(Series, unknownVersion));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadCommitAsync(missing, unknownVersion));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReadCommitAsync(Series, unknownVersion));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.HistoryAsync(missing, 10));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.SetArchivedAsync(missing, true));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.IsArchivedAsync(missing));
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.ReadHeadAsync(missing), "unknown series or version throws not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.ReadVersionAsync(missing, unknownVersion), "unknown series or version throws not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.ReadVersionAsync(Series, unknownVersion), "unknown series or version throws not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.ReadCommitAsync(missing, unknownVersion), "unknown series or version throws not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.ReadCommitAsync(Series, unknownVersion), "unknown series or version throws not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.HistoryAsync(missing, 10), "unknown series or version throws not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.SetArchivedAsync(missing, true), "unknown series or version throws not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.IsArchivedAsync(missing), "unknown series or version throws not found");
     }
 
     [Fact]
@@ -235,11 +235,11 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         var written = await Store.WriteNewAsync(Series, doc, [], Meta());
         var head = await Store.ReadHeadAsync(Series);
 
-        Assert.Equal(doc.Version, written.Trace.Version);
-        Assert.Equal(doc.CanonicalJson, head.Value.CanonicalJson);
-        Assert.Equal(doc.Version, head.Value.Version);
-        Assert.Equal("naïve café — 漢字 🚀", head.Value.Root.GetProperty("metadata").GetProperty("notes").GetString());
-        Assert.Equal("me", head.Value.Root.GetProperty("zz_top_level_extension").GetProperty("keep").GetString());
+        Contract.Equal(doc.Version, written.Trace.Version, "unknown members and unicode read back exactly (checked: written.Trace.Version)");
+        Contract.Equal(doc.CanonicalJson, head.Value.CanonicalJson, "unknown members and unicode read back exactly (checked: head.Value.CanonicalJson)");
+        Contract.Equal(doc.Version, head.Value.Version, "unknown members and unicode read back exactly (checked: head.Value.Version)");
+        Contract.Equal("naïve café — 漢字 🚀", head.Value.Root.GetProperty("metadata").GetProperty("notes").GetString(), "unknown members and unicode read back exactly");
+        Contract.Equal("me", head.Value.Root.GetProperty("zz_top_level_extension").GetProperty("keep").GetString(), "unknown members and unicode read back exactly");
     }
 
     [Fact]
@@ -259,7 +259,7 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
             ids.Add(id.Value);
         }
 
-        Assert.Equal(names.Order(StringComparer.Ordinal), ids);
+        Contract.Equal(names.Order(StringComparer.Ordinal), ids, "ListIds returns every series in ordinal order including archived (checked: ids)");
     }
 
     [Fact]
@@ -283,10 +283,10 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         await Store.SetArchivedAsync(Series, false);
         var cleared = await Store.IsArchivedAsync(Series);
 
-        Assert.False(initially);
-        Assert.True(archived);
-        Assert.Equal(v1, headWhileArchived.Trace.Version);
-        Assert.False(cleared);
+        Contract.False(initially, "archive flag is off by default and can be set and cleared (checked: initially)");
+        Contract.True(archived, "archive flag is off by default and can be set and cleared (checked: archived)");
+        Contract.Equal(v1, headWhileArchived.Trace.Version, "archive flag is off by default and can be set and cleared (checked: headWhileArchived.Trace.Version)");
+        Contract.False(cleared, "archive flag is off by default and can be set and cleared (checked: cleared)");
     }
 
     [Fact]
@@ -306,9 +306,9 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
             }
         })));
 
-        var winner = Assert.Single(outcomes, o => o is not null);
-        Assert.Equal(winner, (await Store.ReadHeadAsync(Series)).Trace.Version);
-        Assert.Equal(2, (await Store.HistoryAsync(Series, 100)).Count);
+        var winner = Contract.Single(outcomes, o => o is not null, "parallel writers on one head exactly one wins (checked: outcomes)");
+        Contract.Equal(winner, (await Store.ReadHeadAsync(Series)).Trace.Version, "parallel writers on one head exactly one wins (checked: (await Store.ReadHeadAsync(Series)).Trace.Version)");
+        Contract.Equal(2, (await Store.HistoryAsync(Series, 100)).Count, "parallel writers on one head exactly one wins (checked: (await Store.HistoryAsync(Series, 100)).Count)");
     }
 
     [Fact]
@@ -317,24 +317,24 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         var issue = IssueId.Parse("issue-c");
         var v1 = (await Store.WriteNewAsync(Series, Doc("1.0.0"), [], Meta(issueId: issue))).Trace.Version;
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.WriteNewAsync(Series, Doc("1.0.1"), [v1], Meta(), CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReadHeadAsync(Series, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReadVersionAsync(Series, v1, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReadCommitAsync(Series, v1, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindCommitByIssueAsync(Series, issue, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.HistoryAsync(Series, 10, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.SetArchivedAsync(Series, true, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.IsArchivedAsync(Series, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.WriteNewAsync(Series, Doc("1.0.1"), [v1], Meta(), CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReadHeadAsync(Series, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReadVersionAsync(Series, v1, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReadCommitAsync(Series, v1, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindCommitByIssueAsync(Series, issue, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.HistoryAsync(Series, 10, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.SetArchivedAsync(Series, true, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.IsArchivedAsync(Series, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var id in Store.ListIdsAsync(CancelledToken))
             {
                 Assert.Fail($"Enumerated {id} despite cancellation.");
             }
-        });
-        Assert.Equal(v1, (await Store.ReadHeadAsync(Series)).Trace.Version);
-        Assert.Single(await Store.HistoryAsync(Series, 10));
-        Assert.False(await Store.IsArchivedAsync(Series));
+        }, "pre cancelled token is honoured");
+        Contract.Equal(v1, (await Store.ReadHeadAsync(Series)).Trace.Version, "pre cancelled token is honoured (checked: (await Store.ReadHeadAsync(Series)).Trace.Version)");
+        Contract.Single(await Store.HistoryAsync(Series, 10), "pre cancelled token is honoured (checked: await Store.HistoryAsync(Series, 10))");
+        Contract.False(await Store.IsArchivedAsync(Series), "pre cancelled token is honoured (checked: await Store.IsArchivedAsync(Series))");
     }
 
     [Fact]

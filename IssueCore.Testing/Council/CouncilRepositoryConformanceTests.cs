@@ -72,17 +72,17 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.CreateRunAsync(run);
         var found = await Store.GetRunAsync(run.Id);
 
-        Assert.NotNull(found);
-        Assert.Equal(run.Id, found.Id);
-        Assert.Equal(run.FlowId, found.FlowId);
-        Assert.Equal(run.FlowVersion, found.FlowVersion);
-        Assert.Equal(run.Subject, found.Subject);
-        Assert.Equal(CouncilRunStatus.Running, found.Status);
-        Assert.NotNull(found.Graph);
-        Assert.True(JsonElement.DeepEquals(run.Graph.Value, found.Graph.Value));
-        Assert.Equal(run.CreatedAt, found.CreatedAt);
-        Assert.Equal(run.UpdatedAt, found.UpdatedAt);
-        Assert.Equal(run.Owner, found.Owner);
+        Contract.NotNull(found, "create then get returns every field (checked: found)");
+        Contract.Equal(run.Id, found.Id, "create then get returns every field (checked: found.Id)");
+        Contract.Equal(run.FlowId, found.FlowId, "create then get returns every field (checked: found.FlowId)");
+        Contract.Equal(run.FlowVersion, found.FlowVersion, "create then get returns every field (checked: found.FlowVersion)");
+        Contract.Equal(run.Subject, found.Subject, "create then get returns every field (checked: found.Subject)");
+        Contract.Equal(CouncilRunStatus.Running, found.Status, "create then get returns every field (checked: found.Status)");
+        Contract.NotNull(found.Graph, "create then get returns every field (checked: found.Graph)");
+        Contract.True(JsonElement.DeepEquals(run.Graph.Value, found.Graph.Value), "create then get returns every field (checked: JsonElement.DeepEquals(run.Graph.Value, found.Graph.Value))");
+        Contract.Equal(run.CreatedAt, found.CreatedAt, "create then get returns every field (checked: found.CreatedAt)");
+        Contract.Equal(run.UpdatedAt, found.UpdatedAt, "create then get returns every field (checked: found.UpdatedAt)");
+        Contract.Equal(run.Owner, found.Owner, "create then get returns every field (checked: found.Owner)");
     }
 
     [Fact]
@@ -90,9 +90,9 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
     {
         await Store.CreateRunAsync(Run("run-1") with { Subject = "first" });
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.CreateRunAsync(Run("run-1") with { Subject = "second" }));
+        await Contract.ThrowsAsync<ConflictException>(() => Store.CreateRunAsync(Run("run-1") with { Subject = "second" }), "create of an existing run conflicts and keeps the first");
 
-        Assert.Equal("first", (await Store.GetRunAsync(CouncilRunId.Parse("run-1")))?.Subject);
+        Contract.Equal("first", (await Store.GetRunAsync(CouncilRunId.Parse("run-1")))?.Subject, "create of an existing run conflicts and keeps the first (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"run-1\")))?.Subject)");
     }
 
     [Fact]
@@ -100,11 +100,11 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
     {
         var id = CouncilRunId.Parse("missing");
 
-        Assert.Null(await Store.GetRunAsync(id));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.UpdateGraphAsync(id, EmptyPayload));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "step.started", null, EmptyPayload)));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.TruncateEventsAfterWaveAsync(id, 0));
+        Contract.Null(await Store.GetRunAsync(id), "unknown run is null and changes to it throw not found (checked: await Store.GetRunAsync(id))");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed), "unknown run is null and changes to it throw not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.UpdateGraphAsync(id, EmptyPayload), "unknown run is null and changes to it throw not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "step.started", null, EmptyPayload)), "unknown run is null and changes to it throw not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.TruncateEventsAfterWaveAsync(id, 0), "unknown run is null and changes to it throw not found");
     }
 
     [Theory]
@@ -120,13 +120,13 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         {
             await Store.UpdateRunStatusAsync(id, to);
             var run = await Store.GetRunAsync(id);
-            Assert.Equal(to, run?.Status);
-            Assert.Equal(Time.GetUtcNow(), run?.UpdatedAt);
+            Contract.Equal(to, run?.Status, "status changes follow the transition rules (checked: run?.Status)");
+            Contract.Equal(Time.GetUtcNow(), run?.UpdatedAt, "status changes follow the transition rules (checked: run?.UpdatedAt)");
         }
         else
         {
-            await Assert.ThrowsAsync<ConflictException>(() => Store.UpdateRunStatusAsync(id, to));
-            Assert.Equal(from, (await Store.GetRunAsync(id))?.Status);
+            await Contract.ThrowsAsync<ConflictException>(() => Store.UpdateRunStatusAsync(id, to), "status changes follow the transition rules");
+            Contract.Equal(from, (await Store.GetRunAsync(id))?.Status, "status changes follow the transition rules (checked: (await Store.GetRunAsync(id))?.Status)");
         }
     }
 
@@ -140,8 +140,8 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.UpdateGraphAsync(id, Json("""{"v":2,"nodes":{"n1":"done ✓"}}"""));
 
         var run = await Store.GetRunAsync(id);
-        Assert.True(JsonElement.DeepEquals(Json("""{"v":2,"nodes":{"n1":"done ✓"}}"""), run!.Graph!.Value));
-        Assert.Equal(Time.GetUtcNow(), run.UpdatedAt);
+        Contract.True(JsonElement.DeepEquals(Json("""{"v":2,"nodes":{"n1":"done ✓"}}"""), run!.Graph!.Value), "UpdateGraph replaces the graph");
+        Contract.Equal(Time.GetUtcNow(), run.UpdatedAt, "UpdateGraph replaces the graph (checked: run.UpdatedAt)");
     }
 
     [Fact]
@@ -161,9 +161,9 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
             appended = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "wave.completed", null, payload.RootElement));
         }
 
-        Assert.True(JsonElement.DeepEquals(Json("""{"v":3,"nodes":{"n1":{"done":true}}}"""), (await Store.GetRunAsync(id))!.Graph!.Value));
-        Assert.True(JsonElement.DeepEquals(Json("""{"ctx":{"a":[1,2,3]}}"""), appended.Payload));
-        Assert.True(JsonElement.DeepEquals(Json("""{"ctx":{"a":[1,2,3]}}"""), Assert.Single(await EventsAsync(id)).Payload));
+        Contract.True(JsonElement.DeepEquals(Json("""{"v":3,"nodes":{"n1":{"done":true}}}"""), (await Store.GetRunAsync(id))!.Graph!.Value), "graphs and payloads are kept after the caller disposes their documents");
+        Contract.True(JsonElement.DeepEquals(Json("""{"ctx":{"a":[1,2,3]}}"""), appended.Payload), "graphs and payloads are kept after the caller disposes their documents");
+        Contract.True(JsonElement.DeepEquals(Json("""{"ctx":{"a":[1,2,3]}}"""), Contract.Single(await EventsAsync(id), "graphs and payloads are kept after the caller disposes their documents (checked: await EventsAsync(id))").Payload), "graphs and payloads are kept after the caller disposes their documents");
     }
 
     [Fact]
@@ -177,17 +177,17 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         var second = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "step.completed", null, EmptyPayload));
         var events = await EventsAsync(id);
 
-        Assert.Equal(1, first.Sequence);
-        Assert.Equal(StartTime, first.Timestamp);
-        Assert.Equal(2, second.Sequence);
-        Assert.Equal(StartTime.AddSeconds(2), second.Timestamp);
-        Assert.Equal([1L, 2L], events.Select(e => e.Sequence));
-        Assert.Equal(id, events[0].RunId);
-        Assert.Equal("step.started", events[0].Kind);
-        Assert.Equal("n1", events[0].NodeId);
-        Assert.Null(events[1].NodeId);
-        Assert.True(JsonElement.DeepEquals(Json("""{"ctx":{"ünïcode":"漢字 🚀"}}"""), events[0].Payload));
-        Assert.Equal(StartTime.AddSeconds(2), events[1].Timestamp);
+        Contract.Equal(1, first.Sequence, "events get sequences from one and list in sequence order (checked: first.Sequence)");
+        Contract.Equal(StartTime, first.Timestamp, "events get sequences from one and list in sequence order (checked: first.Timestamp)");
+        Contract.Equal(2, second.Sequence, "events get sequences from one and list in sequence order (checked: second.Sequence)");
+        Contract.Equal(StartTime.AddSeconds(2), second.Timestamp, "events get sequences from one and list in sequence order (checked: second.Timestamp)");
+        Contract.Equal([1L, 2L], events.Select(e => e.Sequence), "events get sequences from one and list in sequence order (checked: events.Select(e => e.Sequence))");
+        Contract.Equal(id, events[0].RunId, "events get sequences from one and list in sequence order (checked: events[0].RunId)");
+        Contract.Equal("step.started", events[0].Kind, "events get sequences from one and list in sequence order (checked: events[0].Kind)");
+        Contract.Equal("n1", events[0].NodeId, "events get sequences from one and list in sequence order (checked: events[0].NodeId)");
+        Contract.Null(events[1].NodeId, "events get sequences from one and list in sequence order (checked: events[1].NodeId)");
+        Contract.True(JsonElement.DeepEquals(Json("""{"ctx":{"ünïcode":"漢字 🚀"}}"""), events[0].Payload), "events get sequences from one and list in sequence order");
+        Contract.Equal(StartTime.AddSeconds(2), events[1].Timestamp, "events get sequences from one and list in sequence order (checked: events[1].Timestamp)");
     }
 
     [Fact]
@@ -202,10 +202,10 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.AppendEventAsync(new CouncilRunEventDraft(a, 0, "k", null, EmptyPayload));
         var firstOfB = await Store.AppendEventAsync(new CouncilRunEventDraft(b, 0, "k", null, EmptyPayload));
 
-        Assert.Equal(1, firstOfB.Sequence);
-        Assert.Equal(2, (await EventsAsync(a)).Count);
-        Assert.Single(await EventsAsync(b));
-        Assert.Empty(await EventsAsync(CouncilRunId.Parse("run-none")));
+        Contract.Equal(1, firstOfB.Sequence, "sequences are per run (checked: firstOfB.Sequence)");
+        Contract.Equal(2, (await EventsAsync(a)).Count, "sequences are per run (checked: (await EventsAsync(a)).Count)");
+        Contract.Single(await EventsAsync(b), "sequences are per run (checked: await EventsAsync(b))");
+        Contract.Empty(await EventsAsync(CouncilRunId.Parse("run-none")), "sequences are per run (checked: await EventsAsync(CouncilRunId.Parse(\"run-none\")))");
     }
 
     [Fact]
@@ -224,8 +224,8 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
             }
         })));
 
-        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), assigned.Order());
-        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), (await EventsAsync(id)).Select(e => e.Sequence));
+        Contract.Equal(Enumerable.Range(1, 200).Select(i => (long)i), assigned.Order(), "parallel appends get distinct contiguous sequences (checked: assigned.Order())");
+        Contract.Equal(Enumerable.Range(1, 200).Select(i => (long)i), (await EventsAsync(id)).Select(e => e.Sequence), "parallel appends get distinct contiguous sequences (checked: (await EventsAsync(id)).Select(e => e.Sequence))");
     }
 
     [Fact]
@@ -240,11 +240,11 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         var deleted = await Store.TruncateEventsAfterWaveAsync(id, 1);
 
-        Assert.Equal(3, deleted);
+        Contract.Equal(3, deleted, "truncate deletes only events of strictly later waves (checked: deleted)");
         var left = await EventsAsync(id);
-        Assert.Equal([1L, 2L, 4L], left.Select(e => e.Sequence));
-        Assert.Equal([0, 1, 1], left.Select(e => e.Wave));
-        Assert.Equal(0, await Store.TruncateEventsAfterWaveAsync(id, 1));
+        Contract.Equal([1L, 2L, 4L], left.Select(e => e.Sequence), "truncate deletes only events of strictly later waves (checked: left.Select(e => e.Sequence))");
+        Contract.Equal([0, 1, 1], left.Select(e => e.Wave), "truncate deletes only events of strictly later waves (checked: left.Select(e => e.Wave))");
+        Contract.Equal(0, await Store.TruncateEventsAfterWaveAsync(id, 1), "truncate deletes only events of strictly later waves (checked: await Store.TruncateEventsAfterWaveAsync(id, 1))");
     }
 
     [Fact]
@@ -261,9 +261,9 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.TruncateEventsAfterWaveAsync(id, -1);
         var afterDeletingAll = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload));
 
-        Assert.Equal(4, afterTrailingDelete.Sequence);
-        Assert.Equal(5, afterDeletingAll.Sequence);
-        Assert.Equal([5L], (await EventsAsync(id)).Select(e => e.Sequence));
+        Contract.Equal(4, afterTrailingDelete.Sequence, "sequences continue after truncation and are never reused (checked: afterTrailingDelete.Sequence)");
+        Contract.Equal(5, afterDeletingAll.Sequence, "sequences continue after truncation and are never reused (checked: afterDeletingAll.Sequence)");
+        Contract.Equal([5L], (await EventsAsync(id)).Select(e => e.Sequence), "sequences continue after truncation and are never reused (checked: (await EventsAsync(id)).Select(e => e.Sequence))");
     }
 
     [Fact]
@@ -279,13 +279,13 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         var marked = await Store.MarkInterruptedRunsAsync();
 
-        Assert.Equal(2, marked);
-        Assert.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("r1")))?.Status);
-        Assert.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("r2")))?.Status);
-        Assert.Equal(Time.GetUtcNow(), (await Store.GetRunAsync(CouncilRunId.Parse("r2")))?.UpdatedAt);
-        Assert.Equal(CouncilRunStatus.AwaitingApproval, (await Store.GetRunAsync(CouncilRunId.Parse("r3")))?.Status);
-        Assert.Equal(CouncilRunStatus.Completed, (await Store.GetRunAsync(CouncilRunId.Parse("r4")))?.Status);
-        Assert.Equal(0, await Store.MarkInterruptedRunsAsync());
+        Contract.Equal(2, marked, "MarkInterruptedRuns marks only running runs (checked: marked)");
+        Contract.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("r1")))?.Status, "MarkInterruptedRuns marks only running runs (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"r1\")))?.Status)");
+        Contract.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("r2")))?.Status, "MarkInterruptedRuns marks only running runs (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"r2\")))?.Status)");
+        Contract.Equal(Time.GetUtcNow(), (await Store.GetRunAsync(CouncilRunId.Parse("r2")))?.UpdatedAt, "MarkInterruptedRuns marks only running runs (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"r2\")))?.UpdatedAt)");
+        Contract.Equal(CouncilRunStatus.AwaitingApproval, (await Store.GetRunAsync(CouncilRunId.Parse("r3")))?.Status, "MarkInterruptedRuns marks only running runs (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"r3\")))?.Status)");
+        Contract.Equal(CouncilRunStatus.Completed, (await Store.GetRunAsync(CouncilRunId.Parse("r4")))?.Status, "MarkInterruptedRuns marks only running runs (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"r4\")))?.Status)");
+        Contract.Equal(0, await Store.MarkInterruptedRunsAsync(), "MarkInterruptedRuns marks only running runs (checked: await Store.MarkInterruptedRunsAsync())");
     }
 
     [SkippableFact]
@@ -300,8 +300,8 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         var marked = await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { LastActivityBefore = Time.GetUtcNow() - TimeSpan.FromMinutes(2), AbandonedOwners = ["host-b"] });
 
-        Assert.Equal(0, marked);
-        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("live")))?.Status);
+        Contract.Equal(0, marked, "MarkAbandonedRuns leaves a running run with activity since the cutoff alone (checked: marked)");
+        Contract.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("live")))?.Status, "MarkAbandonedRuns leaves a running run with activity since the cutoff alone (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"live\")))?.Status)");
     }
 
     [SkippableFact]
@@ -316,11 +316,11 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         var marked = await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { LastActivityBefore = Time.GetUtcNow() - TimeSpan.FromMinutes(2) });
 
-        Assert.Equal(1, marked);
+        Contract.Equal(1, marked, "MarkAbandonedRuns marks a running run without activity since the cutoff (checked: marked)");
         var stale = await Store.GetRunAsync(CouncilRunId.Parse("stale"));
-        Assert.Equal(CouncilRunStatus.Interrupted, stale?.Status);
-        Assert.Equal(Time.GetUtcNow(), stale?.UpdatedAt);
-        Assert.Equal(CouncilRunStatus.Completed, (await Store.GetRunAsync(CouncilRunId.Parse("done")))?.Status);
+        Contract.Equal(CouncilRunStatus.Interrupted, stale?.Status, "MarkAbandonedRuns marks a running run without activity since the cutoff (checked: stale?.Status)");
+        Contract.Equal(Time.GetUtcNow(), stale?.UpdatedAt, "MarkAbandonedRuns marks a running run without activity since the cutoff (checked: stale?.UpdatedAt)");
+        Contract.Equal(CouncilRunStatus.Completed, (await Store.GetRunAsync(CouncilRunId.Parse("done")))?.Status, "MarkAbandonedRuns marks a running run without activity since the cutoff (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"done\")))?.Status)");
     }
 
     [SkippableFact]
@@ -337,12 +337,12 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         var marked = await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { LastActivityBefore = StartTime - TimeSpan.FromMinutes(2), AbandonedOwners = ["host-dead"] });
 
-        Assert.Equal(2, marked);
-        Assert.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("dead-1")))?.Status);
-        Assert.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("dead-2")))?.Status);
-        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("peer")))?.Status);
-        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("unowned")))?.Status);
-        Assert.Equal(CouncilRunStatus.AwaitingApproval, (await Store.GetRunAsync(CouncilRunId.Parse("dead-waiting")))?.Status);
+        Contract.Equal(2, marked, "MarkAbandonedRuns marks the runs of an abandoned owner whatever their activity (checked: marked)");
+        Contract.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("dead-1")))?.Status, "MarkAbandonedRuns marks the runs of an abandoned owner whatever their activity (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"dead-1\")))?.Status)");
+        Contract.Equal(CouncilRunStatus.Interrupted, (await Store.GetRunAsync(CouncilRunId.Parse("dead-2")))?.Status, "MarkAbandonedRuns marks the runs of an abandoned owner whatever their activity (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"dead-2\")))?.Status)");
+        Contract.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("peer")))?.Status, "MarkAbandonedRuns marks the runs of an abandoned owner whatever their activity (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"peer\")))?.Status)");
+        Contract.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("unowned")))?.Status, "MarkAbandonedRuns marks the runs of an abandoned owner whatever their activity (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"unowned\")))?.Status)");
+        Contract.Equal(CouncilRunStatus.AwaitingApproval, (await Store.GetRunAsync(CouncilRunId.Parse("dead-waiting")))?.Status, "MarkAbandonedRuns marks the runs of an abandoned owner whatever their activity (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"dead-waiting\")))?.Status)");
     }
 
     [SkippableFact]
@@ -353,8 +353,8 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.CreateRunAsync(Run("r1") with { Owner = "host-a" });
         Time.Advance(TimeSpan.FromDays(1));
 
-        Assert.Equal(0, await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter()));
-        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("r1")))?.Status);
+        Contract.Equal(0, await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter()), "MarkAbandonedRuns with an empty filter marks nothing (checked: await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter()))");
+        Contract.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(CouncilRunId.Parse("r1")))?.Status, "MarkAbandonedRuns with an empty filter marks nothing (checked: (await Store.GetRunAsync(CouncilRunId.Parse(\"r1\")))?.Status)");
     }
 
     [SkippableFact]
@@ -370,8 +370,8 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         var marked = await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { LastActivityBefore = Time.GetUtcNow() - TimeSpan.FromMinutes(2) });
 
-        Assert.Equal(0, marked);
-        Assert.Equal(StartTime + TimeSpan.FromMinutes(5), (await Store.GetRunAsync(id))?.UpdatedAt);
+        Contract.Equal(0, marked, "appending an event counts as activity for MarkAbandonedRuns (checked: marked)");
+        Contract.Equal(StartTime + TimeSpan.FromMinutes(5), (await Store.GetRunAsync(id))?.UpdatedAt, "appending an event counts as activity for MarkAbandonedRuns (checked: (await Store.GetRunAsync(id))?.UpdatedAt)");
     }
 
     [SkippableFact]
@@ -383,15 +383,15 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.CreateRunAsync(Run("t1"));
         Time.Advance(TimeSpan.FromMinutes(1));
 
-        Assert.True(await Store.TouchRunAsync(id, "host-a"));
+        Contract.True(await Store.TouchRunAsync(id, "host-a"), "TouchRun records the owner and activity only while running (checked: await Store.TouchRunAsync(id, \"host-a\"))");
         var touched = await Store.GetRunAsync(id);
         await Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed);
 
-        Assert.Equal("host-a", touched?.Owner);
-        Assert.Equal(Time.GetUtcNow(), touched?.UpdatedAt);
-        Assert.False(await Store.TouchRunAsync(id, "host-b"));
-        Assert.Equal("host-a", (await Store.GetRunAsync(id))?.Owner);
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.TouchRunAsync(CouncilRunId.Parse("missing"), "host-a"));
+        Contract.Equal("host-a", touched?.Owner, "TouchRun records the owner and activity only while running (checked: touched?.Owner)");
+        Contract.Equal(Time.GetUtcNow(), touched?.UpdatedAt, "TouchRun records the owner and activity only while running (checked: touched?.UpdatedAt)");
+        Contract.False(await Store.TouchRunAsync(id, "host-b"), "TouchRun records the owner and activity only while running (checked: await Store.TouchRunAsync(id, \"host-b\"))");
+        Contract.Equal("host-a", (await Store.GetRunAsync(id))?.Owner, "TouchRun records the owner and activity only while running (checked: (await Store.GetRunAsync(id))?.Owner)");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.TouchRunAsync(CouncilRunId.Parse("missing"), "host-a"), "TouchRun records the owner and activity only while running");
     }
 
     [SkippableFact]
@@ -406,10 +406,10 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.UpdateRunStatusAsync(id, CouncilRunStatus.Running);
         var marked = await Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { AbandonedOwners = ["host-dead"] });
 
-        Assert.Equal(0, marked);
+        Contract.Equal(0, marked, "moving a run back to running clears its owner so the old owner cannot get it marked (checked: marked)");
         var run = await Store.GetRunAsync(id);
-        Assert.Equal(CouncilRunStatus.Running, run?.Status);
-        Assert.Null(run?.Owner);
+        Contract.Equal(CouncilRunStatus.Running, run?.Status, "moving a run back to running clears its owner so the old owner cannot get it marked (checked: run?.Status)");
+        Contract.Null(run?.Owner, "moving a run back to running clears its owner so the old owner cannot get it marked (checked: run?.Owner)");
     }
 
     [Fact]
@@ -424,10 +424,10 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         var running = await RunsAsync(CouncilRunStatus.Running);
         var failed = await RunsAsync(CouncilRunStatus.Failed);
 
-        Assert.Equal(["newest", "middle", "old"], all);
-        Assert.Equal(["newest", "old"], running);
-        Assert.Equal(["middle"], failed);
-        Assert.Empty(await RunsAsync(CouncilRunStatus.Cancelled));
+        Contract.Equal(["newest", "middle", "old"], all, "ListRuns is newest first and filters by status (checked: all)");
+        Contract.Equal(["newest", "old"], running, "ListRuns is newest first and filters by status (checked: running)");
+        Contract.Equal(["middle"], failed, "ListRuns is newest first and filters by status (checked: failed)");
+        Contract.Empty(await RunsAsync(CouncilRunStatus.Cancelled), "ListRuns is newest first and filters by status (checked: await RunsAsync(CouncilRunStatus.Cancelled))");
     }
 
     [Fact]
@@ -438,41 +438,41 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.AppendEventAsync(new CouncilRunEventDraft(id, 2, "k", null, EmptyPayload));
         Time.Advance(TimeSpan.FromMinutes(1));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.CreateRunAsync(Run("run-c2"), CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload), CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.UpdateGraphAsync(id, Json("""{"v":2}"""), CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetRunAsync(id, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.TruncateEventsAfterWaveAsync(id, 0, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.MarkInterruptedRunsAsync(CancelledToken));
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.CreateRunAsync(Run("run-c2"), CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload), CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.UpdateGraphAsync(id, Json("""{"v":2}"""), CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetRunAsync(id, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.TruncateEventsAfterWaveAsync(id, 0, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.MarkInterruptedRunsAsync(CancelledToken), "pre cancelled token is honoured");
         if (SupportsAbandonedRunDetection)
         {
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { AbandonedOwners = ["x"] }, CancelledToken));
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.TouchRunAsync(id, "host-a", CancelledToken));
+            await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.MarkAbandonedRunsAsync(new CouncilRunInterruptFilter { AbandonedOwners = ["x"] }, CancelledToken), "pre cancelled token is honoured");
+            await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.TouchRunAsync(id, "host-a", CancelledToken), "pre cancelled token is honoured");
         }
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var run in Store.ListRunsAsync(null, CancelledToken))
             {
                 Assert.Fail($"Enumerated {run.Id} despite cancellation.");
             }
-        });
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        }, "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var e in Store.ListEventsAsync(id, CancelledToken))
             {
                 Assert.Fail($"Enumerated event {e.Sequence} despite cancellation.");
             }
-        });
+        }, "pre cancelled token is honoured");
 
-        Assert.Null(await Store.GetRunAsync(CouncilRunId.Parse("run-c2")));
+        Contract.Null(await Store.GetRunAsync(CouncilRunId.Parse("run-c2")), "pre cancelled token is honoured (checked: await Store.GetRunAsync(CouncilRunId.Parse(\"run-c2\")))");
         var stored = await Store.GetRunAsync(id);
-        Assert.Equal(CouncilRunStatus.Running, stored?.Status);
-        Assert.Equal("x", stored?.Owner);
-        Assert.Equal(StartTime, stored?.UpdatedAt);
-        Assert.True(JsonElement.DeepEquals(Json("""{"v":1}"""), stored!.Graph!.Value));
-        Assert.Equal([1L], (await EventsAsync(id)).Select(e => e.Sequence));
+        Contract.Equal(CouncilRunStatus.Running, stored?.Status, "pre cancelled token is honoured (checked: stored?.Status)");
+        Contract.Equal("x", stored?.Owner, "pre cancelled token is honoured (checked: stored?.Owner)");
+        Contract.Equal(StartTime, stored?.UpdatedAt, "pre cancelled token is honoured (checked: stored?.UpdatedAt)");
+        Contract.True(JsonElement.DeepEquals(Json("""{"v":1}"""), stored!.Graph!.Value), "pre cancelled token is honoured (checked: JsonElement.DeepEquals(Json(\"\"\"{\"v\":1}\"\"\"), stored!.Graph!.Value))");
+        Contract.Equal([1L], (await EventsAsync(id)).Select(e => e.Sequence), "pre cancelled token is honoured (checked: (await EventsAsync(id)).Select(e => e.Sequence))");
     }
 
     [Fact]
@@ -516,11 +516,11 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.AppendEventAsync(new CouncilRunEventDraft(id, 1, "step.started", "n1", EmptyPayload));
 
         var events = await EventsAsync(id);
-        Assert.Equal([1L, 2L, 3L, 4L], events.Select(e => e.Sequence));
-        Assert.Equal(["step.started", "step.completed", "wave.completed", "step.started"], events.Select(e => e.Kind));
-        Assert.True(JsonElement.DeepEquals(Json("""{"output":{"ü":[1,2]}}"""), events[1].Payload));
-        Assert.Equal(Time.GetUtcNow(), events[2].Timestamp);
-        Assert.Equal(Time.GetUtcNow(), (await Store.GetRunAsync(id))?.UpdatedAt);
+        Contract.Equal([1L, 2L, 3L, 4L], events.Select(e => e.Sequence), "AppendEvents appends a batch in order with consecutive sequence numbers (checked: events.Select(e => e.Sequence))");
+        Contract.Equal(["step.started", "step.completed", "wave.completed", "step.started"], events.Select(e => e.Kind), "AppendEvents appends a batch in order with consecutive sequence numbers (checked: events.Select(e => e.Kind))");
+        Contract.True(JsonElement.DeepEquals(Json("""{"output":{"ü":[1,2]}}"""), events[1].Payload), "AppendEvents appends a batch in order with consecutive sequence numbers");
+        Contract.Equal(Time.GetUtcNow(), events[2].Timestamp, "AppendEvents appends a batch in order with consecutive sequence numbers (checked: events[2].Timestamp)");
+        Contract.Equal(Time.GetUtcNow(), (await Store.GetRunAsync(id))?.UpdatedAt, "AppendEvents appends a batch in order with consecutive sequence numbers (checked: (await Store.GetRunAsync(id))?.UpdatedAt)");
     }
 
     [Fact]
@@ -530,15 +530,15 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.CreateRunAsync(Run("run-2"));
         var missing = CouncilRunId.Parse("missing");
 
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.AppendEventsAsync([new CouncilRunEventDraft(missing, 0, "k", null, EmptyPayload)]));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.AppendEventsAsync(
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.AppendEventsAsync([new CouncilRunEventDraft(missing, 0, "k", null, EmptyPayload)]), "AppendEvents to an unknown run throws not found and a batch of two runs is refused");
+        await Contract.ThrowsAnyAsync<ArgumentException>(() => Store.AppendEventsAsync(
         [
             new CouncilRunEventDraft(CouncilRunId.Parse("run-1"), 0, "k", null, EmptyPayload),
             new CouncilRunEventDraft(CouncilRunId.Parse("run-2"), 0, "k", null, EmptyPayload),
-        ]));
+        ]), "AppendEvents to an unknown run throws not found and a batch of two runs is refused");
 
-        Assert.Empty(await EventsAsync(CouncilRunId.Parse("run-1")));
-        Assert.Empty(await EventsAsync(CouncilRunId.Parse("run-2")));
+        Contract.Empty(await EventsAsync(CouncilRunId.Parse("run-1")), "AppendEvents to an unknown run throws not found and a batch of two runs is refused (checked: await EventsAsync(CouncilRunId.Parse(\"run-1\")))");
+        Contract.Empty(await EventsAsync(CouncilRunId.Parse("run-2")), "AppendEvents to an unknown run throws not found and a batch of two runs is refused (checked: await EventsAsync(CouncilRunId.Parse(\"run-2\")))");
     }
 
     [SkippableFact]
@@ -563,12 +563,12 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         var deleted = await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy { KeepLatest = 2 });
 
-        Assert.Equal(2, deleted);
-        Assert.Equal(["r6", "r5", "r4", "r3", "r2"], await RunsAsync(null));
-        Assert.Empty(await EventsAsync(CouncilRunId.Parse("r0")));
-        Assert.Empty(await EventsAsync(CouncilRunId.Parse("r1")));
-        Assert.Single(await EventsAsync(CouncilRunId.Parse("r4")));
-        Assert.Equal(0, await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy { KeepLatest = 2 }));
+        Contract.Equal(2, deleted, "purge keeps the newest finished runs and never deletes unfinished ones (checked: deleted)");
+        Contract.Equal(["r6", "r5", "r4", "r3", "r2"], await RunsAsync(null), "purge keeps the newest finished runs and never deletes unfinished ones (checked: await RunsAsync(null))");
+        Contract.Empty(await EventsAsync(CouncilRunId.Parse("r0")), "purge keeps the newest finished runs and never deletes unfinished ones (checked: await EventsAsync(CouncilRunId.Parse(\"r0\")))");
+        Contract.Empty(await EventsAsync(CouncilRunId.Parse("r1")), "purge keeps the newest finished runs and never deletes unfinished ones (checked: await EventsAsync(CouncilRunId.Parse(\"r1\")))");
+        Contract.Single(await EventsAsync(CouncilRunId.Parse("r4")), "purge keeps the newest finished runs and never deletes unfinished ones (checked: await EventsAsync(CouncilRunId.Parse(\"r4\")))");
+        Contract.Equal(0, await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy { KeepLatest = 2 }), "purge keeps the newest finished runs and never deletes unfinished ones");
     }
 
     [SkippableFact]
@@ -584,10 +584,10 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         var deleted = await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy { FinishedBefore = Time.GetUtcNow() - TimeSpan.FromMinutes(5) });
 
-        Assert.Equal(1, deleted);
-        Assert.Null(await Store.GetRunAsync(CouncilRunId.Parse("old")));
-        Assert.NotNull(await Store.GetRunAsync(CouncilRunId.Parse("old-but-running")));
-        Assert.NotNull(await Store.GetRunAsync(CouncilRunId.Parse("recent")));
+        Contract.Equal(1, deleted, "purge deletes finished runs that last changed before the cutoff (checked: deleted)");
+        Contract.Null(await Store.GetRunAsync(CouncilRunId.Parse("old")), "purge deletes finished runs that last changed before the cutoff (checked: await Store.GetRunAsync(CouncilRunId.Parse(\"old\")))");
+        Contract.NotNull(await Store.GetRunAsync(CouncilRunId.Parse("old-but-running")), "purge deletes finished runs that last changed before the cutoff (checked: await Store.GetRunAsync(CouncilRunId.Parse(\"old-but-running\")))");
+        Contract.NotNull(await Store.GetRunAsync(CouncilRunId.Parse("recent")), "purge deletes finished runs that last changed before the cutoff (checked: await Store.GetRunAsync(CouncilRunId.Parse(\"recent\")))");
     }
 
     [SkippableFact]
@@ -600,7 +600,7 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
             await Store.UpdateRunStatusAsync(CouncilRunId.Parse($"r{i}"), CouncilRunStatus.Completed);
         }
 
-        Assert.Equal(0, await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy()));
+        Contract.Equal(0, await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy()), "purge deletes at most the per call maximum and nothing without a rule (checked: await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy()))");
         var policy = new CouncilRetentionPolicy { KeepLatest = 0, MaxRunsPerCall = 2 };
         var counts = new List<int>();
         for (var i = 0; i < 4; i++)
@@ -608,8 +608,8 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
             counts.Add(await Store.PurgeFinishedRunsAsync(policy));
         }
 
-        Assert.Equal([2, 2, 1, 0], counts);
-        Assert.Empty(await RunsAsync(null));
+        Contract.Equal([2, 2, 1, 0], counts, "purge deletes at most the per call maximum and nothing without a rule (checked: counts)");
+        Contract.Empty(await RunsAsync(null), "purge deletes at most the per call maximum and nothing without a rule (checked: await RunsAsync(null))");
     }
 
     [SkippableFact]
@@ -620,13 +620,13 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.CreateRunAsync(Run("again"));
         await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload));
         await Store.UpdateRunStatusAsync(id, CouncilRunStatus.Completed);
-        Assert.Equal(1, await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy { KeepLatest = 0 }));
+        Contract.Equal(1, await Store.PurgeFinishedRunsAsync(new CouncilRetentionPolicy { KeepLatest = 0 }), "a purged run id can be created again with fresh event numbers");
 
         await Store.CreateRunAsync(Run("again"));
         var appended = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 0, "k", null, EmptyPayload));
 
-        Assert.Equal(1, appended.Sequence);
-        Assert.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(id))?.Status);
+        Contract.Equal(1, appended.Sequence, "a purged run id can be created again with fresh event numbers (checked: appended.Sequence)");
+        Contract.Equal(CouncilRunStatus.Running, (await Store.GetRunAsync(id))?.Status, "a purged run id can be created again with fresh event numbers (checked: (await Store.GetRunAsync(id))?.Status)");
     }
 
 #pragma warning restore CS1591

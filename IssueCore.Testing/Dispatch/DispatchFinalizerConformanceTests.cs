@@ -20,7 +20,7 @@ public abstract class DispatchFinalizerConformanceTests : ConformanceTests<Dispa
     [Fact]
     public async Task The_stores_provide_a_finalizer_over_each_other()
     {
-        Assert.NotNull(Finalizer());
+        Contract.NotNull(Finalizer(), "the stores provide a finalizer over each other (checked: Finalizer())");
         await Task.CompletedTask;
     }
 
@@ -32,15 +32,15 @@ public abstract class DispatchFinalizerConformanceTests : ConformanceTests<Dispa
         Time.Advance(Lease + TimeSpan.FromSeconds(1));
         var second = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
 
-        Assert.Equal(first.IssueId, second.IssueId);
-        Assert.True(second.Token > first.Token);
-        await Assert.ThrowsAsync<ConflictException>(() => Store.Issues.CheckLeaseAsync(first));
-        await Assert.ThrowsAsync<ConflictException>(() => Store.Issues.RenewUnderLeaseAsync(first, Lease));
-        await Assert.ThrowsAsync<ConflictException>(() => Store.Issues.CompleteUnderLeaseAsync(first, IssueStatus.Rejected("stale")));
-        await Assert.ThrowsAsync<ConflictException>(() => Store.Issues.ReleaseUnderLeaseAsync(first, Time.GetUtcNow(), "stale"));
+        Contract.Equal(first.IssueId, second.IssueId, "a stale claim under the same owner can neither renew complete nor release (checked: second.IssueId)");
+        Contract.True(second.Token > first.Token, "a stale claim under the same owner can neither renew complete nor release (checked: second.Token > first.Token)");
+        await Contract.ThrowsAsync<ConflictException>(() => Store.Issues.CheckLeaseAsync(first), "a stale claim under the same owner can neither renew complete nor release");
+        await Contract.ThrowsAsync<ConflictException>(() => Store.Issues.RenewUnderLeaseAsync(first, Lease), "a stale claim under the same owner can neither renew complete nor release");
+        await Contract.ThrowsAsync<ConflictException>(() => Store.Issues.CompleteUnderLeaseAsync(first, IssueStatus.Rejected("stale")), "a stale claim under the same owner can neither renew complete nor release");
+        await Contract.ThrowsAsync<ConflictException>(() => Store.Issues.ReleaseUnderLeaseAsync(first, Time.GetUtcNow(), "stale"), "a stale claim under the same owner can neither renew complete nor release");
         var issue = await Store.Issues.GetAsync(id);
-        Assert.True(second.IsHeldOn(issue));
-        Assert.Equal(IssueState.Rejected, (await Store.Issues.CompleteUnderLeaseAsync(second, IssueStatus.Rejected("fresh"))).Status.State);
+        Contract.True(second.IsHeldOn(issue), "a stale claim under the same owner can neither renew complete nor release (checked: second.IsHeldOn(issue))");
+        Contract.Equal(IssueState.Rejected, (await Store.Issues.CompleteUnderLeaseAsync(second, IssueStatus.Rejected("fresh"))).Status.State, "a stale claim under the same owner can neither renew complete nor release");
     }
 
     [Fact]
@@ -53,13 +53,13 @@ public abstract class DispatchFinalizerConformanceTests : ConformanceTests<Dispa
 
         var done = await Finalizer()!.FinalizeAsync(Applied(lease, head, next));
 
-        Assert.Equal(IssueStatus.Applied(next.Version), done.Issue.Status);
-        Assert.Equal(next.Version, (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version);
-        Assert.Equal(next.Version, (await Store.Blueprints.FindCommitByIssueAsync(Target, id))!.Version);
+        Contract.Equal(IssueStatus.Applied(next.Version), done.Issue.Status, "finalize writes the commit the entry and the completion together (checked: done.Issue.Status)");
+        Contract.Equal(next.Version, (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version, "finalize writes the commit the entry and the completion together (checked: (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version)");
+        Contract.Equal(next.Version, (await Store.Blueprints.FindCommitByIssueAsync(Target, id))!.Version, "finalize writes the commit the entry and the completion together (checked: (await Store.Blueprints.FindCommitByIssueAsync(Target, id))!.Version)");
         var entry = await Store.Log.GetAsync(id);
-        Assert.Equal(EnhanceOutcome.Applied, entry.Outcome);
-        Assert.Equal(next.Version, entry.NewVersion);
-        Assert.Equal(IssueState.Applied, (await Store.Issues.GetAsync(id)).Status.State);
+        Contract.Equal(EnhanceOutcome.Applied, entry.Outcome, "finalize writes the commit the entry and the completion together (checked: entry.Outcome)");
+        Contract.Equal(next.Version, entry.NewVersion, "finalize writes the commit the entry and the completion together (checked: entry.NewVersion)");
+        Contract.Equal(IssueState.Applied, (await Store.Issues.GetAsync(id)).Status.State, "finalize writes the commit the entry and the completion together (checked: (await Store.Issues.GetAsync(id)).Status.State)");
     }
 
     [Fact]
@@ -78,12 +78,12 @@ public abstract class DispatchFinalizerConformanceTests : ConformanceTests<Dispa
             Status = IssueStatus.Rejected("noop: nothing changed"),
         });
 
-        await Assert.ThrowsAsync<ConflictException>(() => Finalizer()!.FinalizeAsync(Applied(a, head, Doc("1.0.1"))));
+        await Contract.ThrowsAsync<ConflictException>(() => Finalizer()!.FinalizeAsync(Applied(a, head, Doc("1.0.1"))), "finalize under a lapsed lease that was claimed again writes nothing");
 
-        Assert.Equal(head, (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version);
-        Assert.Null(await Store.Blueprints.FindCommitByIssueAsync(Target, id));
-        Assert.Equal(EnhanceOutcome.Rejected, (await Store.Log.GetAsync(id)).Outcome);
-        Assert.Equal(IssueState.Rejected, (await Store.Issues.GetAsync(id)).Status.State);
+        Contract.Equal(head, (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version, "finalize under a lapsed lease that was claimed again writes nothing (checked: (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version)");
+        Contract.Null(await Store.Blueprints.FindCommitByIssueAsync(Target, id), "finalize under a lapsed lease that was claimed again writes nothing (checked: await Store.Blueprints.FindCommitByIssueAsync(Target, id))");
+        Contract.Equal(EnhanceOutcome.Rejected, (await Store.Log.GetAsync(id)).Outcome, "finalize under a lapsed lease that was claimed again writes nothing (checked: (await Store.Log.GetAsync(id)).Outcome)");
+        Contract.Equal(IssueState.Rejected, (await Store.Issues.GetAsync(id)).Status.State, "finalize under a lapsed lease that was claimed again writes nothing (checked: (await Store.Issues.GetAsync(id)).Status.State)");
     }
 
     [Fact]
@@ -94,11 +94,11 @@ public abstract class DispatchFinalizerConformanceTests : ConformanceTests<Dispa
         var lease = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
         var moved = await Store.Blueprints.WriteNewAsync(Target, Doc("1.1.0"), [head], new CommitMetadata("elsewhere"));
 
-        await Assert.ThrowsAsync<ConflictException>(() => Finalizer()!.FinalizeAsync(Applied(lease, head, Doc("1.0.1"))));
+        await Contract.ThrowsAsync<ConflictException>(() => Finalizer()!.FinalizeAsync(Applied(lease, head, Doc("1.0.1"))), "finalize that loses the compare and swap writes nothing and keeps the lease");
 
-        Assert.Equal(moved.Value.Version, (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version);
-        Assert.Null(await Store.Log.FindAsync(id));
-        Assert.True(lease.IsHeldOn(await Store.Issues.GetAsync(id)));
+        Contract.Equal(moved.Value.Version, (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version, "finalize that loses the compare and swap writes nothing and keeps the lease (checked: (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version)");
+        Contract.Null(await Store.Log.FindAsync(id), "finalize that loses the compare and swap writes nothing and keeps the lease (checked: await Store.Log.FindAsync(id))");
+        Contract.True(lease.IsHeldOn(await Store.Issues.GetAsync(id)), "finalize that loses the compare and swap writes nothing and keeps the lease (checked: lease.IsHeldOn(await Store.Issues.GetAsync(id)))");
     }
 
     [Fact]
@@ -115,9 +115,9 @@ public abstract class DispatchFinalizerConformanceTests : ConformanceTests<Dispa
         });
 
         var entry = await Store.Log.GetAsync(id);
-        Assert.Equal(EnhanceOutcome.Failed, entry.Outcome);
-        Assert.Equal(["gave up"], entry.Reasons);
-        Assert.Equal(IssueState.Failed, (await Store.Issues.GetAsync(id)).Status.State);
+        Contract.Equal(EnhanceOutcome.Failed, entry.Outcome, "finalize of a dead letter logs a failed entry and fails the issue (checked: entry.Outcome)");
+        Contract.Equal(["gave up"], entry.Reasons, "finalize of a dead letter logs a failed entry and fails the issue (checked: entry.Reasons)");
+        Contract.Equal(IssueState.Failed, (await Store.Issues.GetAsync(id)).Status.State, "finalize of a dead letter logs a failed entry and fails the issue (checked: (await Store.Issues.GetAsync(id)).Status.State)");
     }
 
 #pragma warning restore CS1591

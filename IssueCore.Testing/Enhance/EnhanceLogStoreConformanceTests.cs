@@ -73,8 +73,8 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
     [Fact]
     public async Task Find_of_an_unknown_issue_returns_null_and_get_throws_not_found()
     {
-        Assert.Null(await Store.FindAsync(IssueId.Parse("missing")));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.GetAsync(IssueId.Parse("missing")));
+        Contract.Null(await Store.FindAsync(IssueId.Parse("missing")), "find of an unknown issue returns null and get throws not found (checked: await Store.FindAsync(IssueId.Parse(\"missing\")))");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.GetAsync(IssueId.Parse("missing")), "find of an unknown issue returns null and get throws not found");
     }
 
     [Fact]
@@ -83,10 +83,10 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
         var first = Entry("issue-3", Orders, StartTime) with { Rationale = "first" };
         await Store.AppendAsync(first);
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.AppendAsync(Entry("issue-3", Billing, StartTime.AddSeconds(1)) with { Rationale = "second", Outcome = EnhanceOutcome.Rejected }));
+        await Contract.ThrowsAsync<ConflictException>(() => Store.AppendAsync(Entry("issue-3", Billing, StartTime.AddSeconds(1)) with { Rationale = "second", Outcome = EnhanceOutcome.Rejected }), "second append for the same issue conflicts and leaves the first untouched");
 
         AssertSame(first, await Store.GetAsync(first.IssueId));
-        Assert.Single(await ListAsync(null));
+        Contract.Single(await ListAsync(null), "second append for the same issue conflicts and leaves the first untouched (checked: await ListAsync(null))");
     }
 
     [Fact]
@@ -103,10 +103,10 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
         var orders = await ListAsync(Orders);
         var billing = await ListAsync(Billing);
 
-        Assert.Equal(["e2", "e6", "e3", "e4", "e5", "e1"], all);
-        Assert.Equal(["e6", "e3", "e4", "e1"], orders);
-        Assert.Equal(["e2", "e5"], billing);
-        Assert.Empty(await ListAsync(BlueprintId.Parse("unknown")));
+        Contract.Equal(["e2", "e6", "e3", "e4", "e5", "e1"], all, "lists are ascending by timestamp with ties in append order (checked: all)");
+        Contract.Equal(["e6", "e3", "e4", "e1"], orders, "lists are ascending by timestamp with ties in append order (checked: orders)");
+        Contract.Equal(["e2", "e5"], billing, "lists are ascending by timestamp with ties in append order (checked: billing)");
+        Contract.Empty(await ListAsync(BlueprintId.Parse("unknown")), "lists are ascending by timestamp with ties in append order (checked: await ListAsync(BlueprintId.Parse(\"unknown\")))");
     }
 
     [Fact]
@@ -125,8 +125,8 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
             }
         })));
 
-        Assert.Single(outcomes, o => o);
-        Assert.Single(await ListAsync(null));
+        Contract.Single(outcomes, o => o, "parallel appends for one issue store exactly one entry (checked: outcomes)");
+        Contract.Single(await ListAsync(null), "parallel appends for one issue store exactly one entry (checked: await ListAsync(null))");
     }
 
     [Fact]
@@ -135,8 +135,8 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
         await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
             Task.Run(() => Store.AppendAsync(Entry($"issue-{i}", i % 2 == 0 ? Orders : Billing, StartTime.AddSeconds(i))))));
 
-        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"issue-{i}"), await ListAsync(null));
-        Assert.Equal(25, (await ListAsync(Orders)).Count);
+        Contract.Equal(Enumerable.Range(0, 50).Select(i => $"issue-{i}"), await ListAsync(null), "parallel appends for distinct issues are all kept (checked: await ListAsync(null))");
+        Contract.Equal(25, (await ListAsync(Orders)).Count, "parallel appends for distinct issues are all kept (checked: (await ListAsync(Orders)).Count)");
     }
 
     [Fact]
@@ -144,26 +144,26 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
     {
         await Store.AppendAsync(Entry("c0", Orders, StartTime));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.AppendAsync(Entry("c1", Orders, StartTime), CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(IssueId.Parse("c0"), CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetAsync(IssueId.Parse("c0"), CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.AppendAsync(Entry("c1", Orders, StartTime), CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(IssueId.Parse("c0"), CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetAsync(IssueId.Parse("c0"), CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var entry in Store.ListAllAsync(CancelledToken))
             {
                 Assert.Fail($"Enumerated {entry.IssueId} despite cancellation.");
             }
-        });
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        }, "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var entry in Store.ListByBlueprintAsync(Orders, CancelledToken))
             {
                 Assert.Fail($"Enumerated {entry.IssueId} despite cancellation.");
             }
-        });
+        }, "pre cancelled token is honoured");
 
-        Assert.Null(await Store.FindAsync(IssueId.Parse("c1")));
-        Assert.Equal(["c0"], await ListAsync(null));
+        Contract.Null(await Store.FindAsync(IssueId.Parse("c1")), "pre cancelled token is honoured (checked: await Store.FindAsync(IssueId.Parse(\"c1\")))");
+        Contract.Equal(["c0"], await ListAsync(null), "pre cancelled token is honoured (checked: await ListAsync(null))");
     }
 
     [Fact]
@@ -200,17 +200,17 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
 
     private static void AssertSame(EnhanceLogEntry expected, EnhanceLogEntry actual)
     {
-        Assert.Equal(expected.IssueId, actual.IssueId);
-        Assert.Equal(expected.BlueprintId, actual.BlueprintId);
-        Assert.Equal(expected.PreviousVersion, actual.PreviousVersion);
-        Assert.Equal(expected.NewVersion, actual.NewVersion);
-        Assert.Equal(expected.Intent, actual.Intent);
-        Assert.Equal(expected.Rationale, actual.Rationale);
-        Assert.Equal(expected.Verdicts, actual.Verdicts);
-        Assert.Equal(expected.Outcome, actual.Outcome);
-        Assert.Equal(expected.Reasons, actual.Reasons);
-        Assert.Equal(expected.Timestamp, actual.Timestamp);
-        Assert.Equal(expected.Round, actual.Round);
+        Contract.Equal(expected.IssueId, actual.IssueId, "AssertSame (checked: actual.IssueId)");
+        Contract.Equal(expected.BlueprintId, actual.BlueprintId, "AssertSame (checked: actual.BlueprintId)");
+        Contract.Equal(expected.PreviousVersion, actual.PreviousVersion, "AssertSame (checked: actual.PreviousVersion)");
+        Contract.Equal(expected.NewVersion, actual.NewVersion, "AssertSame (checked: actual.NewVersion)");
+        Contract.Equal(expected.Intent, actual.Intent, "AssertSame (checked: actual.Intent)");
+        Contract.Equal(expected.Rationale, actual.Rationale, "AssertSame (checked: actual.Rationale)");
+        Contract.Equal(expected.Verdicts, actual.Verdicts, "AssertSame (checked: actual.Verdicts)");
+        Contract.Equal(expected.Outcome, actual.Outcome, "AssertSame (checked: actual.Outcome)");
+        Contract.Equal(expected.Reasons, actual.Reasons, "AssertSame (checked: actual.Reasons)");
+        Contract.Equal(expected.Timestamp, actual.Timestamp, "AssertSame (checked: actual.Timestamp)");
+        Contract.Equal(expected.Round, actual.Round, "AssertSame (checked: actual.Round)");
     }
 
     private async Task AppendManyAsync()

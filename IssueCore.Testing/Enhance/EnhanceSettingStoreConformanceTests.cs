@@ -15,9 +15,9 @@ public abstract class EnhanceSettingStoreConformanceTests : ConformanceTests<IEn
     [Fact]
     public async Task Find_of_an_unknown_setting_returns_null_and_get_throws_not_found()
     {
-        Assert.Null(await Store.FindAsync(EnhanceSettingId.Default));
-        var error = await Assert.ThrowsAsync<NotFoundException>(() => Store.GetAsync(EnhanceSettingId.Parse("nightly")));
-        Assert.Equal("nightly", error.Key);
+        Contract.Null(await Store.FindAsync(EnhanceSettingId.Default), "find of an unknown setting returns null and get throws not found (checked: await Store.FindAsync(EnhanceSettingId.Default))");
+        var error = await Contract.ThrowsAsync<NotFoundException>(() => Store.GetAsync(EnhanceSettingId.Parse("nightly")), "find of an unknown setting returns null and get throws not found");
+        Contract.Equal("nightly", error.Key, "find of an unknown setting returns null and get throws not found (checked: error.Key)");
     }
 
     [Theory]
@@ -63,7 +63,7 @@ public abstract class EnhanceSettingStoreConformanceTests : ConformanceTests<IEn
 
         AssertSame(a, await Store.GetAsync(EnhanceSettingId.Parse("a")));
         AssertSame(b, await Store.GetAsync(EnhanceSettingId.Parse("b")));
-        Assert.Null(await Store.FindAsync(EnhanceSettingId.Default));
+        Contract.Null(await Store.FindAsync(EnhanceSettingId.Default), "settings under different names are independent (checked: await Store.FindAsync(EnhanceSettingId.Default))");
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public abstract class EnhanceSettingStoreConformanceTests : ConformanceTests<IEn
 
         axes.Add("sneaky");
 
-        Assert.Equal(["des"], (await Store.GetAsync(EnhanceSettingId.Default)).VerifierAxes);
+        Contract.Equal(["des"], (await Store.GetAsync(EnhanceSettingId.Default)).VerifierAxes, "changing the callers list after put does not change the stored setting (checked: (await Store.GetAsync(EnhanceSettingId.Default)).VerifierAxes)");
     }
 
     [Fact]
@@ -85,12 +85,12 @@ public abstract class EnhanceSettingStoreConformanceTests : ConformanceTests<IEn
         var other = EnhanceSettingId.Parse("other");
         await Store.PutAsync(other, setting);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.PutAsync(EnhanceSettingId.Default, setting, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.PutAsync(other, setting with { Ttl = TimeSpan.FromSeconds(99) }, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(other, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetAsync(other, CancelledToken));
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.PutAsync(EnhanceSettingId.Default, setting, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.PutAsync(other, setting with { Ttl = TimeSpan.FromSeconds(99) }, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(other, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetAsync(other, CancelledToken), "pre cancelled token is honoured");
 
-        Assert.Null(await Store.FindAsync(EnhanceSettingId.Default));
+        Contract.Null(await Store.FindAsync(EnhanceSettingId.Default), "pre cancelled token is honoured (checked: await Store.FindAsync(EnhanceSettingId.Default))");
         AssertSame(setting, await Store.GetAsync(other));
     }
 
@@ -98,9 +98,9 @@ public abstract class EnhanceSettingStoreConformanceTests : ConformanceTests<IEn
 
     private static void AssertSame(EnhanceSetting expected, EnhanceSetting actual)
     {
-        Assert.Equal(expected.OrbitBlueprintId, actual.OrbitBlueprintId);
-        Assert.Equal(expected.Selector, actual.Selector);
-        Assert.Equal(expected.VerifierAxes, actual.VerifierAxes);
-        Assert.Equal(expected.Ttl, actual.Ttl);
+        Contract.Equal(expected.OrbitBlueprintId, actual.OrbitBlueprintId, "AssertSame (checked: actual.OrbitBlueprintId)");
+        Contract.Equal(expected.Selector, actual.Selector, "AssertSame (checked: actual.Selector)");
+        Contract.Equal(expected.VerifierAxes, actual.VerifierAxes, "AssertSame (checked: actual.VerifierAxes)");
+        Contract.Equal(expected.Ttl, actual.Ttl, "AssertSame (checked: actual.Ttl)");
     }
 }

@@ -21,7 +21,7 @@ public abstract partial class IssueStoreConformanceTests
         {
             var now = Time.GetUtcNow();
             var roll = random.Next(100);
-            var context = $"step {step} (roll {roll})";
+            var context = $"operation {step} of the generated sequence (roll {roll}, seed 20260101)";
             if (roll < 25)
             {
                 var reuse = model.Keys.Count > 0 && random.Next(10) == 0;
@@ -30,8 +30,8 @@ public abstract partial class IssueStoreConformanceTests
                 var result = await Store.CreateAsync(Draft(key: key, priority: priority));
                 var expected = model.Create(result.Issue.Id, key, priority, out var created);
                 Count(result.Created ? "create" : "duplicate create");
-                Assert.True(created == result.Created, context);
-                Assert.True(expected.Id == result.Issue.Id, context);
+                Contract.True(created == result.Created, context, "CreateAsync creates an issue only for a new idempotency key: a key seen before returns the existing issue with Created false");
+                Contract.True(expected.Id == result.Issue.Id, context, "CreateAsync with an idempotency key seen before returns the first issue (same id)");
                 AssertMatches(expected, result.Issue, context);
             }
             else if (roll < 50)
@@ -40,7 +40,7 @@ public abstract partial class IssueStoreConformanceTests
                 var lease = TimeSpan.FromSeconds(random.Next(5, 40));
                 var claimed = await Store.ClaimNextAsync(owner, lease);
                 var expected = model.Claim(owner, lease, now);
-                Assert.True(expected?.Id == claimed?.Id, $"{context}: expected claim of {expected?.Id.Value ?? "nothing"}, got {claimed?.Id.Value ?? "nothing"}");
+                Contract.True(expected?.Id == claimed?.Id, $"{context}: expected claim of {expected?.Id.Value ?? "nothing"}, got {claimed?.Id.Value ?? "nothing"}", "ClaimNextAsync claims the issue the reference model picks: the highest priority, then the oldest, among pending issues whose NotBefore has come and running issues whose lease has expired (the clock reaching LeaseExpiresAt); null when none is claimable");
                 Count(expected is null ? "empty claim" : expected.Attempts > 1 ? "reclaim" : "claim");
                 if (expected is not null)
                 {
@@ -79,8 +79,8 @@ public abstract partial class IssueStoreConformanceTests
                 }
                 else
                 {
-                    var error = await Assert.ThrowsAsync<ConflictException>(() => Store.CompleteAsync(held.Id, "intruder", IssueStatus.Rejected("no")));
-                    Assert.True(error.Actual == held.Owner, context);
+                    var error = await Contract.ThrowsAsync<ConflictException>(() => Store.CompleteAsync(held.Id, "intruder", IssueStatus.Rejected("no")), "CompleteAsync by an owner that does not hold the lease throws ConflictException");
+                    Contract.True(error.Actual == held.Owner, context, "a refused CompleteAsync throws ConflictException whose Actual names the owner that holds the lease");
                     Count("intruder");
                     actual = await Store.GetAsync(held.Id);
                 }
@@ -97,11 +97,11 @@ public abstract partial class IssueStoreConformanceTests
         // The sequence must exercise every kind of operation, or it proves nothing.
         foreach (var kind in new[] { "create", "duplicate create", "claim", "reclaim", "empty claim", "complete", "release", "renew", "intruder", "advance" })
         {
-            Assert.True(counts.GetValueOrDefault(kind) >= 3, $"Only {counts.GetValueOrDefault(kind)} '{kind}' operations: {string.Join(", ", counts.Select(c => $"{c.Key}={c.Value}"))}");
+            Contract.True(counts.GetValueOrDefault(kind) >= 3, $"Only {counts.GetValueOrDefault(kind)} '{kind}' operations: {string.Join(", ", counts.Select(c => $"{c.Key}={c.Value}"))}", "the generated sequence exercises every kind of operation at least three times, or it proves nothing");
         }
 
         var stored = await ListAllAsync(pageSize: 1000);
-        Assert.Equal(model.Issues.Select(i => i.Id), stored.Select(i => i.Id));
+        Contract.Equal(model.Issues.Select(i => i.Id), stored.Select(i => i.Id), "ListAsync returns every issue exactly once, oldest first");
         for (var i = 0; i < stored.Count; i++)
         {
             AssertMatches(model.Issues[i], stored[i], "final state");
@@ -113,23 +113,23 @@ public abstract partial class IssueStoreConformanceTests
     private static void AssertMatches(IssueModel.Entry expected, Issue actual, string context)
     {
         var what = $"{context}, issue {expected.Id}";
-        Assert.True(expected.State == actual.Status.State, $"{what}: state {actual.Status.State}, expected {expected.State}");
-        Assert.True(expected.Attempts == actual.Attempts, $"{what}: attempts {actual.Attempts}, expected {expected.Attempts}");
+        Contract.True(expected.State == actual.Status.State, $"{what}: state {actual.Status.State}, expected {expected.State}", "each operation leaves the issue in the state the reference model predicts (claim: Running; complete: its terminal status; release: Pending; renew: Running)");
+        Contract.True(expected.Attempts == actual.Attempts, $"{what}: attempts {actual.Attempts}, expected {expected.Attempts}", "Attempts counts claims: ClaimNextAsync increments it; ReleaseAsync, RenewLeaseAsync and CompleteAsync do not");
         if (expected.State is IssueState.Running or IssueState.Pending)
         {
-            Assert.True(expected.Owner == actual.LeaseOwner, $"{what}: owner {actual.LeaseOwner}, expected {expected.Owner}");
+            Contract.True(expected.Owner == actual.LeaseOwner, $"{what}: owner {actual.LeaseOwner}, expected {expected.Owner}", "LeaseOwner is the owner of the last claim while the issue is running or released");
         }
 
-        Assert.True(expected.Priority == actual.Priority, $"{what}: priority");
+        Contract.True(expected.Priority == actual.Priority, $"{what}: priority", "an issue keeps the priority it was created with");
         if (expected.State == IssueState.Running)
         {
-            Assert.True(expected.Expires == actual.LeaseExpiresAt, $"{what}: lease expiry {actual.LeaseExpiresAt}, expected {expected.Expires}");
+            Contract.True(expected.Expires == actual.LeaseExpiresAt, $"{what}: lease expiry {actual.LeaseExpiresAt}, expected {expected.Expires}", "LeaseExpiresAt is the time of the claim or of the last renewal plus the lease duration passed to it");
         }
 
         if (expected.State == IssueState.Pending)
         {
-            Assert.True(expected.NotBefore == actual.NotBefore, $"{what}: not-before {actual.NotBefore}, expected {expected.NotBefore}");
-            Assert.True(expected.LastError == actual.LastError, $"{what}: last error");
+            Contract.True(expected.NotBefore == actual.NotBefore, $"{what}: not-before {actual.NotBefore}, expected {expected.NotBefore}", "a released issue keeps the NotBefore passed to ReleaseAsync (it is not claimable before then)");
+            Contract.True(expected.LastError == actual.LastError, $"{what}: last error", "a released issue keeps the error passed to ReleaseAsync as LastError");
         }
     }
 

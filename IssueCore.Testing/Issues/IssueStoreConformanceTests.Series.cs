@@ -22,13 +22,13 @@ public abstract partial class IssueStoreConformanceTests
         var second = await Store.ClaimNextBySeriesAsync("d2", Lease);
         var third = await Store.ClaimNextBySeriesAsync("d3", Lease);
 
-        Assert.Equal(o2, first!.Id);
-        Assert.Equal(b1, second!.Id);
-        Assert.Null(third);
+        Contract.Equal(o2, first!.Id, "claim by series skips a series that holds a live lease (checked: first!.Id)");
+        Contract.Equal(b1, second!.Id, "claim by series skips a series that holds a live lease (checked: second!.Id)");
+        Contract.Null(third, "claim by series skips a series that holds a live lease (checked: third)");
 
         // Finishing the running issue frees its series.
         await Store.CompleteUnderLeaseAsync(IssueLease.Of(first), IssueStatus.Rejected("done"));
-        Assert.Equal(o1, (await Store.ClaimNextBySeriesAsync("d3", Lease))!.Id);
+        Contract.Equal(o1, (await Store.ClaimNextBySeriesAsync("d3", Lease))!.Id, "claim by series skips a series that holds a live lease (checked: (await Store.ClaimNextBySeriesAsync(\"d3\", Lease))!.Id)");
     }
 
     [Fact]
@@ -37,18 +37,18 @@ public abstract partial class IssueStoreConformanceTests
         var orders = BlueprintId.Parse("orders");
         var o1 = (await Store.CreateAsync(new IssueDraft { BlueprintId = orders, Intent = "o1" })).Issue.Id;
         var o2 = (await Store.CreateAsync(new IssueDraft { BlueprintId = orders, Intent = "o2" })).Issue.Id;
-        Assert.Equal(o1, (await Store.ClaimNextBySeriesAsync("d1", Lease))!.Id);
-        Assert.Null(await Store.ClaimNextBySeriesAsync("d2", Lease));
+        Contract.Equal(o1, (await Store.ClaimNextBySeriesAsync("d1", Lease))!.Id, "claim by series frees a series whose lease expired (checked: (await Store.ClaimNextBySeriesAsync(\"d1\", Lease))!.Id)");
+        Contract.Null(await Store.ClaimNextBySeriesAsync("d2", Lease), "claim by series frees a series whose lease expired (checked: await Store.ClaimNextBySeriesAsync(\"d2\", Lease))");
 
         Time.Advance(Lease);
 
         // The expired issue comes first again (creation order), and then the series is held once more.
         var reclaimed = await Store.ClaimNextBySeriesAsync("d2", Lease);
-        Assert.Equal(o1, reclaimed!.Id);
-        Assert.Equal(2, reclaimed.Attempts);
-        Assert.Null(await Store.ClaimNextBySeriesAsync("d3", Lease));
+        Contract.Equal(o1, reclaimed!.Id, "claim by series frees a series whose lease expired (checked: reclaimed!.Id)");
+        Contract.Equal(2, reclaimed.Attempts, "claim by series frees a series whose lease expired (checked: reclaimed.Attempts)");
+        Contract.Null(await Store.ClaimNextBySeriesAsync("d3", Lease), "claim by series frees a series whose lease expired (checked: await Store.ClaimNextBySeriesAsync(\"d3\", Lease))");
         await Store.ReleaseUnderLeaseAsync(IssueLease.Of(reclaimed), Time.GetUtcNow() + TimeSpan.FromMinutes(1), "later");
-        Assert.Equal(o2, (await Store.ClaimNextBySeriesAsync("d3", Lease))!.Id);
+        Contract.Equal(o2, (await Store.ClaimNextBySeriesAsync("d3", Lease))!.Id, "claim by series frees a series whose lease expired (checked: (await Store.ClaimNextBySeriesAsync(\"d3\", Lease))!.Id)");
     }
 
     [Fact]
@@ -71,8 +71,8 @@ public abstract partial class IssueStoreConformanceTests
             claimed.Add(late);
         }
 
-        Assert.Equal(4, claimed.Count);
-        Assert.Equal(4, claimed.Select(c => c.BlueprintId).Distinct().Count());
+        Contract.Equal(4, claimed.Count, "claim by series gives each of many concurrent claimers a different series (checked: claimed.Count)");
+        Contract.Equal(4, claimed.Select(c => c.BlueprintId).Distinct().Count(), "claim by series gives each of many concurrent claimers a different series (checked: claimed.Select(c => c.BlueprintId).Distinct().Count())");
     }
 
 #pragma warning restore CS1591

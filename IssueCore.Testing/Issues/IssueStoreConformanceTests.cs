@@ -41,33 +41,33 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         patch.Dispose();
         var found = await Store.FindAsync(result.Issue.Id);
 
-        Assert.True(result.Created);
-        Assert.NotNull(found);
+        Contract.True(result.Created, "create returns pending issue with every field kept (checked: result.Created)");
+        Contract.NotNull(found, "create returns pending issue with every field kept (checked: found)");
         foreach (var issue in new[] { result.Issue, found })
         {
-            Assert.Equal(Target, issue.BlueprintId);
-            Assert.Equal(draft.Intent, issue.Intent);
-            Assert.NotNull(issue.Patch);
-            Assert.True(JsonElement.DeepEquals(
+            Contract.Equal(Target, issue.BlueprintId, "create returns pending issue with every field kept (checked: issue.BlueprintId)");
+            Contract.Equal(draft.Intent, issue.Intent, "create returns pending issue with every field kept (checked: issue.Intent)");
+            Contract.NotNull(issue.Patch, "create returns pending issue with every field kept (checked: issue.Patch)");
+            Contract.True(JsonElement.DeepEquals(
                 JsonDocument.Parse("""[{"op":"add","path":"/metadata/x-ünïcode","value":"漢字 ✓ 🚀","extra":{"unknown":[1,2.5,null,true]}}]""").RootElement,
-                issue.Patch.Value));
-            Assert.Equal(draft.Rationale, issue.Rationale);
-            Assert.Equal(VersionBump.Minor, issue.Bump);
-            Assert.Equal(draft.Title, issue.Title);
-            Assert.Equal(draft.Description, issue.Description);
-            Assert.Equal(IssuePriority.High, issue.Priority);
-            Assert.Equal(["a", "ß", "🚀"], issue.Labels);
-            Assert.Equal(draft.DueAt, issue.DueAt);
-            Assert.Equal(draft.Source, issue.Source);
-            Assert.Equal("key-1", issue.IdempotencyKey);
-            Assert.Equal(IssueState.Pending, issue.Status.State);
-            Assert.Equal(0, issue.Attempts);
-            Assert.Null(issue.LeaseOwner);
-            Assert.Null(issue.LeaseExpiresAt);
-            Assert.Null(issue.NotBefore);
-            Assert.Null(issue.LastError);
-            Assert.Equal(StartTime, issue.CreatedAt);
-            Assert.Equal(StartTime, issue.UpdatedAt);
+                issue.Patch.Value), "create returns pending issue with every field kept");
+            Contract.Equal(draft.Rationale, issue.Rationale, "create returns pending issue with every field kept (checked: issue.Rationale)");
+            Contract.Equal(VersionBump.Minor, issue.Bump, "create returns pending issue with every field kept (checked: issue.Bump)");
+            Contract.Equal(draft.Title, issue.Title, "create returns pending issue with every field kept (checked: issue.Title)");
+            Contract.Equal(draft.Description, issue.Description, "create returns pending issue with every field kept (checked: issue.Description)");
+            Contract.Equal(IssuePriority.High, issue.Priority, "create returns pending issue with every field kept (checked: issue.Priority)");
+            Contract.Equal(["a", "ß", "🚀"], issue.Labels, "create returns pending issue with every field kept (checked: issue.Labels)");
+            Contract.Equal(draft.DueAt, issue.DueAt, "create returns pending issue with every field kept (checked: issue.DueAt)");
+            Contract.Equal(draft.Source, issue.Source, "create returns pending issue with every field kept (checked: issue.Source)");
+            Contract.Equal("key-1", issue.IdempotencyKey, "create returns pending issue with every field kept (checked: issue.IdempotencyKey)");
+            Contract.Equal(IssueState.Pending, issue.Status.State, "create returns pending issue with every field kept (checked: issue.Status.State)");
+            Contract.Equal(0, issue.Attempts, "create returns pending issue with every field kept (checked: issue.Attempts)");
+            Contract.Null(issue.LeaseOwner, "create returns pending issue with every field kept (checked: issue.LeaseOwner)");
+            Contract.Null(issue.LeaseExpiresAt, "create returns pending issue with every field kept (checked: issue.LeaseExpiresAt)");
+            Contract.Null(issue.NotBefore, "create returns pending issue with every field kept (checked: issue.NotBefore)");
+            Contract.Null(issue.LastError, "create returns pending issue with every field kept (checked: issue.LastError)");
+            Contract.Equal(StartTime, issue.CreatedAt, "create returns pending issue with every field kept (checked: issue.CreatedAt)");
+            Contract.Equal(StartTime, issue.UpdatedAt, "create returns pending issue with every field kept (checked: issue.UpdatedAt)");
         }
     }
 
@@ -78,9 +78,9 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
 
         var result = await Store.CreateAsync(Draft(id: id));
 
-        Assert.True(result.Created);
-        Assert.Equal(id, result.Issue.Id);
-        Assert.Equal(id, (await Store.GetAsync(id)).Id);
+        Contract.True(result.Created, "create with explicit id uses it (checked: result.Created)");
+        Contract.Equal(id, result.Issue.Id, "create with explicit id uses it (checked: result.Issue.Id)");
+        Contract.Equal(id, (await Store.GetAsync(id)).Id, "create with explicit id uses it (checked: (await Store.GetAsync(id)).Id)");
     }
 
     [Fact]
@@ -90,12 +90,12 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
 
         var second = await Store.CreateAsync(Draft(key: "evt-42", intent: "second"));
 
-        Assert.True(first.Created);
-        Assert.False(second.Created);
-        Assert.Equal(first.Issue.Id, second.Issue.Id);
-        Assert.Equal("first", second.Issue.Intent);
-        Assert.Single(await ListAllAsync());
-        Assert.Equal(first.Issue.Id, (await Store.FindByIdempotencyKeyAsync("evt-42"))?.Id);
+        Contract.True(first.Created, "create with same idempotency key returns existing issue and creates nothing (checked: first.Created)");
+        Contract.False(second.Created, "create with same idempotency key returns existing issue and creates nothing (checked: second.Created)");
+        Contract.Equal(first.Issue.Id, second.Issue.Id, "create with same idempotency key returns existing issue and creates nothing (checked: second.Issue.Id)");
+        Contract.Equal("first", second.Issue.Intent, "create with same idempotency key returns existing issue and creates nothing (checked: second.Issue.Intent)");
+        Contract.Single(await ListAllAsync(), "create with same idempotency key returns existing issue and creates nothing (checked: await ListAllAsync())");
+        Contract.Equal(first.Issue.Id, (await Store.FindByIdempotencyKeyAsync("evt-42"))?.Id, "create with same idempotency key returns existing issue and creates nothing (checked: (await Store.FindByIdempotencyKeyAsync(\"evt-42\"))?.Id)");
     }
 
     [Fact]
@@ -106,9 +106,9 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
 
         var second = await Store.CreateAsync(Draft(id: id, intent: "second"));
 
-        Assert.False(second.Created);
-        Assert.Equal("first", second.Issue.Intent);
-        Assert.Single(await ListAllAsync());
+        Contract.False(second.Created, "create with existing explicit id returns existing issue and creates nothing (checked: second.Created)");
+        Contract.Equal("first", second.Issue.Intent, "create with existing explicit id returns existing issue and creates nothing (checked: second.Issue.Intent)");
+        Contract.Single(await ListAllAsync(), "create with existing explicit id returns existing issue and creates nothing (checked: await ListAllAsync())");
     }
 
     [Fact]
@@ -117,9 +117,9 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(i =>
             Task.Run(() => Store.CreateAsync(Draft(key: "evt-parallel", intent: $"attempt {i}")))));
 
-        Assert.Single(results, r => r.Created);
-        Assert.Single(results.Select(r => r.Issue.Id).Distinct());
-        Assert.Single(await ListAllAsync());
+        Contract.Single(results, r => r.Created, "parallel duplicate creates with one key create exactly one issue (checked: results)");
+        Contract.Single(results.Select(r => r.Issue.Id).Distinct(), "parallel duplicate creates with one key create exactly one issue (checked: results.Select(r => r.Issue.Id).Distinct())");
+        Contract.Single(await ListAllAsync(), "parallel duplicate creates with one key create exactly one issue (checked: await ListAllAsync())");
     }
 
     [Fact]
@@ -127,16 +127,16 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
     {
         var id = IssueId.Parse("missing");
 
-        Assert.Null(await Store.FindAsync(id));
-        Assert.Null(await Store.FindByIdempotencyKeyAsync("missing-key"));
-        var error = await Assert.ThrowsAsync<NotFoundException>(() => Store.GetAsync(id));
-        Assert.Equal("missing", error.Key);
+        Contract.Null(await Store.FindAsync(id), "find unknown issue returns null and get throws not found (checked: await Store.FindAsync(id))");
+        Contract.Null(await Store.FindByIdempotencyKeyAsync("missing-key"), "find unknown issue returns null and get throws not found (checked: await Store.FindByIdempotencyKeyAsync(\"missing-key\"))");
+        var error = await Contract.ThrowsAsync<NotFoundException>(() => Store.GetAsync(id), "find unknown issue returns null and get throws not found");
+        Contract.Equal("missing", error.Key, "find unknown issue returns null and get throws not found (checked: error.Key)");
     }
 
     [Fact]
     public async Task Claim_on_empty_store_returns_null()
     {
-        Assert.Null(await Store.ClaimNextAsync("w1", Lease));
+        Contract.Null(await Store.ClaimNextAsync("w1", Lease), "claim on empty store returns null (checked: await Store.ClaimNextAsync(\"w1\", Lease))");
     }
 
     [Fact]
@@ -147,16 +147,16 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
 
         var claimed = await Store.ClaimNextAsync("w1", Lease);
 
-        Assert.NotNull(claimed);
-        Assert.Equal(created.Id, claimed.Id);
-        Assert.Equal(IssueState.Running, claimed.Status.State);
-        Assert.Equal("w1", claimed.LeaseOwner);
-        Assert.Equal(Time.GetUtcNow() + Lease, claimed.LeaseExpiresAt);
-        Assert.Equal(1, claimed.Attempts);
+        Contract.NotNull(claimed, "claim sets running lease and counts the attempt (checked: claimed)");
+        Contract.Equal(created.Id, claimed.Id, "claim sets running lease and counts the attempt (checked: claimed.Id)");
+        Contract.Equal(IssueState.Running, claimed.Status.State, "claim sets running lease and counts the attempt (checked: claimed.Status.State)");
+        Contract.Equal("w1", claimed.LeaseOwner, "claim sets running lease and counts the attempt (checked: claimed.LeaseOwner)");
+        Contract.Equal(Time.GetUtcNow() + Lease, claimed.LeaseExpiresAt, "claim sets running lease and counts the attempt (checked: claimed.LeaseExpiresAt)");
+        Contract.Equal(1, claimed.Attempts, "claim sets running lease and counts the attempt (checked: claimed.Attempts)");
         var stored = await Store.GetAsync(created.Id);
-        Assert.Equal(IssueState.Running, stored.Status.State);
-        Assert.Equal(1, stored.Attempts);
-        Assert.Equal("w1", stored.LeaseOwner);
+        Contract.Equal(IssueState.Running, stored.Status.State, "claim sets running lease and counts the attempt (checked: stored.Status.State)");
+        Contract.Equal(1, stored.Attempts, "claim sets running lease and counts the attempt (checked: stored.Attempts)");
+        Contract.Equal("w1", stored.LeaseOwner, "claim sets running lease and counts the attempt (checked: stored.LeaseOwner)");
     }
 
     [Fact]
@@ -175,7 +175,7 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
             order.Add(issue.Id);
         }
 
-        Assert.Equal([high1, high2, medium1, medium2, low1, low2], order);
+        Contract.Equal([high1, high2, medium1, medium2, low1, low2], order, "claim takes highest priority first then creation order (checked: order)");
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         await Store.ClaimNextAsync("w1", Lease);
         Time.Advance(Lease - TimeSpan.FromSeconds(1));
 
-        Assert.Null(await Store.ClaimNextAsync("w2", Lease));
+        Contract.Null(await Store.ClaimNextAsync("w2", Lease), "claim does not take a running issue before its lease expires (checked: await Store.ClaimNextAsync(\"w2\", Lease))");
     }
 
     [Fact]
@@ -197,10 +197,10 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
 
         var reclaimed = await Store.ClaimNextAsync("w2", Lease);
 
-        Assert.NotNull(reclaimed);
-        Assert.Equal(id, reclaimed.Id);
-        Assert.Equal("w2", reclaimed.LeaseOwner);
-        Assert.Equal(Time.GetUtcNow() + Lease, reclaimed.LeaseExpiresAt);
+        Contract.NotNull(reclaimed, "claim after lease expiry returns issue to another worker (checked: reclaimed)");
+        Contract.Equal(id, reclaimed.Id, "claim after lease expiry returns issue to another worker (checked: reclaimed.Id)");
+        Contract.Equal("w2", reclaimed.LeaseOwner, "claim after lease expiry returns issue to another worker (checked: reclaimed.LeaseOwner)");
+        Contract.Equal(Time.GetUtcNow() + Lease, reclaimed.LeaseExpiresAt, "claim after lease expiry returns issue to another worker (checked: reclaimed.LeaseExpiresAt)");
     }
 
     [Fact]
@@ -212,8 +212,8 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
 
         var second = await Store.ClaimNextAsync("w2", Lease);
 
-        Assert.Equal(2, second?.Attempts);
-        Assert.Equal(2, (await Store.GetAsync(id)).Attempts);
+        Contract.Equal(2, second?.Attempts, "attempts are counted at claim time so claim expire claim gives two (checked: second?.Attempts)");
+        Contract.Equal(2, (await Store.GetAsync(id)).Attempts, "attempts are counted at claim time so claim expire claim gives two (checked: (await Store.GetAsync(id)).Attempts)");
     }
 
     [Fact]
@@ -229,9 +229,9 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         Time.Advance(TimeSpan.FromSeconds(1));
         var onTime = await Store.ClaimNextAsync("w2", Lease);
 
-        Assert.Null(early);
-        Assert.Equal(id, onTime?.Id);
-        Assert.Equal(2, onTime?.Attempts);
+        Contract.Null(early, "claim skips issue in back off until not before passes (checked: early)");
+        Contract.Equal(id, onTime?.Id, "claim skips issue in back off until not before passes (checked: onTime?.Id)");
+        Contract.Equal(2, onTime?.Attempts, "claim skips issue in back off until not before passes (checked: onTime?.Attempts)");
     }
 
     [Fact]
@@ -244,7 +244,7 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
 
         var next = await Store.ClaimNextAsync("w1", Lease);
 
-        Assert.Equal(second, next?.Id);
+        Contract.Equal(second, next?.Id, "issue in back off does not block other issues (checked: next?.Id)");
     }
 
     [Fact]
@@ -259,13 +259,13 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
 
         foreach (var issue in new[] { released, await Store.GetAsync(id) })
         {
-            Assert.Equal(IssueState.Pending, issue.Status.State);
-            Assert.Null(issue.LeaseOwner);
-            Assert.Null(issue.LeaseExpiresAt);
-            Assert.Equal(notBefore, issue.NotBefore);
-            Assert.Equal("database unavailable — ünïcode", issue.LastError);
-            Assert.Equal(1, issue.Attempts);
-            Assert.Equal(Time.GetUtcNow(), issue.UpdatedAt);
+            Contract.Equal(IssueState.Pending, issue.Status.State, "release returns issue to pending with back off and error and keeps attempts (checked: issue.Status.State)");
+            Contract.Null(issue.LeaseOwner, "release returns issue to pending with back off and error and keeps attempts (checked: issue.LeaseOwner)");
+            Contract.Null(issue.LeaseExpiresAt, "release returns issue to pending with back off and error and keeps attempts (checked: issue.LeaseExpiresAt)");
+            Contract.Equal(notBefore, issue.NotBefore, "release returns issue to pending with back off and error and keeps attempts (checked: issue.NotBefore)");
+            Contract.Equal("database unavailable — ünïcode", issue.LastError, "release returns issue to pending with back off and error and keeps attempts (checked: issue.LastError)");
+            Contract.Equal(1, issue.Attempts, "release returns issue to pending with back off and error and keeps attempts (checked: issue.Attempts)");
+            Contract.Equal(Time.GetUtcNow(), issue.UpdatedAt, "release returns issue to pending with back off and error and keeps attempts (checked: issue.UpdatedAt)");
         }
     }
 
@@ -284,10 +284,10 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         await Store.CompleteAsync(rejected, "w1", IssueStatus.Rejected("des: denied ✗"));
         var completed = await Store.CompleteAsync(failed, "w1", IssueStatus.Failed("retry budget spent"));
 
-        Assert.Equal(IssueState.Failed, completed.Status.State);
-        Assert.Equal(IssueStatus.Applied(version), (await Store.GetAsync(applied)).Status);
-        Assert.Equal(IssueStatus.Rejected("des: denied ✗"), (await Store.GetAsync(rejected)).Status);
-        Assert.Equal(IssueStatus.Failed("retry budget spent"), (await Store.GetAsync(failed)).Status);
+        Contract.Equal(IssueState.Failed, completed.Status.State, "complete by lease holder sets terminal status (checked: completed.Status.State)");
+        Contract.Equal(IssueStatus.Applied(version), (await Store.GetAsync(applied)).Status, "complete by lease holder sets terminal status (checked: (await Store.GetAsync(applied)).Status)");
+        Contract.Equal(IssueStatus.Rejected("des: denied ✗"), (await Store.GetAsync(rejected)).Status, "complete by lease holder sets terminal status (checked: (await Store.GetAsync(rejected)).Status)");
+        Contract.Equal(IssueStatus.Failed("retry budget spent"), (await Store.GetAsync(failed)).Status, "complete by lease holder sets terminal status (checked: (await Store.GetAsync(failed)).Status)");
     }
 
     [Fact]
@@ -298,7 +298,7 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         await Store.CompleteAsync(id, "w1", IssueStatus.Rejected("no"));
         Time.Advance(TimeSpan.FromHours(1));
 
-        Assert.Null(await Store.ClaimNextAsync("w2", Lease));
+        Contract.Null(await Store.ClaimNextAsync("w2", Lease), "completed issue is never claimed again (checked: await Store.ClaimNextAsync(\"w2\", Lease))");
     }
 
     [Fact]
@@ -307,10 +307,10 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         var id = await CreateAsync();
         await Store.ClaimNextAsync("w1", Lease);
 
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.CompleteAsync(id, "w1", IssueStatus.Pending));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.CompleteAsync(id, "w1", IssueStatus.Running));
+        await Contract.ThrowsAnyAsync<ArgumentException>(() => Store.CompleteAsync(id, "w1", IssueStatus.Pending), "complete requires a terminal status");
+        await Contract.ThrowsAnyAsync<ArgumentException>(() => Store.CompleteAsync(id, "w1", IssueStatus.Running), "complete requires a terminal status");
 
-        Assert.Equal(IssueState.Running, (await Store.GetAsync(id)).Status.State);
+        Contract.Equal(IssueState.Running, (await Store.GetAsync(id)).Status.State, "complete requires a terminal status (checked: (await Store.GetAsync(id)).Status.State)");
     }
 
     [Fact]
@@ -319,13 +319,13 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         var id = await CreateAsync();
         await Store.ClaimNextAsync("w1", Lease);
 
-        var error = await Assert.ThrowsAsync<ConflictException>(() => Store.CompleteAsync(id, "w2", IssueStatus.Rejected("no")));
+        var error = await Contract.ThrowsAsync<ConflictException>(() => Store.CompleteAsync(id, "w2", IssueStatus.Rejected("no")), "CompleteAsync by an owner that does not hold the lease (\"w2\"; \"w1\" holds it) throws ConflictException and changes nothing");
 
-        Assert.Equal("w2", error.Expected);
-        Assert.Equal("w1", error.Actual);
+        Contract.Equal("w2", error.Expected, "the ConflictException of a refused CompleteAsync carries in ConflictException.Expected the owner the caller claimed to be (the lease it expected to hold)");
+        Contract.Equal("w1", error.Actual, "the ConflictException of a refused CompleteAsync carries in ConflictException.Actual the owner that holds the lease");
         var issue = await Store.GetAsync(id);
-        Assert.Equal(IssueState.Running, issue.Status.State);
-        Assert.Equal("w1", issue.LeaseOwner);
+        Contract.Equal(IssueState.Running, issue.Status.State, "only the lease holder completes and the issue is left untouched (checked: issue.Status.State)");
+        Contract.Equal("w1", issue.LeaseOwner, "only the lease holder completes and the issue is left untouched (checked: issue.LeaseOwner)");
     }
 
     [Fact]
@@ -334,11 +334,11 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         var id = await CreateAsync();
         var claimed = await Store.ClaimNextAsync("w1", Lease);
 
-        var error = await Assert.ThrowsAsync<ConflictException>(() => Store.RenewLeaseAsync(id, "w2", Lease));
+        var error = await Contract.ThrowsAsync<ConflictException>(() => Store.RenewLeaseAsync(id, "w2", Lease), "RenewLeaseAsync by an owner that does not hold the lease (\"w2\"; \"w1\" holds it) throws ConflictException and changes nothing");
 
-        Assert.Equal("w2", error.Expected);
-        Assert.Equal("w1", error.Actual);
-        Assert.Equal(claimed?.LeaseExpiresAt, (await Store.GetAsync(id)).LeaseExpiresAt);
+        Contract.Equal("w2", error.Expected, "the ConflictException of a refused RenewLeaseAsync carries in ConflictException.Expected the owner the caller claimed to be (the lease it expected to hold)");
+        Contract.Equal("w1", error.Actual, "the ConflictException of a refused RenewLeaseAsync carries in ConflictException.Actual the owner that holds the lease");
+        Contract.Equal(claimed?.LeaseExpiresAt, (await Store.GetAsync(id)).LeaseExpiresAt, "only the lease holder renews (checked: (await Store.GetAsync(id)).LeaseExpiresAt)");
     }
 
     [Fact]
@@ -347,11 +347,11 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         var id = await CreateAsync();
         await Store.ClaimNextAsync("w1", Lease);
 
-        var error = await Assert.ThrowsAsync<ConflictException>(() => Store.ReleaseAsync(id, "w2", Time.GetUtcNow(), "boom"));
+        var error = await Contract.ThrowsAsync<ConflictException>(() => Store.ReleaseAsync(id, "w2", Time.GetUtcNow(), "boom"), "ReleaseAsync by an owner that does not hold the lease (\"w2\"; \"w1\" holds it) throws ConflictException and changes nothing");
 
-        Assert.Equal("w2", error.Expected);
-        Assert.Equal("w1", error.Actual);
-        Assert.Equal(IssueState.Running, (await Store.GetAsync(id)).Status.State);
+        Contract.Equal("w2", error.Expected, "the ConflictException of a refused ReleaseAsync carries in ConflictException.Expected the owner the caller claimed to be (the lease it expected to hold)");
+        Contract.Equal("w1", error.Actual, "the ConflictException of a refused ReleaseAsync carries in ConflictException.Actual the owner that holds the lease");
+        Contract.Equal(IssueState.Running, (await Store.GetAsync(id)).Status.State, "only the lease holder releases (checked: (await Store.GetAsync(id)).Status.State)");
     }
 
     [Fact]
@@ -362,11 +362,11 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         Time.Advance(Lease);
         await Store.ClaimNextAsync("w2", Lease);
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.CompleteAsync(id, "w1", IssueStatus.Rejected("late")));
-        await Assert.ThrowsAsync<ConflictException>(() => Store.RenewLeaseAsync(id, "w1", Lease));
-        await Assert.ThrowsAsync<ConflictException>(() => Store.ReleaseAsync(id, "w1", Time.GetUtcNow(), null));
+        await Contract.ThrowsAsync<ConflictException>(() => Store.CompleteAsync(id, "w1", IssueStatus.Rejected("late")), "once the lease expired and another worker claimed the issue, CompleteAsync by the previous holder throws ConflictException (its lease is gone)");
+        await Contract.ThrowsAsync<ConflictException>(() => Store.RenewLeaseAsync(id, "w1", Lease), "once the lease expired and another worker claimed the issue, RenewLeaseAsync by the previous holder throws ConflictException (its lease is gone)");
+        await Contract.ThrowsAsync<ConflictException>(() => Store.ReleaseAsync(id, "w1", Time.GetUtcNow(), null), "once the lease expired and another worker claimed the issue, ReleaseAsync by the previous holder throws ConflictException (its lease is gone)");
         var completed = await Store.CompleteAsync(id, "w2", IssueStatus.Rejected("on time"));
-        Assert.Equal(IssueState.Rejected, completed.Status.State);
+        Contract.Equal(IssueState.Rejected, completed.Status.State, "previous holder loses the lease once another worker reclaims (checked: completed.Status.State)");
     }
 
     [Fact]
@@ -374,10 +374,10 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
     {
         var pending = await CreateAsync();
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.CompleteAsync(pending, "w1", IssueStatus.Rejected("no")));
-        await Assert.ThrowsAsync<ConflictException>(() => Store.RenewLeaseAsync(pending, "w1", Lease));
-        await Assert.ThrowsAsync<ConflictException>(() => Store.ReleaseAsync(pending, "w1", Time.GetUtcNow(), null));
-        Assert.Equal(IssueState.Pending, (await Store.GetAsync(pending)).Status.State);
+        await Contract.ThrowsAsync<ConflictException>(() => Store.CompleteAsync(pending, "w1", IssueStatus.Rejected("no")), "CompleteAsync on an issue that is Pending (nobody holds a lease) throws ConflictException");
+        await Contract.ThrowsAsync<ConflictException>(() => Store.RenewLeaseAsync(pending, "w1", Lease), "RenewLeaseAsync on an issue that is Pending (nobody holds a lease) throws ConflictException");
+        await Contract.ThrowsAsync<ConflictException>(() => Store.ReleaseAsync(pending, "w1", Time.GetUtcNow(), null), "ReleaseAsync on an issue that is Pending (nobody holds a lease) throws ConflictException");
+        Contract.Equal(IssueState.Pending, (await Store.GetAsync(pending)).Status.State, "lease transitions on an issue that is not running conflict (checked: (await Store.GetAsync(pending)).Status.State)");
     }
 
     [Fact]
@@ -385,9 +385,9 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
     {
         var id = IssueId.Parse("nope");
 
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.CompleteAsync(id, "w1", IssueStatus.Rejected("no")));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.RenewLeaseAsync(id, "w1", Lease));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.ReleaseAsync(id, "w1", Time.GetUtcNow(), null));
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.CompleteAsync(id, "w1", IssueStatus.Rejected("no")), "lease transitions on unknown issue throw not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.RenewLeaseAsync(id, "w1", Lease), "lease transitions on unknown issue throw not found");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.ReleaseAsync(id, "w1", Time.GetUtcNow(), null), "lease transitions on unknown issue throw not found");
     }
 
     [Fact]
@@ -400,11 +400,11 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         var renewed = await Store.RenewLeaseAsync(id, "w1", Lease);
         Time.Advance(TimeSpan.FromSeconds(20));
 
-        Assert.Equal(Time.GetUtcNow() - TimeSpan.FromSeconds(20) + Lease, renewed.LeaseExpiresAt);
-        Assert.Equal(1, renewed.Attempts);
-        Assert.Null(await Store.ClaimNextAsync("w2", Lease));
+        Contract.Equal(Time.GetUtcNow() - TimeSpan.FromSeconds(20) + Lease, renewed.LeaseExpiresAt, "renew extends the lease so the issue is not reclaimed (checked: renewed.LeaseExpiresAt)");
+        Contract.Equal(1, renewed.Attempts, "renew extends the lease so the issue is not reclaimed (checked: renewed.Attempts)");
+        Contract.Null(await Store.ClaimNextAsync("w2", Lease), "renew extends the lease so the issue is not reclaimed (checked: await Store.ClaimNextAsync(\"w2\", Lease))");
         Time.Advance(TimeSpan.FromSeconds(10));
-        Assert.Equal(id, (await Store.ClaimNextAsync("w2", Lease))?.Id);
+        Contract.Equal(id, (await Store.ClaimNextAsync("w2", Lease))?.Id, "renew extends the lease so the issue is not reclaimed (checked: (await Store.ClaimNextAsync(\"w2\", Lease))?.Id)");
     }
 
     [Fact]
@@ -425,9 +425,9 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
             }
         })));
 
-        Assert.Equal(IssueCount, claims.Count);
-        Assert.Equal(IssueCount, claims.Distinct().Count());
-        Assert.All(await ListAllAsync(), issue => Assert.Equal(1, issue.Attempts));
+        Contract.Equal(IssueCount, claims.Count, "parallel claimers claim every issue exactly once (checked: claims.Count)");
+        Contract.Equal(IssueCount, claims.Distinct().Count(), "parallel claimers claim every issue exactly once (checked: claims.Distinct().Count())");
+        Contract.All(await ListAllAsync(), issue => Contract.Equal(1, issue.Attempts, "parallel claimers claim every issue exactly once (checked: issue.Attempts)"), "parallel claimers claim every issue exactly once");
     }
 
     [Fact]
@@ -445,15 +445,15 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         do
         {
             var page = await Store.ListAsync(new IssueQuery { Limit = 10, ContinuationToken = token });
-            Assert.InRange(page.Items.Count, 1, 10);
+            Contract.InRange(page.Items.Count, 1, 10, "list pages walk every issue exactly once in creation order (checked: page.Items.Count)");
             seen.AddRange(page.Items.Select(i => i.Id));
             token = page.ContinuationToken;
             pages++;
         }
         while (token is not null);
 
-        Assert.Equal(created, seen);
-        Assert.Equal(10, pages);
+        Contract.Equal(created, seen, "list pages walk every issue exactly once in creation order (checked: seen)");
+        Contract.Equal(10, pages, "list pages walk every issue exactly once in creation order (checked: pages)");
     }
 
     [Fact]
@@ -478,10 +478,10 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
             await Store.CompleteAsync(id, "w1", IssueStatus.Rejected("no"));
         }
 
-        Assert.Equal(rejected.OrderBy(created.IndexOf), (await ListAllAsync(IssueState.Rejected, pageSize: 7)).Select(i => i.Id));
-        Assert.Equal(created.Except(rejected), (await ListAllAsync(IssueState.Running, pageSize: 7)).Select(i => i.Id));
-        Assert.Empty(await ListAllAsync(IssueState.Pending, pageSize: 7));
-        Assert.Equal(created, (await ListAllAsync(null, pageSize: 1000)).Select(i => i.Id));
+        Contract.Equal(rejected.OrderBy(created.IndexOf), (await ListAllAsync(IssueState.Rejected, pageSize: 7)).Select(i => i.Id), "list by state pages walk every matching issue exactly once");
+        Contract.Equal(created.Except(rejected), (await ListAllAsync(IssueState.Running, pageSize: 7)).Select(i => i.Id), "list by state pages walk every matching issue exactly once");
+        Contract.Empty(await ListAllAsync(IssueState.Pending, pageSize: 7), "list by state pages walk every matching issue exactly once (checked: await ListAllAsync(IssueState.Pending, pageSize: 7))");
+        Contract.Equal(created, (await ListAllAsync(null, pageSize: 1000)).Select(i => i.Id), "list by state pages walk every matching issue exactly once (checked: (await ListAllAsync(null, pageSize: 1000)).Select(i => i.Id))");
     }
 
     [Fact]
@@ -492,11 +492,11 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         var claims = await Task.WhenAll(Enumerable.Range(0, 8).Select(w =>
             Task.Run(() => Store.ClaimNextAsync($"w{w}", Lease))));
 
-        var winner = Assert.Single(claims, c => c is not null);
-        Assert.Equal(id, winner!.Id);
+        var winner = Contract.Single(claims, c => c is not null, "exactly one of many parallel claimers wins a single issue (checked: claims)");
+        Contract.Equal(id, winner!.Id, "exactly one of many parallel claimers wins a single issue (checked: winner!.Id)");
         var stored = await Store.GetAsync(id);
-        Assert.Equal(winner.LeaseOwner, stored.LeaseOwner);
-        Assert.Equal(1, stored.Attempts);
+        Contract.Equal(winner.LeaseOwner, stored.LeaseOwner, "exactly one of many parallel claimers wins a single issue (checked: stored.LeaseOwner)");
+        Contract.Equal(1, stored.Attempts, "exactly one of many parallel claimers wins a single issue (checked: stored.Attempts)");
     }
 
     [Theory]
@@ -504,7 +504,7 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
     [InlineData(1001)]
     public async Task List_rejects_a_page_size_outside_1_to_1000(int limit)
     {
-        await Assert.ThrowsAsync<ValidationException>(() => Store.ListAsync(new IssueQuery { Limit = limit }));
+        await Contract.ThrowsAsync<ValidationException>(() => Store.ListAsync(new IssueQuery { Limit = limit }), "list rejects a page size outside 1 to 1000");
     }
 
     [Fact]
@@ -512,7 +512,7 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
     {
         await CreateAsync();
 
-        await Assert.ThrowsAsync<ValidationException>(() => Store.ListAsync(new IssueQuery { ContinuationToken = "not-a-token" }));
+        await Contract.ThrowsAsync<ValidationException>(() => Store.ListAsync(new IssueQuery { ContinuationToken = "not-a-token" }), "list rejects a continuation token it did not issue");
     }
 
     [Fact]
@@ -520,8 +520,8 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
     {
         var page = await Store.ListAsync(new IssueQuery());
 
-        Assert.Empty(page.Items);
-        Assert.Null(page.ContinuationToken);
+        Contract.Empty(page.Items, "list of empty store returns one empty last page (checked: page.Items)");
+        Contract.Null(page.ContinuationToken, "list of empty store returns one empty last page (checked: page.ContinuationToken)");
     }
 
     [Fact]
@@ -529,16 +529,16 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
     {
         var id = (await Store.CreateAsync(Draft(key: "key-c"))).Issue.Id;
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.CreateAsync(Draft(), CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(id, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetAsync(id, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindByIdempotencyKeyAsync("key-c", CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ClaimNextAsync("w1", Lease, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ListAsync(new IssueQuery(), CancelledToken));
-        Assert.Single(await ListAllAsync());
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.CreateAsync(Draft(), CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindAsync(id, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.GetAsync(id, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.FindByIdempotencyKeyAsync("key-c", CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.ClaimNextAsync("w1", Lease, CancelledToken), "pre cancelled token is honoured");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.ListAsync(new IssueQuery(), CancelledToken), "pre cancelled token is honoured");
+        Contract.Single(await ListAllAsync(), "pre cancelled token is honoured (checked: await ListAllAsync())");
         var issue = await Store.GetAsync(id);
-        Assert.Equal(IssueState.Pending, issue.Status.State);
-        Assert.Equal(0, issue.Attempts);
+        Contract.Equal(IssueState.Pending, issue.Status.State, "pre cancelled token is honoured (checked: issue.Status.State)");
+        Contract.Equal(0, issue.Attempts, "pre cancelled token is honoured (checked: issue.Attempts)");
     }
 
     [Fact]
@@ -548,18 +548,18 @@ public abstract partial class IssueStoreConformanceTests : ConformanceTests<IIss
         var claimed = await Store.ClaimNextAsync("w1", Lease);
         Time.Advance(TimeSpan.FromSeconds(5));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.RenewLeaseAsync(id, "w1", Lease, CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.CompleteAsync(id, "w1", IssueStatus.Rejected("no"), CancelledToken));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReleaseAsync(id, "w1", Time.GetUtcNow() + Lease, "boom", CancelledToken));
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.RenewLeaseAsync(id, "w1", Lease, CancelledToken), "pre cancelled token is honoured by the lease holders transitions");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.CompleteAsync(id, "w1", IssueStatus.Rejected("no"), CancelledToken), "pre cancelled token is honoured by the lease holders transitions");
+        await Contract.ThrowsAnyAsync<OperationCanceledException>(() => Store.ReleaseAsync(id, "w1", Time.GetUtcNow() + Lease, "boom", CancelledToken), "pre cancelled token is honoured by the lease holders transitions");
 
         var issue = await Store.GetAsync(id);
-        Assert.Equal(IssueState.Running, issue.Status.State);
-        Assert.Equal("w1", issue.LeaseOwner);
-        Assert.Equal(claimed?.LeaseExpiresAt, issue.LeaseExpiresAt);
-        Assert.Equal(claimed?.UpdatedAt, issue.UpdatedAt);
-        Assert.Null(issue.LastError);
-        Assert.Null(issue.NotBefore);
-        Assert.Equal(1, issue.Attempts);
+        Contract.Equal(IssueState.Running, issue.Status.State, "pre cancelled token is honoured by the lease holders transitions (checked: issue.Status.State)");
+        Contract.Equal("w1", issue.LeaseOwner, "pre cancelled token is honoured by the lease holders transitions (checked: issue.LeaseOwner)");
+        Contract.Equal(claimed?.LeaseExpiresAt, issue.LeaseExpiresAt, "pre cancelled token is honoured by the lease holders transitions (checked: issue.LeaseExpiresAt)");
+        Contract.Equal(claimed?.UpdatedAt, issue.UpdatedAt, "pre cancelled token is honoured by the lease holders transitions (checked: issue.UpdatedAt)");
+        Contract.Null(issue.LastError, "pre cancelled token is honoured by the lease holders transitions (checked: issue.LastError)");
+        Contract.Null(issue.NotBefore, "pre cancelled token is honoured by the lease holders transitions (checked: issue.NotBefore)");
+        Contract.Equal(1, issue.Attempts, "pre cancelled token is honoured by the lease holders transitions (checked: issue.Attempts)");
     }
 
 #pragma warning restore CS1591
