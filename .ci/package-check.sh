@@ -20,7 +20,8 @@ out="$PWD/artifacts/packages"
 rm -rf "$out"
 mkdir -p "$out"
 
-mapfile -t projects < <(ls -1 IssueCore.*/IssueCore.*.csproj)
+# The issuecore tool (IssueCore.Cli) is a tool package, not a library: .ci/cli-guide.sh installs and runs it.
+mapfile -t projects < <(ls -1 IssueCore.*/IssueCore.*.csproj | grep -v '^IssueCore\.Cli/')
 [ ${#projects[@]} -gt 0 ] || { echo "no library projects found" >&2; exit 1; }
 
 # One pack of all of them through a solution filter written here: one build that shares the common projects, instead

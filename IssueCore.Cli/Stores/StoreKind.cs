@@ -1,0 +1,8 @@
+namespace IssueCore.Cli.Stores;
+
+/// <summary>Which adapter a store is opened with.</summary>
+internal enum StoreKind
+{
+    Sqlite,
+    Postgres,
+}
