@@ -57,4 +57,31 @@ public sealed class SnippetRunTests
         Assert.Contains("/issues", routes);
         Assert.Contains("/issues/{id}", routes);
     }
+
+    [Fact]
+    public void The_patch_spawner_snippet_registers_a_spawner_for_every_setting_and_one_for_its_setting()
+    {
+        var services = new ServiceCollection();
+        PatchSpawnerSnippet.Configure(services, IssueCore.Enhance.EnhanceSettingId.Parse("nightly", null));
+
+        var spawners = services.Where(d => d.ServiceType == typeof(IssueCore.Enhance.Spawning.IPatchSpawner)
+            || d.ImplementationType == typeof(PatchSpawnerSnippet.MySpawner)
+            || d.ImplementationType == typeof(PatchSpawnerSnippet.NightlySpawner)
+            || (d.IsKeyedService && d.KeyedImplementationType == typeof(PatchSpawnerSnippet.NightlySpawner))).ToList();
+
+        Assert.NotEmpty(spawners);
+        Assert.Contains(services, d => d.ServiceType.Assembly.GetName().Name == "IssueCore.AI"
+            || (d.ImplementationType?.Assembly.GetName().Name == "IssueCore.AI"));
+    }
+
+    [Fact]
+    public async Task The_telemetry_snippet_builds_a_host_with_tracing_and_metrics()
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateBuilder();
+        TelemetrySnippet.Configure(builder);
+        await using var app = builder.Build();
+
+        Assert.NotNull(app.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
+        Assert.NotNull(app.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
+    }
 }
