@@ -38,7 +38,12 @@ internal static class WebHostApp
                 o.Security.AllowDevelopmentKey = development;
             })
             // Validation, mapping target_repo to a Blueprint series, and idempotent enqueue (triggering_event_id).
-            .AddIssueCoreIngestion(o => o.IssueBaseUrl = configuration["IssueCore:IssueBaseUrl"])
+            .AddIssueCoreIngestion(o =>
+            {
+                o.IssueBaseUrl = configuration["IssueCore:IssueBaseUrl"];
+                // A node whose series are published after their first issues arrive sets IssueCore:RequireExistingSeries=false.
+                o.RequireExistingSeries = !string.Equals(configuration["IssueCore:RequireExistingSeries"], "false", StringComparison.OrdinalIgnoreCase);
+            })
             .UseSqlite(connectionString);
 
         // Before the dispatcher, so the flow it dispatches through exists when it first claims an issue.

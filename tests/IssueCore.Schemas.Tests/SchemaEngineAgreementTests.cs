@@ -100,7 +100,7 @@ public sealed class SchemaEngineAgreementTests
         var json = node.ToJsonString();
         var services = new ServiceCollection();
         services.AddIssueCore(o => o.Security.AllowDevelopmentKey = true).UseInMemory();
-        services.AddIssueCoreIngestion();
+        services.AddIssueCoreIngestion(o => o.RequireExistingSeries = false); // the schema says nothing of which series exist
         await using var provider = services.BuildServiceProvider();
         var ingestion = provider.GetRequiredService<IIssueIngestionService>();
         bool byEngine;
