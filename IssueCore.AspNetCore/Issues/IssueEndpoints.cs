@@ -224,7 +224,8 @@ internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defa
                 log.Rationale,
                 [.. log.Verdicts.Select(v => new VerdictResponse(v.Axis, Lower(v.Status.ToString()), v.Detail))],
                 log.Reasons,
-                log.Timestamp));
+                log.Timestamp),
+        issue.Patch);
 
     private static string Lower(string text) => text.ToLowerInvariant();
 }

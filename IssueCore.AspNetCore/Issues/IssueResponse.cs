@@ -1,6 +1,9 @@
+using System.Text.Json;
+
 namespace IssueCore.AspNetCore.Issues;
 
 /// <summary>An issue as <c>GET /issues/{id}</c> and <c>GET /issues</c> return it.</summary>
+/// <remarks><c>patch</c> is the RFC 6902 patch the issue carried when it was ingested, or <c>null</c> when it carried none.</remarks>
 internal sealed record IssueResponse(
     string IssueId,
     string BlueprintId,
@@ -18,4 +21,5 @@ internal sealed record IssueResponse(
     IssueSourceResponse? Source,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    EnhanceLogResponse? EnhanceLog);
+    EnhanceLogResponse? EnhanceLog,
+    JsonElement? Patch);

@@ -302,6 +302,31 @@ public sealed class IssueEndpointTests
         Assert.Equal("deny", log.GetProperty("verdicts")[0].GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task Get_shows_the_issue_own_patch_and_null_when_it_carried_none()
+    {
+        await using var server = await IssueCoreServer.StartAsync();
+        var withPatch = IssueCoreServer.ValidJson.Replace("\"event-or-schedule-key\"", "\"event-with-patch\"", StringComparison.Ordinal)
+            .Replace("\"activity-definition-uuid\"}", "\"activity-definition-uuid\",\"patch\":[{\"op\":\"replace\",\"path\":\"/metadata/owner\",\"value\":\"docs-team\"}]}", StringComparison.Ordinal);
+        using var postedWith = await server.Client.SendAsync(IssueCoreServer.Post(withPatch));
+        using var postedWithout = await server.Client.SendAsync(IssueCoreServer.Post(IssueCoreServer.ValidJson));
+        Assert.Equal(HttpStatusCode.Created, postedWith.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, postedWithout.StatusCode);
+        var idWith = JsonDocument.Parse(await postedWith.Content.ReadAsStringAsync()).RootElement.GetProperty("issue_id").GetString();
+        var idWithout = JsonDocument.Parse(await postedWithout.Content.ReadAsStringAsync()).RootElement.GetProperty("issue_id").GetString();
+
+        using var with = await server.Client.SendAsync(IssueCoreServer.Get($"issues/{idWith}"));
+        using var without = await server.Client.SendAsync(IssueCoreServer.Get($"issues/{idWithout}"));
+
+        var patch = JsonDocument.Parse(await with.Content.ReadAsStringAsync()).RootElement.GetProperty("patch");
+        Assert.Equal(JsonValueKind.Array, patch.ValueKind);
+        var op = Assert.Single(patch.EnumerateArray());
+        Assert.Equal("replace", op.GetProperty("op").GetString());
+        Assert.Equal("/metadata/owner", op.GetProperty("path").GetString());
+        Assert.Equal("docs-team", op.GetProperty("value").GetString());
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(await without.Content.ReadAsStringAsync()).RootElement.GetProperty("patch").ValueKind);
+    }
+
     [Theory]
     [InlineData("issues/doesnotexist")]
     [InlineData("issues/bad%20id")]

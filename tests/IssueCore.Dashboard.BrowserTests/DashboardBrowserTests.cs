@@ -56,6 +56,13 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             await page.WaitForAsync("document.getElementById('issue-status')?.dataset.status === 'applied' && document.querySelectorAll('main table tbody tr').length >= 4", "the applied issue with its verdicts", Bound, ct);
             var verdicts = await page.EvaluateAsync("[...document.querySelectorAll('main table tbody tr')].map(r => r.cells[1].textContent)", ct);
             Assert.All(verdicts.EnumerateArray(), v => Assert.Equal("pass", v.GetString()));
+
+            // The issue's own patch, as it was ingested: one replace of the owner.
+            await page.WaitForAsync("document.querySelectorAll('#patch-ops li').length === 1", "the issue's own patch", Bound, ct);
+            var operation = (await page.EvaluateAsync("document.querySelector('#patch-ops li').textContent", ct)).GetString();
+            Assert.Contains("replace", operation, StringComparison.Ordinal);
+            Assert.Contains("/metadata/owner", operation, StringComparison.Ordinal);
+            Assert.Contains("\"docs-team\"", operation, StringComparison.Ordinal);
             await ShotAsync(page, "03-issue-applied", ct);
 
             // 4. Open its diff: the side-by-side view marks the changed owner on both sides.
