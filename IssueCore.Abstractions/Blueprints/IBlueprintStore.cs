@@ -47,6 +47,17 @@ public interface IBlueprintStore
     /// <summary>Lists every series id in ordinal order (archived ones included).</summary>
     IAsyncEnumerable<BlueprintId> ListIdsAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Lists the series ids that sort after <paramref name="after"/> in ordinal order (every id when
+    /// <see langword="null"/>), archived ones included: keyset paging, so a page's cost does not depend on its position.
+    /// <paramref name="after"/> need not name a series that exists. Stores written before this member existed walk
+    /// <see cref="ListIdsAsync"/> from the start.
+    /// </summary>
+    IAsyncEnumerable<BlueprintId> ListIdsAfterAsync(BlueprintId? after, CancellationToken cancellationToken = default)
+        => after is { } key
+            ? IssueCore.Paging.KeysetFallback.Where(ListIdsAsync(cancellationToken), id => string.CompareOrdinal(id.Value, key.Value) > 0, cancellationToken)
+            : ListIdsAsync(cancellationToken);
+
     /// <summary>Archives or unarchives a series. Archiving hides nothing; it is a flag hosts can act on.</summary>
     /// <exception cref="NotFoundException">The series does not exist.</exception>
     Task SetArchivedAsync(BlueprintId id, bool archived, CancellationToken cancellationToken = default);

@@ -47,6 +47,34 @@ public interface ICouncilRepository
     IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Streams runs newest first, optionally only those in one status, starting after the run <paramref name="after"/>
+    /// in that order (from the newest when <see langword="null"/>). Keyset paging: the store finds the run by its id and
+    /// starts after its position, so a page's cost does not depend on its position. The run need not be in
+    /// <paramref name="statusFilter"/>'s status. Stores written before this member existed walk the whole list.
+    /// </summary>
+    /// <exception cref="NotFoundException">No run has the id <paramref name="after"/> (raised when the stream is read).</exception>
+    IAsyncEnumerable<CouncilRun> ListRunsAfterAsync(CouncilRunStatus? statusFilter, CouncilRunId? after, CancellationToken cancellationToken = default)
+    {
+        if (after is not { } key)
+        {
+            return ListRunsAsync(statusFilter, cancellationToken);
+        }
+
+        // The run may not be in the filtered status, so the walk looks for it in the unfiltered list.
+        var walk = IssueCore.Paging.KeysetFallback.After(ListRunsAsync(null, cancellationToken), r => r.Id == key, "council run", key.Value, cancellationToken);
+        return statusFilter is { } status ? IssueCore.Paging.KeysetFallback.Where(walk, r => r.Status == status, cancellationToken) : walk;
+    }
+
+    /// <summary>
+    /// Streams a run's events whose sequence number is greater than <paramref name="afterSequence"/>, in sequence order.
+    /// Stores written before this member existed walk <see cref="ListEventsAsync"/> from the start.
+    /// </summary>
+    IAsyncEnumerable<CouncilRunEvent> ListEventsAfterAsync(CouncilRunId runId, long afterSequence, CancellationToken cancellationToken = default)
+        => afterSequence <= 0
+            ? ListEventsAsync(runId, cancellationToken)
+            : IssueCore.Paging.KeysetFallback.Where(ListEventsAsync(runId, cancellationToken), e => e.Sequence > afterSequence, cancellationToken);
+
+    /// <summary>
     /// Marks every <see cref="CouncilRunStatus.Running"/> run <see cref="CouncilRunStatus.Interrupted"/>. Only safe when
     /// no other process executes runs on this repository; hosts sharing one use
     /// <see cref="MarkAbandonedRunsAsync"/>.

@@ -23,6 +23,21 @@ public interface IEnhanceLogStore
     /// <summary>Streams every entry, ascending by timestamp (ties in append order).</summary>
     IAsyncEnumerable<EnhanceLogEntry> ListAllAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Streams the entries that come after the entry <paramref name="after"/> in the log's order (ascending by timestamp,
+    /// ties in append order), every entry when <see langword="null"/>; only those of <paramref name="blueprintId"/> when
+    /// given. Keyset paging: the store finds the entry by its key and starts after it, so a page's cost does not depend on
+    /// its position. Stores written before this member existed walk the whole list up to the entry.
+    /// </summary>
+    /// <exception cref="NotFoundException">No entry has the key <paramref name="after"/> (raised when the stream is read).</exception>
+    IAsyncEnumerable<EnhanceLogEntry> ListAfterAsync(BlueprintId? blueprintId, EnhanceLogKey? after, CancellationToken cancellationToken = default)
+    {
+        var all = blueprintId is { } id ? ListByBlueprintAsync(id, cancellationToken) : ListAllAsync(cancellationToken);
+        return after is { } key
+            ? IssueCore.Paging.KeysetFallback.After(all, e => e.IssueId == key.IssueId && e.Round == key.Round, "enhance log entry", key.IssueId.Value, cancellationToken)
+            : all;
+    }
+
     /// <summary>Returns the entry of the issue's latest logged round.</summary>
     /// <exception cref="NotFoundException">There is none.</exception>
     async Task<EnhanceLogEntry> GetAsync(IssueId issueId, CancellationToken cancellationToken = default)

@@ -146,13 +146,19 @@ public sealed class InMemoryBlueprintStore : IBlueprintStore
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<BlueprintId> ListIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<BlueprintId> ListIdsAsync(CancellationToken cancellationToken = default)
+        => ListIdsAfterAsync(null, cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<BlueprintId> ListIdsAfterAsync(BlueprintId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         BlueprintId[] ids;
         lock (_gate)
         {
-            ids = [.. _series.Keys.Select(BlueprintId.Parse)];
+            ids = after is { } key
+                ? [.. _series.Keys.SkipWhile(k => string.CompareOrdinal(k, key.Value) <= 0).Select(BlueprintId.Parse)]
+                : [.. _series.Keys.Select(BlueprintId.Parse)];
         }
 
         foreach (var id in ids)

@@ -219,16 +219,28 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, CancellationToken cancellationToken = default)
+        => ListRunsAfterAsync(statusFilter, null, cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRun> ListRunsAfterAsync(CouncilRunStatus? statusFilter, CouncilRunId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         CouncilRun[] snapshot;
         lock (_gate)
         {
+            // Newest first by (created, insertion); a key resumes strictly after its run's position.
+            RunState? last = null;
+            if (after is { } key && !_runs.TryGetValue(key, out last))
+            {
+                throw new NotFoundException("council run", key.Value);
+            }
+
             snapshot =
             [
                 .. _runs.Values
                     .Where(s => statusFilter is not { } filter || s.Run.Status == filter)
+                    .Where(s => last is null || s.Run.CreatedAt < last.Run.CreatedAt || (s.Run.CreatedAt == last.Run.CreatedAt && s.Insertion < last.Insertion))
                     .OrderByDescending(s => s.Run.CreatedAt)
                     .ThenByDescending(s => s.Insertion)
                     .Select(s => s.Run),
@@ -245,14 +257,18 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, CancellationToken cancellationToken = default)
+        => ListEventsAfterAsync(runId, 0, cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRunEvent> ListEventsAfterAsync(CouncilRunId runId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         CouncilRunEvent[] snapshot;
         lock (_gate)
         {
             // Unknown runs simply have no events; events are appended in sequence order.
-            snapshot = _runs.TryGetValue(runId, out var state) ? [.. state.Events] : [];
+            snapshot = _runs.TryGetValue(runId, out var state) ? [.. state.Events.Where(e => e.Sequence > afterSequence)] : [];
         }
 
         foreach (var e in snapshot)

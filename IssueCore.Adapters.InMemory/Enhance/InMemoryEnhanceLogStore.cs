@@ -81,23 +81,46 @@ public sealed class InMemoryEnhanceLogStore : IEnhanceLogStore
 
     /// <inheritdoc />
     public IAsyncEnumerable<EnhanceLogEntry> ListByBlueprintAsync(BlueprintId blueprintId, CancellationToken cancellationToken = default)
-        => ListAsync(blueprintId, cancellationToken);
+        => ListAfterAsync(blueprintId, null, cancellationToken);
 
     /// <inheritdoc />
     public IAsyncEnumerable<EnhanceLogEntry> ListAllAsync(CancellationToken cancellationToken = default)
-        => ListAsync(null, cancellationToken);
+        => ListAfterAsync(null, null, cancellationToken);
 
-    private async IAsyncEnumerable<EnhanceLogEntry> ListAsync(BlueprintId? blueprintId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public async IAsyncEnumerable<EnhanceLogEntry> ListAfterAsync(BlueprintId? blueprintId, EnhanceLogKey? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         EnhanceLogEntry[] snapshot;
         lock (_gate)
         {
-            snapshot = [.. _entries.Where(e => blueprintId is not { } id || e.BlueprintId == id)];
+            // The log's order is (timestamp, append position); a key resumes strictly after its entry's position.
+            var start = 0;
+            var startTimestamp = DateTimeOffset.MinValue;
+            if (after is { } key)
+            {
+                if (!_byIssue.TryGetValue((key.IssueId, key.Round), out var last))
+                {
+                    throw new NotFoundException("enhance log entry", key.IssueId.Value);
+                }
+
+                start = _entries.IndexOf(last) + 1;
+                startTimestamp = last.Timestamp;
+            }
+
+            snapshot =
+            [
+                .. _entries
+                    .Select((e, position) => (Entry: e, Position: position))
+                    .Where(p => (blueprintId is not { } id || p.Entry.BlueprintId == id)
+                                && (after is null || p.Entry.Timestamp > startTimestamp || (p.Entry.Timestamp == startTimestamp && p.Position >= start)))
+                    .OrderBy(p => p.Entry.Timestamp)
+                    .ThenBy(p => p.Position)
+                    .Select(p => p.Entry),
+            ];
         }
 
-        // OrderBy is stable, so entries with equal timestamps keep their append order.
-        foreach (var entry in snapshot.OrderBy(e => e.Timestamp))
+        foreach (var entry in snapshot)
         {
             cancellationToken.ThrowIfCancellationRequested();
             yield return entry;

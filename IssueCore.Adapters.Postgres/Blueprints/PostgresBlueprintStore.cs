@@ -297,12 +297,17 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<BlueprintId> ListIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<BlueprintId> ListIdsAsync(CancellationToken cancellationToken = default)
+        => ListIdsAfterAsync(null, cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<BlueprintId> ListIdsAfterAsync(BlueprintId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var after = string.Empty;
+        // The primary key orders the ids, so each page is an index range scan that starts after the key.
+        var afterKey = after?.Value ?? string.Empty;
         while (true)
         {
-            var page = await ListIdsPageAsync(after, cancellationToken).ConfigureAwait(false);
+            var page = await ListIdsPageAsync(afterKey, cancellationToken).ConfigureAwait(false);
             foreach (var id in page)
             {
                 yield return BlueprintId.Parse(id);
@@ -313,7 +318,7 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
                 yield break;
             }
 
-            after = page[^1];
+            afterKey = page[^1];
         }
     }
 

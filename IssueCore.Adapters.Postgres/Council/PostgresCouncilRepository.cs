@@ -29,6 +29,7 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
     private readonly string _get;
     private readonly string _listRuns;
     private readonly string _listRunsByStatus;
+    private readonly string _runPosition;
     private readonly string _listEvents;
     private readonly string _markInterrupted;
     private readonly string _markAbandoned;
@@ -85,6 +86,7 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
             + $"DELETE FROM {s}.council_runs WHERE id IN (SELECT id FROM doomed)";
         _get = $"SELECT {RunColumns} FROM {s}.council_runs WHERE id = @id";
         _listRuns = $"SELECT {RunColumns} FROM {s}.council_runs WHERE (created_at, seq) < (@before_at, @before_seq) ORDER BY created_at DESC, seq DESC LIMIT {PageSize}";
+        _runPosition = $"SELECT created_at, seq FROM {s}.council_runs WHERE id = @id";
         _listRunsByStatus = $"SELECT {RunColumns} FROM {s}.council_runs WHERE status = @status AND (created_at, seq) < (@before_at, @before_seq) ORDER BY created_at DESC, seq DESC LIMIT {PageSize}";
         _listEvents = $"SELECT {EventColumns} FROM {s}.council_run_events WHERE run_id = @run_id AND sequence > @after ORDER BY sequence LIMIT {PageSize}";
         _markInterrupted = $"UPDATE {s}.council_runs SET status = {(short)CouncilRunStatus.Interrupted}, updated_at = @now WHERE status = {(short)CouncilRunStatus.Running}";
@@ -380,10 +382,15 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, CancellationToken cancellationToken = default)
+        => ListRunsAfterAsync(statusFilter, null, cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRun> ListRunsAfterAsync(CouncilRunStatus? statusFilter, CouncilRunId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var beforeAt = DateTimeOffset.MaxValue;
-        var beforeSeq = long.MaxValue;
+        var (beforeAt, beforeSeq) = after is { } key
+            ? await RunPositionAsync(key, cancellationToken).ConfigureAwait(false)
+            : (DateTimeOffset.MaxValue, long.MaxValue);
         while (true)
         {
             var page = await RunsPageAsync(statusFilter, beforeAt, beforeSeq, cancellationToken).ConfigureAwait(false);
@@ -403,9 +410,14 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, CancellationToken cancellationToken = default)
+        => ListEventsAfterAsync(runId, 0, cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRunEvent> ListEventsAfterAsync(CouncilRunId runId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var after = 0L;
+        // Pages start after the sequence on the (run_id, sequence) key.
+        var after = Math.Max(afterSequence, 0L);
         while (true)
         {
             var page = await EventsPageAsync(runId, after, cancellationToken).ConfigureAwait(false);
@@ -504,6 +516,25 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
         catch (Exception ex) when (PostgresErrors.IsProvider(ex))
         {
             throw PostgresErrors.Translate(ex, $"truncate the events of run '{runId}'");
+        }
+    }
+
+    /// <summary>A run's (created_at, seq) position by its primary key; the pages then start there on the created indexes.</summary>
+    private async Task<(DateTimeOffset At, long Seq)> RunPositionAsync(CouncilRunId runId, CancellationToken cancellationToken)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_runPosition);
+            command.AddText("id", runId.Value);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? (reader.Time(0), reader.GetInt64(1))
+                : throw new NotFoundException("council run", runId.Value);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"find the position of run '{runId}'");
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
     private readonly string _find;
     private readonly string _listAll;
     private readonly string _listByBlueprint;
+    private readonly string _position;
 
     /// <summary>Creates the store.</summary>
     /// <param name="database">The shared data source, schema and clock.</param>
@@ -40,6 +41,7 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         _find = $"SELECT {Columns} FROM {t} WHERE issue_id = @issue_id ORDER BY round DESC LIMIT 1";
         _listAll = $"SELECT {Columns} FROM {t} WHERE (logged_at, seq) > (@after_at, @after_seq) ORDER BY logged_at, seq LIMIT {PageSize}";
         _listByBlueprint = $"SELECT {Columns} FROM {t} WHERE blueprint_id = @blueprint_id AND (logged_at, seq) > (@after_at, @after_seq) ORDER BY logged_at, seq LIMIT {PageSize}";
+        _position = $"SELECT logged_at, seq FROM {t} WHERE issue_id = @issue_id AND round = @round";
     }
 
     /// <inheritdoc />
@@ -127,16 +129,21 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
 
     /// <inheritdoc />
     public IAsyncEnumerable<EnhanceLogEntry> ListByBlueprintAsync(BlueprintId blueprintId, CancellationToken cancellationToken = default)
-        => StreamAsync(blueprintId, cancellationToken);
+        => StreamAsync(blueprintId, null, cancellationToken);
 
     /// <inheritdoc />
     public IAsyncEnumerable<EnhanceLogEntry> ListAllAsync(CancellationToken cancellationToken = default)
-        => StreamAsync(null, cancellationToken);
+        => StreamAsync(null, null, cancellationToken);
 
-    private async IAsyncEnumerable<EnhanceLogEntry> StreamAsync(BlueprintId? blueprintId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public IAsyncEnumerable<EnhanceLogEntry> ListAfterAsync(BlueprintId? blueprintId, EnhanceLogKey? after, CancellationToken cancellationToken = default)
+        => StreamAsync(blueprintId, after, cancellationToken);
+
+    private async IAsyncEnumerable<EnhanceLogEntry> StreamAsync(BlueprintId? blueprintId, EnhanceLogKey? after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var afterAt = DateTimeOffset.MinValue;
-        var afterSeq = 0L;
+        var (afterAt, afterSeq) = after is { } key
+            ? await PositionAsync(key, cancellationToken).ConfigureAwait(false)
+            : (DateTimeOffset.MinValue, 0L);
         while (true)
         {
             var page = await PageAsync(blueprintId, afterAt, afterSeq, cancellationToken).ConfigureAwait(false);
@@ -151,6 +158,29 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
             }
 
             (_, afterAt, afterSeq) = page[^1];
+        }
+    }
+
+    /// <summary>
+    /// The (logged_at, seq) position of one entry, by the unique (issue_id, round) key; the pages then start there on
+    /// the (logged_at, seq) indexes, so a page's cost does not depend on how far into the log it is.
+    /// </summary>
+    private async Task<(DateTimeOffset At, long Seq)> PositionAsync(EnhanceLogKey key, CancellationToken cancellationToken)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_position);
+            command.AddText("issue_id", key.IssueId.Value);
+            command.Add("round", NpgsqlDbType.Integer, key.Round);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? (reader.Time(0), reader.GetInt64(1))
+                : throw new NotFoundException("enhance log entry", key.IssueId.Value);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"find the enhance log entry of issue '{key.IssueId}'");
         }
     }
 

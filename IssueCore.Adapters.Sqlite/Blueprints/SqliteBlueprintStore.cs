@@ -250,9 +250,14 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
             cancellationToken);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<BlueprintId> ListIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<BlueprintId> ListIdsAsync(CancellationToken cancellationToken = default)
+        => ListIdsAfterAsync(null, cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<BlueprintId> ListIdsAfterAsync(BlueprintId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var after = string.Empty;
+        // The primary key orders the ids, so each page is an index range scan that starts after the key.
+        var afterKey = after?.Value ?? string.Empty;
         while (true)
         {
             var page = await _database.ReadAsync(
@@ -260,7 +265,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                 async (session, ct) =>
                 {
                     var ids = new List<BlueprintId>(PageSize);
-                    var reader = await session.Command(ListIdsSql).With("@after", after).With("@limit", PageSize).ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    var reader = await session.Command(ListIdsSql).With("@after", afterKey).With("@limit", PageSize).ExecuteReaderAsync(ct).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
                         while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -283,7 +288,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                 yield break;
             }
 
-            after = page[^1].Value;
+            afterKey = page[^1].Value;
         }
     }
 

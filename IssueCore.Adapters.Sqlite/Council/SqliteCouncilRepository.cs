@@ -85,6 +85,8 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         "SELECT run_id, sequence, wave, kind, node_id, payload, timestamp FROM council_events " +
         "WHERE run_id = @run_id AND sequence > @after ORDER BY sequence LIMIT @limit;";
 
+    private const string RunPositionSql = "SELECT created_at, seq FROM council_runs WHERE run_id = @run_id;";
+
     private const int PageSize = 256;
 
     private readonly SqliteDatabase _database;
@@ -365,11 +367,33 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             cancellationToken);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, CancellationToken cancellationToken = default)
+        => ListRunsAfterAsync(statusFilter, null, cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRun> ListRunsAfterAsync(CouncilRunStatus? statusFilter, CouncilRunId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var status = statusFilter is { } s ? StatusText(s) : null;
         var afterCreated = long.MaxValue;
         var afterSeq = long.MaxValue;
+        if (after is { } key)
+        {
+            // The run's (created_at, seq) position by its primary key; the pages then start there on the created indexes.
+            (afterCreated, afterSeq) = await _database.ReadAsync(
+                "Finding a run's position",
+                async (session, ct) =>
+                {
+                    var reader = await session.Command(RunPositionSql).With("@run_id", key.Value).ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        return await reader.ReadAsync(ct).ConfigureAwait(false)
+                            ? (reader.GetInt64(0), reader.GetInt64(1))
+                            : throw new NotFoundException("council run", key.Value);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+
         while (true)
         {
             var page = await _database.ReadAsync(
@@ -407,9 +431,14 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, CancellationToken cancellationToken = default)
+        => ListEventsAfterAsync(runId, 0, cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<CouncilRunEvent> ListEventsAfterAsync(CouncilRunId runId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        long after = 0;
+        // Pages start after the sequence on the unique (run_id, sequence) index.
+        var after = Math.Max(afterSequence, 0);
         while (true)
         {
             var page = await _database.ReadAsync(

@@ -33,6 +33,8 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
         "SELECT " + Columns + " FROM enhance_log WHERE blueprint_id = @blueprint_id AND (timestamp > @ts OR (timestamp = @ts AND seq > @seq)) " +
         "ORDER BY timestamp, seq LIMIT @limit;";
 
+    private const string PositionSql = "SELECT timestamp, seq FROM enhance_log WHERE issue_id = @issue_id AND round = @round;";
+
     private const int PageSize = 256;
 
     private readonly SqliteDatabase _database;
@@ -111,18 +113,42 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
 
     /// <inheritdoc />
     public IAsyncEnumerable<EnhanceLogEntry> ListByBlueprintAsync(BlueprintId blueprintId, CancellationToken cancellationToken = default)
-        => StreamAsync(blueprintId.Value, cancellationToken);
+        => StreamAsync(blueprintId.Value, null, cancellationToken);
 
     /// <inheritdoc />
     public IAsyncEnumerable<EnhanceLogEntry> ListAllAsync(CancellationToken cancellationToken = default)
-        => StreamAsync(null, cancellationToken);
+        => StreamAsync(null, null, cancellationToken);
 
-    private async IAsyncEnumerable<EnhanceLogEntry> StreamAsync(string? blueprintId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public IAsyncEnumerable<EnhanceLogEntry> ListAfterAsync(BlueprintId? blueprintId, EnhanceLogKey? after, CancellationToken cancellationToken = default)
+        => StreamAsync(blueprintId?.Value, after, cancellationToken);
+
+    private async IAsyncEnumerable<EnhanceLogEntry> StreamAsync(string? blueprintId, EnhanceLogKey? after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Each page is read on its own and the connection is returned before the caller sees it,
         // so a slow consumer never holds a read snapshot open.
         var afterTimestamp = long.MinValue;
         var afterSeq = long.MinValue;
+        if (after is { } key)
+        {
+            // The key's (timestamp, seq) position comes from the unique (issue_id, round) index; the pages then start
+            // there on the (timestamp, seq) indexes, so a page's cost does not depend on how far into the log it is.
+            (afterTimestamp, afterSeq) = await _database.ReadAsync(
+                "Finding an enhance log position",
+                async (session, ct) =>
+                {
+                    var reader = await session.Command(PositionSql).With("@issue_id", key.IssueId.Value).With("@round", key.Round)
+                        .ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        return await reader.ReadAsync(ct).ConfigureAwait(false)
+                            ? (reader.GetInt64(0), reader.GetInt64(1))
+                            : throw new NotFoundException("enhance log entry", key.IssueId.Value);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+
         while (true)
         {
             var page = await _database.ReadAsync(

@@ -26,13 +26,20 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
             return;
         }
 
-        var store = services.GetRequiredService<IBlueprintStore>();
-        var (ids, next, found) = await PageCursor.TakeAsync(store.ListIdsAsync(ct), id => id.Value, paging.After, paging.Limit, ct).ConfigureAwait(false);
-        if (!found)
+        BlueprintId? after = null;
+        if (paging.After is { } cursor)
         {
-            await BadPageAsync(context).ConfigureAwait(false);
-            return;
+            if (!BlueprintId.TryParse(cursor, null, out var last))
+            {
+                await BadPageAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            after = last;
         }
+
+        var store = services.GetRequiredService<IBlueprintStore>();
+        var (ids, next) = await PageCursor.TakeAsync(store.ListIdsAfterAsync(after, ct), id => id.Value, paging.Limit, ct).ConfigureAwait(false);
 
         var items = new List<BlueprintSummaryResponse>(ids.Count);
         foreach (var id in ids)
@@ -166,10 +173,28 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
             return;
         }
 
-        var runs = services.GetRequiredService<ICouncilRepository>();
-        var (items, next, found) = await PageCursor.TakeAsync(runs.ListRunsAsync(status, ct), r => r.Id.Value, paging.After, paging.Limit, ct).ConfigureAwait(false);
-        if (!found)
+        CouncilRunId? after = null;
+        if (paging.After is { } cursor)
         {
+            if (!CouncilRunId.TryParse(cursor, null, out var last))
+            {
+                await BadPageAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            after = last;
+        }
+
+        var runs = services.GetRequiredService<ICouncilRepository>();
+        List<CouncilRun> items;
+        string? next;
+        try
+        {
+            (items, next) = await PageCursor.TakeAsync(runs.ListRunsAfterAsync(status, after, ct), r => r.Id.Value, paging.Limit, ct).ConfigureAwait(false);
+        }
+        catch (NotFoundException) when (after is not null)
+        {
+            // The cursor's run is gone (purged by retention): the token no longer names a position.
             await BadPageAsync(context).ConfigureAwait(false);
             return;
         }
@@ -226,25 +251,8 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
             return;
         }
 
-        var items = new List<RunEventResponse>(Math.Min(paging.Limit, 128));
-        string? next = null;
-        await foreach (var e in runs.ListEventsAsync(id, ct).ConfigureAwait(false))
-        {
-            if (e.Sequence <= after)
-            {
-                continue;
-            }
-
-            if (items.Count == paging.Limit)
-            {
-                next = PageCursor.Encode(items[^1].Sequence.ToString(CultureInfo.InvariantCulture));
-                break;
-            }
-
-            items.Add(ToEvent(e));
-        }
-
-        await WriteAsync(context, new RunEventListResponse(items, next), OperatorJsonContext.Default.RunEventListResponse).ConfigureAwait(false);
+        var (events, next) = await PageCursor.TakeAsync(runs.ListEventsAfterAsync(id, after, ct), e => e.Sequence.ToString(CultureInfo.InvariantCulture), paging.Limit, ct).ConfigureAwait(false);
+        await WriteAsync(context, new RunEventListResponse([.. events.Select(ToEvent)], next), OperatorJsonContext.Default.RunEventListResponse).ConfigureAwait(false);
     });
 
     public Task RequeueAsync(HttpContext context) => RunAsync(context, IssueCoreOperatorVerbs.Requeue, Route(context, "id"), async (caller, services, ct) =>
@@ -334,10 +342,30 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
             return;
         }
 
+        EnhanceLogKey? after = null;
+        if (paging.After is { } cursor)
+        {
+            // The token names the last entry shown: "<issue id>\n<round>".
+            var split = cursor.LastIndexOf('\n');
+            if (split < 1
+                || !IssueId.TryParse(cursor[..split], null, out var issue)
+                || !int.TryParse(cursor.AsSpan(split + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var round))
+            {
+                await BadPageAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            after = new EnhanceLogKey(issue, round);
+        }
+
         var log = services.GetRequiredService<IEnhanceLogStore>();
-        var source = series is { } s ? log.ListByBlueprintAsync(s, ct) : log.ListAllAsync(ct);
-        var (items, next, found) = await PageCursor.TakeAsync(source, e => e.IssueId.Value + "\n" + e.Round.ToString(CultureInfo.InvariantCulture), paging.After, paging.Limit, ct).ConfigureAwait(false);
-        if (!found)
+        List<EnhanceLogEntry> items;
+        string? next;
+        try
+        {
+            (items, next) = await PageCursor.TakeAsync(log.ListAfterAsync(series, after, ct), e => e.IssueId.Value + "\n" + e.Round.ToString(CultureInfo.InvariantCulture), paging.Limit, ct).ConfigureAwait(false);
+        }
+        catch (NotFoundException) when (after is not null)
         {
             await BadPageAsync(context).ConfigureAwait(false);
             return;

@@ -34,30 +34,23 @@ internal static class PageCursor
     }
 
     /// <summary>
-    /// Takes one page from a stream in a stable order: the items after the one whose key is <paramref name="after"/>
-    /// (from the start when <see langword="null"/>), at most <paramref name="limit"/>, holding only the page in memory.
+    /// Takes one page from a stream that already starts after the previous page (the store's keyset query): at most
+    /// <paramref name="limit"/> items, reading one more only to learn whether another page follows.
     /// </summary>
-    /// <returns>The page, the next token (<see langword="null"/> on the last page), and whether the cursor's item was found.</returns>
-    public static async Task<(List<T> Items, string? Next, bool Found)> TakeAsync<T>(IAsyncEnumerable<T> source, Func<T, string> keyOf, string? after, int limit, CancellationToken cancellationToken)
+    /// <returns>The page and the next token (<see langword="null"/> on the last page).</returns>
+    public static async Task<(List<T> Items, string? Next)> TakeAsync<T>(IAsyncEnumerable<T> source, Func<T, string> keyOf, int limit, CancellationToken cancellationToken)
     {
         var items = new List<T>(Math.Min(limit, 128));
-        var found = after is null;
         await foreach (var item in source.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            if (!found)
-            {
-                found = string.Equals(keyOf(item), after, StringComparison.Ordinal);
-                continue;
-            }
-
             if (items.Count == limit)
             {
-                return (items, Encode(keyOf(items[^1])), true);
+                return (items, Encode(keyOf(items[^1])));
             }
 
             items.Add(item);
         }
 
-        return (items, null, found);
+        return (items, null);
     }
 }

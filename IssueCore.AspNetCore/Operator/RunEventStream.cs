@@ -48,13 +48,9 @@ internal sealed class RunEventStream(ICouncilRepository runs, TimeProvider time,
             {
                 // Read the status before the events: a run seen live may still record events, which the next round reads.
                 var run = await runs.GetRunAsync(id, cancellationToken).ConfigureAwait(false);
-                await foreach (var e in runs.ListEventsAsync(id, cancellationToken).ConfigureAwait(false))
+                // Each round reads only the events after the last one sent.
+                await foreach (var e in runs.ListEventsAfterAsync(id, last, cancellationToken).ConfigureAwait(false))
                 {
-                    if (e.Sequence <= last)
-                    {
-                        continue;
-                    }
-
                     var data = JsonSerializer.Serialize(OperatorEndpoints.ToEvent(e), OperatorJsonContext.Default.RunEventResponse);
                     await WriteEventAsync(response, e.Sequence.ToString(CultureInfo.InvariantCulture), "run_event", data, cancellationToken).ConfigureAwait(false);
                     last = e.Sequence;

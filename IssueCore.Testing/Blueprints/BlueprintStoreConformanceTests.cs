@@ -263,6 +263,59 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
     }
 
     [Fact]
+    public async Task ListIdsAfter_starts_after_the_key_in_ordinal_order_whether_or_not_the_key_is_a_series()
+    {
+        string[] names = ["b", "A", "a", "B-2", "a.1", "a:0", "_x", "9"];
+        foreach (var name in names)
+        {
+            await Store.WriteNewAsync(BlueprintId.Parse(name), Doc("1.0.0"), [], Meta());
+        }
+
+        await Store.SetArchivedAsync(BlueprintId.Parse("a.1"), true);
+        var ordered = names.Order(StringComparer.Ordinal).ToList();
+
+        Contract.Equal(ordered, await IdsAfterAsync(null), "ListIdsAfter without a key lists every series in ordinal order");
+        Contract.Equal(ordered.Where(n => string.CompareOrdinal(n, "a") > 0), await IdsAfterAsync("a"), "ListIdsAfter lists the ids strictly after the key, archived ones included");
+        Contract.Equal(ordered.Where(n => string.CompareOrdinal(n, "a0") > 0), await IdsAfterAsync("a0"), "ListIdsAfter with a key that names no series starts after where it would sort");
+        Contract.Empty(await IdsAfterAsync(ordered[^1]), "ListIdsAfter after the last id is empty");
+    }
+
+    [Fact]
+    public async Task ListIdsAfter_walks_a_multi_page_list_page_by_page_exactly_once()
+    {
+        for (var i = 0; i < MultiPageItemCount; i++)
+        {
+            await Store.WriteNewAsync(BlueprintId.Parse($"series-{i:D5}"), Doc("1.0.0"), [], Meta());
+        }
+
+        const int page = 300;
+        var walked = new List<string>();
+        BlueprintId? after = null;
+        while (true)
+        {
+            var taken = new List<BlueprintId>(page);
+            await foreach (var id in Store.ListIdsAfterAsync(after))
+            {
+                taken.Add(id);
+                if (taken.Count == page)
+                {
+                    break;
+                }
+            }
+
+            walked.AddRange(taken.Select(id => id.Value));
+            if (taken.Count < page)
+            {
+                break;
+            }
+
+            after = taken[^1];
+        }
+
+        Contract.Equal(Enumerable.Range(0, MultiPageItemCount).Select(i => $"series-{i:D5}"), walked, "ListIdsAfter, resumed from each page's last id, walks every series exactly once in order");
+    }
+
+    [Fact]
     public async Task ListIds_of_an_empty_store_is_empty()
     {
         await foreach (var id in Store.ListIdsAsync())
@@ -359,4 +412,16 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
 
     private async Task<BlueprintVersion> WriteAsync(Blueprint doc, BlueprintVersion? parent = null)
         => (await Store.WriteNewAsync(Series, doc, parent is { } p ? [p] : [], Meta())).Trace.Version;
+
+    private async Task<List<string>> IdsAfterAsync(string? after)
+    {
+        var ids = new List<string>();
+        await foreach (var id in Store.ListIdsAfterAsync(after is null ? null : BlueprintId.Parse(after)))
+        {
+            ids.Add(id.Value);
+        }
+
+        return ids;
+    }
+
 }

@@ -485,6 +485,79 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
     }
 
     [Fact]
+    public async Task ListRunsAfter_resumes_after_the_keyed_run_newest_first_with_the_status_filter_applied()
+    {
+        await Store.CreateRunAsync(Run("run-a", StartTime.AddSeconds(1)));
+        await Store.CreateRunAsync(Run("run-b", StartTime.AddSeconds(2)));
+        await Store.CreateRunAsync(Run("run-c", StartTime.AddSeconds(2)));
+        await Store.CreateRunAsync(Run("run-d", StartTime.AddSeconds(2)));
+        await Store.CreateRunAsync(Run("run-e", StartTime.AddSeconds(3)));
+        await Store.UpdateRunStatusAsync(CouncilRunId.Parse("run-a"), CouncilRunStatus.Completed);
+        await Store.UpdateRunStatusAsync(CouncilRunId.Parse("run-b"), CouncilRunStatus.Completed);
+
+        var all = await RunsAsync(null);
+        Contract.Equal(["run-e", "run-d", "run-c", "run-b", "run-a"], all, "runs list newest first, ties by creation order newest first");
+        Contract.Equal(all, await RunsAfterAsync(null, null), "ListRunsAfter without a key lists every run newest first");
+        Contract.Equal(["run-c", "run-b", "run-a"], await RunsAfterAsync(null, "run-d"), "ListRunsAfter resumes strictly after the keyed run, including runs created at the same instant but earlier");
+        Contract.Equal(["run-b", "run-a"], await RunsAfterAsync(CouncilRunStatus.Completed, "run-c"), "ListRunsAfter applies the status filter after a key whose run is in another status");
+        Contract.Empty(await RunsAfterAsync(null, "run-a"), "ListRunsAfter after the oldest run is empty");
+        await Contract.ThrowsAsync<NotFoundException>(() => RunsAfterAsync(null, "run-missing"), "ListRunsAfter with the id of no run throws NotFoundException when read");
+    }
+
+    [Fact]
+    public async Task ListRunsAfter_walks_a_multi_page_list_page_by_page_exactly_once()
+    {
+        for (var i = 0; i < MultiPageItemCount; i++)
+        {
+            await Store.CreateRunAsync(Run($"run-{i:D5}", StartTime.AddSeconds(i / 3)));
+        }
+
+        const int page = 300;
+        var walked = new List<string>();
+        CouncilRunId? after = null;
+        while (true)
+        {
+            var taken = new List<CouncilRun>(page);
+            await foreach (var run in Store.ListRunsAfterAsync(null, after))
+            {
+                taken.Add(run);
+                if (taken.Count == page)
+                {
+                    break;
+                }
+            }
+
+            walked.AddRange(taken.Select(r => r.Id.Value));
+            if (taken.Count < page)
+            {
+                break;
+            }
+
+            after = taken[^1].Id;
+        }
+
+        Contract.Equal(await RunsAsync(null), walked, "ListRunsAfter, resumed from each page's last run, walks every run exactly once in order");
+    }
+
+    [Fact]
+    public async Task ListEventsAfter_starts_after_the_sequence_number()
+    {
+        var id = CouncilRunId.Parse("run-events");
+        await Store.CreateRunAsync(Run("run-events"));
+        for (var i = 0; i < 5; i++)
+        {
+            await Store.AppendEventAsync(new CouncilRunEventDraft(id, i, "tick", null, EmptyPayload));
+        }
+
+        await Store.TruncateEventsAfterWaveAsync(id, 3);
+
+        Contract.Equal([1L, 2L, 3L, 4L], await EventsAfterAsync(id, 0), "ListEventsAfter 0 lists every event in sequence order");
+        Contract.Equal([3L, 4L], await EventsAfterAsync(id, 2), "ListEventsAfter lists only the events with a greater sequence number");
+        Contract.Empty(await EventsAfterAsync(id, 4), "ListEventsAfter the last sequence number is empty");
+        Contract.Empty(await EventsAfterAsync(CouncilRunId.Parse("run-unknown"), 0), "ListEventsAfter of an unknown run is empty, as ListEvents is");
+    }
+
+    [Fact]
     public async Task ListRuns_cancelled_after_the_first_item_stops_with_OperationCanceled()
     {
         for (var i = 0; i < MultiPageItemCount; i++)
@@ -770,4 +843,27 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         return ids;
     }
+
+    private async Task<List<string>> RunsAfterAsync(CouncilRunStatus? status, string? after)
+    {
+        var ids = new List<string>();
+        await foreach (var run in Store.ListRunsAfterAsync(status, after is null ? null : CouncilRunId.Parse(after)))
+        {
+            ids.Add(run.Id.Value);
+        }
+
+        return ids;
+    }
+
+    private async Task<List<long>> EventsAfterAsync(CouncilRunId id, long after)
+    {
+        var sequences = new List<long>();
+        await foreach (var e in Store.ListEventsAfterAsync(id, after))
+        {
+            sequences.Add(e.Sequence);
+        }
+
+        return sequences;
+    }
+
 }

@@ -90,6 +90,66 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
     }
 
     [Fact]
+    public async Task ListAfter_resumes_after_the_keyed_entry_in_log_order_with_ties_in_append_order()
+    {
+        await Store.AppendAsync(Entry("e1", Orders, StartTime.AddSeconds(5)));
+        await Store.AppendAsync(Entry("e2", Billing, StartTime.AddSeconds(1)));
+        await Store.AppendAsync(Entry("e3", Orders, StartTime.AddSeconds(3)));
+        await Store.AppendAsync(Entry("e4", Orders, StartTime.AddSeconds(3)));
+        await Store.AppendAsync(Entry("e5", Billing, StartTime.AddSeconds(3)));
+        await Store.AppendAsync(Entry("e6", Orders, StartTime.AddSeconds(1)));
+        await Store.AppendAsync(Entry("e3", Orders, StartTime.AddSeconds(1)) with { Round = 1 });
+
+        Contract.Equal(["e2", "e6", "e3", "e3", "e4", "e5", "e1"], await ListAfterAsync(null, null), "ListAfter without a key lists the whole log in order (timestamp, then append order)");
+        Contract.Equal(["e4", "e5", "e1"], await ListAfterAsync(null, Key("e3", 0)), "ListAfter resumes strictly after the keyed entry: later timestamps, and equal timestamps appended after it");
+        Contract.Equal(["e3", "e3", "e4", "e5", "e1"], await ListAfterAsync(null, Key("e6", 0)), "ListAfter resumes after the keyed entry's position, with an entry appended later but logged at the same instant included");
+        Contract.Equal(["e4", "e1"], await ListAfterAsync(Orders, Key("e3", 0)), "ListAfter with a series lists only that series after the keyed entry");
+        Contract.Equal(["e1"], await ListAfterAsync(Orders, Key("e5", 0)), "ListAfter with a series resumes after the keyed entry's position even when that entry belongs to another series");
+        Contract.Empty(await ListAfterAsync(null, Key("e1", 0)), "ListAfter after the last entry is empty");
+    }
+
+    [Fact]
+    public async Task ListAfter_an_entry_that_does_not_exist_is_not_found()
+    {
+        await Store.AppendAsync(Entry("e1", Orders, StartTime));
+
+        await Contract.ThrowsAsync<NotFoundException>(() => ListAfterAsync(null, Key("missing", 0)), "ListAfter with the key of no entry throws NotFoundException when read");
+        await Contract.ThrowsAsync<NotFoundException>(() => ListAfterAsync(Orders, Key("e1", 3)), "ListAfter with a round the issue never logged throws NotFoundException when read");
+    }
+
+    [Fact]
+    public async Task ListAfter_walks_a_multi_page_log_page_by_page_exactly_once()
+    {
+        await AppendManyAsync();
+        const int page = 300;
+
+        var walked = new List<string>();
+        EnhanceLogKey? after = null;
+        while (true)
+        {
+            var taken = new List<EnhanceLogEntry>(page);
+            await foreach (var entry in Store.ListAfterAsync(Orders, after))
+            {
+                taken.Add(entry);
+                if (taken.Count == page)
+                {
+                    break;
+                }
+            }
+
+            walked.AddRange(taken.Select(e => e.IssueId.Value));
+            if (taken.Count < page)
+            {
+                break;
+            }
+
+            after = EnhanceLogKey.Of(taken[^1]);
+        }
+
+        Contract.Equal(await ListAsync(Orders), walked, "ListAfter, resumed from each page's last entry, walks the whole log exactly once in order");
+    }
+
+    [Fact]
     public async Task Lists_are_ascending_by_timestamp_with_ties_in_append_order()
     {
         await Store.AppendAsync(Entry("e1", Orders, StartTime.AddSeconds(5)));
@@ -219,6 +279,19 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
         {
             await Store.AppendAsync(Entry($"issue-{i:D5}", Orders, StartTime.AddSeconds(i)));
         }
+    }
+
+    private static EnhanceLogKey Key(string issueId, int round) => new(IssueId.Parse(issueId), round);
+
+    private async Task<List<string>> ListAfterAsync(BlueprintId? blueprintId, EnhanceLogKey? after)
+    {
+        var ids = new List<string>();
+        await foreach (var entry in Store.ListAfterAsync(blueprintId, after))
+        {
+            ids.Add(entry.IssueId.Value);
+        }
+
+        return ids;
     }
 
     private async Task<List<string>> ListAsync(BlueprintId? blueprintId)
