@@ -10,7 +10,7 @@ public static class NatsDeadLetterHeaders
     /// <summary>Why the message was dead-lettered (the validation problems, or the last transient error), one line, at most 1,024 characters.</summary>
     public const string Reason = "IssueCore-Dead-Letter-Reason";
 
-    /// <summary>The kind of failure: <see cref="KindInvalid"/> or <see cref="KindExhausted"/>.</summary>
+    /// <summary>The kind of failure: <see cref="KindInvalid"/>, <see cref="KindConflict"/> or <see cref="KindExhausted"/>.</summary>
     public const string Kind = "IssueCore-Dead-Letter-Kind";
 
     /// <summary>The subject the message was published on.</summary>
@@ -30,6 +30,12 @@ public static class NatsDeadLetterHeaders
 
     /// <summary><see cref="Kind"/> value: the request can never be ingested (invalid JSON, failed validation); dead-lettered on its first delivery.</summary>
     public const string KindInvalid = "invalid";
+
+    /// <summary>
+    /// <see cref="Kind"/> value: the request reuses an idempotency key (its <c>triggering_event_id</c>) that an issue
+    /// with a different payload already holds; dead-lettered on its first delivery, since no retry can succeed.
+    /// </summary>
+    public const string KindConflict = "conflict";
 
     /// <summary><see cref="Kind"/> value: ingestion kept failing transiently until the last allowed delivery.</summary>
     public const string KindExhausted = "exhausted";

@@ -125,6 +125,13 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
             LogInvalid(_logger, msg.Subject, ex.Message);
             await DeadLetterAsync(js, msg, NatsDeadLetterHeaders.KindInvalid, ex.Message, delivered, stoppingToken).ConfigureAwait(false);
         }
+        catch (ConflictException ex)
+        {
+            // The idempotency key was already used for a different payload: every redelivery meets the same stored
+            // issue, so retrying can never succeed. Dead-letter it at once with the reason.
+            LogConflict(_logger, msg.Subject, delivered, ex.Message);
+            await DeadLetterAsync(js, msg, NatsDeadLetterHeaders.KindConflict, ex.Message, delivered, stoppingToken).ConfigureAwait(false);
+        }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down mid-ingestion: hand the message back at once. Ingestion is idempotent, so
@@ -316,6 +323,9 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
 
     [LoggerMessage(EventId = 5013, Level = LogLevel.Information, Message = "Dead-lettering {Subject} ({Stream} #{Sequence}) stopped at attempt {Attempt} by shutdown; the message was handed back")]
     private static partial void LogDeadLetterStopped(ILogger logger, string subject, string stream, ulong sequence, int attempt);
+
+    [LoggerMessage(EventId = 6520, Level = LogLevel.Warning, Message = "Ingestion request on {Subject} reuses an idempotency key with a different payload (delivery {Delivered}); dead-lettering it without retries: {Reason}")]
+    private static partial void LogConflict(ILogger logger, string subject, int delivered, string reason);
 
     [LoggerMessage(EventId = 5009, Level = LogLevel.Error, Message = "The consumer {Stream}/{Consumer} failed; retrying in {DelayMs} ms")]
     private static partial void LogConsumerFailed(ILogger logger, string stream, string consumer, double delayMs, Exception exception);

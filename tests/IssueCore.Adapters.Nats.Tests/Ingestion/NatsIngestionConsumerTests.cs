@@ -225,6 +225,42 @@ public sealed class NatsIngestionConsumerTests
     }
 
     [Fact]
+    public async Task A_reused_idempotency_key_with_a_different_payload_is_dead_lettered_on_its_first_delivery_as_a_conflict()
+    {
+        // Arrange: redeliveries would come quickly, so a retried conflict would show as more than one delivery.
+        await using var topology = await NatsTestTopology.CreateAsync(o =>
+        {
+            o.AckWait = TimeSpan.FromSeconds(1);
+            o.NakDelay = TimeSpan.FromMilliseconds(50);
+        });
+        var subject = topology.CreateSubject("activity-core");
+        var original = TestRequests.Json("event-reused", title: "Rescan the SBOM");
+        var different = TestRequests.Json("event-reused", title: "Rotate the signing key");
+        await topology.PublishAsync(subject, original, "publish-1");
+        var sequence = (await topology.PublishAsync(subject, different, "publish-2")).Seq;
+
+        // Act
+        using var host = topology.BuildConsumerHost();
+        await host.StartAsync();
+        var deadLetters = await topology.DeadLettersAsync(1);
+        await topology.AllSettledAsync(sequence);
+        await host.StopAsync();
+
+        // Assert: terminal at once, with the reason; the first payload's issue is untouched.
+        var deadLetter = Assert.Single(deadLetters);
+        Assert.Equal(different, deadLetter.Data);
+        var headers = deadLetter.Headers!;
+        Assert.Equal(NatsDeadLetterHeaders.KindConflict, headers[NatsDeadLetterHeaders.Kind].ToString());
+        Assert.Equal("1", headers[NatsDeadLetterHeaders.DeliveryCount].ToString());
+        Assert.Equal(sequence.ToString(System.Globalization.CultureInfo.InvariantCulture), headers[NatsDeadLetterHeaders.OriginalSequence].ToString());
+        Assert.False(string.IsNullOrWhiteSpace(headers[NatsDeadLetterHeaders.Reason].ToString()));
+        var issue = Assert.Single(await topology.AllIssuesAsync());
+        Assert.Equal("event-reused", issue.IdempotencyKey);
+        Assert.Equal("Rescan the SBOM", issue.Title);
+        Assert.Equal(0, (await topology.ConsumerInfoAsync()).NumRedelivered);
+    }
+
+    [Fact]
     public async Task Invalid_json_and_invalid_requests_are_dead_lettered_on_their_first_delivery_with_the_reason()
     {
         // Arrange
