@@ -12,7 +12,7 @@ public sealed class IssueSinkOptions
     /// <summary>The API key, sent as <c>Authorization: Bearer</c>. Required for <see cref="IssueSinkKind.Rest"/>.</summary>
     public string? ApiKey { get; set; }
 
-    /// <summary>How many times one request is tried in all (1 to 10). Defaults to 4.</summary>
+    /// <summary>How many times one request is tried in all (1 to 10) by the resilience handler <c>AddIssueSink()</c> puts on the sink's client. Defaults to 4.</summary>
     public int MaxAttempts { get; set; } = 4;
 
     /// <summary>The back-off before the first retry; doubled for each further retry, with jitter. Defaults to 200 ms.</summary>
@@ -21,7 +21,7 @@ public sealed class IssueSinkOptions
     /// <summary>The longest back-off between two attempts. Defaults to 10 s; not less than <see cref="InitialBackoff"/>.</summary>
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long one attempt may take before it counts as a timeout and is retried. Defaults to 10 s.</summary>
+    /// <summary>How long one attempt may take before the resilience handler of <c>AddIssueSink()</c> counts it as a timeout and retries it. Defaults to 10 s.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How many rendered requests the dry-run sink keeps (oldest dropped first). Defaults to 1000; 0 keeps none.</summary>

@@ -214,7 +214,13 @@ static async Task ClientProblemsAsync(List<string> problems)
 {
     // The default (dry-run) sink: nothing leaves the process.
     var services = new ServiceCollection();
-    services.AddIssueSink(o => o.Sink = IssueSinkKind.Null);
+    // IssueCore.Client.Http: the registration returns the builder of the sink's named client.
+    var client = services.AddIssueSink(o => o.Sink = IssueSinkKind.Null);
+    if (client.Name != HttpIssueSink.HttpClientName)
+    {
+        problems.Add($"AddIssueSink returned the builder of '{client.Name}'");
+    }
+
     await using var provider = services.BuildServiceProvider();
     var sink = provider.GetRequiredService<IIssueSink>();
     var reference = await sink.EmitAsync(new IssueSinkRequest

@@ -89,7 +89,7 @@ public sealed class IssueSinkTests
     }
 
     [Fact]
-    public async Task Http_sink_retries_server_errors_until_the_attempts_run_out()
+    public async Task Http_sink_over_a_plain_client_sends_once_and_reports_a_server_error_as_transient()
     {
         var calls = 0;
         await using var server = await IssueCoreServer.StartScriptedAsync(async context =>
@@ -104,20 +104,45 @@ public sealed class IssueSinkTests
 
         var ex = await Assert.ThrowsAsync<IssueSinkException>(() => sink.EmitAsync(Request()));
 
+        // Retrying is the client pipeline's job: a plain client has none, so one request went out.
         Assert.True(ex.IsTransient);
         Assert.Equal(503, ex.StatusCode);
-        Assert.Equal(4, ex.Attempts);
         Assert.Equal("down", ex.Problem!.Detail);
-        Assert.Equal(4, Volatile.Read(ref calls));
+        Assert.Equal(1, Volatile.Read(ref calls));
     }
 
     [Fact]
-    public async Task Http_sink_recovers_when_the_server_comes_back()
+    public async Task Added_sink_retries_server_errors_through_the_resilience_handler_until_the_attempts_run_out()
     {
         var calls = 0;
         await using var server = await IssueCoreServer.StartScriptedAsync(async context =>
         {
-            if (Interlocked.Increment(ref calls) <= 2)
+            Interlocked.Increment(ref calls);
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "application/problem+json";
+            await context.Response.WriteAsync("""{"title":"Service Unavailable","status":503,"detail":"down"}""");
+        });
+        await using var provider = AddedSink(server.BaseAddress, attempts: 4);
+        var sink = provider.GetRequiredService<IIssueSink>();
+
+        var ex = await Assert.ThrowsAsync<IssueSinkException>(() => sink.EmitAsync(Request()));
+
+        Assert.True(ex.IsTransient);
+        Assert.Equal(503, ex.StatusCode);
+        Assert.Equal("down", ex.Problem!.Detail);
+        Assert.Equal(4, Volatile.Read(ref calls));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Added_sink_recovers_when_a_loopback_server_fails_fewer_times_than_the_attempts(int failures)
+    {
+        var calls = 0;
+        await using var server = await IssueCoreServer.StartScriptedAsync(async context =>
+        {
+            if (Interlocked.Increment(ref calls) <= failures)
             {
                 context.Response.StatusCode = StatusCodes.Status502BadGateway;
                 return;
@@ -127,18 +152,17 @@ public sealed class IssueSinkTests
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync("""{"issue_id":"abc123","issue_url":"https://x.test/issues/abc123","backend":"issuecore","created":true}""");
         });
-        using var http = new HttpClient();
-        var sink = new HttpIssueSink(http, Options(server.BaseAddress, attempts: 3));
+        await using var provider = AddedSink(server.BaseAddress, attempts: 4);
 
-        var reference = await sink.EmitAsync(Request());
+        var reference = await provider.GetRequiredService<IIssueSink>().EmitAsync(Request());
 
         Assert.Equal(IssueId.Parse("abc123"), reference.IssueId);
         Assert.Equal("https://x.test/issues/abc123", reference.IssueUrl);
-        Assert.Equal(3, Volatile.Read(ref calls));
+        Assert.Equal(failures + 1, Volatile.Read(ref calls));
     }
 
     [Fact]
-    public async Task Http_sink_retries_too_many_requests_honouring_retry_after_within_the_cap()
+    public async Task Added_sink_retries_too_many_requests_honouring_retry_after()
     {
         var calls = 0;
         await using var server = await IssueCoreServer.StartScriptedAsync(async context =>
@@ -146,7 +170,7 @@ public sealed class IssueSinkTests
             if (Interlocked.Increment(ref calls) == 1)
             {
                 context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                context.Response.Headers.RetryAfter = "3600";
+                context.Response.Headers.RetryAfter = "1";
                 return;
             }
 
@@ -154,17 +178,16 @@ public sealed class IssueSinkTests
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync("""{"issue_id":"dup1","issue_url":null,"backend":"issuecore","created":false}""");
         });
-        using var http = new HttpClient();
-        var sink = new HttpIssueSink(http, Options(server.BaseAddress));
+        await using var provider = AddedSink(server.BaseAddress);
 
-        var reference = await sink.EmitAsync(Request());
+        var reference = await provider.GetRequiredService<IIssueSink>().EmitAsync(Request());
 
         Assert.False(reference.Created);
         Assert.Equal(2, Volatile.Read(ref calls));
     }
 
     [Fact]
-    public async Task Http_sink_retries_attempts_that_time_out()
+    public async Task Added_sink_retries_attempts_that_time_out()
     {
         var calls = 0;
         await using var server = await IssueCoreServer.StartScriptedAsync(async context =>
@@ -176,19 +199,18 @@ public sealed class IssueSinkTests
                 await never.Task;
             }
         });
-        using var http = new HttpClient();
-        var sink = new HttpIssueSink(http, Options(server.BaseAddress, attempts: 2, tweak: o => o.AttemptTimeout = TimeSpan.FromMilliseconds(50)));
+        await using var provider = AddedSink(server.BaseAddress, attempts: 2, tweak: o => o.AttemptTimeout = TimeSpan.FromMilliseconds(50));
 
-        var ex = await Assert.ThrowsAsync<IssueSinkException>(() => sink.EmitAsync(Request()));
+        var ex = await Assert.ThrowsAsync<IssueSinkException>(() => provider.GetRequiredService<IIssueSink>().EmitAsync(Request()));
 
         Assert.True(ex.IsTransient);
         Assert.Null(ex.StatusCode);
-        Assert.IsType<TimeoutException>(ex.InnerException);
-        Assert.Equal(2, ex.Attempts);
+        Assert.NotNull(ex.InnerException);
+        Assert.Equal(2, Volatile.Read(ref calls));
     }
 
     [Fact]
-    public async Task Http_sink_retries_connection_failures()
+    public async Task Added_sink_retries_connection_failures()
     {
         Uri deadAddress;
         await using (var server = await IssueCoreServer.StartScriptedAsync(_ => Task.CompletedTask))
@@ -196,35 +218,50 @@ public sealed class IssueSinkTests
             deadAddress = server.BaseAddress;
         }
 
-        using var http = new HttpClient();
-        var sink = new HttpIssueSink(http, Options(deadAddress, attempts: 2));
+        var attempts = 0;
+        await using var provider = AddedSink(deadAddress, attempts: 2, builder: b => b.AddHttpMessageHandler(() => new CountingHandler(() => Interlocked.Increment(ref attempts))));
 
-        var ex = await Assert.ThrowsAsync<IssueSinkException>(() => sink.EmitAsync(Request()));
+        var ex = await Assert.ThrowsAsync<IssueSinkException>(() => provider.GetRequiredService<IIssueSink>().EmitAsync(Request()));
 
         Assert.True(ex.IsTransient);
         Assert.IsType<HttpRequestException>(ex.InnerException);
-        Assert.Equal(2, ex.Attempts);
+        Assert.Equal(2, Volatile.Read(ref attempts));
     }
 
     [Fact]
-    public void Backoff_grows_exponentially_with_jitter_and_is_capped()
+    public async Task Add_issue_sink_returns_the_builder_of_the_sinks_client_for_the_host_to_configure()
     {
-        using var http = new HttpClient();
-        var sink = new HttpIssueSink(http, Options(new Uri("http://127.0.0.1:9/"), tweak: o =>
-        {
-            o.InitialBackoff = TimeSpan.FromMilliseconds(100);
-            o.MaxBackoff = TimeSpan.FromMilliseconds(1000);
-        }));
+        await using var server = await IssueCoreServer.StartAsync();
+        var seen = 0;
+        var services = new ServiceCollection();
+        IHttpClientBuilder builder = services.AddIssueSink(o => { o.Sink = IssueSinkKind.Rest; o.BaseAddress = server.BaseAddress; o.ApiKey = IssueCoreServer.ApiKey; });
+        builder.AddHttpMessageHandler(() => new CountingHandler(() => Interlocked.Increment(ref seen)));
+        services.AddIssueSink();
+        await using var provider = services.BuildServiceProvider();
 
-        for (var i = 0; i < 200; i++)
+        var reference = await provider.GetRequiredService<IIssueSink>().EmitAsync(Request("builder-1"));
+
+        Assert.Equal(HttpIssueSink.HttpClientName, builder.Name);
+        Assert.True(reference.Created);
+        Assert.Equal(1, Volatile.Read(ref seen));
+    }
+
+    private static ServiceProvider AddedSink(Uri baseAddress, int attempts = 3, Action<IssueSinkOptions>? tweak = null, Action<IHttpClientBuilder>? builder = null)
+    {
+        var services = new ServiceCollection();
+        var client = services.AddIssueSink(o =>
         {
-            var first = sink.Backoff(1);
-            var third = sink.Backoff(3);
-            var tenth = sink.Backoff(10);
-            Assert.InRange(first.TotalMilliseconds, 50, 100);
-            Assert.InRange(third.TotalMilliseconds, 200, 400);
-            Assert.InRange(tenth.TotalMilliseconds, 500, 1000);
-        }
+            o.Sink = IssueSinkKind.Rest;
+            o.BaseAddress = baseAddress;
+            o.ApiKey = IssueCoreServer.ApiKey;
+            o.MaxAttempts = attempts;
+            o.InitialBackoff = TimeSpan.FromMilliseconds(1);
+            o.MaxBackoff = TimeSpan.FromMilliseconds(4);
+            o.AttemptTimeout = TimeSpan.FromSeconds(30);
+            tweak?.Invoke(o);
+        });
+        builder?.Invoke(client);
+        return services.BuildServiceProvider();
     }
 
     [Fact]
@@ -266,10 +303,10 @@ public sealed class IssueSinkTests
     public async Task Add_issue_sink_selects_the_sink_from_options()
     {
         await using var server = await IssueCoreServer.StartAsync();
-        using var dryRun = new ServiceCollection().AddIssueSink().BuildServiceProvider();
+        using var dryRun = new ServiceCollection().AddIssueSink().Services.BuildServiceProvider();
         using var live = new ServiceCollection()
             .AddIssueSink(o => { o.Sink = IssueSinkKind.Rest; o.BaseAddress = server.BaseAddress; o.ApiKey = IssueCoreServer.ApiKey; })
-            .BuildServiceProvider();
+            .Services.BuildServiceProvider();
 
         Assert.IsType<NullIssueSink>(dryRun.GetRequiredService<IIssueSink>());
         var sink = Assert.IsType<HttpIssueSink>(live.GetRequiredService<IIssueSink>());
@@ -281,7 +318,7 @@ public sealed class IssueSinkTests
     [Fact]
     public void Rest_sink_without_address_or_key_fails_validation()
     {
-        using var provider = new ServiceCollection().AddIssueSink(o => o.Sink = IssueSinkKind.Rest).BuildServiceProvider();
+        using var provider = new ServiceCollection().AddIssueSink(o => o.Sink = IssueSinkKind.Rest).Services.BuildServiceProvider();
 
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<IssueSinkOptions>>().Value);
 
