@@ -71,6 +71,17 @@ for p in "${projects[@]}"; do
   echo "ok $id $version"
 done
 [ -f CHANGELOG.md ] || { echo "CHANGELOG.md missing at the repository root" >&2; fail=1; }
+
+# The client split: IssueCore.Client stays on the abstractions (the HttpClient factory would bring the whole DI
+# container in through logging); IssueCore.Client.Http carries the factory and the standard resilience handler.
+client_deps=$(unzip -p "$out/IssueCore.Client.$version.nupkg" IssueCore.Client.nuspec | grep -oE 'id="[^"]+"' || true)
+for unwanted in Microsoft.Extensions.Http Microsoft.Extensions.DependencyInjection Microsoft.Extensions.Logging; do
+  if grep -qx "id=\"$unwanted\"" <<<"$client_deps"; then echo "IssueCore.Client depends on $unwanted; it must stay on the abstractions" >&2; fail=1; fi
+done
+http_deps=$(unzip -p "$out/IssueCore.Client.Http.$version.nupkg" IssueCore.Client.Http.nuspec | grep -oE 'id="[^"]+"' || true)
+for wanted in IssueCore.Client Microsoft.Extensions.Http Microsoft.Extensions.Http.Resilience; do
+  grep -qx "id=\"$wanted\"" <<<"$http_deps" || { echo "IssueCore.Client.Http does not depend on $wanted" >&2; fail=1; }
+done
 [ "$fail" -eq 0 ] || { echo "package check failed" >&2; exit 1; }
 
 # Restore into an empty package folder so a stale global cache can never hide a packaging mistake.
