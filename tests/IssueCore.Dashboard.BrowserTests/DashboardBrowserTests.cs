@@ -58,8 +58,8 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             Assert.All(verdicts.EnumerateArray(), v => Assert.Equal("pass", v.GetString()));
 
             // The issue's own patch, as it was ingested: one replace of the owner.
-            await page.WaitForAsync("document.querySelectorAll('#patch-ops li').length === 1", "the issue's own patch", Bound, ct);
-            var operation = (await page.EvaluateAsync("document.querySelector('#patch-ops li').textContent", ct)).GetString();
+            await page.WaitForAsync("document.querySelectorAll('#issue-patch li').length === 1", "the issue's own patch", Bound, ct);
+            var operation = (await page.EvaluateAsync("document.querySelector('#issue-patch li').textContent", ct)).GetString();
             Assert.Contains("replace", operation, StringComparison.Ordinal);
             Assert.Contains("/metadata/owner", operation, StringComparison.Ordinal);
             Assert.Contains("\"docs-team\"", operation, StringComparison.Ordinal);

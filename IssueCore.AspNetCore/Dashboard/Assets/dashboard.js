@@ -204,9 +204,10 @@
         h('section', { class: 'diff-col' }, h('h3', null, rightTitle), right)));
   }
 
-  function patchOps(ops) {
+  // One page may list two patches (the issue's own and the resulting diff): each list gets its own id.
+  function patchOps(ops, id = 'patch-ops') {
     if (!Array.isArray(ops) || ops.length === 0) return h('p', { class: 'muted' }, 'No operations.');
-    return h('ol', { class: 'ops', id: 'patch-ops' }, ops.map(op => h('li', null,
+    return h('ol', { class: 'ops', id }, ops.map(op => h('li', null,
       h('strong', null, String(op.op || '?')), ' ', h('code', null, String(op.path ?? '')),
       op.from !== undefined ? [' from ', h('code', null, String(op.from))] : null,
       op.value !== undefined ? [' = ', h('code', null, JSON.stringify(op.value))] : null)));
@@ -330,7 +331,7 @@
             from && to ? h('a', { href: `#/blueprints/${enc(issue.blueprint_id)}/compare/${enc(from)}/${enc(to)}`, id: 'open-diff', fk: 'open-diff' }, 'Open the side-by-side diff') : null,
             canRequeue ? h('button', { type: 'button', class: 'primary', id: 'requeue', fk: 'requeue', onclick: e => requeue(state, issue.issue_id, e.currentTarget) }, 'Requeue') : null),
           h('h2', null, 'Patch'),
-          Array.isArray(issue.patch) ? patchOps(issue.patch)
+          Array.isArray(issue.patch) ? patchOps(issue.patch, 'issue-patch')
             : h('p', { class: 'muted' }, issue.patch === null
               ? 'The issue carried no patch of its own: the patch spawner wrote one from the intent. The resulting diff shows what changed.'
               : 'The API does not show the issue\'s own patch. The resulting diff shows what changed.'),
