@@ -22,6 +22,7 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
     private const int PageSize = 500;
 
     private readonly PostgresDatabase _db;
+    private readonly VerifiedBlueprintCache _verified = new();
     private readonly string _readHead;
     private readonly string _readVersion;
     private readonly string _lockHead;
@@ -68,7 +69,7 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
         {
             await using var command = _db.DataSource.CreateCommand(_readHead);
             command.AddText("id", id.Value);
-            return await ReadTracedAsync(command, cancellationToken).ConfigureAwait(false)
+            return await ReadTracedAsync(_verified, command, cancellationToken).ConfigureAwait(false)
                    ?? throw new NotFoundException("blueprint", id.Value);
         }
         catch (Exception ex) when (PostgresErrors.IsProvider(ex))
@@ -86,7 +87,7 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
             await using var command = _db.DataSource.CreateCommand(_readVersion);
             command.AddText("id", id.Value);
             command.AddText("version", version.Value);
-            return await ReadTracedAsync(command, cancellationToken).ConfigureAwait(false)
+            return await ReadTracedAsync(_verified, command, cancellationToken).ConfigureAwait(false)
                    ?? throw new NotFoundException("blueprint version", $"{id}@{version}");
         }
         catch (Exception ex) when (PostgresErrors.IsProvider(ex))
@@ -183,7 +184,7 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
                 // Identical content: the version is the content, so nothing is written.
                 await using var readHead = new NpgsqlCommand(_readHead, connection, tx);
                 readHead.AddText("id", id.Value);
-                return await ReadTracedAsync(readHead, cancellationToken).ConfigureAwait(false)
+                return await ReadTracedAsync(_verified, readHead, cancellationToken).ConfigureAwait(false)
                        ?? throw new StorageException($"The head of blueprint '{id}' disappeared.");
             }
         }
@@ -387,7 +388,7 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
         }
     }
 
-    private static async Task<Traced<Blueprint>?> ReadTracedAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    private static async Task<Traced<Blueprint>?> ReadTracedAsync(VerifiedBlueprintCache verified, NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -397,6 +398,15 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
 
         var commit = MapCommit(reader);
         var text = reader.GetString(1);
+
+        // Parsed, canonicalised and hashed once per version: a later read of the same text is served from the cache.
+        var blueprint = verified.GetOrVerify(commit.BlueprintId, commit.Version, text, (commit, text), static row => Verify(row.commit, row.text));
+        return new Traced<Blueprint>(blueprint, new BlueprintTrace(commit.Version, commit.Parents, commit.Metadata.Origin, commit.CommittedAt));
+    }
+
+    /// <summary>Re-hashes stored content: a row whose text is not exactly the canonical form of its version is refused.</summary>
+    private static Blueprint Verify(BlueprintCommit commit, string text)
+    {
         Blueprint blueprint;
         try
         {
@@ -414,7 +424,7 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
                 $"The stored document of blueprint '{commit.BlueprintId}' version {commit.Version.Short} does not hash to its version (it hashes to {blueprint.Version.Short}); the row was changed outside IssueCore.");
         }
 
-        return new Traced<Blueprint>(blueprint, new BlueprintTrace(commit.Version, commit.Parents, commit.Metadata.Origin, commit.CommittedAt));
+        return blueprint;
     }
 
     private static BlueprintCommit MapCommit(NpgsqlDataReader r)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using IssueCore.Blueprints;
 using Microsoft.Data.Sqlite;
 
 namespace IssueCore.Adapters.Sqlite;

@@ -403,7 +403,11 @@ public sealed class TaskLaunchService
         }
         finally
         {
-            await heartbeatCts.CancelAsync().ConfigureAwait(false);
+            // Cancelled on this thread: the heartbeat's wait ends inline and the launch returns without a hop to the
+            // thread pool (CancelAsync would run the callback there and make every launch complete asynchronously).
+#pragma warning disable CA1849 // the only callback is the heartbeat's own wait, which does not block
+            heartbeatCts.Cancel();
+#pragma warning restore CA1849
             await heartbeat.ConfigureAwait(false);
             _inFlight.TryRemove(runId, out _);
         }

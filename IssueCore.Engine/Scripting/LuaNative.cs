@@ -121,6 +121,7 @@ internal static unsafe partial class LuaNative
 
     [LibraryImport(LibraryName, EntryPoint = "lua_sethook")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition] // stores three fields: never allocates, blocks or calls back
     public static partial void SetHook(IntPtr state, IntPtr hook, int mask, int count);
 
     [LibraryImport(LibraryName, EntryPoint = "lua_pushlstring")]

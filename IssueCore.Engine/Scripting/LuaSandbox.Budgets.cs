@@ -118,6 +118,15 @@ internal sealed unsafe partial class LuaSandbox
 
     private void OnHook(IntPtr state, IntPtr ar)
     {
+        if (!_running)
+        {
+            // Armed by Interrupt just as the run ended (the run does not take the lock): Lua code running between runs
+            // (a finalizer) is not a script's work, so the stray hook disarms itself and charges nothing.
+            _interrupted = false;
+            LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+            return;
+        }
+
         if (Limit != ScriptLimit.None)
         {
             // Re-armed from outside after a budget was exceeded: keep raising.
@@ -156,7 +165,10 @@ internal sealed unsafe partial class LuaSandbox
     /// after the next instruction, so the deadline and cancellation are seen within one instruction even
     /// when the count interval is far away. <c>lua_sethook</c> is safe to call asynchronously (the Lua
     /// manual and <c>ldebug.c</c>: it only stores the hook, its mask and count); the lock keeps the call
-    /// inside the run, never on a state that is idle, reused or closed.
+    /// off a closed state. The run arms and disarms the hook without the lock, so a request that races with the end of a
+    /// run may arm the hook of an idle state: such a hook disarms itself the first time it fires outside a run, and one
+    /// that lands in the next run is a check of the deadline and the token one interval early (that interval is not
+    /// counted, at most once per watchdog period).
     /// </summary>
     internal void Interrupt()
     {

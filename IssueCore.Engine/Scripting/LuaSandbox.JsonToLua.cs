@@ -47,34 +47,32 @@ internal sealed unsafe partial class LuaSandbox
     }
 
     /// <summary>
-    /// Pushes an element's JSON: written once as UTF-8 into the reused buffer and read straight onto the Lua stack, so no
-    /// node is created for it.
+    /// Pushes an element's JSON: its UTF-8 text, as the document it belongs to holds it, read straight onto the Lua stack,
+    /// so neither a node nor a copy of the text is created for it.
     /// </summary>
     private void PushElement(JsonElement element, int depth, string path)
     {
-        var writer = BeginJsonWrite();
+        // The document's own bytes: what it was parsed from (or what the serializer wrote), which may keep whitespace,
+        // comments and trailing commas when the document allowed them.
+        var reader = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(element), ElementReaderOptions);
         try
         {
-            try
-            {
-                element.WriteTo(writer);
-            }
-            catch (InvalidOperationException)
-            {
-                // Only nesting past the buffer's bound, far beyond any depth budget.
-                throw new ConversionException($"nested deeper than {_maxDepth} levels at {path}", ScriptLimit.Depth);
-            }
-
-            writer.Flush();
-            var reader = new Utf8JsonReader(_jsonBuffer.WrittenSpan, new JsonReaderOptions { MaxDepth = JsonBufferMaxDepth });
             reader.Read();
             PushToken(ref reader, depth, path);
         }
-        finally
+        catch (JsonException)
         {
-            EndJsonWrite();
+            // Only nesting past the reader's bound, far beyond any depth budget (the text was valid when it was parsed).
+            throw new ConversionException($"nested deeper than {_maxDepth} levels at {path}", ScriptLimit.Depth);
         }
     }
+
+    private static readonly JsonReaderOptions ElementReaderOptions = new()
+    {
+        MaxDepth = JsonBufferMaxDepth,
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
 
     // The element a parsed object or array still stands over (null once it was materialised or when built in code).
     // System.Text.Json writes such a node from the element itself; these read the same field so the conversion can too.

@@ -68,9 +68,10 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     private int _maxDepth = 64;
     private bool _disposed;
 
-    // The watchdog (another thread) arms the hook through Interrupt, only while a script runs.
+    // The watchdog (another thread) arms the hook through Interrupt while a script runs; the lock only keeps Interrupt
+    // off a closed state, the run itself never takes it.
     private readonly Lock _interruptLock = new();
-    private bool _running;
+    private volatile bool _running;
     private volatile bool _interrupted;
     private int _hookInterval = HookInterval;
     private int _refusals;
@@ -212,23 +213,19 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
             LuaStatus status;
             using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((LuaSandbox)s!).Interrupt(), this) : default)
             {
-                lock (_interruptLock)
-                {
-                    _interrupted = false;
-                    _refusals = 0;
-                    _refusedInRun = false;
-                    LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, _hookInterval);
-                    _running = true;
-                }
+                // Armed without the lock: Interrupt may arm the hook of a state that has just stopped running; the hook
+                // then disarms itself if it ever fires outside a run (see OnHook).
+                _interrupted = false;
+                _refusals = 0;
+                _refusedInRun = false;
+                LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, _hookInterval);
+                _running = true;
 
                 _enforcing = true;
                 status = _lua.PCall(0, 1, 1);
                 _enforcing = false;
-                lock (_interruptLock)
-                {
-                    _running = false;
-                    LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
-                }
+                _running = false;
+                LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
             }
 
             if (Limit != ScriptLimit.None)
@@ -249,11 +246,8 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
             _enforcing = false;
             if (_running)
             {
-                lock (_interruptLock)
-                {
-                    _running = false;
-                    LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
-                }
+                _running = false;
+                LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
             }
 
             _cancellation = default;

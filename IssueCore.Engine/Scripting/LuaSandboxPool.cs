@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 namespace IssueCore.Scripting;
 
 /// <summary>
-/// The Lua states of one executor: the idle ones kept for reuse (at most <c>poolSize</c>; a poisoned state
-/// is closed instead), and the watchdog that sees every live state.
+/// The Lua states of one executor: the idle ones kept for reuse (at most <c>poolSize</c>: one in a hot slot, the
+/// others in a bag; a poisoned state is closed instead), and the watchdog that sees every live state.
 /// </summary>
 /// <remarks>
 /// The watchdog is a periodic timer on the executor's <see cref="TimeProvider"/>: every
@@ -28,8 +28,9 @@ internal sealed class LuaSandboxPool : IDisposable
     private readonly HashSet<LuaSandbox> _live = [];
     private readonly ITimer _watchdog;
     private LuaSandbox[] _liveSnapshot = [];
+    private LuaSandbox? _hot; // the state returned last: one exchange to rent, one to return
     private int _pooled;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     public LuaSandboxPool(TimeProvider time, IReadOnlyDictionary<string, Func<JsonNode?, JsonNode?>> primitives, int maxCachedChunks, int poolSize)
     {
@@ -56,6 +57,11 @@ internal sealed class LuaSandboxPool : IDisposable
     /// <summary>An idle state, or a new one.</summary>
     public LuaSandbox Rent()
     {
+        if (Interlocked.Exchange(ref _hot, null) is { } hot)
+        {
+            return hot;
+        }
+
         if (_pool.TryTake(out var sandbox))
         {
             Interlocked.Decrement(ref _pooled);
@@ -73,15 +79,27 @@ internal sealed class LuaSandboxPool : IDisposable
     }
 
     /// <summary>
-    /// Keeps a state for reuse, or closes it when it is to be discarded, the pool is full or disposed. The
-    /// check and the add happen under the same lock as <see cref="Dispose"/>, so no state is kept after the
-    /// pool was drained.
+    /// Keeps a state for reuse, or closes it when it is to be discarded, the pool is full or disposed. The state
+    /// goes to the hot slot when it is free (the common case: one call at a time per thread), otherwise to the bag;
+    /// the bag's check and add happen under the same lock as <see cref="Dispose"/>, and a state put in the hot
+    /// slot while the pool was being disposed is taken back and closed, so no state is kept after the pool was drained.
     /// </summary>
     public void Return(LuaSandbox sandbox, bool discard)
     {
+        if (!discard && _poolSize > 0 && !_disposed && Interlocked.CompareExchange(ref _hot, sandbox, null) is null)
+        {
+            // Both sides are full fences: either Dispose's exchange finds the state, or this sees _disposed.
+            if (_disposed && Interlocked.CompareExchange(ref _hot, null, sandbox) == sandbox)
+            {
+                Close(sandbox);
+            }
+
+            return;
+        }
+
         lock (_gate)
         {
-            if (!discard && !_disposed && Interlocked.Increment(ref _pooled) <= _poolSize)
+            if (!discard && !_disposed && Interlocked.Increment(ref _pooled) <= _poolSize - 1)
             {
                 _pool.Add(sandbox);
                 return;
@@ -105,6 +123,11 @@ internal sealed class LuaSandboxPool : IDisposable
         }
 
         _watchdog.Dispose();
+        if (Interlocked.Exchange(ref _hot, null) is { } hot)
+        {
+            Close(hot);
+        }
+
         while (_pool.TryTake(out var sandbox))
         {
             Interlocked.Decrement(ref _pooled);

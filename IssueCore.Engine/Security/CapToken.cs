@@ -103,6 +103,19 @@ public sealed class CapToken
         return buffer.ToArray();
     }
 
+    /// <summary>
+    /// The token for claims the caller just encoded with <see cref="EncodeClaims"/> and signed: the same token
+    /// <see cref="Parse"/> reads from its text form (the expiry at millisecond precision), without reading it back.
+    /// </summary>
+    internal static CapToken FromIssued(byte[] claims, byte[] signature, CouncilRunId runId, string operatorId, string role, IEnumerable<string> verbs, DateTimeOffset expiresAt)
+        => new(
+            Compose(claims, signature),
+            runId,
+            operatorId,
+            role,
+            new HashSet<string>(verbs, StringComparer.Ordinal),
+            DateTimeOffset.FromUnixTimeMilliseconds(expiresAt.ToUnixTimeMilliseconds()));
+
     internal static string Compose(byte[] claims, byte[] signature)
         => Prefix + Base64Url.EncodeToString(claims) + "." + Base64Url.EncodeToString(signature);
 

@@ -24,7 +24,7 @@ internal sealed class RoleVerbGate(IOptions<IssueCoreOptions> options, SigningKe
     {
         var verbs = options.Value.Security.RoleVerbs.TryGetValue(role, out var v) ? v : new HashSet<string>();
         var claims = CapToken.EncodeClaims(runId, operatorId, role, verbs, expiresAt);
-        return CapToken.Parse(CapToken.Compose(claims, HMACSHA256.HashData(keys.Key, claims)));
+        return CapToken.FromIssued(claims, HMACSHA256.HashData(keys.Key, claims), runId, operatorId, role, verbs, expiresAt);
     }
 
     /// <summary>

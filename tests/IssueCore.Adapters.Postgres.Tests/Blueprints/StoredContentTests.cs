@@ -41,6 +41,24 @@ public sealed class StoredContentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_version_read_once_is_served_again_but_a_row_damaged_after_that_read_is_still_refused()
+    {
+        var id = BlueprintId.Parse("orders");
+        var written = await _store.WriteNewAsync(id, Blueprint.Parse("""{"id":"orders","n":1}"""), [], new CommitMetadata("seed"));
+        var first = await _store.ReadHeadAsync(id);
+        var second = await _store.ReadVersionAsync(id, written.Trace.Version);
+        Assert.Same(first.Value, second.Value);
+
+        await _schema.ExecuteAsync("""UPDATE {schema}.blueprint_versions SET canonical_json = '{"id":"orders","n":2}'""");
+        var changed = await Assert.ThrowsAsync<StorageException>(() => _store.ReadHeadAsync(id));
+        Assert.Contains("does not hash to its version", changed.Message, StringComparison.Ordinal);
+
+        await _schema.ExecuteAsync("""UPDATE {schema}.blueprint_versions SET canonical_json = ' {"id":"orders","n":1}'""");
+        var spaced = await Assert.ThrowsAsync<StorageException>(() => _store.ReadHeadAsync(id));
+        Assert.Contains("does not hash to its version", spaced.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Two_writers_racing_on_one_head_leave_one_chain()
     {
         var id = BlueprintId.Parse("orders");

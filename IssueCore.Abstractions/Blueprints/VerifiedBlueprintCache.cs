@@ -1,15 +1,14 @@
-using IssueCore.Blueprints;
-
-namespace IssueCore.Adapters.Sqlite;
+namespace IssueCore.Blueprints;
 
 /// <summary>
-/// The Blueprints this database has read and verified, by series and version, so a version is parsed,
-/// canonicalised and hashed once, not on every read. A row is served from the cache only when its stored text is
-/// exactly the cached document's canonical text, which verification already proved hashes to that version: a
-/// damaged row differs from it and goes through the full check (and fails it) as before. Bounded: the oldest entry
-/// goes when <see cref="Capacity"/> is reached.
+/// The Blueprints a store has read and verified, by series and version, so a stored version is parsed, canonicalised
+/// and hashed once, not on every read. A row is served from the cache only when its stored text is exactly the cached
+/// document's canonical text, which verification already proved hashes to that version: a damaged row differs from it
+/// and goes through the full check (and fails it) as before. Bounded: the oldest entry goes when
+/// <see cref="Capacity"/> is reached. Thread-safe; a <see cref="Blueprint"/> is immutable, so readers share it.
 /// </summary>
-internal sealed class VerifiedBlueprintCache
+/// <remarks>For adapters: hold one per database (or per store instance) and call <see cref="GetOrVerify"/> with each row read.</remarks>
+public sealed class VerifiedBlueprintCache
 {
     /// <summary>How many versions are kept (a dispatch reads the orbit flow and the target heads).</summary>
     public const int Capacity = 256;
@@ -23,8 +22,17 @@ internal sealed class VerifiedBlueprintCache
     /// <paramref name="content"/> is its canonical text; otherwise runs <paramref name="verify"/> (which parses and
     /// checks the row, throwing when it is damaged) and caches what it returns.
     /// </summary>
+    /// <typeparam name="TState">What <paramref name="verify"/> needs, passed through without a closure.</typeparam>
+    /// <param name="id">The series the row belongs to.</param>
+    /// <param name="version">The version the row claims.</param>
+    /// <param name="content">The row's stored text.</param>
+    /// <param name="state">Passed to <paramref name="verify"/>.</param>
+    /// <param name="verify">Parses and checks the row; throws when it is damaged (nothing is cached then).</param>
+    /// <returns>The verified Blueprint.</returns>
     public Blueprint GetOrVerify<TState>(BlueprintId id, BlueprintVersion version, string content, TState state, Func<TState, Blueprint> verify)
     {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(verify);
         var key = (id.Value, version.Value);
         lock (_gate)
         {
