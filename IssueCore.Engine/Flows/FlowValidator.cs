@@ -34,7 +34,7 @@ public static class FlowValidator
     public const int MaxLoopIterations = 1_000_000;
 
     /// <summary>How deeply selectors may nest operators (bounds the evaluator's recursion).</summary>
-    internal const int MaxExpressionDepth = 64;
+    internal const int MaxExpressionDepth = 32;
 
     /// <summary>The members each node kind declares; any other member is an error.</summary>
     private static readonly FrozenDictionary<string, string[]> NodeMembers = new Dictionary<string, string[]>(StringComparer.Ordinal)

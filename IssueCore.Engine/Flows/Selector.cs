@@ -130,8 +130,11 @@ internal sealed class Selector
 
             case SelectorOp.Add or SelectorOp.Sub or SelectorOp.Mul or SelectorOp.Div:
                 {
-                    var a = Number(_args[0], _args[0].Eval(ctx));
-                    var b = Number(_args[1], _args[1].Eval(ctx));
+                    // Both operands are evaluated before either is checked, as for every operator but 'and' and 'or'.
+                    var left = _args[0].Eval(ctx);
+                    var right = _args[1].Eval(ctx);
+                    var a = Number(_args[0], left);
+                    var b = Number(_args[1], right);
                     if (Op == SelectorOp.Div && b == 0)
                     {
                         throw new FlowFaultException(NodePath, FlowErrorKinds.Arithmetic, $"{ExprPath}: division by zero.");
