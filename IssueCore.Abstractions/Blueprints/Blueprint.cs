@@ -64,7 +64,7 @@ public sealed class Blueprint : IEquatable<Blueprint>
         }
 
         var canonical = IssueCore.Json.CanonicalJson.Serialize(node);
-        using var doc = JsonDocument.Parse(canonical);
+        using var doc = JsonDocument.Parse(canonical, new JsonDocumentOptions { MaxDepth = IssueCore.Json.CanonicalJson.MaxDepth }); // as deep as Parse accepts
         return new Blueprint(doc.RootElement.Clone(), canonical);
     }
 

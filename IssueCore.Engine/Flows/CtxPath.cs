@@ -108,6 +108,33 @@ internal sealed class CtxPath
     }
 
     /// <summary>
+    /// Reads the value at the path, telling a missing member or index (<see langword="false"/>) apart from a
+    /// present JSON <c>null</c> (<see langword="true"/> with a <see langword="null"/> value).
+    /// </summary>
+    public bool TryGet(JsonNode? root, out JsonNode? value)
+    {
+        var current = root;
+        foreach (var segment in _segments)
+        {
+            switch (segment)
+            {
+                case string name when current is JsonObject obj && obj.TryGetPropertyValue(name, out var v):
+                    current = v;
+                    break;
+                case int index when current is JsonArray arr && index < arr.Count:
+                    current = arr[index];
+                    break;
+                default:
+                    value = null;
+                    return false;
+            }
+        }
+
+        value = current;
+        return true;
+    }
+
+    /// <summary>
     /// Writes a (deep-copied) value at the path, creating missing intermediate objects. An index may address an
     /// existing element or append at the end. Writing <c>$</c> replaces the whole ctx and requires an object.
     /// </summary>

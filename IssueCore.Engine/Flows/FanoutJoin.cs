@@ -9,6 +9,9 @@ internal enum FanoutJoin
     /// <summary>The first branch to succeed wins; the others are cancelled.</summary>
     Any,
 
-    /// <summary>Every branch is collected in item order; failed ones as error records.</summary>
+    /// <summary>Every branch is collected in item order as <c>{status, value | reason}</c>.</summary>
     AllSettled,
+
+    /// <summary>The first branch to finish decides, success or failure; the others are cancelled.</summary>
+    Race,
 }

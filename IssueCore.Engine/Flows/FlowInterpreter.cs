@@ -53,7 +53,7 @@ internal sealed class FlowInterpreter
                 await FanoutAsync(fanout, ctx, scope, ct).ConfigureAwait(false);
                 break;
             case BranchNode branch:
-                if (branch.Condition.IsTruthy(ctx))
+                if (branch.Condition.EvaluateCondition(ctx))
                 {
                     await ExecAsync(branch.Then, ctx, scope, ct).ConfigureAwait(false);
                 }
@@ -67,7 +67,7 @@ internal sealed class FlowInterpreter
                 for (var i = 0; i < loop.MaxIterations; i++)
                 {
                     await ExecAsync(loop.Body, ctx, scope with { Prefix = $"{scope.Prefix}{loop.Path}#{i}/" }, ct).ConfigureAwait(false);
-                    if (loop.Until.IsTruthy(ctx))
+                    if (loop.Until.EvaluateCondition(ctx))
                     {
                         return;
                     }
@@ -162,7 +162,7 @@ internal sealed class FlowInterpreter
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // The body's writes are dropped: ctx is still as it was before the body ran.
-            FlowPaths.Error.Adopt(ctx, ErrorRecord(ex, node.Path), node.Path);
+            node.ErrorAt.Adopt(ctx, ErrorRecord(ex, node.Path), node.Path);
             if (node.Catch is not null)
             {
                 await ExecAsync(node.Catch, ctx, scope, ct).ConfigureAwait(false);
@@ -217,7 +217,7 @@ internal sealed class FlowInterpreter
 
                 await ExecAsync(node.Body, branchCtx, new Scope($"{scope.Prefix}{node.Path}[{index}]/", wave), branchCts.Token).ConfigureAwait(false);
                 results[index] = Collected(node, branchCtx);
-                if (node.Join == FanoutJoin.Any && Interlocked.CompareExchange(ref winner, index, -1) == -1)
+                if (node.Join is FanoutJoin.Any or FanoutJoin.Race && Interlocked.CompareExchange(ref winner, index, -1) == -1)
                 {
                     await branchCts.CancelAsync().ConfigureAwait(false);
                 }
@@ -229,7 +229,12 @@ internal sealed class FlowInterpreter
             catch (Exception ex)
             {
                 failures[index] = ex;
-                if (node.Join == FanoutJoin.All && Interlocked.CompareExchange(ref firstFailure, index, -1) == -1)
+                if (node.Join == FanoutJoin.Race && Interlocked.CompareExchange(ref winner, index, -1) == -1)
+                {
+                    // A race is decided by the first branch to finish, also when it fails.
+                    await branchCts.CancelAsync().ConfigureAwait(false);
+                }
+                else if (node.Join == FanoutJoin.All && Interlocked.CompareExchange(ref firstFailure, index, -1) == -1)
                 {
                     await branchCts.CancelAsync().ConfigureAwait(false);
                 }
@@ -272,11 +277,26 @@ internal sealed class FlowInterpreter
 
                 joined = results[winner];
                 break;
+            case FanoutJoin.Race:
+                if (winner < 0)
+                {
+                    throw new FlowFaultException(node.Path, FlowErrorKinds.Fanout, "The fan-out with join 'race' had no items.");
+                }
+
+                if (failures[winner] is { } lost)
+                {
+                    ExceptionDispatchInfo.Throw(lost);
+                }
+
+                joined = results[winner];
+                break;
             default:
                 var settled = new JsonArray();
                 for (var i = 0; i < count; i++)
                 {
-                    settled.Add(failures[i] is { } failure ? new JsonObject { ["error"] = ErrorRecord(failure, node.Path) } : results[i]);
+                    settled.Add(failures[i] is { } failure
+                        ? new JsonObject { ["status"] = "rejected", ["reason"] = ErrorRecord(failure, node.Path) }
+                        : new JsonObject { ["status"] = "fulfilled", ["value"] = results[i] });
                 }
 
                 joined = settled;
@@ -307,7 +327,7 @@ internal sealed class FlowInterpreter
         return kept;
     }
 
-    /// <summary>The error record written at <c>$.error</c> by a try node and stored for failed all_settled branches.</summary>
+    /// <summary>The error record a try node writes at its <c>err_at</c> and an all_settled join keeps as a failed branch's <c>reason</c>.</summary>
     internal static JsonObject ErrorRecord(Exception ex, string fallbackNode)
     {
         var (kind, nodePath) = ex is FlowFaultException f ? (f.Kind, f.NodePath) : (FlowErrorKinds.Agent, fallbackNode);

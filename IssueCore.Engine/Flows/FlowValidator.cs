@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -16,17 +17,36 @@ namespace IssueCore.Flows;
 /// <remarks>
 /// Wire format (snake_case): a node is an object with a <c>kind</c> discriminator:
 /// <c>step {ref, in?, out?}</c> (<c>in</c> defaults to the whole ctx; without <c>out</c> the output is discarded),
-/// <c>seq {children}</c>, <c>fanout {items, bind, body, join?: all|any|all_settled (default all), out?, max_parallel?, collect?}</c>
+/// <c>seq {children}</c>, <c>fanout {items, bind, body, join?: all|any|all_settled|race (default all), out?, max_parallel?, collect?}</c>
 /// (<c>collect</c>, a path, makes the join keep only that path of each branch's ctx instead of the whole ctx),
-/// <c>branch {cond, then, else?}</c>, <c>loop {body, until, max_iterations}</c>, <c>try {body, catch?}</c>,
-/// <c>assign {at, value}</c>. Selectors are <c>{"op":"path","at":"$.x"}</c> or <c>{"op":"const","value":…}</c>;
-/// <c>out</c>, <c>at</c> and <c>bind</c> are path strings; <c>items</c> is a path string or a path selector.
-/// Agents are <c>{name, kind: lua|host, spec: {fn_id | source}}</c>. Unknown members are ignored.
+/// <c>branch {cond, then, else?}</c>, <c>loop {body, until, max_iterations}</c>, <c>try {body, catch?, err_at?}</c>,
+/// <c>assign {at, value}</c>. Selectors are expressions: <c>{"op":"path","at":"$.x"}</c>, <c>{"op":"const","value":…}</c>,
+/// <c>{"op":"exists","at":"$.x"}</c>, or an operator with operands in <c>args</c>:
+/// <c>eq ne lt le gt ge in add sub mul div</c> take two, <c>not len</c> one, <c>and or</c> two or more; their arity and every
+/// type a constant makes known are checked here, and <c>cond</c> and <c>until</c> must be able to produce a boolean.
+/// <c>out</c>, <c>at</c>, <c>bind</c> and <c>err_at</c> are path strings; <c>items</c> is a path string or a path selector.
+/// Agents are <c>{name, kind: lua|host, spec: {fn_id | source}}</c>. An unknown member of a flow node or of a selector is an
+/// error naming the node and the member (other parts of the Blueprint keep unknown members).
 /// </remarks>
 public static class FlowValidator
 {
     /// <summary>The most iterations a <c>loop</c> may declare.</summary>
     public const int MaxLoopIterations = 1_000_000;
+
+    /// <summary>How deeply selectors may nest operators (bounds the evaluator's recursion).</summary>
+    internal const int MaxExpressionDepth = 32;
+
+    /// <summary>The members each node kind declares; any other member is an error.</summary>
+    private static readonly FrozenDictionary<string, string[]> NodeMembers = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["step"] = ["kind", "ref", "in", "out"],
+        ["seq"] = ["kind", "children"],
+        ["fanout"] = ["kind", "items", "bind", "body", "join", "out", "max_parallel", "collect"],
+        ["branch"] = ["kind", "cond", "then", "else"],
+        ["loop"] = ["kind", "body", "until", "max_iterations"],
+        ["try"] = ["kind", "body", "catch", "err_at"],
+        ["assign"] = ["kind", "at", "value"],
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Validates a Blueprint's flow against the agents it declares.</summary>
     /// <returns>Every problem found, in document order; empty when the Blueprint is valid.</returns>
@@ -219,6 +239,11 @@ public static class FlowValidator
             }
 
             var kind = RequireString(node, "kind", path);
+            if (kind is not null && NodeMembers.TryGetValue(kind, out var members))
+            {
+                UnknownMembers(node, path, $"a {kind} node", members);
+            }
+
             switch (kind)
             {
                 case null:
@@ -231,7 +256,7 @@ public static class FlowValidator
                             _refs.Add((agentRef, path + ".ref"));
                         }
 
-                        var input = node.TryGetProperty("in", out var inEl) ? ParseSelector(inEl, path + ".in") : Selector.Path(CtxPath.Root);
+                        var input = node.TryGetProperty("in", out var inEl) ? ParseSelector(inEl, path + ".in", path, 0) : Selector.Path(CtxPath.Root, path, path + ".in");
                         var output = OptionalPath(node, "out", path);
                         return agentRef is null || input is null ? null : new StepNode(path, agentRef, input, output);
                     }
@@ -290,7 +315,8 @@ public static class FlowValidator
                                 case "all": join = FanoutJoin.All; break;
                                 case "any": join = FanoutJoin.Any; break;
                                 case "all_settled": join = FanoutJoin.AllSettled; break;
-                                default: Error(path + ".join", "'join' must be 'all', 'any' or 'all_settled'."); break;
+                                case "race": join = FanoutJoin.Race; break;
+                                default: Error(path + ".join", "'join' must be 'all', 'any', 'all_settled' or 'race'."); break;
                             }
                         }
 
@@ -313,7 +339,7 @@ public static class FlowValidator
 
                 case "branch":
                     {
-                        var cond = RequireSelector(node, "cond", path);
+                        var cond = RequireCondition(node, "cond", path);
                         var then = RequireNode(node, "then", path);
                         FlowNode? @else = null;
                         var elseOk = true;
@@ -329,7 +355,7 @@ public static class FlowValidator
                 case "loop":
                     {
                         var body = RequireNode(node, "body", path);
-                        var until = RequireSelector(node, "until", path);
+                        var until = RequireCondition(node, "until", path);
                         int? max = null;
                         if (!node.TryGetProperty("max_iterations", out var maxEl))
                         {
@@ -354,7 +380,14 @@ public static class FlowValidator
                             catchOk = @catch is not null;
                         }
 
-                        return body is null || !catchOk ? null : new TryNode(path, body, @catch);
+                        var errorAt = OptionalPath(node, "err_at", path);
+                        if (errorAt is not null && errorAt.IsRoot)
+                        {
+                            Error(path + ".err_at", "'err_at' must name a path below the root, such as \"$.failure\" (the error record would replace the whole ctx).");
+                            return null;
+                        }
+
+                        return body is null || !catchOk ? null : new TryNode(path, body, @catch, errorAt ?? FlowPaths.Error);
                     }
 
                 case "assign":
@@ -389,36 +422,179 @@ public static class FlowValidator
                 return null;
             }
 
-            return ParseSelector(el, $"{path}.{member}");
+            return ParseSelector(el, $"{path}.{member}", path, 0);
         }
 
-        private Selector? ParseSelector(JsonElement el, string path)
+        /// <summary>A selector that must be able to produce a boolean (a branch or loop condition).</summary>
+        private Selector? RequireCondition(JsonElement node, string member, string path)
         {
-            if (el.ValueKind != JsonValueKind.Object)
+            var selector = RequireSelector(node, member, path);
+            if (selector is not null && (selector.StaticType & ExprType.Boolean) == 0)
             {
-                Error(path, "A selector must be an object: {\"op\":\"path\",\"at\":…} or {\"op\":\"const\",\"value\":…}.");
+                Error($"{path}.{member}", $"A condition must be a boolean; this {OpDescription(selector)} is a {JsonOperands.Name(selector.StaticType)}.");
                 return null;
             }
 
-            var op = RequireString(el, "op", path);
+            return selector;
+        }
+
+        private Selector? ParseSelector(JsonElement el, string path, string nodePath, int depth)
+        {
+            if (el.ValueKind != JsonValueKind.Object)
+            {
+                Error(path, "A selector must be an object: {\"op\":\"path\",\"at\":…}, {\"op\":\"const\",\"value\":…} or an operator such as {\"op\":\"eq\",\"args\":[…, …]}.");
+                return null;
+            }
+
+            if (depth >= MaxExpressionDepth)
+            {
+                Error(path, string.Create(CultureInfo.InvariantCulture, $"Selectors may nest at most {MaxExpressionDepth} levels deep."));
+                return null;
+            }
+
+            var opName = RequireString(el, "op", path);
+            if (opName is null)
+            {
+                return null;
+            }
+
+            if (!Selector.Ops.TryGetValue(opName, out var op))
+            {
+                Error(path + ".op", $"Unknown selector op '{opName}'; expected one of {string.Join(", ", Selector.Ops.Keys.Order(StringComparer.Ordinal))}.");
+                return null;
+            }
+
             switch (op)
             {
-                case null:
-                    return null;
-                case "path":
-                    var at = RequirePath(el, "at", path);
-                    return at is null ? null : Selector.Path(at);
-                case "const":
+                case SelectorOp.Path or SelectorOp.Exists:
+                    {
+                        UnknownMembers(el, path, $"an '{opName}' selector", ["op", "at"]);
+                        var at = RequirePath(el, "at", path);
+                        return at is null ? null : op == SelectorOp.Path ? Selector.Path(at, nodePath, path) : Selector.Exists(at, nodePath, path);
+                    }
+
+                case SelectorOp.Const:
+                    UnknownMembers(el, path, "a 'const' selector", ["op", "value"]);
                     if (!el.TryGetProperty("value", out var value))
                     {
                         Error(path + ".value", "A const selector needs 'value'.");
                         return null;
                     }
 
-                    return Selector.Const(value);
-                default:
-                    Error(path + ".op", $"Unknown selector op '{op}'; expected 'path' or 'const'.");
-                    return null;
+                    return Selector.Const(value, nodePath, path);
+            }
+
+            UnknownMembers(el, path, $"an '{opName}' selector", ["op", "args"]);
+            if (!el.TryGetProperty("args", out var argsEl) || argsEl.ValueKind != JsonValueKind.Array)
+            {
+                Error(path + ".args", $"'{opName}' needs 'args', an array of selectors.");
+                return null;
+            }
+
+            var (min, max, arity) = op switch
+            {
+                SelectorOp.Not or SelectorOp.Len => (1, 1, "exactly one operand"),
+                SelectorOp.And or SelectorOp.Or => (2, int.MaxValue, "two or more operands"),
+                _ => (2, 2, "exactly two operands"),
+            };
+            var count = argsEl.GetArrayLength();
+            if (count < min || count > max)
+            {
+                Error(path + ".args", string.Create(CultureInfo.InvariantCulture, $"'{opName}' takes {arity}, not {count}."));
+                return null;
+            }
+
+            var args = new Selector[count];
+            var ok = true;
+            var i = 0;
+            foreach (var arg in argsEl.EnumerateArray())
+            {
+                var parsed = ParseSelector(arg, string.Create(CultureInfo.InvariantCulture, $"{path}.args[{i}]"), nodePath, depth + 1);
+                ok &= parsed is not null;
+                args[i++] = parsed!;
+            }
+
+            if (!ok)
+            {
+                return null;
+            }
+
+            var selector = Selector.Operator(op, args, nodePath, path);
+            return CheckOperandTypes(selector) ? selector : null;
+        }
+
+        /// <summary>Checks what validation can know of an operator's operand types (constants, and what operators produce).</summary>
+        private bool CheckOperandTypes(Selector selector)
+        {
+            var op = Selector.OpName(selector.Op);
+            var args = selector.Args;
+            var ok = true;
+
+            void Require(Selector arg, ExprType accepted, string what)
+            {
+                if ((arg.StaticType & accepted) == 0)
+                {
+                    Error(arg.ExprPath, $"'{op}' needs {what} here; this {OpDescription(arg)} is a {JsonOperands.Name(arg.StaticType)}.");
+                    ok = false;
+                }
+            }
+
+            switch (selector.Op)
+            {
+                case SelectorOp.Lt or SelectorOp.Le or SelectorOp.Gt or SelectorOp.Ge:
+                    Require(args[0], ExprType.Number | ExprType.String, "a number or a string");
+                    Require(args[1], ExprType.Number | ExprType.String, "a number or a string");
+                    if (ok && (args[0].StaticType & args[1].StaticType & (ExprType.Number | ExprType.String)) == 0)
+                    {
+                        Error(selector.ExprPath, $"'{op}' compares two numbers or two strings, not a {JsonOperands.Name(args[0].StaticType)} and a {JsonOperands.Name(args[1].StaticType)}.");
+                        ok = false;
+                    }
+
+                    break;
+                case SelectorOp.Not or SelectorOp.And or SelectorOp.Or:
+                    foreach (var arg in args)
+                    {
+                        Require(arg, ExprType.Boolean, "a boolean");
+                    }
+
+                    break;
+                case SelectorOp.Add or SelectorOp.Sub or SelectorOp.Mul or SelectorOp.Div:
+                    Require(args[0], ExprType.Number, "a number");
+                    Require(args[1], ExprType.Number, "a number");
+                    if (ok && selector.Op == SelectorOp.Div && args[1].Op == SelectorOp.Const && args[1].ConstValue.TryGetDouble(out var divisor) && divisor == 0)
+                    {
+                        Error(args[1].ExprPath, "'div' by the constant 0 always fails.");
+                        ok = false;
+                    }
+
+                    break;
+                case SelectorOp.Len:
+                    Require(args[0], ExprType.String | ExprType.Array | ExprType.Object, "a string, an array or an object");
+                    break;
+                case SelectorOp.In:
+                    Require(args[1], ExprType.Array | ExprType.String | ExprType.Object, "an array, a string or an object");
+                    if (ok && (args[1].StaticType & ExprType.Array) == 0)
+                    {
+                        // In a string or an object, the needle is a substring or a member name.
+                        Require(args[0], ExprType.String, "a string (the haystack is a string or an object)");
+                    }
+
+                    break;
+            }
+
+            return ok;
+        }
+
+        private static string OpDescription(Selector selector) => selector.Op == SelectorOp.Const ? "constant" : $"'{Selector.OpName(selector.Op)}' expression";
+
+        private void UnknownMembers(JsonElement node, string path, string what, string[] members)
+        {
+            foreach (var property in node.EnumerateObject())
+            {
+                if (Array.IndexOf(members, property.Name) < 0)
+                {
+                    Error($"{path}.{property.Name}", $"Unknown member '{property.Name}' in {what} at {path}; expected {string.Join(", ", members)}.");
+                }
             }
         }
 

@@ -42,6 +42,31 @@ public sealed class FlowCommandTests
     }
 
     [Fact]
+    public async Task Validate_prints_expression_condition_and_unknown_member_errors_with_their_node_and_member()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Write("strict.json", """
+            {"id":"orders","agents":[],"flow":{"kind":"seq","children":[
+              {"kind":"fanout","items":"$.xs","bind":"$.x","max_paralel":2,"body":{"kind":"seq","children":[]}},
+              {"kind":"branch","cond":{"op":"const","value":"false"},"then":{"kind":"seq","children":[]}},
+              {"kind":"assign","at":"$.n","value":{"op":"len","args":[{"op":"const","value":5}]}},
+              {"kind":"assign","at":"$.m","value":{"op":"eq","args":[{"op":"const","value":1}]}},
+              {"kind":"branch","cond":{"op":"ge","args":[{"op":"len","args":[{"op":"path","at":"$.xs"}]},{"op":"const","value":2}]},"then":{"kind":"seq","children":[]}}
+            ]}}
+            """);
+
+        var r = await CliProcess.RunAsync(dir.Path, "flow", "validate", file);
+
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains($"{file}: $.flow.children[0].max_paralel: Unknown member 'max_paralel' in a fanout node at $.flow.children[0]", r.Output, StringComparison.Ordinal);
+        Assert.Contains($"{file}: $.flow.children[1].cond: A condition must be a boolean", r.Output, StringComparison.Ordinal);
+        Assert.Contains($"{file}: $.flow.children[2].value.args[0]: 'len' needs a string, an array or an object here", r.Output, StringComparison.Ordinal);
+        Assert.Contains($"{file}: $.flow.children[3].value.args: 'eq' takes exactly two operands, not 1.", r.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("$.flow.children[4]", r.Output, StringComparison.Ordinal);
+        Assert.Contains("4 error(s) in 1 of 1 file(s)", r.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_names_the_line_of_a_json_syntax_error()
     {
         using var dir = new TempDirectory();

@@ -175,7 +175,7 @@ public sealed class FanoutTests
     }
 
     [Fact]
-    public async Task Join_all_settled_keeps_failures_as_error_records_in_item_order()
+    public async Task Join_all_settled_records_status_and_value_or_reason_per_branch_in_item_order()
     {
         var agent = new TestAgent((inv, _) => inv.Input!.GetValue<int>() % 2 == 1 ? throw new InvalidOperationException($"odd {inv.Input}") : ValueTask.FromResult<JsonNode?>(inv.Input));
         await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", agent));
@@ -186,12 +186,94 @@ public sealed class FanoutTests
         var result = await engine.LaunchAsync(flow, Items(4));
 
         var results = result.FinalContext["results"]!.AsArray();
-        Assert.Equal(0, results[0]!["r"]!.GetValue<int>());
-        Assert.Equal("odd 1", results[1]!["error"]!["message"]!.GetValue<string>());
-        Assert.Equal(FlowErrorKinds.Agent, results[1]!["error"]!["kind"]!.GetValue<string>());
-        Assert.Equal("$.flow.body", results[1]!["error"]!["node"]!.GetValue<string>());
-        Assert.Equal(2, results[2]!["r"]!.GetValue<int>());
-        Assert.True(results[3]!.AsObject().ContainsKey("error"));
+        Assert.Equal("fulfilled", results[0]!["status"]!.GetValue<string>());
+        Assert.Equal(0, results[0]!["value"]!["r"]!.GetValue<int>());
+        Assert.False(results[0]!.AsObject().ContainsKey("reason"));
+        Assert.Equal("rejected", results[1]!["status"]!.GetValue<string>());
+        Assert.Equal("odd 1", results[1]!["reason"]!["message"]!.GetValue<string>());
+        Assert.Equal(FlowErrorKinds.Agent, results[1]!["reason"]!["kind"]!.GetValue<string>());
+        Assert.Equal("$.flow.body", results[1]!["reason"]!["node"]!.GetValue<string>());
+        Assert.False(results[1]!.AsObject().ContainsKey("value"));
+        Assert.Equal(2, results[2]!["value"]!["r"]!.GetValue<int>());
+        Assert.Equal("rejected", results[3]!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Join_race_takes_the_first_branch_to_finish_and_cancels_the_others()
+    {
+        var cancelled = 0;
+        var slowStarted = 0;
+        var allSlowStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var agent = new TestAgent(async (inv, ct) =>
+        {
+            if (inv.Input!.GetValue<int>() == 2)
+            {
+                await allSlowStarted.Task.WaitAsync(ct); // finish only once every other branch is running
+                return "fast";
+            }
+
+            try
+            {
+                if (Interlocked.Increment(ref slowStarted) == 3)
+                {
+                    allSlowStarted.SetResult();
+                }
+
+                await new TaskCompletionSource().Task.WaitAsync(ct); // never completes on its own
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref cancelled);
+                throw;
+            }
+
+            return "slow";
+        });
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", agent));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","join":"race","out":"$.winner","body":{"kind":"step","ref":"work","in":{"op":"path","at":"$.item"},"out":"$.r"}}""",
+            EngineHarness.HostAgents("work"));
+
+        var result = await engine.LaunchAsync(flow, Items(4));
+
+        Assert.Equal(2, result.FinalContext["winner"]!["item"]!.GetValue<int>());
+        Assert.Equal("fast", result.FinalContext["winner"]!["r"]!.GetValue<string>());
+        Assert.Equal(3, Volatile.Read(ref cancelled));
+    }
+
+    [Fact]
+    public async Task Join_race_fails_when_the_first_branch_to_finish_fails_even_if_another_would_succeed()
+    {
+        var agent = new TestAgent(async (inv, ct) =>
+        {
+            if (inv.Input!.GetValue<int>() == 0)
+            {
+                throw new InvalidOperationException("first and failed");
+            }
+
+            await new TaskCompletionSource().Task.WaitAsync(ct); // never completes on its own
+            return "late";
+        });
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", agent));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","join":"race","out":"$.winner","body":{"kind":"step","ref":"work","in":{"op":"path","at":"$.item"},"out":"$.r"}}""",
+            EngineHarness.HostAgents("work"));
+
+        var ex = await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(flow, Items(3)));
+
+        Assert.Equal(FlowErrorKinds.Agent, ex.ErrorKind);
+        Assert.Contains("first and failed", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Join_race_over_no_items_fails_with_a_fanout_error()
+    {
+        await using var engine = EngineHarness.Create();
+        var flow = EngineHarness.Blueprint("""{"kind":"fanout","items":"$.items","bind":"$.item","join":"race","body":{"kind":"assign","at":"$.x","value":{"op":"const","value":1}}}""");
+
+        var ex = await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(flow, Items(0)));
+
+        Assert.Equal(FlowErrorKinds.Fanout, ex.ErrorKind);
     }
 
     [Fact]

@@ -52,18 +52,9 @@ public sealed class FlowNodeTests
     }
 
     [Theory]
-    [InlineData("null", false)]
-    [InlineData("false", false)]
-    [InlineData("0", false)]
-    [InlineData("0.0", false)]
-    [InlineData("\"\"", false)]
     [InlineData("true", true)]
-    [InlineData("1", true)]
-    [InlineData("-0.5", true)]
-    [InlineData("\"no\"", true)]
-    [InlineData("{}", true)]
-    [InlineData("[]", true)]
-    public async Task Branch_takes_then_only_for_truthy_values(string value, bool expectThen)
+    [InlineData("false", false)]
+    public async Task Branch_takes_then_for_true_and_else_for_false(string value, bool expectThen)
     {
         await using var engine = EngineHarness.Create();
         var flow = EngineHarness.Blueprint(
@@ -74,16 +65,87 @@ public sealed class FlowNodeTests
         Assert.Equal(expectThen ? "then" : "else", result.FinalContext["took"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("\"false\"")]
+    [InlineData("\"\"")]
+    [InlineData("null")]
+    [InlineData("0")]
+    [InlineData("1")]
+    [InlineData("{}")]
+    [InlineData("[]")]
+    public async Task Branch_on_a_value_that_is_not_a_boolean_fails_with_a_type_error_naming_the_node(string value)
+    {
+        await using var engine = EngineHarness.Create();
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"seq","children":[{"kind":"branch","cond":{"op":"path","at":"$.v"},"then":{"kind":"assign","at":"$.took","value":{"op":"const","value":"then"}},"else":{"kind":"assign","at":"$.took","value":{"op":"const","value":"else"}}}]}""");
+
+        var ex = await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(flow, new JsonObject { ["v"] = JsonNode.Parse(value) }));
+
+        Assert.Equal(FlowErrorKinds.Type, ex.ErrorKind);
+        Assert.Equal("$.flow.children[0]", ex.NodePath);
+        Assert.Contains("$.flow.children[0].cond: a condition must be a boolean", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
-    public async Task Branch_on_a_missing_value_takes_else()
+    public async Task Branch_on_a_missing_path_fails_with_path_not_found()
     {
         await using var engine = EngineHarness.Create();
         var flow = EngineHarness.Blueprint(
             """{"kind":"branch","cond":{"op":"path","at":"$.nothing.here"},"then":{"kind":"assign","at":"$.took","value":{"op":"const","value":"then"}}}""");
 
+        var ex = await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(flow));
+
+        Assert.Equal(FlowErrorKinds.PathNotFound, ex.ErrorKind);
+        Assert.Equal("$.flow", ex.NodePath);
+        Assert.Contains("'$.nothing.here'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Branch_that_asks_with_exists_takes_else_for_a_missing_path()
+    {
+        await using var engine = EngineHarness.Create();
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"branch","cond":{"op":"and","args":[{"op":"exists","at":"$.nothing.here"},{"op":"path","at":"$.nothing.here"}]},"then":{"kind":"assign","at":"$.took","value":{"op":"const","value":"then"}},"else":{"kind":"assign","at":"$.took","value":{"op":"const","value":"else"}}}""");
+
         var result = await engine.LaunchAsync(flow);
 
-        Assert.False(result.FinalContext.ContainsKey("took"));
+        Assert.Equal("else", result.FinalContext["took"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Loop_until_that_is_not_a_boolean_fails_with_a_type_error()
+    {
+        await using var engine = EngineHarness.Create();
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"loop","max_iterations":5,"until":{"op":"path","at":"$.done"},"body":{"kind":"assign","at":"$.done","value":{"op":"const","value":"yes"}}}""");
+
+        var ex = await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(flow));
+
+        Assert.Equal(FlowErrorKinds.Type, ex.ErrorKind);
+    }
+
+    [Fact]
+    public async Task Step_input_from_a_missing_path_fails_with_path_not_found_before_the_agent_runs()
+    {
+        var agent = TestAgent.Returning(input => input);
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("echo", agent));
+        var flow = EngineHarness.Blueprint("""{"kind":"step","ref":"echo","in":{"op":"path","at":"$.missing"},"out":"$.r"}""", EngineHarness.HostAgents("echo"));
+
+        var ex = await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(flow));
+
+        Assert.Equal(FlowErrorKinds.PathNotFound, ex.ErrorKind);
+        Assert.Equal(0, agent.Calls);
+    }
+
+    [Fact]
+    public async Task A_present_null_is_read_as_null_not_as_missing()
+    {
+        await using var engine = EngineHarness.Create();
+        var flow = EngineHarness.Blueprint("""{"kind":"assign","at":"$.copy","value":{"op":"eq","args":[{"op":"path","at":"$.v"},{"op":"const","value":null}]}}""");
+
+        var result = await engine.LaunchAsync(flow, new JsonObject { ["v"] = null });
+
+        Assert.True(result.FinalContext["copy"]!.GetValue<bool>());
     }
 
     [Fact]
@@ -105,13 +167,13 @@ public sealed class FlowNodeTests
     [Fact]
     public async Task Loop_that_reaches_max_iterations_fails_with_loop_limit()
     {
-        var counter = TestAgent.Returning(input => (input?.GetValue<int>() ?? 0) + 1);
+        var counter = TestAgent.Returning(input => input!.GetValue<int>() + 1);
         await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("inc", counter));
         var flow = EngineHarness.Blueprint(
             """{"kind":"loop","max_iterations":4,"until":{"op":"const","value":false},"body":{"kind":"step","ref":"inc","in":{"op":"path","at":"$.n"},"out":"$.n"}}""",
             EngineHarness.HostAgents("inc"));
 
-        var ex = await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(flow));
+        var ex = await Assert.ThrowsAsync<FlowExecutionException>(() => engine.LaunchAsync(flow, new JsonObject { ["n"] = 0 }));
 
         Assert.Equal(FlowErrorKinds.LoopLimit, ex.ErrorKind);
         Assert.Equal("$.flow", ex.NodePath);
@@ -177,5 +239,22 @@ public sealed class FlowNodeTests
         Assert.Equal(4, result.FinalContext["first"]!.GetValue<int>());
         Assert.Equal(-1, result.FinalContext["second"]!.GetValue<int>());
         Assert.False(result.FinalContext.ContainsKey("item"));
+    }
+
+    [Fact]
+    public async Task Try_writes_the_error_where_err_at_says_and_leaves_the_default_path_alone()
+    {
+        var boom = new TestAgent((_, _) => throw new InvalidOperationException("boom"));
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("boom", boom));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"try","err_at":"$.failures.last","body":{"kind":"step","ref":"boom"},"catch":{"kind":"assign","at":"$.seen","value":{"op":"path","at":"$.failures.last.message"}}}""",
+            EngineHarness.HostAgents("boom"));
+
+        var result = await engine.LaunchAsync(flow, new JsonObject { ["error"] = "a value of the caller" });
+
+        Assert.Equal("boom", result.FinalContext["failures"]!["last"]!["message"]!.GetValue<string>());
+        Assert.Equal(FlowErrorKinds.Agent, result.FinalContext["failures"]!["last"]!["kind"]!.GetValue<string>());
+        Assert.Equal("boom", result.FinalContext["seen"]!.GetValue<string>());
+        Assert.Equal("a value of the caller", result.FinalContext["error"]!.GetValue<string>());
     }
 }
