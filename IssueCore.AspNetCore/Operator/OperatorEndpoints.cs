@@ -26,8 +26,16 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
             return;
         }
 
+        // Archived series are hidden unless asked for with include_archived=true.
+        var includeArchived = Single(context, "include_archived");
+        if (includeArchived is not null and not "true" and not "false")
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, "include_archived must be true or false.").ConfigureAwait(false);
+            return;
+        }
+
         var store = services.GetRequiredService<IBlueprintStore>();
-        var (ids, next, found) = await PageCursor.TakeAsync(store.ListIdsAsync(ct), id => id.Value, paging.After, paging.Limit, ct).ConfigureAwait(false);
+        var (ids, next, found) = await PageCursor.TakeAsync(store.ListSeriesAsync(includeArchived == "true", ct), id => id.Value, paging.After, paging.Limit, ct).ConfigureAwait(false);
         if (!found)
         {
             await BadPageAsync(context).ConfigureAwait(false);
