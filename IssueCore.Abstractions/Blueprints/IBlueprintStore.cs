@@ -31,6 +31,7 @@ public interface IBlueprintStore
     /// the content equals an older version, or <see cref="CommitMetadata.IssueId"/> already committed
     /// in this series. Nothing was written.
     /// </exception>
+    /// <exception cref="ArchivedSeriesException">The series is archived. Nothing was written.</exception>
     Task<Traced<Blueprint>> WriteNewAsync(BlueprintId id, Blueprint blueprint, IReadOnlyList<BlueprintVersion> parents, CommitMetadata metadata, CancellationToken cancellationToken = default);
 
     /// <summary>Returns up to <paramref name="limit"/> commits of a series, newest first.</summary>
@@ -58,7 +59,43 @@ public interface IBlueprintStore
             ? IssueCore.Paging.KeysetFallback.Where(ListIdsAsync(cancellationToken), id => string.CompareOrdinal(id.Value, key.Value) > 0, cancellationToken)
             : ListIdsAsync(cancellationToken);
 
-    /// <summary>Archives or unarchives a series. Archiving hides nothing; it is a flag hosts can act on.</summary>
+    /// <summary>
+    /// Lists series ids in ordinal order; archived series only when <paramref name="includeArchived"/> is
+    /// <see langword="true"/>. The default implementation filters <see cref="ListIdsAsync(CancellationToken)"/> with
+    /// <see cref="IsArchivedAsync"/>.
+    /// </summary>
+    async IAsyncEnumerable<BlueprintId> ListSeriesAsync(bool includeArchived, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var id in ListIdsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (includeArchived)
+            {
+                yield return id;
+                continue;
+            }
+
+            bool archived;
+            try
+            {
+                archived = await IsArchivedAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                continue;
+            }
+
+            if (!archived)
+            {
+                yield return id;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Archives or unarchives a series. An archived series keeps its history and stays readable, but
+    /// <see cref="WriteNewAsync"/> refuses it with <see cref="ArchivedSeriesException"/>, the dispatcher rejects its
+    /// issues, and <see cref="ListSeriesAsync"/> hides it unless asked.
+    /// </summary>
     /// <exception cref="NotFoundException">The series does not exist.</exception>
     Task SetArchivedAsync(BlueprintId id, bool archived, CancellationToken cancellationToken = default);
 

@@ -75,6 +75,11 @@ public sealed class InMemoryBlueprintStore : IBlueprintStore
                 return first.ToTraced();
             }
 
+            if (series.Archived)
+            {
+                throw new ArchivedSeriesException(id);
+            }
+
             var head = series.Versions[^1];
             if (!parentsCopy.Contains(head.Blueprint.Version))
             {

@@ -45,7 +45,7 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
         var s = PostgresSchema.Quote(database.Schema);
         _readHead = $"SELECT {Sql.Prefixed(VersionColumns, "v")} FROM {s}.blueprints b JOIN {s}.blueprint_versions v ON v.blueprint_id = b.id AND v.version = b.head_version WHERE b.id = @id";
         _readVersion = $"SELECT {VersionColumns} FROM {s}.blueprint_versions WHERE blueprint_id = @id AND version = @version";
-        _lockHead = $"SELECT head_version FROM {s}.blueprints WHERE id = @id FOR UPDATE";
+        _lockHead = $"SELECT head_version, archived FROM {s}.blueprints WHERE id = @id FOR UPDATE";
         _insertSeries = $"INSERT INTO {s}.blueprints (id, head_version, archived, created_at, updated_at) VALUES (@id, @version, false, @now, @now) ON CONFLICT (id) DO NOTHING";
         _insertVersion =
             $"INSERT INTO {s}.blueprint_versions (blueprint_id, version, canonical_json, version_label, parents, origin, rationale, "
@@ -138,11 +138,22 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
     /// </summary>
     internal async Task<Traced<Blueprint>> WriteNewInAsync(NpgsqlConnection connection, NpgsqlTransaction tx, BlueprintId id, Blueprint blueprint, IReadOnlyList<BlueprintVersion> parents, CommitMetadata metadata, BlueprintVersion version, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        string? head;
+        string? head = null;
+        var archived = false;
         await using (var lockHead = new NpgsqlCommand(_lockHead, connection, tx))
         {
             lockHead.AddText("id", id.Value);
-            head = (string?)await lockHead.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            await using var reader = await lockHead.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                head = reader.GetString(0);
+                archived = reader.GetBoolean(1);
+            }
+        }
+
+        if (archived)
+        {
+            throw new ArchivedSeriesException(id);
         }
 
         if (head is null)

@@ -34,7 +34,7 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
     internal const string HistorySql =
         "SELECT " + CommitColumns + " FROM blueprint_versions v WHERE v.blueprint_id = @id ORDER BY v.position DESC LIMIT @limit;";
 
-    private const string SeriesHeadSql = "SELECT head_version, head_position FROM blueprint_series WHERE blueprint_id = @id;";
+    private const string SeriesHeadSql = "SELECT head_version, head_position, archived FROM blueprint_series WHERE blueprint_id = @id;";
 
     private const string SeriesExistsSql = "SELECT 1 FROM blueprint_series WHERE blueprint_id = @id;";
 
@@ -119,6 +119,10 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                 {
                     head = probe.GetString(0);
                     headPosition = probe.GetInt64(1);
+                    if (probe.GetInt64(2) != 0)
+                    {
+                        throw new ArchivedSeriesException(id);
+                    }
                 }
             }
 

@@ -26,6 +26,14 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
             return;
         }
 
+        // Archived series are hidden unless asked for with include_archived=true.
+        var includeArchived = Single(context, "include_archived");
+        if (includeArchived is not null and not "true" and not "false")
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, "include_archived must be true or false.").ConfigureAwait(false);
+            return;
+        }
+
         BlueprintId? after = null;
         if (paging.After is { } cursor)
         {
@@ -39,7 +47,13 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
         }
 
         var store = services.GetRequiredService<IBlueprintStore>();
-        var (ids, next) = await PageCursor.TakeAsync(store.ListIdsAfterAsync(after, ct), id => id.Value, paging.Limit, ct).ConfigureAwait(false);
+        var source = store.ListIdsAfterAsync(after, ct);
+        if (includeArchived != "true")
+        {
+            source = UnarchivedAsync(store, source, ct);
+        }
+
+        var (ids, next) = await PageCursor.TakeAsync(source, id => id.Value, paging.Limit, ct).ConfigureAwait(false);
 
         var items = new List<BlueprintSummaryResponse>(ids.Count);
         foreach (var id in ids)
@@ -51,6 +65,27 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
 
         await WriteAsync(context, new BlueprintListResponse(items, next), OperatorJsonContext.Default.BlueprintListResponse).ConfigureAwait(false);
     });
+
+    private static async IAsyncEnumerable<BlueprintId> UnarchivedAsync(IBlueprintStore store, IAsyncEnumerable<BlueprintId> ids, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var id in ids.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            bool archived;
+            try
+            {
+                archived = await store.IsArchivedAsync(id, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotFoundException)
+            {
+                continue;
+            }
+
+            if (!archived)
+            {
+                yield return id;
+            }
+        }
+    }
 
     public Task GetBlueprintAsync(HttpContext context) => RunAsync(context, IssueCoreOperatorVerbs.Read, Route(context, "id"), async (_, services, ct) =>
     {

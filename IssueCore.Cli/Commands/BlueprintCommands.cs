@@ -25,14 +25,15 @@ internal static class BlueprintCommands
     private static Command List(CommandBody wrap)
     {
         var limit = new Option<int>("--limit") { Description = "The most series listed.", DefaultValueFactory = _ => 100 };
-        var command = new Command("list", "List the Blueprint series with their head version.") { limit };
+        var all = new Option<bool>("--all") { Description = "Include archived series (hidden by default)." };
+        var command = new Command("list", "List the Blueprint series with their head version; archived ones only with --all.") { limit, all };
         command.SetAction(wrap(async (cli, ct) =>
         {
             await using var store = cli.OpenStore();
             var rows = new JsonArray();
             var table = new TextTable("ID", "HEAD", "LABEL", "COMMITTED", "ORIGIN", "ARCHIVED");
             var max = Math.Max(1, cli.Get(limit));
-            await foreach (var id in store.Blueprints.ListIdsAsync(ct).ConfigureAwait(false))
+            await foreach (var id in store.Blueprints.ListSeriesAsync(cli.Get(all), ct).ConfigureAwait(false))
             {
                 if (rows.Count >= max)
                 {

@@ -482,6 +482,12 @@ public sealed class EnhanceApplication : IDisposable
                 return await DispatchAsync(issue, deadline, cancellationToken).ConfigureAwait(false);
             }
         }
+        catch (ArchivedSeriesException ex)
+        {
+            // Archived between the check and the commit: the store refused the write, so nothing was committed.
+            ArchiveLog.ArchivedBeforeCommit(_logger, issue.Id.Value, issue.BlueprintId.Value);
+            return await RecordAsync(issue, ArchivedRejection(issue, null, ex.Message), recovered: false, cancellationToken).ConfigureAwait(false);
+        }
         catch (CommitShapeException ex)
         {
             EnhanceLog.CommitShape(_logger, ex, issue.Id.Value, ex.Path);
@@ -538,6 +544,13 @@ public sealed class EnhanceApplication : IDisposable
                 // A missing series is not a fault that a retry can cure: dead-letter the issue at once, with the reason.
                 var missing = $"series '{issue.BlueprintId.Value}' does not exist: create it (IBlueprintStore.WriteNewAsync with no parents) and submit the issue again";
                 return await RecordAsync(issue, FailedEntry(issue, missing), recovered: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (await _blueprints.IsArchivedAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false))
+            {
+                // Final at once: an archived series takes no writes, so running the flow (or retrying) cannot help.
+                ArchiveLog.ArchivedSeriesTarget(_logger, issue.Id.Value, issue.BlueprintId.Value);
+                return await RecordAsync(issue, ArchivedRejection(issue, head.Version, new ArchivedSeriesException(issue.BlueprintId).Message), recovered: false, cancellationToken).ConfigureAwait(false);
             }
 
             if (FlowSeriesGuard.WhyProtected(issue.BlueprintId, setting, _options.SettingId) is { } protectedSeries)
@@ -886,6 +899,18 @@ public sealed class EnhanceApplication : IDisposable
     /// The entry of a dead letter: nothing was committed, and the reason says why the issue was given up. Written like
     /// every other outcome, so every issue's fate is in the log.
     /// </summary>
+    private EnhanceLogEntry ArchivedRejection(Issue issue, BlueprintVersion? head, string why) => new()
+    {
+        IssueId = issue.Id,
+        BlueprintId = issue.BlueprintId,
+        PreviousVersion = head,
+        Intent = issue.Intent,
+        Rationale = issue.Rationale ?? issue.Intent,
+        Outcome = EnhanceOutcome.Rejected,
+        Reasons = ["archived: " + why],
+        Timestamp = _time.GetUtcNow(),
+    };
+
     private EnhanceLogEntry FailedEntry(Issue issue, string reason) => new()
     {
         IssueId = issue.Id,

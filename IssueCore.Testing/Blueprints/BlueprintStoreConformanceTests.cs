@@ -343,6 +343,61 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
     }
 
     [Fact]
+    public async Task Write_to_an_archived_series_is_refused_and_writes_nothing()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+        await Store.SetArchivedAsync(Series, true);
+
+        var error = await Contract.ThrowsAsync<ArchivedSeriesException>(() => Store.WriteNewAsync(Series, Doc("1.0.1"), [v1], Meta()), "write to an archived series is refused and writes nothing");
+        var head = await Store.ReadHeadAsync(Series);
+        var history = await Store.HistoryAsync(Series, 10);
+
+        Contract.Equal(Series, error.BlueprintId, "write to an archived series is refused and writes nothing (checked: error.BlueprintId)");
+        Contract.Equal(v1, head.Trace.Version, "write to an archived series is refused and writes nothing (checked: head.Trace.Version)");
+        Contract.Single(history, "write to an archived series is refused and writes nothing (checked: history)");
+    }
+
+    [Fact]
+    public async Task Write_after_unarchiving_a_series_moves_the_head_again()
+    {
+        var v1 = await WriteAsync(Doc("1.0.0"));
+        await Store.SetArchivedAsync(Series, true);
+        await Store.SetArchivedAsync(Series, false);
+
+        var written = await Store.WriteNewAsync(Series, Doc("1.0.1"), [v1], Meta());
+
+        Contract.Equal(Doc("1.0.1").Version, (await Store.ReadHeadAsync(Series)).Trace.Version, "write after unarchiving a series moves the head again (checked: head)");
+        Contract.Equal([v1], written.Trace.Parents, "write after unarchiving a series moves the head again (checked: written.Trace.Parents)");
+    }
+
+    [Fact]
+    public async Task ListSeries_hides_archived_series_unless_asked()
+    {
+        string[] names = ["c", "a", "b"];
+        foreach (var name in names)
+        {
+            await Store.WriteNewAsync(BlueprintId.Parse(name), Doc("1.0.0"), [], Meta());
+        }
+
+        await Store.SetArchivedAsync(BlueprintId.Parse("b"), true);
+
+        var active = new List<string>();
+        await foreach (var id in Store.ListSeriesAsync(includeArchived: false))
+        {
+            active.Add(id.Value);
+        }
+
+        var all = new List<string>();
+        await foreach (var id in Store.ListSeriesAsync(includeArchived: true))
+        {
+            all.Add(id.Value);
+        }
+
+        Contract.Equal(["a", "c"], active, "ListSeries hides archived series unless asked (checked: active)");
+        Contract.Equal(["a", "b", "c"], all, "ListSeries hides archived series unless asked (checked: all)");
+    }
+
+    [Fact]
     public async Task Parallel_writers_on_one_head_exactly_one_wins()
     {
         var v1 = await WriteAsync(Doc("1.0.0"));

@@ -45,6 +45,24 @@ public sealed class StoreCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Blueprint_list_hides_an_archived_series_unless_all_is_given()
+    {
+        await using (var provider = SeededStore.Open(_db))
+        {
+            await Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IssueCore.Blueprints.IBlueprintStore>(provider)
+                .SetArchivedAsync(IssueCore.Blueprints.BlueprintId.Parse("orders"), true);
+        }
+
+        var hidden = await JsonOf(Run("blueprint", "list", "--json"));
+        var all = await JsonOf(Run("blueprint", "list", "--all", "--json"));
+
+        Assert.DoesNotContain(hidden.AsArray(), b => (string?)b!["id"] == "orders");
+        Assert.Contains(hidden.AsArray(), b => (string?)b!["id"] == "enhance-default");
+        var orders = Assert.Single(all.AsArray(), b => (string?)b!["id"] == "orders")!;
+        Assert.True((bool?)orders["archived"]);
+    }
+
+    [Fact]
     public async Task Blueprint_history_lists_the_issue_commit_newest_first()
     {
         var json = (await JsonOf(Run("blueprint", "history", "orders", "--json"))).AsArray();

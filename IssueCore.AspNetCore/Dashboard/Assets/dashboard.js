@@ -433,7 +433,7 @@
   function blueprintsView() {
     return {
       title: 'Blueprints', nav: 'blueprints',
-      async load() { return api(`/blueprints?limit=${PAGE}`); },
+      async load() { return api(`/blueprints?limit=${PAGE}&include_archived=true`); },
       render(list) {
         return h('div', null,
           h('h1', { tabindex: -1, fk: 'heading' }, 'Blueprints'),

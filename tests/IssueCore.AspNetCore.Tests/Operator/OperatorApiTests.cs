@@ -141,6 +141,7 @@ public sealed class OperatorApiTests : IAsyncLifetime
     [InlineData("/blueprints?limit=1001")]
     [InlineData("/blueprints?limit=ten")]
     [InlineData("/blueprints?page=forged")]
+    [InlineData("/blueprints?include_archived=yes")]
     [InlineData("/blueprints/orders/versions/not-a-version")]
     [InlineData("/blueprints/orders/history?page=op1.Zm9yZ2Vk")]
     [InlineData("/blueprints/orders/diff?from=abc")]
@@ -320,13 +321,15 @@ public sealed class OperatorApiTests : IAsyncLifetime
     {
         var (archived, archivedBody) = await _server.SendAsync(HttpMethod.Post, "/blueprints/orders/archive", OperatorServer.OperatorKey);
         var (_, twice) = await _server.SendAsync(HttpMethod.Post, "/blueprints/orders/archive", OperatorServer.OperatorKey);
-        var (_, listed) = await _server.GetAsync("/blueprints");
+        var (_, listed) = await _server.GetAsync("/blueprints?include_archived=true");
+        var (_, hidden) = await _server.GetAsync("/blueprints");
         var (unarchived, unarchivedBody) = await _server.SendAsync(HttpMethod.Post, "/blueprints/orders/unarchive", OperatorServer.OperatorKey);
 
         Assert.Equal(HttpStatusCode.OK, archived.StatusCode);
         Assert.True(archivedBody.GetProperty("archived").GetBoolean());
         Assert.True(twice.GetProperty("archived").GetBoolean());
         Assert.True(listed.GetProperty("items")[0].GetProperty("archived").GetBoolean());
+        Assert.Empty(hidden.GetProperty("items").EnumerateArray());
         Assert.Equal(HttpStatusCode.OK, unarchived.StatusCode);
         Assert.False(unarchivedBody.GetProperty("archived").GetBoolean());
         Assert.False(await _server.Blueprints.IsArchivedAsync(OperatorServer.Orders));
