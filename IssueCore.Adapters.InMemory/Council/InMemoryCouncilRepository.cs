@@ -219,7 +219,17 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, CancellationToken cancellationToken = default)
+        => SnapshotRunsAsync(s => statusFilter is not { } filter || s.Run.Status == filter, cancellationToken);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<CouncilRun> ListRunsBySubjectAsync(string subject, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        return SnapshotRunsAsync(s => string.Equals(s.Run.Subject, subject, StringComparison.Ordinal), cancellationToken);
+    }
+
+    private async IAsyncEnumerable<CouncilRun> SnapshotRunsAsync(Func<RunState, bool> include, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         CouncilRun[] snapshot;
@@ -228,7 +238,7 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
             snapshot =
             [
                 .. _runs.Values
-                    .Where(s => statusFilter is not { } filter || s.Run.Status == filter)
+                    .Where(include)
                     .OrderByDescending(s => s.Run.CreatedAt)
                     .ThenByDescending(s => s.Insertion)
                     .Select(s => s.Run),
