@@ -166,8 +166,24 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
             return;
         }
 
+        // ?issue=ID: the runs that dispatched one issue (newest first); combined with ?status, only those in that status.
+        IssueId? issue = null;
+        if (Single(context, "issue") is { } issueText)
+        {
+            if (!IssueId.TryParse(issueText, null, out var parsedIssue))
+            {
+                await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, "issue must be an issue id.").ConfigureAwait(false);
+                return;
+            }
+
+            issue = parsedIssue;
+        }
+
         var runs = services.GetRequiredService<ICouncilRepository>();
-        var (items, next, found) = await PageCursor.TakeAsync(runs.ListRunsAsync(status, ct), r => r.Id.Value, paging.After, paging.Limit, ct).ConfigureAwait(false);
+        var source = issue is { } issueId
+            ? runs.ListRunsBySubjectAsync(CouncilRunSubjects.ForIssue(issueId), ct).Where(r => status is null || r.Status == status)
+            : runs.ListRunsAsync(status, ct);
+        var (items, next, found) = await PageCursor.TakeAsync(source, r => r.Id.Value, paging.After, paging.Limit, ct).ConfigureAwait(false);
         if (!found)
         {
             await BadPageAsync(context).ConfigureAwait(false);
