@@ -135,7 +135,7 @@ internal sealed class InvalidBodyGenerator(int seed)
                 var json = o.ToJsonString();
                 return json[..^1] + ",\"title\":\"again\"}";
             case 2:
-                o["x_" + Identifier()] = 1;
+                o["due_in_days"] = "x_" + Identifier(); // an unknown member is ignored, so a wrong type stands in
                 return o.ToJsonString();
             case 3:
                 return Pick("[]", "1", "\"text\"", "null", "true", "{}", "[{}]");
