@@ -122,7 +122,10 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
             {
                 TraceParent = msg.Headers is { } headers && headers.TryGetLastValue(TraceParentHeader, out var traceParent) ? traceParent : null,
             };
-            var result = await _ingestion.IngestTransportJsonAsync(msg.Data ?? [], transport, stoppingToken).ConfigureAwait(false);
+            // Without one, the original member: a service written before IngestTransportJsonAsync existed is called as before.
+            var result = transport.TraceParent is null
+                ? await _ingestion.IngestJsonAsync(msg.Data ?? [], idempotencyKey: null, stoppingToken).ConfigureAwait(false)
+                : await _ingestion.IngestTransportJsonAsync(msg.Data ?? [], transport, stoppingToken).ConfigureAwait(false);
             await msg.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
             LogIngested(_logger, msg.Subject, result.IssueId.Value, result.Created, delivered);
         }
