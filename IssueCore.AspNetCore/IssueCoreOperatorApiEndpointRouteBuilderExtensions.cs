@@ -20,7 +20,7 @@ public static class IssueCoreOperatorApiEndpointRouteBuilderExtensions
     /// Maps the operator API (opt-in, beside <c>MapIssueCore()</c>): <c>GET /blueprints</c>, <c>GET /blueprints/{id}</c>,
     /// <c>GET /blueprints/{id}/versions/{version}</c>, <c>GET /blueprints/{id}/history</c>,
     /// <c>GET /blueprints/{id}/diff?from=&amp;to=</c>, <c>GET /blueprints/{id}/enhance-log</c>, <c>GET /enhance-log</c>,
-    /// <c>GET /runs</c>, <c>GET /runs/{id}</c>, <c>GET /runs/{id}/events</c> (pages, or server-sent events with
+    /// <c>GET /runs</c> (<c>?status=</c>, <c>?issue=</c> for the runs that dispatched one issue), <c>GET /runs/{id}</c>, <c>GET /runs/{id}/events</c> (pages, or server-sent events with
     /// <c>Accept: text/event-stream</c>), <c>GET /issues/{id}/history</c>; and the actions
     /// <c>POST /issues/{id}/requeue</c>, <c>POST /blueprints/{id}/archive</c> and <c>/unarchive</c>.
     /// </summary>

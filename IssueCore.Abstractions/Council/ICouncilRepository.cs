@@ -43,6 +43,26 @@ public interface ICouncilRepository
     /// <summary>Streams runs, newest first, optionally only those in one status.</summary>
     IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Streams the runs recorded for <paramref name="subject"/> (<see cref="CouncilRun.Subject"/>, compared ordinally),
+    /// newest first: for an issue's dispatches, <see cref="CouncilRunSubjects.ForIssue"/>.
+    /// </summary>
+    /// <remarks>The default filters <see cref="ListRunsAsync"/>; the bundled adapters read an index.</remarks>
+    /// <param name="subject">The subject.</param>
+    /// <param name="cancellationToken">Cancels the stream.</param>
+    /// <returns>The runs, newest first.</returns>
+    async IAsyncEnumerable<CouncilRun> ListRunsBySubjectAsync(string subject, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        await foreach (var run in ListRunsAsync(null, cancellationToken).ConfigureAwait(false))
+        {
+            if (string.Equals(run.Subject, subject, StringComparison.Ordinal))
+            {
+                yield return run;
+            }
+        }
+    }
+
     /// <summary>Streams a run's events in sequence order.</summary>
     IAsyncEnumerable<CouncilRunEvent> ListEventsAsync(CouncilRunId runId, CancellationToken cancellationToken = default);
 

@@ -41,4 +41,9 @@ public sealed record EnhanceLogEntry
 
     /// <summary>When the outcome was recorded (stamped by the caller).</summary>
     public required DateTimeOffset Timestamp { get; init; }
+
+    // Traceability.
+
+    /// <summary>The flow run that decided the outcome, or <see langword="null"/> when none ran (an outcome recorded before or without a run).</summary>
+    public Council.CouncilRunId? RunId { get; init; }
 }

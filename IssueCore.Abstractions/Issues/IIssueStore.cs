@@ -125,6 +125,20 @@ public interface IIssueStore
         return await ReleaseAsync(lease.IssueId, lease.Owner, notBefore, error, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Records on a running issue the flow run its dispatch started (<see cref="Issue.RunId"/>), only under this very
+    /// claim (owner and fencing token), so a run can be found from its issue while it runs and after.
+    /// </summary>
+    /// <remarks>The default records nothing and returns the issue as stored (after checking the lease); the bundled adapters store it.</remarks>
+    /// <param name="lease">The claim the dispatch holds.</param>
+    /// <param name="runId">The run the dispatch started.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The issue as stored.</returns>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The lease is lost; nothing was recorded.</exception>
+    Task<Issue> RecordRunUnderLeaseAsync(IssueLease lease, Council.CouncilRunId runId, CancellationToken cancellationToken = default)
+        => CheckLeaseAsync(lease, cancellationToken);
+
     /// <summary>Returns the issue.</summary>
     /// <exception cref="NotFoundException">No such issue.</exception>
     async Task<Issue> GetAsync(IssueId id, CancellationToken cancellationToken = default)

@@ -84,4 +84,15 @@ public sealed record Issue
 
     /// <summary>When the issue last changed.</summary>
     public required DateTimeOffset UpdatedAt { get; init; }
+
+    // Ingestion identity and traceability.
+
+    /// <summary>The ingestion request's <c>target_repo</c> as the emitter sent it (before it was mapped to <see cref="BlueprintId"/>), or <see langword="null"/> when the issue was not ingested.</summary>
+    public string? TargetRepo { get; init; }
+
+    /// <summary>The W3C <c>traceparent</c> of the ingestion request, if it carried one; the dispatch's activity continues this trace.</summary>
+    public string? TraceParent { get; init; }
+
+    /// <summary>The flow run of the latest dispatch (recorded with <see cref="IIssueStore.RecordRunUnderLeaseAsync"/> when the run starts), or <see langword="null"/> before any run.</summary>
+    public Council.CouncilRunId? RunId { get; init; }
 }

@@ -53,6 +53,14 @@ public sealed record IssueDraft
     /// </summary>
     public string? IdempotencyKey { get; init; }
 
+    // Ingestion identity and traceability.
+
+    /// <summary>The ingestion request's <c>target_repo</c>, kept as sent.</summary>
+    public string? TargetRepo { get; init; }
+
+    /// <summary>The W3C <c>traceparent</c> of the ingestion request, if any.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>
     /// For adapter authors: the new issue this draft describes, as <see cref="IIssueStore.CreateAsync"/> must store it:
     /// the draft's id (or a new one), every field of the draft, <see cref="Patch"/> copied so it outlives the caller's
@@ -76,6 +84,8 @@ public sealed record IssueDraft
         DueAt = DueAt,
         Source = Source,
         IdempotencyKey = IdempotencyKey,
+        TargetRepo = TargetRepo,
+        TraceParent = TraceParent,
         Status = IssueStatus.Pending,
         Attempts = 0,
         CreatedAt = createdAt,

@@ -220,10 +220,20 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
 
     /// <inheritdoc />
     public IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, CancellationToken cancellationToken = default)
-        => ListRunsAfterAsync(statusFilter, null, cancellationToken);
+        => SnapshotRunsAsync(s => statusFilter is not { } filter || s.Run.Status == filter, null, cancellationToken);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<CouncilRun> ListRunsAfterAsync(CouncilRunStatus? statusFilter, CouncilRunId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<CouncilRun> ListRunsAfterAsync(CouncilRunStatus? statusFilter, CouncilRunId? after, CancellationToken cancellationToken = default)
+        => SnapshotRunsAsync(s => statusFilter is not { } filter || s.Run.Status == filter, after, cancellationToken);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<CouncilRun> ListRunsBySubjectAsync(string subject, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        return SnapshotRunsAsync(s => string.Equals(s.Run.Subject, subject, StringComparison.Ordinal), null, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<CouncilRun> SnapshotRunsAsync(Func<RunState, bool> include, CouncilRunId? after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         CouncilRun[] snapshot;
@@ -239,7 +249,7 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
             snapshot =
             [
                 .. _runs.Values
-                    .Where(s => statusFilter is not { } filter || s.Run.Status == filter)
+                    .Where(include)
                     .Where(s => last is null || s.Run.CreatedAt < last.Run.CreatedAt || (s.Run.CreatedAt == last.Run.CreatedAt && s.Insertion < last.Insertion))
                     .OrderByDescending(s => s.Run.CreatedAt)
                     .ThenByDescending(s => s.Insertion)

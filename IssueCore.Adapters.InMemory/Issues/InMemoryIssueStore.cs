@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using System.Globalization;
 using IssueCore.Blueprints;
+using IssueCore.Council;
 using IssueCore.Enhance;
 using IssueCore.Issues;
 
@@ -82,6 +83,8 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
                 Attempts = 0,
                 CreatedAt = now,
                 UpdatedAt = now,
+                TargetRepo = draft.TargetRepo,
+                TraceParent = draft.TraceParent,
             };
 
             var entry = new Entry(++_nextSequence, issue);
@@ -208,6 +211,19 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
         lock (_gate)
         {
             return Task.FromResult(Renew(GetLeasedEntry(lease), leaseDuration));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Issue> RecordRunUnderLeaseAsync(IssueLease lease, CouncilRunId runId, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            // Neither the queue order nor the lease changes: the entry stays where it is indexed.
+            var entry = GetLeasedEntry(lease);
+            entry.Issue = entry.Issue with { RunId = runId, UpdatedAt = _timeProvider.GetUtcNow() };
+            return Task.FromResult(entry.Issue);
         }
     }
 

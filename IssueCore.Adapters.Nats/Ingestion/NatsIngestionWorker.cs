@@ -27,6 +27,7 @@ namespace IssueCore.Adapters.Nats.Ingestion;
 internal sealed partial class NatsIngestionWorker : BackgroundService
 {
     private const string MsgIdHeader = "Nats-Msg-Id";
+    private const string TraceParentHeader = "traceparent";
     private const int MaxReasonLength = 1024;
     private const int DeadLetterAttempts = 3;
 
@@ -116,7 +117,15 @@ internal sealed partial class NatsIngestionWorker : BackgroundService
             // No explicit key: the body's triggering_event_id is the key, exactly as for an HTTP request
             // without an Idempotency-Key. A publisher's own Nats-Msg-Id (one per publish, or any text)
             // must neither split one event into two issues nor fail key validation.
-            var result = await _ingestion.IngestJsonAsync(msg.Data ?? [], idempotencyKey: null, stoppingToken).ConfigureAwait(false);
+            // A W3C traceparent header is stored with the issue, so its dispatch continues the publisher's trace.
+            var transport = new IngestionContext
+            {
+                TraceParent = msg.Headers is { } headers && headers.TryGetLastValue(TraceParentHeader, out var traceParent) ? traceParent : null,
+            };
+            // Without one, the original member: a service written before IngestTransportJsonAsync existed is called as before.
+            var result = transport.TraceParent is null
+                ? await _ingestion.IngestJsonAsync(msg.Data ?? [], idempotencyKey: null, stoppingToken).ConfigureAwait(false)
+                : await _ingestion.IngestTransportJsonAsync(msg.Data ?? [], transport, stoppingToken).ConfigureAwait(false);
             await msg.AckAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
             LogIngested(_logger, msg.Subject, result.IssueId.Value, result.Created, delivered);
         }

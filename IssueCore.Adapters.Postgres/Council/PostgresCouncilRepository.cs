@@ -30,6 +30,7 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
     private readonly string _listRuns;
     private readonly string _listRunsByStatus;
     private readonly string _runPosition;
+    private readonly string _listRunsBySubject;
     private readonly string _listEvents;
     private readonly string _markInterrupted;
     private readonly string _markAbandoned;
@@ -88,6 +89,7 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
         _listRuns = $"SELECT {RunColumns} FROM {s}.council_runs WHERE (created_at, seq) < (@before_at, @before_seq) ORDER BY created_at DESC, seq DESC LIMIT {PageSize}";
         _runPosition = $"SELECT created_at, seq FROM {s}.council_runs WHERE id = @id";
         _listRunsByStatus = $"SELECT {RunColumns} FROM {s}.council_runs WHERE status = @status AND (created_at, seq) < (@before_at, @before_seq) ORDER BY created_at DESC, seq DESC LIMIT {PageSize}";
+        _listRunsBySubject = $"SELECT {RunColumns} FROM {s}.council_runs WHERE subject = @subject AND (created_at, seq) < (@before_at, @before_seq) ORDER BY created_at DESC, seq DESC LIMIT {PageSize}";
         _listEvents = $"SELECT {EventColumns} FROM {s}.council_run_events WHERE run_id = @run_id AND sequence > @after ORDER BY sequence LIMIT {PageSize}";
         _markInterrupted = $"UPDATE {s}.council_runs SET status = {(short)CouncilRunStatus.Interrupted}, updated_at = @now WHERE status = {(short)CouncilRunStatus.Running}";
         _markAbandoned =
@@ -383,17 +385,27 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
 
     /// <inheritdoc />
     public IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, CancellationToken cancellationToken = default)
-        => ListRunsAfterAsync(statusFilter, null, cancellationToken);
+        => PageRunsAsync(statusFilter, subject: null, after: null, cancellationToken);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<CouncilRun> ListRunsAfterAsync(CouncilRunStatus? statusFilter, CouncilRunId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<CouncilRun> ListRunsAfterAsync(CouncilRunStatus? statusFilter, CouncilRunId? after, CancellationToken cancellationToken = default)
+        => PageRunsAsync(statusFilter, subject: null, after, cancellationToken);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<CouncilRun> ListRunsBySubjectAsync(string subject, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        return PageRunsAsync(statusFilter: null, subject, after: null, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<CouncilRun> PageRunsAsync(CouncilRunStatus? statusFilter, string? subject, CouncilRunId? after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (beforeAt, beforeSeq) = after is { } key
             ? await RunPositionAsync(key, cancellationToken).ConfigureAwait(false)
             : (DateTimeOffset.MaxValue, long.MaxValue);
         while (true)
         {
-            var page = await RunsPageAsync(statusFilter, beforeAt, beforeSeq, cancellationToken).ConfigureAwait(false);
+            var page = await RunsPageAsync(statusFilter, subject, beforeAt, beforeSeq, cancellationToken).ConfigureAwait(false);
             foreach (var (run, _) in page)
             {
                 yield return run;
@@ -538,13 +550,17 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
         }
     }
 
-    private async Task<List<(CouncilRun Run, long Seq)>> RunsPageAsync(CouncilRunStatus? status, DateTimeOffset beforeAt, long beforeSeq, CancellationToken cancellationToken)
+    private async Task<List<(CouncilRun Run, long Seq)>> RunsPageAsync(CouncilRunStatus? status, string? subject, DateTimeOffset beforeAt, long beforeSeq, CancellationToken cancellationToken)
     {
         await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var command = _db.DataSource.CreateCommand(status is null ? _listRuns : _listRunsByStatus);
-            if (status is { } s)
+            await using var command = _db.DataSource.CreateCommand(subject is not null ? _listRunsBySubject : status is null ? _listRuns : _listRunsByStatus);
+            if (subject is not null)
+            {
+                command.AddText("subject", subject);
+            }
+            else if (status is { } s)
             {
                 command.Add("status", NpgsqlDbType.Smallint, (short)s);
             }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Adapters.Postgres.Storage;
 using IssueCore.Blueprints;
+using IssueCore.Council;
 using IssueCore.Enhance;
 using IssueCore.Issues;
 using IssueCore.Json;
@@ -18,7 +19,8 @@ namespace IssueCore.Adapters.Postgres;
 /// </summary>
 public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
 {
-    private const string Columns = "issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, logged_at, seq, round";
+    private const string Columns = "issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, logged_at, seq, round"
+        + ", run_id";
     private const int PageSize = 500;
 
     private readonly PostgresDatabase _db;
@@ -36,8 +38,10 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         _db = database;
         var t = PostgresSchema.Quote(database.Schema) + ".enhance_log";
         _append =
-            $"INSERT INTO {t} (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, logged_at, round) "
-            + "VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @logged_at, @round)";
+            $"INSERT INTO {t} (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, logged_at, round"
+            + ", run_id) "
+            + "VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @logged_at, @round"
+            + ", @run_id)";
         _find = $"SELECT {Columns} FROM {t} WHERE issue_id = @issue_id ORDER BY round DESC LIMIT 1";
         _listAll = $"SELECT {Columns} FROM {t} WHERE (logged_at, seq) > (@after_at, @after_seq) ORDER BY logged_at, seq LIMIT {PageSize}";
         _listByBlueprint = $"SELECT {Columns} FROM {t} WHERE blueprint_id = @blueprint_id AND (logged_at, seq) > (@after_at, @after_seq) ORDER BY logged_at, seq LIMIT {PageSize}";
@@ -108,6 +112,7 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         command.Add("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text, entry.Reasons.ToArray());
         command.AddTime("logged_at", entry.Timestamp);
         command.Add("round", NpgsqlDbType.Integer, entry.Round);
+        command.AddText("run_id", entry.RunId?.Value);
     }
 
     /// <inheritdoc />
@@ -267,6 +272,7 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
             Reasons = r.GetFieldValue<string[]>(8),
             Timestamp = r.Time(9),
             Round = r.GetInt32(11),
+            RunId = r.NullableString(12) is { } runId ? CouncilRunId.Parse(runId) : null,
         };
     }
 }

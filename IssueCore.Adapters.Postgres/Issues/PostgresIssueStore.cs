@@ -1,6 +1,7 @@
 using System.Globalization;
 using IssueCore.Adapters.Postgres.Storage;
 using IssueCore.Blueprints;
+using IssueCore.Council;
 using IssueCore.Enhance;
 using IssueCore.Issues;
 using Npgsql;
@@ -26,7 +27,8 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
     private const string Columns =
         "id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, "
         + "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, new_version, "
-        + "reason, attempts, lease_owner, lease_expires_at, not_before, last_error, created_at, updated_at, seq, round, round_start_attempts";
+        + "reason, attempts, lease_owner, lease_expires_at, not_before, last_error, created_at, updated_at, seq, round, round_start_attempts"
+        + ", target_repo, trace_parent, run_id";
 
     private readonly PostgresDatabase _db;
     private readonly string _insert;
@@ -49,6 +51,7 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
     private readonly string _requeue;
     private readonly string _insertRequeue;
     private readonly string _listRequeues;
+    private readonly string _leasedRecordRun;
 
     /// <summary>Creates the store.</summary>
     /// <param name="database">The shared data source, schema and clock.</param>
@@ -62,9 +65,11 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
         var clock = database.LeaseClock == PostgresLeaseClock.Database ? "clock_timestamp()" : "@now";
         _insert =
             $"INSERT INTO {t} (id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, "
-            + "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, attempts, created_at, updated_at) "
+            + "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, attempts, created_at, updated_at"
+            + ", target_repo, trace_parent) "
             + "VALUES (@id, @blueprint_id, @intent, @patch, @rationale, @bump, @title, @description, @priority, @labels, @due_at, "
-            + "@source_type, @source_id, @triggering_event_id, @activity_definition_id, @idempotency_key, 0, 0, @now, @now) "
+            + "@source_type, @source_id, @triggering_event_id, @activity_definition_id, @idempotency_key, 0, 0, @now, @now"
+            + ", @target_repo, @trace_parent) "
             + $"ON CONFLICT DO NOTHING RETURNING {Columns}";
         _findExisting = $"SELECT {Columns} FROM {t} WHERE idempotency_key = @key OR id = @id ORDER BY (idempotency_key IS NOT DISTINCT FROM @key) DESC LIMIT 1";
         _find = $"SELECT {Columns} FROM {t} WHERE id = @id";
@@ -95,6 +100,9 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
         _leasedCheck = $"SELECT {Columns} FROM {t} WHERE id = @id AND state = 1 AND lease_owner = @owner AND attempts = @token FOR UPDATE";
         _leasedRenew =
             $"UPDATE {t} SET lease_expires_at = {clock} + @lease, updated_at = @now "
+            + $"WHERE id = @id AND state = 1 AND lease_owner = @owner AND attempts = @token RETURNING {Columns}";
+        _leasedRecordRun =
+            $"UPDATE {t} SET run_id = @run_id, updated_at = @now "
             + $"WHERE id = @id AND state = 1 AND lease_owner = @owner AND attempts = @token RETURNING {Columns}";
         _leasedComplete =
             $"UPDATE {t} SET state = @state, new_version = @new_version, reason = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now "
@@ -152,6 +160,8 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
             command.AddText("triggering_event_id", draft.Source?.TriggeringEventId);
             command.AddText("activity_definition_id", draft.Source?.ActivityDefinitionId);
             command.AddText("idempotency_key", draft.IdempotencyKey);
+            command.AddText("target_repo", draft.TargetRepo);
+            command.AddText("trace_parent", draft.TraceParent);
             command.AddTime("now", _db.TimeProvider.GetUtcNow());
             var created = await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
             if (created is not null)
@@ -386,6 +396,25 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
         catch (Exception ex) when (PostgresErrors.IsProvider(ex))
         {
             throw PostgresErrors.Translate(ex, $"renew the lease of issue '{lease.IssueId}'");
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Issue> RecordRunUnderLeaseAsync(IssueLease lease, CouncilRunId runId, CancellationToken cancellationToken = default)
+    {
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = _db.DataSource.CreateCommand(_leasedRecordRun);
+            Leased(command, lease);
+            command.AddText("run_id", runId.Value);
+            command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            return await ReadOneAsync(command, cancellationToken).ConfigureAwait(false)
+                   ?? throw await LeaseLostAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"record the run of issue '{lease.IssueId}'");
         }
     }
 
@@ -734,6 +763,9 @@ public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
             UpdatedAt = r.Time(25),
             Round = r.GetInt32(27),
             RoundStartAttempts = r.GetInt32(28),
+            TargetRepo = r.NullableString(29),
+            TraceParent = r.NullableString(30),
+            RunId = r.NullableString(31) is { } runId ? CouncilRunId.Parse(runId) : null,
         };
     }
 }

@@ -81,6 +81,10 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         "SELECT " + RunColumns + " FROM council_runs WHERE status = @status AND (created_at < @created OR (created_at = @created AND seq < @seq)) " +
         "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
 
+    internal const string RunsBySubjectPageSql =
+        "SELECT " + RunColumns + " FROM council_runs WHERE subject = @subject AND (created_at < @created OR (created_at = @created AND seq < @seq)) " +
+        "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
+
     internal const string EventsPageSql =
         "SELECT run_id, sequence, wave, kind, node_id, payload, timestamp FROM council_events " +
         "WHERE run_id = @run_id AND sequence > @after ORDER BY sequence LIMIT @limit;";
@@ -368,12 +372,21 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
 
     /// <inheritdoc />
     public IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, CancellationToken cancellationToken = default)
-        => ListRunsAfterAsync(statusFilter, null, cancellationToken);
+        => PageRunsAsync(statusFilter is { } s ? StatusText(s) : null, subject: null, after: null, cancellationToken);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<CouncilRun> ListRunsAfterAsync(CouncilRunStatus? statusFilter, CouncilRunId? after, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<CouncilRun> ListRunsAfterAsync(CouncilRunStatus? statusFilter, CouncilRunId? after, CancellationToken cancellationToken = default)
+        => PageRunsAsync(statusFilter is { } s ? StatusText(s) : null, subject: null, after, cancellationToken);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<CouncilRun> ListRunsBySubjectAsync(string subject, CancellationToken cancellationToken = default)
     {
-        var status = statusFilter is { } s ? StatusText(s) : null;
+        ArgumentNullException.ThrowIfNull(subject);
+        return PageRunsAsync(status: null, subject, after: null, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<CouncilRun> PageRunsAsync(string? status, string? subject, CouncilRunId? after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var afterCreated = long.MaxValue;
         var afterSeq = long.MaxValue;
         if (after is { } key)
@@ -400,7 +413,8 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                 "Listing runs",
                 async (session, ct) =>
                 {
-                    var command = status is null ? session.Command(RunsPageSql) : session.Command(RunsByStatusPageSql).With("@status", status);
+                    var command = subject is not null ? session.Command(RunsBySubjectPageSql).With("@subject", subject)
+                        : status is null ? session.Command(RunsPageSql) : session.Command(RunsByStatusPageSql).With("@status", status);
                     command.With("@created", afterCreated).With("@seq", afterSeq).With("@limit", PageSize);
                     var rows = new List<(long Seq, CouncilRun Run)>(PageSize);
                     var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);

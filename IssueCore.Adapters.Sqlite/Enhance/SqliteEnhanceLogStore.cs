@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using IssueCore.Blueprints;
+using IssueCore.Council;
 using IssueCore.Enhance;
 using IssueCore.Issues;
 using Microsoft.Data.Sqlite;
@@ -17,11 +18,14 @@ namespace IssueCore.Adapters.Sqlite;
 public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
 {
     private const string Columns =
-        "seq, issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round";
+        "seq, issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round" +
+        ", run_id";
 
     private const string InsertSql =
-        "INSERT INTO enhance_log (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round) " +
-        "VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @timestamp, @round);";
+        "INSERT INTO enhance_log (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round" +
+        ", run_id) " +
+        "VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @timestamp, @round" +
+        ", @run_id);";
 
     private const string FindSql = "SELECT " + Columns + " FROM enhance_log WHERE issue_id = @issue_id ORDER BY round DESC LIMIT 1;";
 
@@ -82,7 +86,8 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
                 .With("@outcome", entry.Outcome switch { EnhanceOutcome.Applied => "applied", EnhanceOutcome.Failed => "failed", _ => "rejected" })
                 .With("@reasons", reasons)
                 .With("@timestamp", SqliteTime.ToTicks(entry.Timestamp))
-                .With("@round", entry.Round);
+                .With("@round", entry.Round)
+                .With("@run_id", entry.RunId?.Value);
             try
             {
                 return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -243,6 +248,7 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
                 Reasons = SqliteJson.ReadStrings(r.GetString(9)),
                 Timestamp = r.GetTime(10),
                 Round = r.GetInt32(11),
+                RunId = r.GetStringOrNull(12) is { } runId ? CouncilRunId.Parse(runId) : null,
             };
         }
         catch (Exception ex) when (ex is ValidationException or JsonException or KeyNotFoundException or InvalidOperationException)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using IssueCore.Blueprints;
+using IssueCore.Council;
 using IssueCore.Enhance;
 using IssueCore.Issues;
 using Microsoft.Data.Sqlite;
@@ -24,13 +25,16 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
     private const string Columns =
         "seq, id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, " +
         "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, new_version, reason, " +
-        "attempts, lease_owner, lease_expires_at, not_before, last_error, created_at, updated_at, round, round_start_attempts";
+        "attempts, lease_owner, lease_expires_at, not_before, last_error, created_at, updated_at, round, round_start_attempts" +
+        ", target_repo, trace_parent, run_id";
 
     private const string InsertSql =
         "INSERT INTO issues (id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, " +
-        "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, attempts, created_at, updated_at) " +
+        "source_type, source_id, triggering_event_id, activity_definition_id, idempotency_key, state, attempts, created_at, updated_at" +
+        ", target_repo, trace_parent) " +
         "VALUES (@id, @blueprint_id, @intent, @patch, @rationale, @bump, @title, @description, @priority, @labels, @due_at, " +
-        "@source_type, @source_id, @triggering_event_id, @activity_definition_id, @idempotency_key, 'pending', 0, @now, @now) " +
+        "@source_type, @source_id, @triggering_event_id, @activity_definition_id, @idempotency_key, 'pending', 0, @now, @now" +
+        ", @target_repo, @trace_parent) " +
         "ON CONFLICT DO NOTHING RETURNING " + Columns + ";";
 
     private const string FindSql = "SELECT " + Columns + " FROM issues WHERE id = @id;";
@@ -88,6 +92,10 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
 
     private const string LeasedReleaseSql =
         "UPDATE issues SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, not_before = @not_before, last_error = @error, updated_at = @now " +
+        "WHERE id = @id AND lease_owner = @owner AND attempts = @token AND state = 'running' RETURNING " + Columns + ";";
+
+    private const string LeasedRecordRunSql =
+        "UPDATE issues SET run_id = @run_id, updated_at = @now " +
         "WHERE id = @id AND lease_owner = @owner AND attempts = @token AND state = 'running' RETURNING " + Columns + ";";
 
     private const string LeasedCheckSql =
@@ -151,6 +159,8 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
                     .With("@triggering_event_id", draft.Source?.TriggeringEventId)
                     .With("@activity_definition_id", draft.Source?.ActivityDefinitionId)
                     .With("@idempotency_key", draft.IdempotencyKey)
+                    .With("@target_repo", draft.TargetRepo)
+                    .With("@trace_parent", draft.TraceParent)
                     .With("@now", SqliteTime.ToTicks(now));
                 var created = await ReadOneAsync(insert, ct).ConfigureAwait(false);
                 if (created is not null)
@@ -389,6 +399,20 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
     }
 
     /// <inheritdoc />
+    public Task<Issue> RecordRunUnderLeaseAsync(IssueLease lease, CouncilRunId runId, CancellationToken cancellationToken = default)
+        => _database.WriteAsync(
+            "Recording an issue's run",
+            async (session, ct) =>
+            {
+                var record = Leased(session.Command(LeasedRecordRunSql), lease)
+                    .With("@run_id", runId.Value)
+                    .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()));
+                return await ReadOneAsync(record, ct).ConfigureAwait(false)
+                    ?? throw await LeaseLostAsync(session, lease, ct).ConfigureAwait(false);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
     public Task<Issue> CompleteUnderLeaseAsync(IssueLease lease, IssueStatus status, CancellationToken cancellationToken = default)
     {
         RequireTerminal(status);
@@ -606,6 +630,9 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
                 UpdatedAt = r.GetTime(26),
                 Round = r.GetInt32(27),
                 RoundStartAttempts = r.GetInt32(28),
+                TargetRepo = r.GetStringOrNull(29),
+                TraceParent = r.GetStringOrNull(30),
+                RunId = r.GetStringOrNull(31) is { } runId ? CouncilRunId.Parse(runId) : null,
             };
         }
         catch (Exception ex) when (ex is ValidationException or ArgumentException or System.Text.Json.JsonException or FormatException)

@@ -9,4 +9,8 @@ internal sealed record EnhanceLogResponse(
     string Rationale,
     IReadOnlyList<VerdictResponse> Verdicts,
     IReadOnlyList<string> Reasons,
-    DateTimeOffset Timestamp);
+    DateTimeOffset Timestamp)
+{
+    /// <summary>The flow run that decided the outcome.</summary>
+    public string? RunId { get; init; }
+}

@@ -10,4 +10,9 @@ internal sealed record IngestionResponse(
     string IssueId,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IssueUrl,
     string Backend,
-    bool Created);
+    bool Created)
+{
+    /// <summary>What was ignored in the request (unknown members, a malformed <c>traceparent</c>); absent when nothing was.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<IngestionWarningResponse>? Warnings { get; init; }
+}

@@ -15,6 +15,7 @@ namespace IssueCore.AspNetCore.Issues;
 internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defaultPageSize, bool exposeErrorDetail)
 {
     private const string IdempotencyKeyHeader = "Idempotency-Key";
+    private const string TraceParentHeader = "traceparent";
 
     public async Task PostAsync(HttpContext context)
     {
@@ -70,7 +71,12 @@ internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defa
             try
             {
                 var ingestion = services.GetRequiredService<IIssueIngestionService>();
-                result = await ingestion.IngestJsonAsync(json, idempotencyHeader.Count == 1 ? idempotencyHeader[0] : null, cancellationToken).ConfigureAwait(false);
+                var transport = new IngestionContext
+                {
+                    IdempotencyKey = idempotencyHeader.Count == 1 ? idempotencyHeader[0] : null,
+                    TraceParent = context.Request.Headers[TraceParentHeader] is { Count: 1 } traceParent ? traceParent[0] : null,
+                };
+                result = await ingestion.IngestTransportJsonAsync(json, transport, cancellationToken).ConfigureAwait(false);
             }
             catch (ValidationException ex)
             {
@@ -89,7 +95,10 @@ internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defa
                 return;
             }
 
-            var response = new IngestionResponse(result.IssueId.Value, result.IssueUrl, result.Backend, result.Created);
+            var response = new IngestionResponse(result.IssueId.Value, result.IssueUrl, result.Backend, result.Created)
+            {
+                Warnings = result.Warnings.Count > 0 ? [.. result.Warnings.Select(w => new IngestionWarningResponse(w.Path, w.Message))] : null,
+            };
             if (result.Created)
             {
                 var path = context.Request.PathBase.Add(context.Request.Path).Value!.TrimEnd('/');
@@ -224,8 +233,13 @@ internal sealed class IssueEndpoints(ApiKeyAuthenticator authenticator, int defa
                 log.Rationale,
                 [.. log.Verdicts.Select(v => new VerdictResponse(v.Axis, Lower(v.Status.ToString()), v.Detail))],
                 log.Reasons,
-                log.Timestamp),
-        issue.Patch);
+                log.Timestamp) { RunId = log.RunId?.Value },
+        issue.Patch)
+    {
+        TargetRepo = issue.TargetRepo,
+        RunId = issue.RunId?.Value,
+        TraceParent = issue.TraceParent,
+    };
 
     private static string Lower(string text) => text.ToLowerInvariant();
 }

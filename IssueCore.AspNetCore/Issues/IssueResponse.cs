@@ -22,4 +22,14 @@ internal sealed record IssueResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     EnhanceLogResponse? EnhanceLog,
-    JsonElement? Patch);
+    JsonElement? Patch)
+{
+    /// <summary>The <c>target_repo</c> the ingestion request named.</summary>
+    public string? TargetRepo { get; init; }
+
+    /// <summary>The flow run of the latest dispatch (<c>GET /runs/{run_id}</c> on the operator API).</summary>
+    public string? RunId { get; init; }
+
+    /// <summary>The W3C <c>traceparent</c> the issue was ingested with.</summary>
+    public string? TraceParent { get; init; }
+}

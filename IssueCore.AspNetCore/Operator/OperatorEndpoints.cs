@@ -208,6 +208,19 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
             return;
         }
 
+        // ?issue=ID: the runs that dispatched one issue (newest first); combined with ?status, only those in that status.
+        IssueId? issue = null;
+        if (Single(context, "issue") is { } issueText)
+        {
+            if (!IssueId.TryParse(issueText, null, out var parsedIssue))
+            {
+                await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, "issue must be an issue id.").ConfigureAwait(false);
+                return;
+            }
+
+            issue = parsedIssue;
+        }
+
         CouncilRunId? after = null;
         if (paging.After is { } cursor)
         {
@@ -221,11 +234,14 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
         }
 
         var runs = services.GetRequiredService<ICouncilRepository>();
+        var source = issue is { } issueId
+            ? RunsAfter(runs.ListRunsBySubjectAsync(CouncilRunSubjects.ForIssue(issueId), ct).Where(r => status is null || r.Status == status), after)
+            : runs.ListRunsAfterAsync(status, after, ct);
         List<CouncilRun> items;
         string? next;
         try
         {
-            (items, next) = await PageCursor.TakeAsync(runs.ListRunsAfterAsync(status, after, ct), r => r.Id.Value, paging.Limit, ct).ConfigureAwait(false);
+            (items, next) = await PageCursor.TakeAsync(source, r => r.Id.Value, paging.Limit, ct).ConfigureAwait(false);
         }
         catch (NotFoundException) when (after is not null)
         {
@@ -236,6 +252,31 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
 
         await WriteAsync(context, new RunListResponse([.. items.Select(r => ToRun(r, withGraph: false))], next), OperatorJsonContext.Default.RunListResponse).ConfigureAwait(false);
     });
+
+    /// <summary>
+    /// The runs of one issue after the cursor's run. An issue has a run per dispatch round (a handful), so skipping to
+    /// the cursor in the stream costs no more than the page; an unknown cursor is <see cref="NotFoundException"/>.
+    /// </summary>
+    private static async IAsyncEnumerable<CouncilRun> RunsAfter(IAsyncEnumerable<CouncilRun> source, CouncilRunId? after)
+    {
+        var found = after is null;
+        await foreach (var run in source.ConfigureAwait(false))
+        {
+            if (found)
+            {
+                yield return run;
+            }
+            else if (run.Id == after)
+            {
+                found = true;
+            }
+        }
+
+        if (!found)
+        {
+            throw new NotFoundException("council run", after!.Value.Value);
+        }
+    }
 
     public Task GetRunAsync(HttpContext context) => RunAsync(context, IssueCoreOperatorVerbs.Read, Route(context, "id"), async (_, services, ct) =>
     {

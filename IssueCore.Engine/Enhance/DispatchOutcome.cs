@@ -29,4 +29,10 @@ public sealed record DispatchOutcome
     /// finishing its bookkeeping) and this dispatch only completed what was missing, without running the flow.
     /// </summary>
     public bool Recovered { get; init; }
+
+    /// <summary>
+    /// The flow run of the issue's latest dispatch (<see cref="Issue.RunId"/>): this dispatch's run when it started one,
+    /// else the run of an earlier attempt, or <see langword="null"/> when no run was ever started for the issue.
+    /// </summary>
+    public IssueCore.Council.CouncilRunId? RunId { get; init; }
 }

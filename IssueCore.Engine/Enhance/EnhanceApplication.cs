@@ -348,7 +348,7 @@ public sealed class EnhanceApplication : IDisposable
         }
 
         var started = _time.GetTimestamp();
-        using var activity = _activitySource.StartActivity(IssueCoreTelemetry.DispatchActivity, ActivityKind.Internal);
+        using var activity = StartDispatchActivity(issue);
         activity?.SetTag(IssueCoreTelemetry.IssueIdTag, issue.Id.Value);
         activity?.SetTag(IssueCoreTelemetry.BlueprintIdTag, issue.BlueprintId.Value);
         activity?.SetTag("issuecore.attempt", issue.Attempts);
@@ -572,6 +572,7 @@ public sealed class EnhanceApplication : IDisposable
             // The host records each axis's verdict under the run id it chose; the flow's own account does not count.
             var runId = CouncilRunId.New();
             using var verdicts = _verifierHost.Open(runId);
+            issue = await RecordRunAsync(issue, runId, cancellationToken).ConfigureAwait(false);
 
             // The flow's TTL ends a stuck flow; the deadline only has to outlast it.
             deadline.Arm(setting.Ttl + _options.DispatchTimeout);
@@ -665,6 +666,7 @@ public sealed class EnhanceApplication : IDisposable
     private async Task<DispatchOutcome> RecordAsync(Issue issue, EnhanceLogEntry entry, bool recovered, CancellationToken cancellationToken, DispatchCommit? commit = null)
     {
         entry = entry with { Round = issue.Round };
+        entry = entry.RunId is null ? entry with { RunId = issue.RunId } : entry;
         var lease = IssueLease.Of(issue);
         DispatchFinalized done;
         try
@@ -947,7 +949,27 @@ public sealed class EnhanceApplication : IDisposable
         Reason = reason,
         Attempt = issue.Attempts,
         Recovered = recovered,
+        RunId = issue.RunId,
     };
+
+    /// <summary>
+    /// Starts the dispatch activity; when the issue was ingested with a W3C <c>traceparent</c>, the activity continues
+    /// that trace (its parent is the ingestion request's span), so one trace spans ingestion and dispatch.
+    /// </summary>
+    private Activity? StartDispatchActivity(Issue issue)
+        => issue.TraceParent is { } traceParent && ActivityContext.TryParse(traceParent, null, isRemote: true, out var parent)
+            ? _activitySource.StartActivity(IssueCoreTelemetry.DispatchActivity, ActivityKind.Internal, parent)
+            : _activitySource.StartActivity(IssueCoreTelemetry.DispatchActivity, ActivityKind.Internal);
+
+    /// <summary>
+    /// Records the run on the issue under its lease, so the run can be found from the issue while it runs; the returned
+    /// issue carries <see cref="Issue.RunId"/> into the log entry and the outcome. A lost lease surfaces here as a conflict.
+    /// </summary>
+    private async Task<Issue> RecordRunAsync(Issue issue, CouncilRunId runId, CancellationToken cancellationToken)
+    {
+        var stored = await _issues.RecordRunUnderLeaseAsync(IssueLease.Of(issue), runId, cancellationToken).ConfigureAwait(false);
+        return issue with { RunId = runId, UpdatedAt = stored.UpdatedAt };
+    }
 
     private static JsonObject BuildContext(Issue issue, Blueprint head, BlueprintEpoch epoch, IReadOnlyList<string> axes)
     {

@@ -24,12 +24,16 @@ internal static class IngestionRequestParser
         AllowTrailingCommas = false,
     };
 
-    /// <summary>Parses the body.</summary>
+    /// <summary>At most this many unknown members are reported (the rest are ignored silently), so a warning list stays bounded.</summary>
+    internal const int MaxReportedUnknownMembers = 20;
+
+    /// <summary>Parses the body, collecting the paths of unknown members (ignored) into <paramref name="unknown"/>.</summary>
     /// <param name="utf8Json">Valid UTF-8.</param>
     /// <param name="errors">Receives every type error.</param>
-    /// <param name="reported">Receives the wire names of members already reported, so validation does not report them again.</param>
+    /// <param name="reported">Receives the wire names of members already reported.</param>
+    /// <param name="unknown">Receives the paths of the members the request schema does not know (at most <see cref="MaxReportedUnknownMembers"/>).</param>
     /// <exception cref="ValidationException">The body is not well-formed JSON.</exception>
-    public static IngestionRequest Parse(ReadOnlyMemory<byte> utf8Json, List<ValidationError> errors, HashSet<string> reported)
+    public static IngestionRequest Parse(ReadOnlyMemory<byte> utf8Json, List<ValidationError> errors, HashSet<string> reported, List<string> unknown)
     {
         JsonDocument document;
         try
@@ -116,7 +120,12 @@ internal static class IngestionRequestParser
 
                         break;
                     default:
-                        errors.Add(new ValidationError(path, "is not a member of the ingestion request."));
+                        // Ignored and reported, never refused: an emitter may add a member before this version knows it.
+                        if (unknown.Count < MaxReportedUnknownMembers)
+                        {
+                            unknown.Add(path);
+                        }
+
                         break;
                 }
             }

@@ -16,4 +16,7 @@ public sealed record IngestionResult
 
     /// <summary><see langword="true"/> when this call created the issue; <see langword="false"/> for a duplicate.</summary>
     public required bool Created { get; init; }
+
+    /// <summary>What was ignored in the request (unknown members, a malformed <c>traceparent</c>); empty when nothing was.</summary>
+    public IReadOnlyList<IngestionWarning> Warnings { get; init; } = [];
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Unicode;
 using IssueCore.Blueprints;
 using IssueCore.Enhance.Governance;
@@ -47,11 +48,15 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
     public Task<IngestionResult> IngestAsync(IngestionRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return IngestCoreAsync(request, idempotencyKey, [], null, cancellationToken);
+        return IngestCoreAsync(request, new IngestionContext { IdempotencyKey = idempotencyKey }, [], null, [], cancellationToken);
     }
 
     public Task<IngestionResult> IngestJsonAsync(ReadOnlyMemory<byte> utf8Json, string? idempotencyKey = null, CancellationToken cancellationToken = default)
+        => IngestTransportJsonAsync(utf8Json, new IngestionContext { IdempotencyKey = idempotencyKey }, cancellationToken);
+
+    public Task<IngestionResult> IngestTransportJsonAsync(ReadOnlyMemory<byte> utf8Json, IngestionContext context, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(context);
         if (utf8Json.Length > _options.MaxBodyBytes)
         {
             throw Rejected(new ValidationException("$", $"The body is {utf8Json.Length} bytes; at most {_options.MaxBodyBytes} are accepted."));
@@ -64,27 +69,38 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
 
         var errors = new List<ValidationError>();
         var reported = new HashSet<string>(StringComparer.Ordinal);
+        var unknown = new List<string>();
         IngestionRequest request;
         try
         {
-            request = IngestionRequestParser.Parse(utf8Json, errors, reported);
+            request = IngestionRequestParser.Parse(utf8Json, errors, reported, unknown);
         }
         catch (ValidationException ex)
         {
             throw Rejected(ex);
         }
 
-        return IngestCoreAsync(request, idempotencyKey, errors, reported, cancellationToken);
+        return IngestCoreAsync(request, context, errors, reported, unknown, cancellationToken);
     }
 
     private async Task<IngestionResult> IngestCoreAsync(
         IngestionRequest request,
-        string? idempotencyKey,
+        IngestionContext context,
         List<ValidationError> errors,
         HashSet<string>? reported,
+        List<string> unknown,
         CancellationToken cancellationToken)
     {
+        var idempotencyKey = context.IdempotencyKey;
         IngestionRequestValidator.Validate(request, idempotencyKey, errors, reported);
+
+        // One event is one issue whatever the transport: the key is always the triggering event id, and a transport's own
+        // key (the HTTP Idempotency-Key header) that names another event would split one event into two issues.
+        if (idempotencyKey is not null && request.TriggeringEventId is { } eventId && !string.Equals(idempotencyKey, eventId, StringComparison.Ordinal)
+            && !errors.Exists(e => e.Path == "idempotency_key"))
+        {
+            errors.Add(new ValidationError("idempotency_key", "must equal $.triggering_event_id when both are given: the triggering event id is the idempotency key on every transport."));
+        }
 
         // The resolver runs even when other members are invalid, so its complaint is listed too.
         BlueprintId blueprintId = default;
@@ -124,7 +140,8 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
             throw Rejected(new ValidationException(errors));
         }
 
-        var key = idempotencyKey ?? request.TriggeringEventId!;
+        var warnings = Warnings(unknown, context.TraceParent, out var traceParent);
+        var key = request.TriggeringEventId!;
         var draft = new IssueDraft
         {
             BlueprintId = blueprintId,
@@ -137,6 +154,8 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
             DueAt = request.DueInDays is { } days ? _timeProvider.GetUtcNow().AddDays(days) : null,
             Source = new IssueSource(request.SourceType!.Value, request.SourceId, request.TriggeringEventId, request.ActivityDefinitionId),
             IdempotencyKey = key,
+            TargetRepo = request.TargetRepo,
+            TraceParent = traceParent,
         };
 
         var result = await _store.CreateAsync(draft, cancellationToken).ConfigureAwait(false);
@@ -170,7 +189,38 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
             IssueUrl = _options.IssueBaseUrl is { } baseUrl ? $"{baseUrl.TrimEnd('/')}/{Uri.EscapeDataString(id.Value)}" : null,
             Backend = _options.Backend,
             Created = result.Created,
+            Warnings = warnings,
         };
+    }
+
+    /// <summary>What the request carried that ingestion ignores; logged once per request.</summary>
+    private List<IngestionWarning> Warnings(List<string> unknown, string? traceParentHeader, out string? traceParent)
+    {
+        var warnings = new List<IngestionWarning>(unknown.Count + 1);
+        foreach (var path in unknown)
+        {
+            warnings.Add(new IngestionWarning(path, "is not a member of the ingestion request; ignored."));
+        }
+
+        traceParent = null;
+        if (traceParentHeader is not null)
+        {
+            if (ActivityContext.TryParse(traceParentHeader, null, isRemote: true, out _))
+            {
+                traceParent = traceParentHeader;
+            }
+            else
+            {
+                warnings.Add(new IngestionWarning("traceparent", "is not a W3C traceparent; ignored."));
+            }
+        }
+
+        if (warnings.Count > 0)
+        {
+            LogIgnored(_logger, warnings.Count, string.Join(", ", warnings.Select(w => w.Path)));
+        }
+
+        return warnings;
     }
 
     private async Task<bool> SeriesExistsAsync(BlueprintId id, CancellationToken cancellationToken)
@@ -203,6 +253,9 @@ internal sealed partial class IssueIngestionService : IIssueIngestionService
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Debug, Message = "Rejected an ingestion request with {ErrorCount} problem(s), the first at {Path}")]
     private static partial void LogRejected(ILogger logger, int errorCount, string path);
+
+    [LoggerMessage(EventId = 6480, Level = LogLevel.Warning, Message = "Accepted an ingestion request and ignored {WarningCount} part(s) of it: {Paths}")]
+    private static partial void LogIgnored(ILogger logger, int warningCount, string paths);
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "Idempotency key {IdempotencyKey} of issue {IssueId} was reused with a different payload; refused")]
     private static partial void LogKeyReused(ILogger logger, string idempotencyKey, string issueId);

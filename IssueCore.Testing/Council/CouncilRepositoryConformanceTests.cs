@@ -789,6 +789,30 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         Assert.Empty(await EventsAsync(CouncilRunId.Parse("known")));
     }
 
+    [Fact]
+    public async Task Runs_are_listed_by_subject_newest_first_and_only_that_subject()
+    {
+        await Store.CreateRunAsync(Run("run-s1", StartTime) with { Subject = "issue:one" });
+        await Store.CreateRunAsync(Run("run-other", StartTime.AddSeconds(1)) with { Subject = "issue:two" });
+        await Store.CreateRunAsync(Run("run-s2", StartTime.AddSeconds(2)) with { Subject = "issue:one" });
+        await Store.CreateRunAsync(Run("run-none", StartTime.AddSeconds(3)));
+
+        var ids = new List<string>();
+        await foreach (var run in Store.ListRunsBySubjectAsync("issue:one"))
+        {
+            ids.Add(run.Id.Value);
+        }
+
+        Contract.Equal(["run-s2", "run-s1"], ids, "runs are listed by subject, newest first, and only that subject");
+        var none = new List<CouncilRun>();
+        await foreach (var run in Store.ListRunsBySubjectAsync("issue:missing"))
+        {
+            none.Add(run);
+        }
+
+        Contract.Empty(none, "a subject without runs lists nothing");
+    }
+
 #pragma warning restore CS1591
 
     /// <summary>A new running run created at <paramref name="createdAt"/> (the suite's start time by default).</summary>

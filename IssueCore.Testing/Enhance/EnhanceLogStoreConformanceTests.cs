@@ -61,6 +61,19 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
     }
 
     [Fact]
+    public async Task Entry_keeps_the_run_that_decided_it()
+    {
+        var entry = Entry("issue-run", Orders, StartTime) with { RunId = IssueCore.Council.CouncilRunId.Parse("run-decided") };
+        var withoutRun = Entry("issue-no-run", Orders, StartTime.AddSeconds(1));
+
+        await Store.AppendAsync(entry);
+        await Store.AppendAsync(withoutRun);
+
+        Contract.Equal(entry.RunId, (await Store.GetAsync(entry.IssueId)).RunId, "an entry keeps the run that decided it (checked: the run id)");
+        Contract.Null((await Store.GetAsync(withoutRun.IssueId)).RunId, "an entry appended without a run reads back without one");
+    }
+
+    [Fact]
     public async Task Entry_without_versions_reads_back_without_versions()
     {
         var entry = Entry("issue-2", Orders, StartTime) with { PreviousVersion = null, NewVersion = null };

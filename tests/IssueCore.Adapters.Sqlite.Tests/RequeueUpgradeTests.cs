@@ -47,7 +47,7 @@ public sealed class RequeueUpgradeTests
         Assert.Equal(2, await temp.ScalarAsync<int>("SELECT count(*) FROM enhance_log;"));
     }
 
-    private static string ReadMigration(string name)
+    internal static string ReadMigration(string name)
     {
         using var stream = typeof(SqliteSchema).Assembly.GetManifestResourceStream($"IssueCore.Adapters.Sqlite.Schema.{name}.sql")
             ?? throw new InvalidOperationException($"No embedded migration '{name}'.");

@@ -6,7 +6,7 @@ namespace IssueCore.AspNetCore.Tests;
 /// <summary>
 /// Generates ingestion bodies that are invalid by construction (never one the server may accept):
 /// truncated JSON, wrong member types, oversized strings, deep nesting, invalid UTF-8, structural
-/// faults, and byte-level mutations of a body that carries four unknown members.
+/// faults, and byte-level mutations of a body that carries four malformed known members.
 /// </summary>
 internal sealed class InvalidBodyGenerator(int seed)
 {
@@ -135,7 +135,7 @@ internal sealed class InvalidBodyGenerator(int seed)
                 var json = o.ToJsonString();
                 return json[..^1] + ",\"title\":\"again\"}";
             case 2:
-                o["x_" + Identifier()] = 1;
+                o["due_in_days"] = "x_" + Identifier(); // an unknown member is ignored, so a wrong type stands in
                 return o.ToJsonString();
             case 3:
                 return Pick("[]", "1", "\"text\"", "null", "true", "{}", "[{}]");
@@ -160,22 +160,23 @@ internal sealed class InvalidBodyGenerator(int seed)
 
     private byte[] Mutated()
     {
-        // Four unknown members spread through the body: at most three mutations cannot remove them all.
-        var o = new JsonObject { ["zq_marker_1"] = 1 };
+        // Five malformed known members spread through the body (duplicates of one another too): at most three mutations
+        // cannot repair them all. Unknown members would not do: they are ignored, not refused.
+        var parts = new List<string> { "\"due_in_days\":\"zq_marker_1\"" };
         var valid = ValidObject();
+        valid.Remove("due_in_days");
         var i = 0;
-        foreach (var (name, value) in valid.ToList())
+        foreach (var (name, value) in valid)
         {
-            valid.Remove(name);
-            o[name] = value;
+            parts.Add($"\"{name}\":{value?.ToJsonString() ?? "null"}");
             if (++i % 4 == 0)
             {
-                o[$"zq_marker_{(i / 4) + 1}"] = i;
+                parts.Add($"\"due_in_days\":\"zq_marker_{(i / 4) + 1}\"");
             }
         }
 
-        o["zq_marker_9"] = true;
-        var bytes = Utf8(o).ToList();
+        parts.Add("\"due_in_days\":\"zq_marker_9\"");
+        var bytes = Encoding.UTF8.GetBytes("{" + string.Join(",", parts) + "}").ToList();
         for (var m = _random.Next(1, 4); m > 0 && bytes.Count > 1; m--)
         {
             var at = _random.Next(bytes.Count);

@@ -45,22 +45,46 @@ public sealed class IssueEndpointTests
     }
 
     [Fact]
-    public async Task Idempotency_key_header_overrides_the_triggering_event()
+    public async Task Idempotency_key_header_that_differs_from_the_triggering_event_is_422_and_an_equal_one_replays()
     {
         await using var server = await IssueCoreServer.StartAsync();
-        var other = IssueCoreServer.ValidJson.Replace("event-or-schedule-key", "another-event", StringComparison.Ordinal);
 
-        using var m1 = IssueCoreServer.Post(IssueCoreServer.ValidJson);
-        m1.Headers.Add("Idempotency-Key", "k-1");
-        using var m2 = IssueCoreServer.Post(other);
-        m2.Headers.Add("Idempotency-Key", "k-1");
-        using var first = await server.Client.SendAsync(m1);
-        using var second = await server.Client.SendAsync(m2);
+        using var differs = IssueCoreServer.Post(IssueCoreServer.ValidJson);
+        differs.Headers.Add("Idempotency-Key", "k-1");
+        using var equal = IssueCoreServer.Post(IssueCoreServer.ValidJson);
+        equal.Headers.Add("Idempotency-Key", "event-or-schedule-key");
+        using var first = await server.Client.SendAsync(IssueCoreServer.Post(IssueCoreServer.ValidJson));
+        using var differsResponse = await server.Client.SendAsync(differs);
+        using var equalResponse = await server.Client.SendAsync(equal);
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
-        var problem = await AssertProblemAsync(second, HttpStatusCode.Conflict);
-        Assert.Contains("different payload", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var problem = await AssertProblemAsync(differsResponse, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("idempotency_key", problem.GetProperty("errors")[0].GetProperty("path").GetString());
+        Assert.Equal(HttpStatusCode.OK, equalResponse.StatusCode);
         Assert.Equal(1, await server.CountAsync());
+    }
+
+    [Fact]
+    public async Task Unknown_members_are_accepted_with_warnings_and_the_issue_shows_target_repo_and_traceparent()
+    {
+        const string traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        await using var server = await IssueCoreServer.StartAsync();
+        using var post = IssueCoreServer.Post(IssueCoreServer.ValidJson.TrimEnd().TrimEnd('}') + ",\"emitter_version\":\"3\"}");
+        post.Headers.Add("traceparent", traceParent);
+
+        using var response = await server.Client.SendAsync(post);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("$.emitter_version", body.GetProperty("warnings")[0].GetProperty("path").GetString());
+        var issue = await server.Store.GetAsync(IssueId.Parse(body.GetProperty("issue_id").GetString()!));
+        Assert.Equal(traceParent, issue.TraceParent);
+        using var get = new HttpRequestMessage(HttpMethod.Get, $"issues/{issue.Id.Value}");
+        get.Headers.Add("X-API-Key", IssueCoreServer.ApiKey);
+        using var read = await server.Client.SendAsync(get);
+        var shown = JsonDocument.Parse(await read.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("activity-core", shown.GetProperty("target_repo").GetString());
+        Assert.Equal(traceParent, shown.GetProperty("trace_parent").GetString());
     }
 
     [Fact]
@@ -169,7 +193,7 @@ public sealed class IssueEndpointTests
     }
 
     [Fact]
-    public async Task Validation_failure_is_422_problem_listing_every_error()
+    public async Task Validation_failure_is_422_problem_listing_every_error_and_no_unknown_member()
     {
         await using var server = await IssueCoreServer.StartAsync();
 
@@ -178,7 +202,7 @@ public sealed class IssueEndpointTests
         var problem = await AssertProblemAsync(response, HttpStatusCode.UnprocessableEntity);
         var paths = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("path").GetString()).ToList();
         Assert.Equal(
-            ["$.priority", "$.extra", "$.title", "$.target_repo", "$.due_in_days", "$.source_type", "$.source_id", "$.triggering_event_id", "$.activity_definition_id"],
+            ["$.priority", "$.title", "$.target_repo", "$.due_in_days", "$.source_type", "$.source_id", "$.triggering_event_id", "$.activity_definition_id"],
             paths);
         Assert.All(problem.GetProperty("errors").EnumerateArray(), e => Assert.False(string.IsNullOrEmpty(e.GetProperty("message").GetString())));
         Assert.Equal(0, await server.CountAsync());

@@ -102,6 +102,7 @@ public sealed class SchemaEngineAgreementTests
         { ",\"labels\":[\"x\",\"y\"],\"due_in_days\":3", "" },
         { ",\"patch\":[{\"op\":\"add\",\"path\":\"/a\",\"value\":1}]", "" },
         { ",\"description\":null,\"intent\":\"why\",\"blueprint_id\":\"orders\"", "" },
+        { ",\"emitter_version\":\"2\",\"extra\":{\"any\":[1]}", "" },
         { ",\"priority\":\"urgent\"", "priority" },
         { ",\"source_type\":\"robot\"", "source_type" },
         { ",\"due_in_days\":-1", "due_in_days" },

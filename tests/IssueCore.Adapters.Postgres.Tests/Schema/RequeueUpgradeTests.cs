@@ -63,7 +63,7 @@ public sealed class RequeueUpgradeTests : IAsyncLifetime
         }));
     }
 
-    private static string ReadMigration(string name)
+    internal static string ReadMigration(string name)
     {
         using var stream = typeof(PostgresSchema).Assembly.GetManifestResourceStream($"IssueCore.Adapters.Postgres.Migrations.{name}.sql")
             ?? throw new InvalidOperationException($"No embedded migration '{name}'.");

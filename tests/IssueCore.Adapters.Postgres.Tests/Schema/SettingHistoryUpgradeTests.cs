@@ -8,7 +8,7 @@ namespace IssueCore.Adapters.Postgres.Tests.Schema;
 public sealed class SettingHistoryUpgradeTests : IAsyncLifetime
 {
     // The schema the released store writes: its migrations and a setting row as its store stores it.
-    private static readonly string[] ReleasedMigrations = ["0001_initial", "0002_council_run_owner", "0003_claim_by_series", "0004_requeue"];
+    private static readonly string[] ReleasedMigrations = ["0001_initial", "0002_council_run_owner", "0003_claim_by_series", "0004_requeue", "0005_blueprint_ids_ordinal"];
 
     private readonly PostgresTestSchema _schema = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 2, 9, 0, 0, TimeSpan.Zero));
