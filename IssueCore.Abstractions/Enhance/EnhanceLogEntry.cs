@@ -41,4 +41,10 @@ public sealed record EnhanceLogEntry
 
     /// <summary>When the outcome was recorded (stamped by the caller).</summary>
     public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>Who approved or rejected the change, when the setting required approval; <see langword="null"/> otherwise (and for an expired approval).</summary>
+    public string? Approver { get; init; }
+
+    /// <summary>The approver's note, if any.</summary>
+    public string? ApprovalNote { get; init; }
 }
