@@ -17,11 +17,15 @@ namespace IssueCore.Adapters.Sqlite;
 public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
 {
     private const string Columns =
-        "seq, issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round";
+        "seq, issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round" +
+        ", approver, approval_note";
 
     private const string InsertSql =
-        "INSERT INTO enhance_log (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round) " +
-        "VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @timestamp, @round);";
+        "INSERT INTO enhance_log (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round" +
+        ", approver, approval_note" +
+        ") VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @timestamp, @round" +
+        ", @approver, @approval_note" +
+        ");";
 
     private const string FindSql = "SELECT " + Columns + " FROM enhance_log WHERE issue_id = @issue_id ORDER BY round DESC LIMIT 1;";
 
@@ -80,7 +84,9 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
                 .With("@outcome", entry.Outcome switch { EnhanceOutcome.Applied => "applied", EnhanceOutcome.Failed => "failed", _ => "rejected" })
                 .With("@reasons", reasons)
                 .With("@timestamp", SqliteTime.ToTicks(entry.Timestamp))
-                .With("@round", entry.Round);
+                .With("@round", entry.Round)
+                .With("@approver", entry.Approver)
+                .With("@approval_note", entry.ApprovalNote);
             try
             {
                 return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -162,7 +168,7 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
         }
     }
 
-    private static string WriteVerdicts(IReadOnlyList<VerdictSummary> verdicts)
+    internal static string WriteVerdicts(IReadOnlyList<VerdictSummary> verdicts)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -183,7 +189,7 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static VerdictSummary[] ReadVerdicts(string json)
+    internal static VerdictSummary[] ReadVerdicts(string json)
     {
         using var doc = JsonDocument.Parse(json, IssueCore.Json.RecordJson.DocumentOptions);
         var result = new VerdictSummary[doc.RootElement.GetArrayLength()];
@@ -217,6 +223,8 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
                 Reasons = SqliteJson.ReadStrings(r.GetString(9)),
                 Timestamp = r.GetTime(10),
                 Round = r.GetInt32(11),
+                Approver = r.GetStringOrNull(12),
+                ApprovalNote = r.GetStringOrNull(13),
             };
         }
         catch (Exception ex) when (ex is ValidationException or JsonException or KeyNotFoundException or InvalidOperationException)

@@ -6,13 +6,20 @@ namespace IssueCore.Adapters.Sqlite;
 /// <summary><see cref="IEnhanceSettingStore"/> over SQLite: one row per setting name, replaced whole on every put.</summary>
 public sealed class SqliteEnhanceSettingStore : IEnhanceSettingStore
 {
-    private const string FindSql = "SELECT orbit_blueprint_id, selector, verifier_axes, ttl_ticks FROM enhance_settings WHERE setting_id = @id;";
+    private const string FindSql = "SELECT orbit_blueprint_id, selector, verifier_axes, ttl_ticks" +
+        ", require_approval" +
+        " FROM enhance_settings WHERE setting_id = @id;";
 
     private const string PutSql =
-        "INSERT INTO enhance_settings (setting_id, orbit_blueprint_id, selector, verifier_axes, ttl_ticks, updated_at) " +
-        "VALUES (@id, @orbit, @selector, @axes, @ttl, @now) ON CONFLICT (setting_id) DO UPDATE SET " +
+        "INSERT INTO enhance_settings (setting_id, orbit_blueprint_id, selector, verifier_axes, ttl_ticks, updated_at" +
+        ", require_approval" +
+        ") VALUES (@id, @orbit, @selector, @axes, @ttl, @now" +
+        ", @require_approval" +
+        ") ON CONFLICT (setting_id) DO UPDATE SET " +
         "orbit_blueprint_id = excluded.orbit_blueprint_id, selector = excluded.selector, verifier_axes = excluded.verifier_axes, " +
-        "ttl_ticks = excluded.ttl_ticks, updated_at = excluded.updated_at;";
+        "ttl_ticks = excluded.ttl_ticks, updated_at = excluded.updated_at" +
+        ", require_approval = excluded.require_approval" +
+        ";";
 
     private const string LatestText = "latest";
     private const string FixedPrefix = "fixed:";
@@ -48,7 +55,10 @@ public sealed class SqliteEnhanceSettingStore : IEnhanceSettingStore
                             BlueprintId.Parse(reader.GetString(0)),
                             ParseSelector(reader.GetString(1)),
                             SqliteJson.ReadStrings(reader.GetString(2)),
-                            TimeSpan.FromTicks(reader.GetInt64(3)));
+                            TimeSpan.FromTicks(reader.GetInt64(3)))
+                        {
+                            RequireApproval = reader.GetInt64(4) != 0,
+                        };
                     }
                     catch (Exception ex) when (ex is ValidationException or ArgumentException or System.Text.Json.JsonException)
                     {
@@ -73,6 +83,7 @@ public sealed class SqliteEnhanceSettingStore : IEnhanceSettingStore
                 .With("@selector", selector)
                 .With("@axes", SqliteJson.WriteStrings(setting.VerifierAxes))
                 .With("@ttl", setting.Ttl.Ticks)
+                .With("@require_approval", setting.RequireApproval ? 1 : 0)
                 .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()))
                 .ExecuteNonQueryAsync(ct),
             cancellationToken);
