@@ -182,22 +182,12 @@ public sealed partial class EnhanceApplication
     /// </summary>
     private async Task<DispatchOutcome> CarryOutAsync(Issue issue, IssueApproval approval, CancellationToken cancellationToken)
     {
-        DispatchOutcome outcome;
-        try
+        // The run follows the decision, which is durable already: an approved run resumes and completes (the flow it
+        // ran is done), a rejected or expired one is cancelled. Done first, so a process that dies while carrying the
+        // decision out leaves the run ended; the dispatcher that finishes the decision moves it again (a no-op).
+        if (approval.RunId is { } runId)
         {
-            using var deadline = new CancellationTokenSource(_options.DispatchTimeout, _time);
-            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-            outcome = await FinishRecordedAsync(issue, bounded.Token).ConfigureAwait(false)
-                ?? await CarryOutDecisionAsync(issue, approval, bounded.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return await RetryOrFailAsync(issue, ex, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (approval.RunId is { } runId && outcome.Result is DispatchResult.Applied or DispatchResult.Rejected or DispatchResult.Failed)
-        {
-            if (outcome.Result == DispatchResult.Applied)
+            if (approval.Verdict == ApprovalVerdict.Approved)
             {
                 await MoveRunAsync(runId, issue.Id, CouncilRunStatus.Running).ConfigureAwait(false);
                 await MoveRunAsync(runId, issue.Id, CouncilRunStatus.Completed).ConfigureAwait(false);
@@ -208,7 +198,17 @@ public sealed partial class EnhanceApplication
             }
         }
 
-        return outcome;
+        try
+        {
+            using var deadline = new CancellationTokenSource(_options.DispatchTimeout, _time);
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            return await FinishRecordedAsync(issue, bounded.Token).ConfigureAwait(false)
+                ?? await CarryOutDecisionAsync(issue, approval, bounded.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return await RetryOrFailAsync(issue, ex, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<DispatchOutcome> CarryOutDecisionAsync(Issue issue, IssueApproval approval, CancellationToken cancellationToken)
