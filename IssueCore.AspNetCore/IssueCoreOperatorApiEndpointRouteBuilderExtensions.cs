@@ -22,7 +22,8 @@ public static class IssueCoreOperatorApiEndpointRouteBuilderExtensions
     /// <c>GET /blueprints/{id}/diff?from=&amp;to=</c>, <c>GET /blueprints/{id}/enhance-log</c>, <c>GET /enhance-log</c>,
     /// <c>GET /runs</c> (<c>?status=</c>, <c>?issue=</c> for the runs that dispatched one issue), <c>GET /runs/{id}</c>, <c>GET /runs/{id}/events</c> (pages, or server-sent events with
     /// <c>Accept: text/event-stream</c>), <c>GET /issues/{id}/history</c>; and the actions
-    /// <c>POST /issues/{id}/requeue</c>, <c>POST /blueprints/{id}/archive</c> and <c>/unarchive</c>.
+    /// <c>POST /issues/{id}/requeue</c>, <c>POST /issues/{id}/approve</c> and <c>/reject</c> (optional body
+    /// <c>{"note": "…"}</c>; the caller's key name is the approver), <c>POST /blueprints/{id}/archive</c> and <c>/unarchive</c>.
     /// </summary>
     /// <remarks>
     /// JSON is snake_case; lists take <c>limit</c> (1 to 1000) and <c>page</c> (the <c>next_page</c> of the previous
@@ -114,6 +115,8 @@ public static class IssueCoreOperatorApiEndpointRouteBuilderExtensions
         group.MapGet("/runs/{id}/events", Handler(handlers.RunEventsAsync)).WithName("IssueCore.ListRunEvents").Describe(typeof(RunEventListResponse));
         group.MapGet("/issues/{id}/history", Handler(handlers.IssueHistoryAsync)).WithName("IssueCore.GetIssueHistory").Describe(typeof(IssueHistoryResponse));
         group.MapPost("/issues/{id}/requeue", Handler(handlers.RequeueAsync)).WithName("IssueCore.RequeueIssue").Describe(typeof(RequeueResponse));
+        group.MapPost("/issues/{id}/approve", Handler(handlers.ApproveAsync)).WithName("IssueCore.ApproveIssue").Describe(typeof(ApprovalResponse));
+        group.MapPost("/issues/{id}/reject", Handler(handlers.RejectAsync)).WithName("IssueCore.RejectIssue").Describe(typeof(ApprovalResponse));
         group.WithTags("IssueCore operator");
         return group;
     }

@@ -46,4 +46,10 @@ public sealed record EnhanceLogEntry
 
     /// <summary>The flow run that decided the outcome, or <see langword="null"/> when none ran (an outcome recorded before or without a run).</summary>
     public Council.CouncilRunId? RunId { get; init; }
+
+    /// <summary>Who approved or rejected the change, when the setting required approval; <see langword="null"/> otherwise (and for an expired approval).</summary>
+    public string? Approver { get; init; }
+
+    /// <summary>The approver's note, if any.</summary>
+    public string? ApprovalNote { get; init; }
 }

@@ -16,6 +16,13 @@ public sealed record EnhanceSetting(
     IReadOnlyList<string> VerifierAxes,
     TimeSpan Ttl)
 {
+    /// <summary>
+    /// Whether a person must approve every change before it is committed. When set, a dispatch whose flow decides
+    /// <c>applied</c> stops before the commit: the issue becomes <c>AwaitingApproval</c> (holding no lease) with the
+    /// proposed Blueprint and the verdicts kept, until it is approved, rejected or its approval expires. Default: off.
+    /// </summary>
+    public bool RequireApproval { get; init; }
+
     /// <summary>The four built-in axes: <c>des</c>, <c>canonical</c>, <c>noop</c>, <c>agent-ref</c>.</summary>
     public static IReadOnlyList<string> BuiltInAxes { get; } = ["des", "canonical", "noop", "agent-ref"];
 }

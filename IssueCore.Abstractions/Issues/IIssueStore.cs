@@ -174,4 +174,61 @@ public interface IIssueStore
     /// <exception cref="NotFoundException">No such issue.</exception>
     Task<IReadOnlyList<IssueRequeue>> ListRequeuesAsync(IssueId id, CancellationToken cancellationToken = default)
         => Task.FromResult<IReadOnlyList<IssueRequeue>>([]);
+
+    /// <summary>
+    /// Parks a running issue until a person decides, atomically: under this very claim (owner and fencing token) the
+    /// issue becomes <see cref="IssueState.AwaitingApproval"/>, its lease is cleared (a waiting issue holds no
+    /// dispatcher and is never claimed), and <paramref name="approval"/> is stored as the approval of its current round.
+    /// </summary>
+    /// <remarks>The default throws <see cref="NotSupportedException"/>; the bundled adapters implement it.</remarks>
+    /// <param name="lease">The claim the dispatcher holds.</param>
+    /// <param name="approval">What waits for approval (its <see cref="IssueApproval.Verdict"/> must be <see langword="null"/>).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The issue as stored.</returns>
+    /// <exception cref="ArgumentException">The approval belongs to another issue, or is already decided.</exception>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    /// <exception cref="ConflictException">The lease is lost; nothing changed.</exception>
+    Task<Issue> AwaitApprovalUnderLeaseAsync(IssueLease lease, IssueApproval approval, CancellationToken cancellationToken = default)
+        => Task.FromException<Issue>(new NotSupportedException($"{GetType().Name} cannot hold issues for approval."));
+
+    /// <summary>Returns the approval of the issue's current round (waiting or decided), or <see langword="null"/> when it has none.</summary>
+    /// <remarks>The default returns <see langword="null"/>; the bundled adapters implement it.</remarks>
+    /// <param name="id">The issue.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    Task<IssueApproval?> FindApprovalAsync(IssueId id, CancellationToken cancellationToken = default)
+        => Task.FromResult<IssueApproval?>(null);
+
+    /// <summary>
+    /// Records a decision on an issue that waits for approval and claims it to carry the decision out, atomically: the
+    /// approval gets <paramref name="decision"/>, and the issue becomes <c>Running</c> under a lease for
+    /// <paramref name="owner"/> with <see cref="Issue.Attempts"/> incremented (a fresh fencing token). Exactly once: of
+    /// two concurrent decisions one records and the other gets <see cref="IssueApprovalResult.Decided"/>
+    /// <see langword="false"/>, and an issue in any other state is returned unchanged the same way.
+    /// </summary>
+    /// <remarks>
+    /// The decision is durable before it is carried out: a dispatcher that dies afterwards leaves a <c>Running</c> issue
+    /// whose lease expires, and the next claim finds the decided approval and finishes it without running the flow.
+    /// The default throws <see cref="NotSupportedException"/>; the bundled adapters implement it.
+    /// </remarks>
+    /// <param name="id">The issue.</param>
+    /// <param name="decision">The decision.</param>
+    /// <param name="owner">The lease owner that carries the decision out.</param>
+    /// <param name="leaseDuration">How long the lease lasts unless renewed.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ArgumentException"><paramref name="owner"/> or the decider is empty.</exception>
+    /// <exception cref="NotFoundException">No such issue.</exception>
+    Task<IssueApprovalResult> DecideApprovalAsync(IssueId id, IssueApprovalDecision decision, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+        => Task.FromException<IssueApprovalResult>(new NotSupportedException($"{GetType().Name} cannot hold issues for approval."));
+
+    /// <summary>
+    /// Returns up to <paramref name="limit"/> approvals still waiting whose <see cref="IssueApproval.ExpiresAt"/> is at
+    /// or before <paramref name="now"/>, earliest expiry first (an index read: the work is bounded by the limit).
+    /// </summary>
+    /// <remarks>The default returns an empty list; the bundled adapters implement it.</remarks>
+    /// <param name="now">The instant to compare with (from the caller's <see cref="TimeProvider"/>).</param>
+    /// <param name="limit">The most to return, 1 to 1000.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is outside 1 to 1000.</exception>
+    Task<IReadOnlyList<IssueApproval>> ListExpiredApprovalsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+        => Task.FromResult<IReadOnlyList<IssueApproval>>([]);
 }

@@ -17,4 +17,10 @@ public enum IssueState
 
     /// <summary>Terminal: infrastructure kept failing after the retry budget (the dead letter).</summary>
     Failed = 4,
+
+    /// <summary>
+    /// The enhance flow proposed a change that the setting requires a person to approve: the issue holds no lease and
+    /// waits for <c>EnhanceApplication.ApproveAsync</c> or <c>RejectAsync</c>, or for its approval to expire. Not terminal.
+    /// </summary>
+    AwaitingApproval = 5,
 }

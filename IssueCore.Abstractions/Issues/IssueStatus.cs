@@ -33,6 +33,9 @@ public sealed record IssueStatus
     /// <summary>Claimed by a dispatcher.</summary>
     public static IssueStatus Running { get; } = new(IssueState.Running, null, null);
 
+    /// <summary>Waiting for a person to approve or reject the proposed change (see <see cref="IssueState.AwaitingApproval"/>).</summary>
+    public static IssueStatus AwaitingApproval { get; } = new(IssueState.AwaitingApproval, null, null);
+
     /// <summary>Committed as <paramref name="newVersion"/>.</summary>
     public static IssueStatus Applied(BlueprintVersion newVersion) => new(IssueState.Applied, newVersion, null);
 
@@ -48,6 +51,7 @@ public sealed record IssueStatus
     {
         IssueState.Pending => Pending,
         IssueState.Running => Running,
+        IssueState.AwaitingApproval => AwaitingApproval,
         IssueState.Applied => Applied(newVersion ?? throw new ArgumentException("An applied status needs a version.", nameof(newVersion))),
         IssueState.Rejected => Rejected(reason ?? string.Empty),
         IssueState.Failed => Failed(reason ?? string.Empty),

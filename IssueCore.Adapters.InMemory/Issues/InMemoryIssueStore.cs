@@ -16,7 +16,7 @@ namespace IssueCore.Adapters.InMemory;
 /// <see cref="InMemoryEnhanceLogStore"/>: it holds its own lock and theirs across the lease check, the commit, the
 /// log entry and the completion, so a dispatcher that lost its lease writes none of them.
 /// </remarks>
-public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
+public sealed partial class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
 {
     private const string TokenPrefix = "mem1:";
 
@@ -568,6 +568,10 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
                 Refresh(series);
                 break;
             }
+
+            case Slot.Waiting:
+                _waiting.Remove(entry);
+                break;
         }
 
         entry.Slot = Slot.None;
@@ -644,6 +648,7 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
         Candidate,
         Delayed,
         Leased,
+        Waiting,
     }
 
     private sealed class Entry(long sequence, Issue issue)
@@ -655,10 +660,13 @@ public sealed class InMemoryIssueStore : IIssueStore, IDispatchFinalizerProvider
         /// <summary>The issue's requeue history, oldest first (at most <see cref="IssueRequeue.MaxRounds"/>).</summary>
         public List<IssueRequeue> Requeues { get; } = [];
 
+        /// <summary>The approval of the issue's latest waiting round, if it ever waited (see <see cref="IIssueStore.AwaitApprovalUnderLeaseAsync"/>).</summary>
+        public IssueApproval? Approval { get; set; }
+
         /// <summary>Which queue set holds the entry.</summary>
         public Slot Slot { get; set; }
 
-        /// <summary>The sort key while in a due-ordered set: "not before" when delayed, the lease expiry when leased.</summary>
+        /// <summary>The sort key while in a due-ordered set: "not before" when delayed, the lease expiry when leased, the approval expiry when waiting.</summary>
         public DateTimeOffset Due { get; set; }
     }
 

@@ -20,7 +20,7 @@ namespace IssueCore.Adapters.Postgres;
 public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
 {
     private const string Columns = "issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, logged_at, seq, round"
-        + ", run_id";
+        + ", run_id, approver, approval_note";
     private const int PageSize = 500;
 
     private readonly PostgresDatabase _db;
@@ -39,9 +39,9 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         var t = PostgresSchema.Quote(database.Schema) + ".enhance_log";
         _append =
             $"INSERT INTO {t} (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, logged_at, round"
-            + ", run_id) "
+            + ", run_id, approver, approval_note) "
             + "VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @logged_at, @round"
-            + ", @run_id)";
+            + ", @run_id, @approver, @approval_note)";
         _find = $"SELECT {Columns} FROM {t} WHERE issue_id = @issue_id ORDER BY round DESC LIMIT 1";
         _listAll = $"SELECT {Columns} FROM {t} WHERE (logged_at, seq) > (@after_at, @after_seq) ORDER BY logged_at, seq LIMIT {PageSize}";
         _listByBlueprint = $"SELECT {Columns} FROM {t} WHERE blueprint_id = @blueprint_id AND (logged_at, seq) > (@after_at, @after_seq) ORDER BY logged_at, seq LIMIT {PageSize}";
@@ -113,6 +113,8 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         command.AddTime("logged_at", entry.Timestamp);
         command.Add("round", NpgsqlDbType.Integer, entry.Round);
         command.AddText("run_id", entry.RunId?.Value);
+        command.AddText("approver", entry.Approver);
+        command.AddText("approval_note", entry.ApprovalNote);
     }
 
     /// <inheritdoc />
@@ -219,7 +221,7 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         }
     }
 
-    private static string SerializeVerdicts(IReadOnlyList<VerdictSummary> verdicts)
+    internal static string SerializeVerdicts(IReadOnlyList<VerdictSummary> verdicts)
     {
         var array = new JsonArray();
         foreach (var v in verdicts)
@@ -235,13 +237,13 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         return CanonicalJson.Serialize(array);
     }
 
-    private static EnhanceLogEntry Map(NpgsqlDataReader r)
+    /// <summary>Reads verdicts written by <see cref="SerializeVerdicts"/>.</summary>
+    internal static VerdictSummary[] ReadVerdicts(string text, string what)
     {
-        var issueId = r.GetString(0);
         VerdictSummary[] verdicts;
         try
         {
-            verdicts = Sql.ReadCanonical(r.GetString(6), $"verdicts of the enhance log entry of issue '{issueId}'")
+            verdicts = Sql.ReadCanonical(text, $"verdicts of {what}")
                 .EnumerateArray()
                 .Select(v => new VerdictSummary(
                     v.GetProperty("axis").GetString()!,
@@ -256,8 +258,16 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
         }
         catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException)
         {
-            throw new StorageException($"The stored verdicts of the enhance log entry of issue '{issueId}' could not be read.", ex);
+            throw new StorageException($"The stored verdicts of {what} could not be read.", ex);
         }
+
+        return verdicts;
+    }
+
+    private static EnhanceLogEntry Map(NpgsqlDataReader r)
+    {
+        var issueId = r.GetString(0);
+        var verdicts = ReadVerdicts(r.GetString(6), $"the enhance log entry of issue '{issueId}'");
 
         return new EnhanceLogEntry
         {
@@ -273,6 +283,8 @@ public sealed class PostgresEnhanceLogStore : IEnhanceLogStore
             Timestamp = r.Time(9),
             Round = r.GetInt32(11),
             RunId = r.NullableString(12) is { } runId ? CouncilRunId.Parse(runId) : null,
+            Approver = r.NullableString(13),
+            ApprovalNote = r.NullableString(14),
         };
     }
 }

@@ -218,6 +218,12 @@ public sealed class PostgresEnhanceSettingStore : IEnhanceSettingStore
             ["verifier_axes"] = axes,
             ["ttl_ticks"] = setting.Ttl.Ticks,
         };
+        if (setting.RequireApproval)
+        {
+            // Written only when set, so a setting without approval keeps the document older code wrote.
+            node["require_approval"] = true;
+        }
+
         return CanonicalJson.Serialize(node);
     }
 
@@ -240,7 +246,10 @@ public sealed class PostgresEnhanceSettingStore : IEnhanceSettingStore
                 BlueprintId.Parse(root.GetProperty("orbit_blueprint_id").GetString()!),
                 parsed,
                 axes,
-                TimeSpan.FromTicks(root.GetProperty("ttl_ticks").GetInt64()));
+                TimeSpan.FromTicks(root.GetProperty("ttl_ticks").GetInt64()))
+            {
+                RequireApproval = root.TryGetProperty("require_approval", out var approval) && approval.GetBoolean(),
+            };
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ValidationException)
         {

@@ -22,7 +22,7 @@ namespace IssueCore.Adapters.Postgres;
 /// the owner and the fencing token in the same statement, and the store provides the <see cref="IDispatchFinalizer"/>
 /// of the PostgreSQL Blueprint store and enhance log over the same data source and schema.
 /// </remarks>
-public sealed class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
+public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
 {
     private const string Columns =
         "id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, "

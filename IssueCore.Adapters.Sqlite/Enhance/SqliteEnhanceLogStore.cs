@@ -19,13 +19,13 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
 {
     private const string Columns =
         "seq, issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round" +
-        ", run_id";
+        ", run_id, approver, approval_note";
 
     private const string InsertSql =
         "INSERT INTO enhance_log (issue_id, blueprint_id, previous_version, new_version, intent, rationale, verdicts, outcome, reasons, timestamp, round" +
-        ", run_id) " +
+        ", run_id, approver, approval_note) " +
         "VALUES (@issue_id, @blueprint_id, @previous_version, @new_version, @intent, @rationale, @verdicts, @outcome, @reasons, @timestamp, @round" +
-        ", @run_id);";
+        ", @run_id, @approver, @approval_note);";
 
     private const string FindSql = "SELECT " + Columns + " FROM enhance_log WHERE issue_id = @issue_id ORDER BY round DESC LIMIT 1;";
 
@@ -87,7 +87,9 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
                 .With("@reasons", reasons)
                 .With("@timestamp", SqliteTime.ToTicks(entry.Timestamp))
                 .With("@round", entry.Round)
-                .With("@run_id", entry.RunId?.Value);
+                .With("@run_id", entry.RunId?.Value)
+                .With("@approver", entry.Approver)
+                .With("@approval_note", entry.ApprovalNote);
             try
             {
                 return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -193,7 +195,7 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
         }
     }
 
-    private static string WriteVerdicts(IReadOnlyList<VerdictSummary> verdicts)
+    internal static string WriteVerdicts(IReadOnlyList<VerdictSummary> verdicts)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -214,7 +216,7 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static VerdictSummary[] ReadVerdicts(string json)
+    internal static VerdictSummary[] ReadVerdicts(string json)
     {
         using var doc = JsonDocument.Parse(json, IssueCore.Json.RecordJson.DocumentOptions);
         var result = new VerdictSummary[doc.RootElement.GetArrayLength()];
@@ -249,6 +251,8 @@ public sealed class SqliteEnhanceLogStore : IEnhanceLogStore
                 Timestamp = r.GetTime(10),
                 Round = r.GetInt32(11),
                 RunId = r.GetStringOrNull(12) is { } runId ? CouncilRunId.Parse(runId) : null,
+                Approver = r.GetStringOrNull(13),
+                ApprovalNote = r.GetStringOrNull(14),
             };
         }
         catch (Exception ex) when (ex is ValidationException or JsonException or KeyNotFoundException or InvalidOperationException)

@@ -11,24 +11,31 @@ namespace IssueCore.Adapters.Sqlite;
 /// </summary>
 public sealed class SqliteEnhanceSettingStore : IEnhanceSettingStore
 {
-    private const string FindSql = "SELECT orbit_blueprint_id, selector, verifier_axes, ttl_ticks FROM enhance_settings WHERE setting_id = @id;";
+    private const string FindSql = "SELECT orbit_blueprint_id, selector, verifier_axes, ttl_ticks" +
+        ", require_approval" +
+        " FROM enhance_settings WHERE setting_id = @id;";
 
     private const string PutSql =
-        "INSERT INTO enhance_settings (setting_id, orbit_blueprint_id, selector, verifier_axes, ttl_ticks, updated_at) " +
-        "VALUES (@id, @orbit, @selector, @axes, @ttl, @now) ON CONFLICT (setting_id) DO UPDATE SET " +
+        "INSERT INTO enhance_settings (setting_id, orbit_blueprint_id, selector, verifier_axes, ttl_ticks, updated_at" +
+        ", require_approval" +
+        ") VALUES (@id, @orbit, @selector, @axes, @ttl, @now" +
+        ", @require_approval" +
+        ") ON CONFLICT (setting_id) DO UPDATE SET " +
         "orbit_blueprint_id = excluded.orbit_blueprint_id, selector = excluded.selector, verifier_axes = excluded.verifier_axes, " +
-        "ttl_ticks = excluded.ttl_ticks, updated_at = excluded.updated_at;";
+        "ttl_ticks = excluded.ttl_ticks, updated_at = excluded.updated_at" +
+        ", require_approval = excluded.require_approval" +
+        ";";
 
     private const string HistorySql =
-        "INSERT INTO enhance_setting_history (setting_id, orbit_blueprint_id, selector, verifier_axes, ttl_ticks, changed_by, changed_at) " +
-        "VALUES (@id, @orbit, @selector, @axes, @ttl, @by, @now);";
+        "INSERT INTO enhance_setting_history (setting_id, orbit_blueprint_id, selector, verifier_axes, ttl_ticks, require_approval, changed_by, changed_at) " +
+        "VALUES (@id, @orbit, @selector, @axes, @ttl, @require_approval, @by, @now);";
 
     private const string TrimHistorySql =
         "DELETE FROM enhance_setting_history WHERE setting_id = @id AND seq NOT IN " +
         "(SELECT seq FROM enhance_setting_history WHERE setting_id = @id ORDER BY seq DESC LIMIT @keep);";
 
     private const string ReadHistorySql =
-        "SELECT orbit_blueprint_id, selector, verifier_axes, ttl_ticks, changed_by, changed_at FROM enhance_setting_history " +
+        "SELECT orbit_blueprint_id, selector, verifier_axes, ttl_ticks, changed_by, changed_at, require_approval FROM enhance_setting_history " +
         "WHERE setting_id = @id ORDER BY seq DESC LIMIT @keep;";
 
     private const string ListSql = "SELECT setting_id FROM enhance_settings ORDER BY setting_id;";
@@ -69,7 +76,10 @@ public sealed class SqliteEnhanceSettingStore : IEnhanceSettingStore
                             BlueprintId.Parse(reader.GetString(0)),
                             ParseSelector(reader.GetString(1)),
                             SqliteJson.ReadStrings(reader.GetString(2)),
-                            TimeSpan.FromTicks(reader.GetInt64(3)));
+                            TimeSpan.FromTicks(reader.GetInt64(3)))
+                        {
+                            RequireApproval = reader.GetInt64(4) != 0,
+                        };
                     }
                     catch (Exception ex) when (ex is ValidationException or ArgumentException or System.Text.Json.JsonException)
                     {
@@ -102,9 +112,10 @@ public sealed class SqliteEnhanceSettingStore : IEnhanceSettingStore
                     .With("@selector", selector)
                     .With("@axes", axes)
                     .With("@ttl", setting.Ttl.Ticks)
+                    .With("@require_approval", setting.RequireApproval ? 1 : 0)
                     .With("@now", now)
                     .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                await RecordAsync(session, id, setting.OrbitBlueprintId.Value, selector, axes, setting.Ttl.Ticks, changedBy, now, ct).ConfigureAwait(false);
+                await RecordAsync(session, id, setting.OrbitBlueprintId.Value, selector, axes, setting.Ttl.Ticks, setting.RequireApproval, changedBy, now, ct).ConfigureAwait(false);
                 return 0;
             },
             cancellationToken);
@@ -151,7 +162,7 @@ public sealed class SqliteEnhanceSettingStore : IEnhanceSettingStore
                 }
 
                 var now = SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow());
-                await RecordAsync(session, id, null, null, null, null, changedBy, now, ct).ConfigureAwait(false);
+                await RecordAsync(session, id, null, null, null, null, null, changedBy, now, ct).ConfigureAwait(false);
                 return true;
             },
             cancellationToken);
@@ -177,7 +188,10 @@ public sealed class SqliteEnhanceSettingStore : IEnhanceSettingStore
                                     BlueprintId.Parse(reader.GetString(0)),
                                     ParseSelector(reader.GetString(1)),
                                     SqliteJson.ReadStrings(reader.GetString(2)),
-                                    TimeSpan.FromTicks(reader.GetInt64(3)));
+                                    TimeSpan.FromTicks(reader.GetInt64(3)))
+                                {
+                                    RequireApproval = !reader.IsDBNull(6) && reader.GetInt64(6) != 0,
+                                };
                             }
                             catch (Exception ex) when (ex is ValidationException or ArgumentException or System.Text.Json.JsonException)
                             {
@@ -193,7 +207,7 @@ public sealed class SqliteEnhanceSettingStore : IEnhanceSettingStore
             },
             cancellationToken);
 
-    private static async Task RecordAsync(SqliteSession session, EnhanceSettingId id, string? orbit, string? selector, string? axes, long? ttl, string? changedBy, long now, CancellationToken ct)
+    private static async Task RecordAsync(SqliteSession session, EnhanceSettingId id, string? orbit, string? selector, string? axes, long? ttl, bool? requireApproval, string? changedBy, long now, CancellationToken ct)
     {
         await session.Command(HistorySql)
             .With("@id", id.Value)
@@ -201,6 +215,7 @@ public sealed class SqliteEnhanceSettingStore : IEnhanceSettingStore
             .With("@selector", selector)
             .With("@axes", axes)
             .With("@ttl", ttl)
+            .With("@require_approval", requireApproval is { } required ? (object)(required ? 1 : 0) : null)
             .With("@by", changedBy)
             .With("@now", now)
             .ExecuteNonQueryAsync(ct).ConfigureAwait(false);

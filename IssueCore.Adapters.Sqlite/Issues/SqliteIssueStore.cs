@@ -18,7 +18,7 @@ namespace IssueCore.Adapters.Sqlite;
 /// count) in the same statement. It provides the <see cref="IDispatchFinalizer"/> of the SQLite Blueprint store and
 /// enhance log over the same database: the commit, the log entry and the completion are one transaction.
 /// </remarks>
-public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
+public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
 {
     private const string TokenPrefix = "sqlite1:";
 
@@ -583,6 +583,7 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
         IssueState.Applied => "applied",
         IssueState.Rejected => "rejected",
         IssueState.Failed => "failed",
+        IssueState.AwaitingApproval => "awaiting_approval",
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, "Unknown issue state."),
     };
 
@@ -593,6 +594,7 @@ public sealed class SqliteIssueStore : IIssueStore, IDispatchFinalizerProvider
         "applied" => IssueState.Applied,
         "rejected" => IssueState.Rejected,
         "failed" => IssueState.Failed,
+        "awaiting_approval" => IssueState.AwaitingApproval,
         _ => throw new StorageException($"Unknown issue state '{text}' in the issues table."),
     };
 

@@ -14,4 +14,6 @@ internal sealed record EnhanceLogEntryResponse(
     string Rationale,
     IReadOnlyList<VerdictResponse> Verdicts,
     IReadOnlyList<string> Reasons,
-    DateTimeOffset Timestamp);
+    DateTimeOffset Timestamp,
+    string? Approver = null,
+    string? ApprovalNote = null);

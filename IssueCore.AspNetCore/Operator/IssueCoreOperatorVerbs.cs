@@ -9,6 +9,12 @@ public static class IssueCoreOperatorVerbs
     /// <summary><c>POST /issues/{id}/requeue</c>.</summary>
     public const string Requeue = "issues.requeue";
 
+    /// <summary><c>POST /issues/{id}/approve</c>: approve the change an issue waits with (the key's name is the approver).</summary>
+    public const string Approve = "issues.approve";
+
+    /// <summary><c>POST /issues/{id}/reject</c>: reject the change an issue waits with (the key's name is the approver).</summary>
+    public const string Reject = "issues.reject";
+
     /// <summary><c>POST /blueprints/{id}/archive</c>.</summary>
     public const string Archive = "blueprints.archive";
 

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace IssueCore.AspNetCore.Operator;
 
 /// <summary>The read and act handlers. Bodies are written with the source-generated serializer; no reflection-based binding.</summary>
-internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiOptions options)
+internal sealed partial class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiOptions options)
 {
     private const string FailedReason = "dispatch_failed";
 
@@ -474,6 +474,10 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
         {
             await Problem.WriteAsync(context, StatusCodes.Status409Conflict, ex.Message).ConfigureAwait(false);
         }
+        catch (ApprovalNotPendingException ex) when (!context.Response.HasStarted)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status409Conflict, ex.Message).ConfigureAwait(false);
+        }
         catch (StorageException) when (!context.Response.HasStarted)
         {
             await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "The store is unavailable; retry later.").ConfigureAwait(false);
@@ -589,7 +593,9 @@ internal sealed class OperatorEndpoints(OperatorGate gate, IssueCoreOperatorApiO
         [.. entry.Verdicts.Select(v => new VerdictResponse(v.Axis, Lower(v.Status), v.Detail))],
         // A failure's reasons are the dispatcher's own exception text (hosts, paths, data), kept for the server's log.
         entry.Outcome == EnhanceOutcome.Failed && !options.ExposeErrorDetail ? [FailedReason] : entry.Reasons,
-        entry.Timestamp);
+        entry.Timestamp,
+        entry.Approver,
+        entry.ApprovalNote);
 
     private static RunResponse ToRun(CouncilRun run, bool withGraph) => new(
         run.Id.Value,

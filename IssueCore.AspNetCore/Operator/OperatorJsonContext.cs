@@ -19,4 +19,6 @@ namespace IssueCore.AspNetCore.Operator;
 [JsonSerializable(typeof(ArchiveResponse))]
 [JsonSerializable(typeof(IssueHistoryResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
+[JsonSerializable(typeof(ApprovalRequest))]
+[JsonSerializable(typeof(ApprovalResponse))]
 internal sealed partial class OperatorJsonContext : JsonSerializerContext;

@@ -5,7 +5,7 @@ using IssueCore.Issues;
 
 namespace IssueCore.Cli.Commands;
 
-/// <summary><c>issue list | show | requeue</c>.</summary>
+/// <summary><c>issue list | show | requeue | approve | reject</c>.</summary>
 internal static class IssueCommands
 {
     public static Command Create(CommandBody wrap)
@@ -14,6 +14,8 @@ internal static class IssueCommands
         command.Subcommands.Add(List(wrap));
         command.Subcommands.Add(Show(wrap));
         command.Subcommands.Add(Requeue(wrap));
+        command.Subcommands.Add(Decide(wrap, approve: true));
+        command.Subcommands.Add(Decide(wrap, approve: false));
         return command;
     }
 
@@ -35,8 +37,8 @@ internal static class IssueCommands
 
     private static Command List(CommandBody wrap)
     {
-        var status = new Option<string?>("--status") { Description = "Only issues in this state: pending, running, applied, rejected or failed." };
-        status.AcceptOnlyFromAmong("pending", "running", "applied", "rejected", "failed");
+        var status = new Option<string?>("--status") { Description = "Only issues in this state: pending, running, awaitingapproval, applied, rejected or failed." };
+        status.AcceptOnlyFromAmong("pending", "running", "awaitingapproval", "applied", "rejected", "failed");
         var limit = new Option<int>("--limit") { Description = "The most issues listed, oldest first.", DefaultValueFactory = _ => 100 };
         var command = new Command("list", "List issues, oldest first.") { status, limit };
         command.SetAction(wrap(async (cli, ct) =>
@@ -149,6 +151,58 @@ internal static class IssueCommands
             }
 
             return result.Requeued ? ExitCodes.Ok : ExitCodes.Conflict;
+        }));
+        return command;
+    }
+
+    private static Command Decide(CommandBody wrap, bool approve)
+    {
+        var id = new Argument<string>("ID") { Description = "The issue that waits for approval." };
+        var by = new Option<string?>("--by") { Description = "Who decides, recorded in the enhance log entry. Default: the user name." };
+        var note = new Option<string?>("--note") { Description = "Why, recorded in the enhance log entry." };
+        var command = new Command(
+            approve ? "approve" : "reject",
+            approve
+                ? "Approve the change an issue waits with and commit it (the library call the HTTP operator API uses). Exit code 5 when the issue does not wait for approval or was decided already."
+                : "Reject the change an issue waits with; the issue ends rejected. Exit code 5 when the issue does not wait for approval or was decided already.")
+        {
+            id, by, note,
+        };
+        command.SetAction(wrap(async (cli, ct) =>
+        {
+            var issueId = Args.Issue(cli.Get(id), "ID");
+            var decidedBy = cli.Get(by) is { Length: > 0 } name ? name : "cli:" + Environment.UserName;
+            await using var store = cli.OpenStore();
+            Enhance.DispatchOutcome outcome;
+            try
+            {
+                outcome = approve
+                    ? await store.Application.ApproveAsync(issueId, decidedBy, cli.Get(note), ct).ConfigureAwait(false)
+                    : await store.Application.RejectAsync(issueId, decidedBy, cli.Get(note), ct).ConfigureAwait(false);
+            }
+            catch (ApprovalNotPendingException ex)
+            {
+                cli.Output.Error.WriteLine("issuecore: " + ex.Message);
+                return ExitCodes.Conflict;
+            }
+
+            var issue = await store.Issues.GetAsync(issueId, ct).ConfigureAwait(false);
+            if (cli.Output.Json)
+            {
+                var json = ToJson(issue);
+                json["decision"] = approve ? "approved" : "rejected";
+                json["decided_by"] = decidedBy;
+                json["result"] = Args.Lower(outcome.Result);
+                cli.Output.WriteJson(json);
+            }
+            else
+            {
+                cli.Output.Out.WriteLine(outcome.Result == Enhance.DispatchResult.Applied
+                    ? $"Approved {issueId}: committed {outcome.NewVersion?.Short}."
+                    : $"{(approve ? "Approved" : "Rejected")} {issueId}: the issue is {Args.Lower(issue.Status.State)}{(issue.Status.Reason is { } reason ? " (" + reason + ")" : string.Empty)}.");
+            }
+
+            return ExitCodes.Ok;
         }));
         return command;
     }

@@ -24,4 +24,11 @@ public enum DispatchResult
     /// axis on that change. Nothing was written; the issue is <c>Failed</c> with a <c>refused: …</c> reason.
     /// </summary>
     Refused = 5,
+
+    /// <summary>
+    /// The setting requires approval: the flow proposed a change that passed every axis, and the issue now waits
+    /// (<c>AwaitingApproval</c>, holding no lease) for <see cref="EnhanceApplication.ApproveAsync"/> or
+    /// <see cref="EnhanceApplication.RejectAsync"/>. <see cref="DispatchOutcome.NewVersion"/> is the version an approval commits.
+    /// </summary>
+    AwaitingApproval = 6,
 }

@@ -59,7 +59,7 @@ namespace IssueCore.Enhance;
 /// heartbeat stops, and the issue is released as a fault; if the release cannot be made either, the lease expires
 /// and another dispatcher claims the issue and finishes it exactly once.</para>
 /// </remarks>
-public sealed class EnhanceApplication : IDisposable
+public sealed partial class EnhanceApplication : IDisposable
 {
     private readonly IIssueStore _issues;
     private readonly IBlueprintStore _blueprints;
@@ -341,6 +341,7 @@ public sealed class EnhanceApplication : IDisposable
     /// <exception cref="StorageException">Claiming failed, or releasing a faulted issue failed (its lease will expire and it is claimed again).</exception>
     public async Task<DispatchOutcome?> TickAsync(CancellationToken cancellationToken = default)
     {
+        await SweepApprovalsWhenDueAsync(cancellationToken).ConfigureAwait(false);
         var issue = await _issues.ClaimNextBySeriesAsync(DispatcherId, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
         if (issue is null)
         {
@@ -411,7 +412,8 @@ public sealed class EnhanceApplication : IDisposable
     /// <summary>
     /// Waits until the queue is idle: no issue in the store is <see cref="IssueState.Pending"/> (that includes one
     /// waiting for its retry back-off) or <see cref="IssueState.Running"/>, so every issue enqueued so far has reached
-    /// <see cref="IssueState.Applied"/>, <see cref="IssueState.Rejected"/> or <see cref="IssueState.Failed"/>. Returns at
+    /// <see cref="IssueState.Applied"/>, <see cref="IssueState.Rejected"/> or <see cref="IssueState.Failed"/>, or waits for a
+    /// person (<see cref="IssueState.AwaitingApproval"/>: no dispatcher can move it on). Returns at
     /// once when the queue is already idle. It dispatches nothing itself: something must be dispatching (the hosted
     /// worker of <c>AddIssueCoreWorker()</c>, <see cref="RunAsync"/>, or calls to <see cref="TickAsync"/>), or it waits
     /// until <paramref name="cancellationToken"/> is cancelled. It looks at the store again as soon as a dispatch of this
@@ -466,6 +468,14 @@ public sealed class EnhanceApplication : IDisposable
             if (await FinishRecordedAsync(issue, cancellationToken).ConfigureAwait(false) is { } recovered)
             {
                 return recovered;
+            }
+
+            // A decision on an approval is durable before it is carried out: finish it, never run the flow again. Only an
+            // issue claimed more than once in its round can hold one, so a first dispatch reads nothing more.
+            if (issue.RoundAttempts > 1 && await _issues.FindApprovalAsync(issue.Id, cancellationToken).ConfigureAwait(false) is { IsDecided: true } decided)
+            {
+                ApprovalLog.Resuming(_logger, issue.Id.Value, decided.Verdict!.Value);
+                return await CarryOutAsync(issue, decided, cancellationToken).ConfigureAwait(false);
             }
 
             if (issue.RoundAttempts > _options.MaxAttempts)
@@ -586,12 +596,24 @@ public sealed class EnhanceApplication : IDisposable
                     Ttl = setting.Ttl,
                     Subject = "issue:" + issue.Id.Value,
                     RunId = runId,
+                    HoldOpen = setting.RequireApproval,
                 },
                 cancellationToken).ConfigureAwait(false);
             deadline.Arm(_options.DispatchTimeout);
-            var decision = CommitDecisionReader.Read(launched.FinalContext, setting.VerifierAxes);
+            var decision = await ReadDecisionAsync(launched, setting, runId, issue, cancellationToken).ConfigureAwait(false);
             var review = FlowOutputReviewer.Review(decision, launched.FinalContext, head, setting.VerifierAxes, verdicts);
             decision = decision with { Verdicts = review.Verdicts };
+            if (setting.RequireApproval)
+            {
+                // The run was held open: it waits with the issue, or it is complete now whatever the host decides.
+                if (decision.Applied && decision.NewHash != head.Version && review.Refusal is null)
+                {
+                    return await AwaitApprovalAsync(issue, head, epoch, decision, runId, cancellationToken).ConfigureAwait(false);
+                }
+
+                await MoveRunAsync(runId, issue.Id, CouncilRunStatus.Completed).ConfigureAwait(false);
+            }
+
             if (decision.Applied && decision.NewHash == head.Version)
             {
                 // Applied means a new version. Writing the head's own content would write nothing (the store returns

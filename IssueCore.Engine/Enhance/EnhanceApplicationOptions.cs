@@ -86,4 +86,15 @@ public sealed class EnhanceApplicationOptions
     /// later issue is judged. Default: <see langword="false"/>.
     /// </summary>
     public bool AllowFlowChanges { get; set; }
+
+    /// <summary>
+    /// How long an issue may wait for approval (when the setting requires it) before it ends <c>Rejected</c> with the
+    /// reason <c>approval expired</c>. Expired approvals are found by the dispatch loop (at most once per
+    /// <see cref="PollInterval"/>, <see cref="ApprovalExpiryBatch"/> at a time) or by
+    /// <see cref="EnhanceApplication.ExpireApprovalsAsync"/>. Default: 7 days.
+    /// </summary>
+    public TimeSpan ApprovalTimeout { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How many expired approvals one sweep ends at most (1 to 1000). Default: 16.</summary>
+    public int ApprovalExpiryBatch { get; set; } = 16;
 }

@@ -21,6 +21,12 @@ internal sealed class EnhanceApplicationOptionsValidator : IValidateOptions<Enha
         Positive(options.RetryBaseDelay, nameof(options.RetryBaseDelay));
         Positive(options.RetryMaxDelay, nameof(options.RetryMaxDelay));
         Positive(options.DispatchTimeout, nameof(options.DispatchTimeout));
+        Positive(options.ApprovalTimeout, nameof(options.ApprovalTimeout));
+        if (options.ApprovalExpiryBatch is < 1 or > 1000)
+        {
+            failures.Add("EnhanceApplicationOptions.ApprovalExpiryBatch must be between 1 and 1000.");
+        }
+
         if (options.HeartbeatInterval is { } heartbeat && (heartbeat <= TimeSpan.Zero || heartbeat >= options.LeaseDuration))
         {
             failures.Add("EnhanceApplicationOptions.HeartbeatInterval must be positive and shorter than LeaseDuration.");

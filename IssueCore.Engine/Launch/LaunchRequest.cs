@@ -30,4 +30,10 @@ public sealed record LaunchRequest
     /// while <see cref="TaskLaunchService.LaunchAsync"/> is still awaiting it (with a token from <see cref="TaskLaunchService.IssueToken"/>).
     /// </summary>
     public CouncilRunId? RunId { get; init; }
+
+    /// <summary>
+    /// When set, the record stage writes the run's end (events and graph) but leaves its status <c>Running</c>, for the
+    /// caller to move it on (to <c>AwaitingApproval</c> or <c>Completed</c>) once it has judged the outcome.
+    /// </summary>
+    internal bool HoldOpen { get; init; }
 }

@@ -118,6 +118,9 @@ internal sealed class RunRecorder : IFlowObserver
         return ValueTask.CompletedTask; // goes with the run's next write
     }
 
+    /// <summary>The status the run's end writes: <c>Completed</c>, or <c>Running</c> for a run its caller holds open.</summary>
+    public CouncilRunStatus EndStatus { get; init; } = CouncilRunStatus.Completed;
+
     /// <summary>
     /// Adds the final ctx to the graph and writes the run's end in one <see cref="ICouncilRepository.WriteRunRecordAsync"/>:
     /// the events still pending, the graph (its second and last write) and the <c>Completed</c> status.
@@ -131,14 +134,14 @@ internal sealed class RunRecorder : IFlowObserver
             using var graph = _graph.ToDocument();
             try
             {
-                await _repository.WriteRunRecordAsync(_runId, Drafts(pending), graph.RootElement, CouncilRunStatus.Completed, cancellationToken).ConfigureAwait(false);
+                await _repository.WriteRunRecordAsync(_runId, Drafts(pending), graph.RootElement, EndStatus, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (pending.Count > 0 && ex is not OperationCanceledException and not ConflictException)
             {
                 // The events may be what failed: like any event-append failure it is logged and the run goes on, so its
                 // end is written again without them.
                 LaunchLog.EventAppendFailed(_logger, ex, pending[0].First.Kind, _runId.Value);
-                await _repository.WriteRunRecordAsync(_runId, [], graph.RootElement, CouncilRunStatus.Completed, cancellationToken).ConfigureAwait(false);
+                await _repository.WriteRunRecordAsync(_runId, [], graph.RootElement, EndStatus, cancellationToken).ConfigureAwait(false);
             }
         }
         finally

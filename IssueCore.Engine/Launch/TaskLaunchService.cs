@@ -45,6 +45,9 @@ public sealed class TaskLaunchService
         _logger = logger;
     }
 
+    /// <summary>The council repository runs are recorded in.</summary>
+    internal ICouncilRepository Repository => _repository;
+
     /// <summary>A launcher over the same agents, gate and options that records its runs in <paramref name="repository"/> instead.</summary>
     internal TaskLaunchService WithRepository(ICouncilRepository repository) => new(_binder, _gate, repository, _time, _options, _logger);
 
@@ -91,7 +94,10 @@ public sealed class TaskLaunchService
                 cancellationToken).ConfigureAwait(false);
         }
 
-        var recorder = new RunRecorder(_repository, _logger, runId, graph, RecordedRun.Empty(), _options.Value.RecordEachBranchCompletion);
+        var recorder = new RunRecorder(_repository, _logger, runId, graph, RecordedRun.Empty(), _options.Value.RecordEachBranchCompletion)
+        {
+            EndStatus = request.HoldOpen ? CouncilRunStatus.Running : CouncilRunStatus.Completed,
+        };
 
         LaunchLog.RunStarted(_logger, runId.Value, request.Flow.Id ?? "anonymous");
 

@@ -40,6 +40,21 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
     }
 
     [Fact]
+    public async Task Append_then_find_keeps_the_approver_and_the_note()
+    {
+        var approved = Entry("issue-approved", Orders, StartTime) with { Approver = "Zoë Approver", ApprovalNote = "checked with finance ✓ 漢字" };
+        var plain = Entry("issue-plain", Orders, StartTime.AddSeconds(1));
+
+        await Store.AppendAsync(approved);
+        await Store.AppendAsync(plain);
+
+        AssertSame(approved, await Store.GetAsync(approved.IssueId));
+        var found = await Store.GetAsync(plain.IssueId);
+        Contract.Null(found.Approver, "an entry without approval has no approver");
+        Contract.Null(found.ApprovalNote, "an entry without approval has no note");
+    }
+
+    [Fact]
     public async Task Entries_of_later_rounds_are_kept_and_find_returns_the_latest_round()
     {
         var first = Entry("issue-r", Orders, StartTime) with { Outcome = EnhanceOutcome.Failed, Reasons = ["dead"] };
@@ -284,6 +299,8 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
         Contract.Equal(expected.Reasons, actual.Reasons, "AssertSame (checked: actual.Reasons)");
         Contract.Equal(expected.Timestamp, actual.Timestamp, "AssertSame (checked: actual.Timestamp)");
         Contract.Equal(expected.Round, actual.Round, "AssertSame (checked: actual.Round)");
+        Contract.Equal(expected.Approver, actual.Approver, "AssertSame (checked: actual.Approver)");
+        Contract.Equal(expected.ApprovalNote, actual.ApprovalNote, "AssertSame (checked: actual.ApprovalNote)");
     }
 
     private async Task AppendManyAsync()

@@ -41,6 +41,20 @@ public abstract class EnhanceSettingStoreConformanceTests : ConformanceTests<IEn
     }
 
     [Fact]
+    public async Task Put_then_find_keeps_whether_approval_is_required()
+    {
+        var gated = new EnhanceSetting(BlueprintId.Parse("enhance-default"), VersionSelector.Latest, ["des"], TimeSpan.FromSeconds(30)) { RequireApproval = true };
+
+        await Store.PutAsync(EnhanceSettingId.Default, gated);
+        var found = await Store.GetAsync(EnhanceSettingId.Default);
+        await Store.PutAsync(EnhanceSettingId.Default, gated with { RequireApproval = false });
+        var cleared = await Store.GetAsync(EnhanceSettingId.Default);
+
+        Contract.True(found.RequireApproval, "a setting that requires approval keeps it");
+        Contract.False(cleared.RequireApproval, "a setting put again without approval no longer requires it");
+    }
+
+    [Fact]
     public async Task Put_replaces_the_previous_setting()
     {
         var id = EnhanceSettingId.Parse("nightly");

@@ -121,13 +121,17 @@ internal static class QuickstartApp
         await output.WriteLineAsync();
         await WriteLogAsync(log, output, cancellationToken);
 
+        // 5. A person in the loop: one issue waits for approval, then is approved and committed.
+        await output.WriteLineAsync();
+        var approved = await ApprovalStep.RunAsync(app, provider.GetRequiredService<IEnhanceSettingStore>(), output, batchNumber, cancellationToken);
+
         if (counts.Waiting > 0)
         {
             await output.WriteLineAsync();
             await output.WriteLineAsync($"{counts.Waiting} issue(s) hit a fault and wait for a retry; run the quickstart again to dispatch them.");
         }
 
-        return counts.Failed == 0 && counts.Waiting == 0 ? 0 : 1;
+        return counts.Failed == 0 && counts.Waiting == 0 && approved ? 0 : 1;
     }
 
     private static async Task<DispatchCounts> DispatchUntilIdleAsync(EnhanceApplication app, TextWriter output, bool interactive, int expected, CancellationToken cancellationToken)

@@ -38,6 +38,20 @@ internal static class SeededStore
         return (applied, rejected);
     }
 
+    /// <summary>Turns approval on in the setting, enqueues an owner change and dispatches it: the issue waits for approval.</summary>
+    public static async Task<IssueId> ParkForApprovalAsync(string file, string owner)
+    {
+        await using var provider = Open(file);
+        var app = provider.GetRequiredService<EnhanceApplication>();
+        var settings = provider.GetRequiredService<IEnhanceSettingStore>();
+        await settings.PutAsync(EnhanceSettingId.Default, (await settings.GetAsync(EnhanceSettingId.Default)) with { RequireApproval = true });
+        using var doc = JsonDocument.Parse($$"""[{"op":"replace","path":"/metadata/owner","value":"{{owner}}"}]""");
+        var created = await app.HandleAsync(new IssueDraft { BlueprintId = BlueprintId.Parse("orders"), Intent = "owner " + owner, Patch = doc.RootElement.Clone() });
+        var outcome = await app.TickAsync();
+        Assert.Equal(DispatchResult.AwaitingApproval, outcome?.Result);
+        return created.Issue.Id;
+    }
+
     public static async Task<int> CountVersionsAsync(string file, string id = "orders")
     {
         await using var provider = Open(file);

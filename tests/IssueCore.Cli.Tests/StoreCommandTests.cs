@@ -191,6 +191,37 @@ public sealed class StoreCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Issue_approve_commits_a_waiting_change_once_and_reject_of_an_issue_that_does_not_wait_is_exit_5()
+    {
+        var waiting = await SeededStore.ParkForApprovalAsync(_db, "team-approved");
+        var listed = await JsonOf(Run("issue", "list", "--status", "awaitingapproval", "--json"));
+
+        var approved = await JsonOf(Run("issue", "approve", waiting.Value, "--by", "ops", "--note", "fine", "--json"));
+        var again = await Run("issue", "approve", waiting.Value);
+        var notWaiting = await Run("issue", "reject", _applied);
+
+        Assert.Equal(waiting.Value, (string?)Assert.Single(listed["issues"]!.AsArray())!["id"]);
+        Assert.Equal("applied", (string?)approved["status"]);
+        Assert.Equal("ops", (string?)approved["decided_by"]);
+        Assert.True(again.ExitCode == 5, again.ToString());
+        Assert.True(notWaiting.ExitCode == 5, notWaiting.ToString());
+        Assert.Contains("not waiting for approval", notWaiting.Error, StringComparison.Ordinal);
+        Assert.Equal(3, await SeededStore.CountVersionsAsync(_db));
+    }
+
+    [Fact]
+    public async Task Issue_reject_ends_a_waiting_change_rejected_with_the_note()
+    {
+        var waiting = await SeededStore.ParkForApprovalAsync(_db, "team-rejected");
+
+        var rejected = await JsonOf(Run("issue", "reject", waiting.Value, "--by", "ops", "--note", "not now", "--json"));
+
+        Assert.Equal("rejected", (string?)rejected["status"]);
+        Assert.Equal("rejected by ops: not now", (string?)rejected["reason"]);
+        Assert.Equal(2, await SeededStore.CountVersionsAsync(_db));
+    }
+
+    [Fact]
     public async Task A_malformed_id_argument_is_a_usage_error_naming_the_argument()
     {
         var r = await Run("issue", "show", "not an id!");

@@ -13,7 +13,8 @@ using Microsoft.Extensions.Logging;
 // Prints "ready <pid>" once the host has started (interrupted runs are marked by then), one "outcome <event> ..."
 // line per dispatch outcome the dispatcher logs, one "recovering ..." line per re-dispatch that found an earlier
 // attempt's commit or log entry, and "stopped peak_working_set=<bytes>" after a "stop" line (or the end of stdin)
-// shut the host down gracefully. Warnings and errors go to stderr.
+// shut the host down gracefully. An "approve <issue id> <approver>" line approves a waiting issue in this process and
+// prints "approved <issue id> <result>" (or "approve-refused <issue id> <error>"). Warnings and errors go to stderr.
 var settings = HostArguments.Parse(args);
 if (settings is null)
 {
@@ -61,6 +62,20 @@ Console.WriteLine("ready " + Environment.ProcessId.ToString(CultureInfo.Invarian
 
 while (await Console.In.ReadLineAsync() is { } line && line != "stop")
 {
+    // "approve <issue id> <approver>": the operator's call, made by this process like any host would make it.
+    if (line.StartsWith("approve ", StringComparison.Ordinal) && line.Split(' ') is [_, var issue, var approver])
+    {
+        var app = host.Services.GetRequiredService<IssueCore.Enhance.EnhanceApplication>();
+        try
+        {
+            var outcome = await app.ApproveAsync(IssueCore.Issues.IssueId.Parse(issue), approver, "approved by " + settings.Name);
+            Console.WriteLine($"approved {issue} {outcome.Result}");
+        }
+        catch (IssueCore.IssueCoreException ex)
+        {
+            Console.WriteLine($"approve-refused {issue} {ex.GetType().Name}");
+        }
+    }
 }
 
 await host.StopAsync();

@@ -29,16 +29,18 @@ public sealed class QuickstartTests : IDisposable
         Assert.Contains("already exists", second.ToString(), StringComparison.Ordinal);
         Assert.Contains("Ingested batch 2: 5 new issue(s).", second.ToString(), StringComparison.Ordinal);
         AssertEveryOutcome(afterFirst.Entries);
-        Assert.Equal(afterFirst.Entries.Select(e => e.IssueId), afterSecond.Entries.Take(5).Select(e => e.IssueId)); // the first batch is never dispatched again
-        AssertEveryOutcome(afterSecond.Entries.Skip(5).ToList());
-        Assert.Equal(3, afterFirst.History.Count);
-        Assert.Equal(5, afterSecond.History.Count);
-        Assert.Equal([afterFirst.History[0].Version], afterSecond.History[1].Parents); // the second run builds on the first run's head
+        Assert.Equal(afterFirst.Entries.Select(e => e.IssueId), afterSecond.Entries.Take(6).Select(e => e.IssueId)); // the first batch is never dispatched again
+        AssertEveryOutcome(afterSecond.Entries.Skip(6).ToList());
+        Assert.Equal(4, afterFirst.History.Count);
+        Assert.Equal(7, afterSecond.History.Count);
+        Assert.Equal([afterFirst.History[0].Version], afterSecond.History[2].Parents); // the second run builds on the first run's head
         foreach (var text in new[] { first.ToString(), second.ToString() })
         {
             Assert.Contains("Blueprint history of 'orders'", text, StringComparison.Ordinal);
             Assert.Contains("Enhance log of 'orders'", text, StringComparison.Ordinal);
             Assert.Contains("Dispatched 5: 2 applied, 3 rejected, 0 failed, 0 waiting for a retry.", text, StringComparison.Ordinal);
+            Assert.Contains("waits for approval: it would commit", text, StringComparison.Ordinal);
+            Assert.Contains("Approved by quickstart-operator: applied as", text, StringComparison.Ordinal);
         }
     }
 
@@ -52,7 +54,7 @@ public sealed class QuickstartTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Contains("Ingested batch 1: 5 new issue(s).", output.ToString(), StringComparison.Ordinal);
-        Assert.Equal(5, (await ReadLogAsync()).Entries.Count);
+        Assert.Equal(6, (await ReadLogAsync()).Entries.Count);
     }
 
     [Fact]
@@ -88,10 +90,12 @@ public sealed class QuickstartTests : IDisposable
 
     private static void AssertEveryOutcome(IReadOnlyList<EnhanceLogEntry> batch)
     {
-        Assert.Equal(5, batch.Count);
+        Assert.Equal(6, batch.Count);
         Assert.Equal(
-            [EnhanceOutcome.Applied, EnhanceOutcome.Applied, EnhanceOutcome.Rejected, EnhanceOutcome.Rejected, EnhanceOutcome.Rejected],
+            [EnhanceOutcome.Applied, EnhanceOutcome.Applied, EnhanceOutcome.Rejected, EnhanceOutcome.Rejected, EnhanceOutcome.Rejected, EnhanceOutcome.Applied],
             batch.Select(e => e.Outcome));
+        Assert.Equal(ApprovalStep.Approver, batch[5].Approver); // the sixth waited for approval and was approved
+        Assert.Null(batch[1].Approver);
         Assert.StartsWith("noop:", batch[2].Reasons[0], StringComparison.Ordinal);
         Assert.StartsWith("agent-ref:", batch[3].Reasons[0], StringComparison.Ordinal);
         Assert.StartsWith("patch:", batch[4].Reasons[0], StringComparison.Ordinal);

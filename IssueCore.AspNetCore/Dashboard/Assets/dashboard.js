@@ -274,6 +274,21 @@
     if (flash) flash.focus();
   }
 
+  // Approve or reject the change an issue waits with; the operator key's name is the approver.
+  async function decide(viewState, id, action, button) {
+    button.disabled = true;
+    try {
+      const result = await api(`/issues/${enc(id)}/${action}`, { method: 'POST', body: '{}' });
+      const reason = pick(result, 'reason');
+      viewState.flash = `Issue ${id} ${action === 'approve' ? 'approved' : 'rejected'}: now ${pick(result, 'status') || ''}${reason ? ` (${reason})` : ''}.`;
+    } catch (e) {
+      viewState.flash = `Issue ${id} was not ${action === 'approve' ? 'approved' : 'rejected'}: ${explain(e)}`;
+    }
+    await refresh(true);
+    const flash = document.getElementById('flash');
+    if (flash) flash.focus();
+  }
+
   function flashOf(state) {
     return h('p', { id: 'flash', role: 'status', tabindex: -1, class: state.flash ? 'banner ok' : null, fk: 'flash' }, state.flash || '');
   }
@@ -304,6 +319,7 @@
         const runId = pick(issue, 'run_id') || foundRun;
         const requeues = itemsOf(pick(history, 'requeues') || []);
         const canRequeue = issue.status === 'failed' || issue.status === 'rejected';
+        const awaitsApproval = issue.status === 'awaitingapproval';
         const source = issue.source;
         const facts = [
           ['Issue', h('code', null, issue.issue_id)],
@@ -329,7 +345,9 @@
           h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])),
           h('div', { class: 'actions' },
             from && to ? h('a', { href: `#/blueprints/${enc(issue.blueprint_id)}/compare/${enc(from)}/${enc(to)}`, id: 'open-diff', fk: 'open-diff' }, 'Open the side-by-side diff') : null,
-            canRequeue ? h('button', { type: 'button', class: 'primary', id: 'requeue', fk: 'requeue', onclick: e => requeue(state, issue.issue_id, e.currentTarget) }, 'Requeue') : null),
+            canRequeue ? h('button', { type: 'button', class: 'primary', id: 'requeue', fk: 'requeue', onclick: e => requeue(state, issue.issue_id, e.currentTarget) }, 'Requeue') : null,
+            awaitsApproval ? h('button', { type: 'button', class: 'primary', id: 'approve', fk: 'approve', onclick: e => decide(state, issue.issue_id, 'approve', e.currentTarget) }, 'Approve') : null,
+            awaitsApproval ? h('button', { type: 'button', id: 'reject', fk: 'reject', onclick: e => decide(state, issue.issue_id, 'reject', e.currentTarget) }, 'Reject') : null),
           h('h2', null, 'Patch'),
           Array.isArray(issue.patch) ? patchOps(issue.patch, 'issue-patch')
             : h('p', { class: 'muted' }, issue.patch === null

@@ -65,7 +65,7 @@ public sealed class OperatorApiTests : IAsyncLifetime
         "/issues/issue:x/history",
     };
 
-    public static TheoryData<string> ActPaths => new() { "/issues/issue:x/requeue", "/blueprints/orders/archive", "/blueprints/orders/unarchive" };
+    public static TheoryData<string> ActPaths => new() { "/issues/issue:x/requeue", "/blueprints/orders/archive", "/blueprints/orders/unarchive", "/issues/issue:x/approve", "/issues/issue:x/reject" };
 
     [Theory]
     [MemberData(nameof(ReadPaths))]
@@ -127,6 +127,8 @@ public sealed class OperatorApiTests : IAsyncLifetime
 
     [Theory]
     [InlineData("/issues/issue:none/requeue")]
+    [InlineData("/issues/issue:none/approve")]
+    [InlineData("/issues/issue:none/reject")]
     [InlineData("/blueprints/nothing/archive")]
     [InlineData("/blueprints/nothing/unarchive")]
     public async Task Actions_on_unknown_resources_are_404_problem(string path)

@@ -36,6 +36,18 @@ internal sealed class FaultyIssueStore(IIssueStore inner, FaultPlan plan) : IIss
 
     public Task<IReadOnlyList<IssueRequeue>> ListRequeuesAsync(IssueId id, CancellationToken cancellationToken = default)
         => inner.ListRequeuesAsync(id, cancellationToken);
+
+    public Task<Issue> AwaitApprovalUnderLeaseAsync(IssueLease lease, IssueApproval approval, CancellationToken cancellationToken = default)
+        => plan.RunAsync("issues.await_approval", () => inner.AwaitApprovalUnderLeaseAsync(lease, approval, cancellationToken), cancellationToken);
+
+    public Task<IssueApproval?> FindApprovalAsync(IssueId id, CancellationToken cancellationToken = default)
+        => plan.RunAsync("issues.find_approval", () => inner.FindApprovalAsync(id, cancellationToken), cancellationToken);
+
+    public Task<IssueApprovalResult> DecideApprovalAsync(IssueId id, IssueApprovalDecision decision, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+        => plan.RunAsync("issues.decide_approval", () => inner.DecideApprovalAsync(id, decision, owner, leaseDuration, cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyList<IssueApproval>> ListExpiredApprovalsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+        => plan.RunAsync("issues.expired_approvals", () => inner.ListExpiredApprovalsAsync(now, limit, cancellationToken), cancellationToken);
 }
 
 internal sealed class FaultyBlueprintStore(IBlueprintStore inner, FaultPlan plan) : IBlueprintStore

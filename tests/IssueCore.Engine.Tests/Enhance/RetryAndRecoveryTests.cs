@@ -134,8 +134,9 @@ public sealed class RetryAndRecoveryTests
 
     // The calls to the issue, Blueprint, setting and log stores and to the council repository (the flow runs' records)
     // while three issues drain. Counted by Fault_injection_sweep_covers_every_store_call_of_a_clean_run, which fails
-    // if this drifts. Each dispatch asks whether its series is archived (one call per issue).
-    private const int CallsInACleanRun = 93;
+    // if this drifts. Each dispatch asks whether its series is archived (one call per issue), and the dispatch loop
+    // sweeps for expired approvals (once per poll interval).
+    private const int CallsInACleanRun = 94;
 
     private static readonly string[] SweepPatches =
     [

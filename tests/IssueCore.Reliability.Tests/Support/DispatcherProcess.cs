@@ -23,6 +23,7 @@ internal sealed class DispatcherProcess : IAsyncDisposable
     private readonly Task _stderrLoop;
     private int _outcomes;
     private int _recoveries;
+    private int _approvals;
 
     private DispatcherProcess(Process process, string name)
     {
@@ -80,6 +81,16 @@ internal sealed class DispatcherProcess : IAsyncDisposable
 
         await _process.WaitForExitAsync(cancellationToken);
         await _stdoutLoop.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>How many "approved" lines (approvals this process carried out) it has printed so far.</summary>
+    public int Approvals => Volatile.Read(ref _approvals);
+
+    /// <summary>Asks the host to approve a waiting issue (the host prints "approved …" when it did).</summary>
+    public async Task ApproveAsync(string issueId, string approver, CancellationToken cancellationToken)
+    {
+        await _process.StandardInput.WriteLineAsync($"approve {issueId} {approver}".AsMemory(), cancellationToken);
+        await _process.StandardInput.FlushAsync(cancellationToken);
     }
 
     /// <summary>Asks the host to stop gracefully; returns the peak working set it reports, in bytes.</summary>
@@ -141,6 +152,10 @@ internal sealed class DispatcherProcess : IAsyncDisposable
             else if (line.StartsWith("recovering ", StringComparison.Ordinal))
             {
                 Interlocked.Increment(ref _recoveries);
+            }
+            else if (line.StartsWith("approved ", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _approvals);
             }
             else if (line.StartsWith("ready", StringComparison.Ordinal))
             {
