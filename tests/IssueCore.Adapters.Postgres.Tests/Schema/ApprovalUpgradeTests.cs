@@ -16,7 +16,7 @@ public sealed class ApprovalUpgradeTests : IAsyncLifetime
     public async Task DisposeAsync() => await _schema.DisposeAsync();
 
     [Fact]
-    public async Task A_schema_at_version_4_upgrades_in_place_keeping_its_rows_and_then_parks_an_issue_for_approval()
+    public async Task A_schema_at_version_5_upgrades_in_place_keeping_its_rows_and_then_parks_an_issue_for_approval()
     {
         await _schema.ExecuteAsync("CREATE SCHEMA {schema}; CREATE TABLE {schema}.schema_migrations (version integer NOT NULL PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL);");
         var names = new[] { "0001_initial", "0002_council_run_owner", "0003_claim_by_series", "0004_requeue", "0005_blueprint_ids_ordinal" };
