@@ -48,6 +48,12 @@ public sealed class TaskLaunchService
     /// <summary>A launcher over the same agents, gate and options that records its runs in <paramref name="repository"/> instead.</summary>
     internal TaskLaunchService WithRepository(ICouncilRepository repository) => new(_binder, _gate, repository, _time, _options, _logger);
 
+    /// <summary>The repository this launcher records its runs in.</summary>
+    internal ICouncilRepository Repository => _repository;
+
+    /// <summary>A buffer that records one run in memory for this launcher's repository (launch it with <see cref="WithRepository"/>).</summary>
+    internal BufferedCouncilRepository BufferRun() => new(_repository, _time);
+
     /// <summary>Validates, runs and records a flow, and returns its final ctx with a capability token for the run.</summary>
     /// <exception cref="AuthorizationException">The role may not launch.</exception>
     /// <exception cref="ValidationException">The Blueprint is invalid or an agent cannot be bound (nothing ran, nothing was recorded).</exception>
