@@ -563,7 +563,8 @@ public sealed class EnhanceApplication : IDisposable
             // The run is recorded in memory and written with the outcome, in its transaction where the stores allow
             // (a crashed dispatch is dispatched again with a new run, so nothing is lost that a resume would need).
             var buffer = _options.RecordRunsEagerly ? null : _launcher.BufferRun();
-            var launcher = buffer is null ? _launcher : _launcher.WithRepository(buffer);
+            // Its graph keeps the plan only: the final ctx is the initial one with the recorded step outputs applied.
+            var launcher = buffer is null ? _launcher : _launcher.WithRepository(buffer, recordFinalContext: false);
             try
             {
                 // The flow's TTL ends a stuck flow; the deadline only has to outlast it.
