@@ -16,10 +16,6 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
 {
     private const string RunColumns = "seq, run_id, flow_id, flow_version, subject, status, graph, created_at, updated_at, owner";
 
-    private const string InsertRunSql =
-        "INSERT INTO council_runs (run_id, flow_id, flow_version, subject, status, graph, last_sequence, created_at, updated_at, owner) " +
-        "VALUES (@run_id, @flow_id, @flow_version, @subject, @status, @graph, 0, @created_at, @updated_at, @owner);";
-
     private const string GetRunSql = "SELECT " + RunColumns + " FROM council_runs WHERE run_id = @run_id;";
 
     private const string StatusSql = "SELECT status FROM council_runs WHERE run_id = @run_id;";
@@ -87,7 +83,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
 
     private const int PageSize = 256;
 
-    private const string InsertRecordedRunSql =
+    private const string InsertRunSql =
         "INSERT INTO council_runs (run_id, flow_id, flow_version, subject, status, graph, last_sequence, created_at, updated_at, owner) " +
         "VALUES (@run_id, @flow_id, @flow_version, @subject, @status, @graph, @last_sequence, @created_at, @updated_at, @owner);";
 
@@ -110,24 +106,9 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             "Creating a run",
             async (session, ct) =>
             {
-                var insert = session.Command(InsertRunSql)
-                    .With("@run_id", run.Id.Value)
-                    .With("@flow_id", run.FlowId)
-                    .With("@flow_version", run.FlowVersion)
-                    .With("@subject", run.Subject)
-                    .With("@status", StatusText(run.Status))
-                    .With("@graph", run.Graph is { } graph ? SqliteJson.WriteElement(graph) : null)
-                    .With("@created_at", SqliteTime.ToTicks(run.CreatedAt))
-                    .With("@updated_at", SqliteTime.ToTicks(run.UpdatedAt))
-                    .With("@owner", run.Owner);
-                try
-                {
-                    return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
-                catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
-                {
-                    throw new ConflictException($"A run with id '{run.Id}' exists.", expected: null, actual: run.Id.Value, innerException: ex);
-                }
+                // A new run is a recorded run without events.
+                await WriteRunInAsync(session, new CouncilRunRecord { Run = run, Events = [] }, ct).ConfigureAwait(false);
+                return 1;
             },
             cancellationToken);
     }
@@ -158,7 +139,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         var run = record.Run;
         ArgumentNullException.ThrowIfNull(run.FlowId);
         var events = record.Events;
-        var insert = session.Command(InsertRecordedRunSql)
+        var insert = session.Command(InsertRunSql)
             .With("@run_id", run.Id.Value)
             .With("@flow_id", run.FlowId)
             .With("@flow_version", run.FlowVersion)
