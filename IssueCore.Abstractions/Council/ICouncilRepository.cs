@@ -173,6 +173,34 @@ public interface ICouncilRepository
     }
 
     /// <summary>
+    /// Stores a whole run recorded elsewhere (for example in memory while it executed): the run as
+    /// <see cref="CreateRunAsync"/> would, in the status and with the graph <see cref="CouncilRunRecord.Run"/> has, then
+    /// its events. Stores that can write it in one transaction do (all or none) and keep the events' sequence numbers
+    /// and timestamps; the default creates the run and appends the events, which then get the store's own numbers and
+    /// timestamps (the same numbers when the record's run from 1 without gaps). Later appends continue above the last
+    /// number. The payloads and the graph are valid only until the returned task completes.
+    /// </summary>
+    /// <exception cref="ConflictException">A run with the same id exists; nothing was written.</exception>
+    /// <exception cref="ArgumentException">The record is not valid (see <see cref="CouncilRunRecord.Validate"/>).</exception>
+    async Task WriteRunAsync(CouncilRunRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record.Validate();
+        await CreateRunAsync(record.Run, cancellationToken).ConfigureAwait(false);
+        if (record.Events.Count > 0)
+        {
+            var drafts = new CouncilRunEventDraft[record.Events.Count];
+            for (var i = 0; i < drafts.Length; i++)
+            {
+                var e = record.Events[i];
+                drafts[i] = new CouncilRunEventDraft(e.RunId, e.Wave, e.Kind, e.NodeId, e.Payload);
+            }
+
+            await AppendEventsAsync(drafts, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Deletes finished runs (<see cref="CouncilRunStatusTransitions.IsTerminal"/>) and their events as
     /// <paramref name="policy"/> says, at most <see cref="CouncilRetentionPolicy.MaxRunsPerCall"/> runs per call.
     /// Running, interrupted and awaiting-approval runs are never deleted. Repositories written before this member existed

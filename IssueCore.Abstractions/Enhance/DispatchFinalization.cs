@@ -1,3 +1,4 @@
+using IssueCore.Council;
 using IssueCore.Issues;
 
 namespace IssueCore.Enhance;
@@ -16,4 +17,12 @@ public sealed record DispatchFinalization
 
     /// <summary>The terminal status the issue ends in.</summary>
     public required IssueStatus Status { get; init; }
+
+    /// <summary>
+    /// The dispatch's flow run, recorded in memory while it executed, to store in the same transaction (as
+    /// <see cref="ICouncilRepository.WriteRunAsync"/>), or <see langword="null"/>. Only a finalizer made with a council
+    /// repository (<see cref="IDispatchFinalizerProvider.CreateFinalizer(IssueCore.Blueprints.IBlueprintStore, IEnhanceLogStore, ICouncilRepository)"/>)
+    /// writes it; others refuse a finalization that carries one with an <see cref="ArgumentException"/>.
+    /// </summary>
+    public CouncilRunRecord? Run { get; init; }
 }

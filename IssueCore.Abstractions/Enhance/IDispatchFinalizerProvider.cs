@@ -1,4 +1,5 @@
 using IssueCore.Blueprints;
+using IssueCore.Council;
 
 namespace IssueCore.Enhance;
 
@@ -16,4 +17,15 @@ public interface IDispatchFinalizerProvider
     /// <param name="blueprints">The Blueprint store the dispatcher uses.</param>
     /// <param name="log">The enhance log the dispatcher uses.</param>
     IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log);
+
+    /// <summary>
+    /// Returns a finalizer that also stores <see cref="DispatchFinalization.Run"/> in its transaction, through
+    /// <paramref name="runs"/>, or <see langword="null"/> when the four stores cannot be written in one transaction.
+    /// Providers written before this member existed return <see langword="null"/>; the dispatcher then stores the run
+    /// with its own call.
+    /// </summary>
+    /// <param name="blueprints">The Blueprint store the dispatcher uses.</param>
+    /// <param name="log">The enhance log the dispatcher uses.</param>
+    /// <param name="runs">The council repository the dispatcher records its runs in.</param>
+    IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log, ICouncilRepository runs) => null;
 }

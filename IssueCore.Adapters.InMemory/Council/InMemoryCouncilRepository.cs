@@ -43,6 +43,56 @@ public sealed class InMemoryCouncilRepository : ICouncilRepository
     }
 
     /// <inheritdoc />
+    /// <remarks>Atomic: the run and its events appear together, with their sequence numbers and timestamps as given.</remarks>
+    public Task WriteRunAsync(CouncilRunRecord record, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var copy = Copy(record);
+        lock (_gate)
+        {
+            EnsureAbsent(copy.Run.Id);
+            Store(copy);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The lock every operation takes; a dispatch finalizer takes it last, after the other stores' locks.</summary>
+    internal Lock Gate => _gate;
+
+    /// <summary>Validates a record and copies what it holds (the graph and payloads), outside any lock.</summary>
+    internal static CouncilRunRecord Copy(CouncilRunRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record.Validate();
+        var events = new CouncilRunEvent[record.Events.Count];
+        for (var i = 0; i < events.Length; i++)
+        {
+            events[i] = record.Events[i] with { Payload = record.Events[i].Payload.Clone() };
+        }
+
+        return new CouncilRunRecord { Run = record.Run with { Graph = record.Run.Graph?.Clone() }, Events = events };
+    }
+
+    /// <summary>Throws a <see cref="ConflictException"/> when the run exists; call under <see cref="Gate"/>.</summary>
+    internal void EnsureAbsent(CouncilRunId runId)
+    {
+        if (_runs.TryGetValue(runId, out var existing))
+        {
+            throw new ConflictException($"Run '{runId}' already exists.", expected: "(no run)", actual: existing.Run.Status.ToString());
+        }
+    }
+
+    /// <summary>Stores a copied record whose id is absent; call under <see cref="Gate"/>.</summary>
+    internal void Store(CouncilRunRecord copy)
+    {
+        var state = new RunState(copy.Run, ++_nextInsertion);
+        state.Events.AddRange(copy.Events);
+        state.HighWater = copy.Events.Count == 0 ? 0 : copy.Events[^1].Sequence;
+        _runs.Add(copy.Run.Id, state);
+    }
+
+    /// <inheritdoc />
     public Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,3 +1,4 @@
+using IssueCore.Council;
 using System.Collections.ObjectModel;
 using System.Globalization;
 using IssueCore.Blueprints;
@@ -250,41 +251,70 @@ public sealed partial class InMemoryIssueStore : IIssueStore, IDispatchFinalizer
 
     /// <inheritdoc />
     public IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log)
-        => blueprints is InMemoryBlueprintStore b && log is InMemoryEnhanceLogStore l ? new InMemoryDispatchFinalizer(this, b, l) : null;
+        => blueprints is InMemoryBlueprintStore b && log is InMemoryEnhanceLogStore l ? new InMemoryDispatchFinalizer(this, b, l, null) : null;
+
+    /// <inheritdoc />
+    public IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log, ICouncilRepository runs)
+        => blueprints is InMemoryBlueprintStore b && log is InMemoryEnhanceLogStore l && runs is InMemoryCouncilRepository r
+            ? new InMemoryDispatchFinalizer(this, b, l, r)
+            : null;
 
     /// <summary>
     /// Finishes a dispatch atomically over this store, <paramref name="blueprints"/> and <paramref name="log"/>:
-    /// lock order is issues, then log, then Blueprints (every other operation takes one lock only).
+    /// lock order is issues, then log, then runs, then Blueprints (every other operation takes one lock only). The
+    /// dispatch's run, when given, is stored with the rest (<paramref name="runs"/> must then be set).
     /// </summary>
-    internal DispatchFinalized Finalize(DispatchFinalization finalization, InMemoryBlueprintStore blueprints, InMemoryEnhanceLogStore log)
+    internal DispatchFinalized Finalize(DispatchFinalization finalization, InMemoryBlueprintStore blueprints, InMemoryEnhanceLogStore log, InMemoryCouncilRepository? runs)
     {
         ArgumentNullException.ThrowIfNull(finalization);
         RequireTerminal(finalization.Status);
+        CouncilRunRecord? run = null;
+        if (finalization.Run is { } record)
+        {
+            run = runs is null
+                ? throw new ArgumentException("This finalizer was made without a council repository, so it cannot write the dispatch's run.", nameof(finalization))
+                : InMemoryCouncilRepository.Copy(record);
+        }
+
         lock (_gate)
         {
             var entry = GetLeasedEntry(finalization.Lease);
             lock (log.Gate)
             {
-                if (log.Contains(entry.Issue.Id, finalization.Entry.Round))
+                // The run's lock is the log's own when there is no run to store (Lock is re-entrant).
+                lock (runs?.Gate ?? log.Gate)
                 {
-                    throw new ConflictException($"The enhance log already holds an entry for issue '{entry.Issue.Id}' in round {finalization.Entry.Round}; nothing was written.", expected: "(no entry)", actual: entry.Issue.Id.Value);
-                }
-
-                var logEntry = finalization.Entry;
-                var status = finalization.Status;
-                Traced<Blueprint>? commit = null;
-                if (finalization.Commit is { } c)
-                {
-                    commit = blueprints.WriteNew(c.BlueprintId, c.Blueprint, c.Parents, c.Metadata);
-                    if (status.State == IssueState.Applied && commit.Value.Version != status.NewVersion)
+                    if (run is not null)
                     {
-                        status = IssueStatus.Applied(commit.Value.Version);
-                        logEntry = logEntry with { NewVersion = commit.Value.Version };
+                        runs!.EnsureAbsent(run.Run.Id);
                     }
-                }
 
-                log.Append(logEntry);
-                return new DispatchFinalized(Complete(entry, status), logEntry, commit);
+                    if (log.Contains(entry.Issue.Id, finalization.Entry.Round))
+                    {
+                        throw new ConflictException($"The enhance log already holds an entry for issue '{entry.Issue.Id}' in round {finalization.Entry.Round}; nothing was written.", expected: "(no entry)", actual: entry.Issue.Id.Value);
+                    }
+
+                    var logEntry = finalization.Entry;
+                    var status = finalization.Status;
+                    Traced<Blueprint>? commit = null;
+                    if (finalization.Commit is { } c)
+                    {
+                        commit = blueprints.WriteNew(c.BlueprintId, c.Blueprint, c.Parents, c.Metadata);
+                        if (status.State == IssueState.Applied && commit.Value.Version != status.NewVersion)
+                        {
+                            status = IssueStatus.Applied(commit.Value.Version);
+                            logEntry = logEntry with { NewVersion = commit.Value.Version };
+                        }
+                    }
+
+                    log.Append(logEntry);
+                    if (run is not null)
+                    {
+                        runs!.Store(run);
+                    }
+
+                    return new DispatchFinalized(Complete(entry, status), logEntry, commit);
+                }
             }
         }
     }

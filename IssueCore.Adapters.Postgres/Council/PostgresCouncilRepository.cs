@@ -39,6 +39,7 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
     private readonly string _appendMany;
     private readonly string _purge;
     private readonly string _recordEnd;
+    private readonly string _writeRun;
 
     /// <summary>Creates the repository.</summary>
     /// <param name="database">The shared data source, schema and clock.</param>
@@ -74,6 +75,14 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
             $"UPDATE {s}.council_runs SET graph = coalesce(@graph, graph), status = coalesce(@status, status), updated_at = @now, "
             + $"owner = CASE WHEN @status = {(short)CouncilRunStatus.Running} THEN NULL ELSE owner END "
             + "WHERE id = @id AND (@status IS NULL OR status = ANY(@allowed))";
+        // A recorded run in one statement: the run, its counter at the last sequence, its events as numbered.
+        _writeRun =
+            $"WITH run AS (INSERT INTO {s}.council_runs (id, flow_id, flow_version, subject, status, graph, created_at, updated_at, owner) "
+            + "VALUES (@id, @flow_id, @flow_version, @subject, @status, @graph, @created_at, @updated_at, @owner) RETURNING id), "
+            + $"counter AS (INSERT INTO {s}.council_run_counters (run_id, last_sequence) SELECT id, @last_sequence FROM run RETURNING run_id) "
+            + $"INSERT INTO {s}.council_run_events (run_id, sequence, wave, kind, node_id, payload, logged_at) "
+            + "SELECT counter.run_id, e.sequence, e.wave, e.kind, e.node_id, e.payload, e.logged_at "
+            + "FROM counter, unnest(@sequences, @waves, @kinds, @node_ids, @payloads, @logged) AS e(sequence, wave, kind, node_id, payload, logged_at)";
         var terminal = string.Join(", ", AllStatuses.Where(CouncilRunStatusTransitions.IsTerminal).Select(t => ((short)t).ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         // One statement: the events, counters and runs of the chosen finished runs (foreign keys are checked at its end).
@@ -128,6 +137,79 @@ public sealed class PostgresCouncilRepository : ICouncilRepository
         catch (Exception ex) when (PostgresErrors.IsProvider(ex))
         {
             throw PostgresErrors.Translate(ex, $"create run '{run.Id}'");
+        }
+    }
+
+    /// <summary>The database this repository writes.</summary>
+    internal PostgresDatabase Database => _db;
+
+    /// <inheritdoc />
+    /// <remarks>One statement: the run and its events, with their sequence numbers and timestamps as given.</remarks>
+    public async Task WriteRunAsync(CouncilRunRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record.Validate();
+        await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var connection = await _db.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await WriteRunInAsync(connection, null, record, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+        {
+            throw PostgresErrors.Translate(ex, $"write run '{record.Run.Id}'");
+        }
+    }
+
+    /// <summary>Inserts a recorded run and its events inside the caller's transaction (a dispatch's final one, say).</summary>
+    /// <exception cref="ConflictException">A run with the same id exists.</exception>
+    internal async Task WriteRunInAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, CouncilRunRecord record, CancellationToken cancellationToken)
+    {
+        var run = record.Run;
+        ArgumentNullException.ThrowIfNull(run.FlowId);
+        var events = record.Events;
+        var sequences = new long[events.Count];
+        var waves = new int[events.Count];
+        var kinds = new string[events.Count];
+        var nodeIds = new string?[events.Count];
+        var payloads = new string[events.Count];
+        var logged = new DateTimeOffset[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            ArgumentOutOfRangeException.ThrowIfNegative(e.Wave, nameof(record));
+            sequences[i] = e.Sequence;
+            waves[i] = e.Wave;
+            kinds[i] = e.Kind;
+            nodeIds[i] = e.NodeId;
+            payloads[i] = Sql.Canonical(e.Payload);
+            logged[i] = e.Timestamp.ToUniversalTime();
+        }
+
+        await using var command = new NpgsqlCommand(_writeRun, connection, tx);
+        command.AddText("id", run.Id.Value);
+        command.AddText("flow_id", run.FlowId);
+        command.AddText("flow_version", run.FlowVersion);
+        command.AddText("subject", run.Subject);
+        command.Add("status", NpgsqlDbType.Smallint, (short)run.Status);
+        command.AddText("graph", run.Graph is { } g ? Sql.Canonical(g) : null);
+        command.AddTime("created_at", run.CreatedAt);
+        command.AddTime("updated_at", run.UpdatedAt);
+        command.AddText("owner", run.Owner);
+        command.Add("last_sequence", NpgsqlDbType.Bigint, events.Count == 0 ? 0L : events[^1].Sequence);
+        command.Add("sequences", NpgsqlDbType.Array | NpgsqlDbType.Bigint, sequences);
+        command.Add("waves", NpgsqlDbType.Array | NpgsqlDbType.Integer, waves);
+        command.Add("kinds", NpgsqlDbType.Array | NpgsqlDbType.Text, kinds);
+        command.Add("node_ids", NpgsqlDbType.Array | NpgsqlDbType.Text, nodeIds);
+        command.Add("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text, payloads);
+        command.Add("logged", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, logged);
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrors.UniqueViolation)
+        {
+            throw new ConflictException($"A run with id '{run.Id}' exists.", expected: null, actual: run.Id.Value, innerException: ex);
         }
     }
 

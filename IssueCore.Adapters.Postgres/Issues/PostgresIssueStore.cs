@@ -1,3 +1,4 @@
+using IssueCore.Council;
 using System.Globalization;
 using IssueCore.Adapters.Postgres.Storage;
 using IssueCore.Blueprints;
@@ -460,17 +461,36 @@ public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizer
     public IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log)
         => blueprints is PostgresBlueprintStore b && ReferenceEquals(b.Database, _db)
            && log is PostgresEnhanceLogStore l && ReferenceEquals(l.Database, _db)
-            ? new PostgresDispatchFinalizer(this, b, l)
+            ? new PostgresDispatchFinalizer(this, b, l, null)
+            : null;
+
+    /// <inheritdoc />
+    public IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log, ICouncilRepository runs)
+        => blueprints is PostgresBlueprintStore b && ReferenceEquals(b.Database, _db)
+           && log is PostgresEnhanceLogStore l && ReferenceEquals(l.Database, _db)
+           && runs is PostgresCouncilRepository r && ReferenceEquals(r.Database, _db)
+            ? new PostgresDispatchFinalizer(this, b, l, r)
             : null;
 
     /// <summary>
     /// Finishes a dispatch in one transaction: locks the issue row under the lease, writes the commit, appends the
-    /// log entry and completes the issue; any failure rolls all of it back.
+    /// log entry, completes the issue and stores the dispatch's run when given (<paramref name="runs"/> must then be
+    /// set); any failure rolls all of it back.
     /// </summary>
-    internal async Task<DispatchFinalized> FinalizeAsync(DispatchFinalization finalization, PostgresBlueprintStore blueprints, PostgresEnhanceLogStore log, CancellationToken cancellationToken)
+    internal async Task<DispatchFinalized> FinalizeAsync(DispatchFinalization finalization, PostgresBlueprintStore blueprints, PostgresEnhanceLogStore log, PostgresCouncilRepository? runs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(finalization);
         RequireTerminal(finalization.Status);
+        if (finalization.Run is { } record)
+        {
+            if (runs is null)
+            {
+                throw new ArgumentException("This finalizer was made without a council repository, so it cannot write the dispatch's run.", nameof(finalization));
+            }
+
+            record.Validate();
+        }
+
         await _db.EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var lease = finalization.Lease;
         try
@@ -507,6 +527,11 @@ public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizer
                 BindComplete(complete, lease, status);
                 issue = await ReadOneAsync(complete, cancellationToken).ConfigureAwait(false)
                         ?? throw new StorageException($"Issue '{lease.IssueId}' was locked under lease '{lease}' but could not be completed.");
+            }
+
+            if (finalization.Run is { } run)
+            {
+                await runs!.WriteRunInAsync(connection, tx, run, cancellationToken).ConfigureAwait(false);
             }
 
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -16,10 +16,6 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
 {
     private const string RunColumns = "seq, run_id, flow_id, flow_version, subject, status, graph, created_at, updated_at, owner";
 
-    private const string InsertRunSql =
-        "INSERT INTO council_runs (run_id, flow_id, flow_version, subject, status, graph, last_sequence, created_at, updated_at, owner) " +
-        "VALUES (@run_id, @flow_id, @flow_version, @subject, @status, @graph, 0, @created_at, @updated_at, @owner);";
-
     private const string GetRunSql = "SELECT " + RunColumns + " FROM council_runs WHERE run_id = @run_id;";
 
     private const string StatusSql = "SELECT status FROM council_runs WHERE run_id = @run_id;";
@@ -93,6 +89,10 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
 
     private const int PageSize = 256;
 
+    private const string InsertRunSql =
+        "INSERT INTO council_runs (run_id, flow_id, flow_version, subject, status, graph, last_sequence, created_at, updated_at, owner) " +
+        "VALUES (@run_id, @flow_id, @flow_version, @subject, @status, @graph, @last_sequence, @created_at, @updated_at, @owner);";
+
     private readonly SqliteDatabase _database;
 
     /// <summary>Creates the repository over a shared database.</summary>
@@ -112,26 +112,71 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             "Creating a run",
             async (session, ct) =>
             {
-                var insert = session.Command(InsertRunSql)
-                    .With("@run_id", run.Id.Value)
-                    .With("@flow_id", run.FlowId)
-                    .With("@flow_version", run.FlowVersion)
-                    .With("@subject", run.Subject)
-                    .With("@status", StatusText(run.Status))
-                    .With("@graph", run.Graph is { } graph ? SqliteJson.WriteElement(graph) : null)
-                    .With("@created_at", SqliteTime.ToTicks(run.CreatedAt))
-                    .With("@updated_at", SqliteTime.ToTicks(run.UpdatedAt))
-                    .With("@owner", run.Owner);
-                try
-                {
-                    return await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
-                catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
-                {
-                    throw new ConflictException($"A run with id '{run.Id}' exists.", expected: null, actual: run.Id.Value, innerException: ex);
-                }
+                // A new run is a recorded run without events.
+                await WriteRunInAsync(session, new CouncilRunRecord { Run = run, Events = [] }, ct).ConfigureAwait(false);
+                return 1;
             },
             cancellationToken);
+    }
+
+    /// <summary>The database this repository writes.</summary>
+    internal SqliteDatabase Database => _database;
+
+    /// <inheritdoc />
+    /// <remarks>One write transaction: the run and its events, with their sequence numbers and timestamps as given.</remarks>
+    public Task WriteRunAsync(CouncilRunRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record.Validate();
+        return _database.WriteAsync(
+            "Writing a recorded run",
+            async (session, ct) =>
+            {
+                await WriteRunInAsync(session, record, ct).ConfigureAwait(false);
+                return record.Events.Count;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>Inserts a recorded run and its events inside the caller's transaction (a dispatch's final one, say).</summary>
+    /// <exception cref="ConflictException">A run with the same id exists.</exception>
+    internal static async Task WriteRunInAsync(SqliteSession session, CouncilRunRecord record, CancellationToken ct)
+    {
+        var run = record.Run;
+        ArgumentNullException.ThrowIfNull(run.FlowId);
+        var events = record.Events;
+        var insert = session.Command(InsertRunSql)
+            .With("@run_id", run.Id.Value)
+            .With("@flow_id", run.FlowId)
+            .With("@flow_version", run.FlowVersion)
+            .With("@subject", run.Subject)
+            .With("@status", StatusText(run.Status))
+            .With("@graph", run.Graph is { } graph ? SqliteJson.WriteElement(graph) : null)
+            .With("@last_sequence", events.Count == 0 ? 0 : events[^1].Sequence)
+            .With("@created_at", SqliteTime.ToTicks(run.CreatedAt))
+            .With("@updated_at", SqliteTime.ToTicks(run.UpdatedAt))
+            .With("@owner", run.Owner);
+        try
+        {
+            await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
+        {
+            throw new ConflictException($"A run with id '{run.Id}' exists.", expected: null, actual: run.Id.Value, innerException: ex);
+        }
+
+        foreach (var e in events)
+        {
+            await session.Command(InsertEventSql)
+                .With("@run_id", run.Id.Value)
+                .With("@sequence", e.Sequence)
+                .With("@wave", e.Wave)
+                .With("@kind", e.Kind)
+                .With("@node_id", e.NodeId)
+                .With("@payload", SqliteJson.WriteElement(e.Payload))
+                .With("@timestamp", SqliteTime.ToTicks(e.Timestamp))
+                .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />

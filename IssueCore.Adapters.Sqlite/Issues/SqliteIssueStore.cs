@@ -1,3 +1,4 @@
+using IssueCore.Council;
 using System.Globalization;
 using IssueCore.Blueprints;
 using IssueCore.Council;
@@ -438,17 +439,36 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
     public IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log)
         => blueprints is SqliteBlueprintStore b && ReferenceEquals(b.Database, _database)
            && log is SqliteEnhanceLogStore l && ReferenceEquals(l.Database, _database)
-            ? new SqliteDispatchFinalizer(this, b)
+            ? new SqliteDispatchFinalizer(this, b, null)
+            : null;
+
+    /// <inheritdoc />
+    public IDispatchFinalizer? CreateFinalizer(IBlueprintStore blueprints, IEnhanceLogStore log, ICouncilRepository runs)
+        => blueprints is SqliteBlueprintStore b && ReferenceEquals(b.Database, _database)
+           && log is SqliteEnhanceLogStore l && ReferenceEquals(l.Database, _database)
+           && runs is SqliteCouncilRepository r && ReferenceEquals(r.Database, _database)
+            ? new SqliteDispatchFinalizer(this, b, r)
             : null;
 
     /// <summary>
     /// Finishes a dispatch in one <c>BEGIN IMMEDIATE</c> transaction: the lease check, the commit, the log entry and
-    /// the completion; any failure rolls all of it back.
+    /// the completion, and the dispatch's run when given (<paramref name="runs"/> must then be set); any failure rolls all
+    /// of it back.
     /// </summary>
-    internal Task<DispatchFinalized> FinalizeAsync(DispatchFinalization finalization, SqliteBlueprintStore blueprints, CancellationToken cancellationToken)
+    internal Task<DispatchFinalized> FinalizeAsync(DispatchFinalization finalization, SqliteBlueprintStore blueprints, SqliteCouncilRepository? runs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(finalization);
         RequireTerminal(finalization.Status);
+        if (finalization.Run is { } record)
+        {
+            if (runs is null)
+            {
+                throw new ArgumentException("This finalizer was made without a council repository, so it cannot write the dispatch's run.", nameof(finalization));
+            }
+
+            record.Validate();
+        }
+
         return _database.WriteAsync(
             "Finishing a dispatch",
             async (session, ct) =>
@@ -471,6 +491,11 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
 
                 await SqliteEnhanceLogStore.AppendInAsync(session, entry, ct).ConfigureAwait(false);
                 var issue = await CompleteInAsync(session, lease, status, ct).ConfigureAwait(false);
+                if (finalization.Run is { } run)
+                {
+                    await SqliteCouncilRepository.WriteRunInAsync(session, run, ct).ConfigureAwait(false);
+                }
+
                 return new DispatchFinalized(issue, entry, commit);
             },
             cancellationToken);

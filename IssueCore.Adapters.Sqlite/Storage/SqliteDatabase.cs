@@ -60,12 +60,16 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     private const int CommandTimeoutSeconds = 1;
 
     /// <summary>
-    /// WAL pages after which a commit copies the WAL back into the database (SQLite's default is 1,000). Each checkpoint
-    /// writes every page changed since the last one once, however often it changed, and the hot pages of a dispatch (the
-    /// right edges of the append-only tables, the series and run rows) change in every dispatch: checkpointing four times
-    /// less often writes them four times less often. The WAL file is truncated back to <see cref="JournalSizeLimitBytes"/>.
+    /// WAL bytes after which a commit copies the WAL back into the database (SQLite's default is 1,000 pages). Each
+    /// checkpoint writes every page changed since the last one once, however often it changed, and the hot pages of a
+    /// dispatch (the right edges of the append-only tables and indexes, the series row) change in every dispatch:
+    /// checkpointing less often writes them less often. Counted in bytes, so a file of 1 KB pages checkpoints every 16,000
+    /// pages and one of 4 KB pages every 4,000 (as before). The WAL file is truncated back to
+    /// <see cref="JournalSizeLimitBytes"/>.
     /// </summary>
-    private const int AutoCheckpointPages = 4000;
+    private const long AutoCheckpointBytes = 16L * 1024 * 1024;
+
+    private const int MinAutoCheckpointPages = 1000;
 
     private const long JournalSizeLimitBytes = 16L * 1024 * 1024;
 
@@ -258,8 +262,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             var session = new SqliteSession(connection, CommandTimeoutSeconds, _busyTimeout);
             var pragmas = string.Create(
                 CultureInfo.InvariantCulture,
-                $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = {AutoCheckpointPages}; PRAGMA journal_size_limit = {JournalSizeLimitBytes};");
+                $"PRAGMA busy_timeout = {_busyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = {JournalSizeLimitBytes};");
             await session.ExecuteAsync(pragmas, cancellationToken).ConfigureAwait(false);
+            await SetAutoCheckpointAsync(session, cancellationToken).ConfigureAwait(false);
             return session;
         }
         catch (SqliteException ex)
@@ -359,6 +364,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             }
 
             await CommitAsync(session, cancellationToken).ConfigureAwait(false);
+            await SetAutoCheckpointAsync(session, cancellationToken).ConfigureAwait(false); // a new file has its page size now
             return latest;
         }
         catch
@@ -366,6 +372,14 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
             await TryRollbackAsync(session).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Sets the connection's checkpoint threshold to <see cref="AutoCheckpointBytes"/> in the file's own pages.</summary>
+    private static async Task SetAutoCheckpointAsync(SqliteSession session, CancellationToken cancellationToken)
+    {
+        var pageSize = await session.Command("PRAGMA page_size;").ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long size && size >= 512 ? size : 4096;
+        var pages = Math.Max(MinAutoCheckpointPages, AutoCheckpointBytes / pageSize);
+        await session.ExecuteAsync(string.Create(CultureInfo.InvariantCulture, $"PRAGMA wal_autocheckpoint = {pages};"), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

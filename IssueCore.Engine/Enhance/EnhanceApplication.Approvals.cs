@@ -268,7 +268,7 @@ public sealed partial class EnhanceApplication
     };
 
     /// <summary>Reads the flow's commit decision; a malformed one ends a held-open run before the error goes on.</summary>
-    private async Task<CommitDecision> ReadDecisionAsync(LaunchResult launched, EnhanceSetting setting, CouncilRunId runId, Issue issue, CancellationToken cancellationToken)
+    private async Task<CommitDecision> ReadDecisionAsync(LaunchResult launched, EnhanceSetting setting, CouncilRunId runId, Issue issue, ICouncilRepository? recording, CancellationToken cancellationToken)
     {
         _ = cancellationToken;
         try
@@ -277,18 +277,19 @@ public sealed partial class EnhanceApplication
         }
         catch (CommitShapeException) when (setting.RequireApproval)
         {
-            await MoveRunAsync(runId, issue.Id, CouncilRunStatus.Failed).ConfigureAwait(false);
+            await MoveRunAsync(runId, issue.Id, CouncilRunStatus.Failed, recording).ConfigureAwait(false);
             throw;
         }
     }
 
     /// <summary>Moves a run the dispatcher holds open or that waits with its issue; best effort, bounded, logged on failure.</summary>
-    private async Task MoveRunAsync(CouncilRunId runId, IssueId issueId, CouncilRunStatus status)
+    private async Task MoveRunAsync(CouncilRunId runId, IssueId issueId, CouncilRunStatus status, ICouncilRepository? recording = null)
     {
         try
         {
             using var bounded = new CancellationTokenSource(ShutdownReleaseTimeout, _time);
-            var repository = _launcher.Repository;
+            // A run recorded in memory moves there and is written with the outcome.
+            var repository = recording ?? _launcher.Repository;
             var run = await repository.GetRunAsync(runId, bounded.Token).ConfigureAwait(false);
             if (run is null || run.Status == status || !CouncilRunStatusTransitions.CanTransition(run.Status, status))
             {

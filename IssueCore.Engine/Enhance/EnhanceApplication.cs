@@ -117,7 +117,7 @@ public sealed partial class EnhanceApplication : IDisposable
         DispatcherId = _options.DispatcherId ?? GenerateDispatcherId();
         Activity = new DispatcherActivity(timeProvider);
         _resolver = new OrbitFlowResolver(blueprints, _options.SemverHistoryLimit);
-        _finisher = new DispatchFinisher(issues, blueprints, log);
+        _finisher = new DispatchFinisher(issues, blueprints, log, launcher.Repository);
         _meter = meterFactory?.Create(IssueCoreTelemetry.SourceName) ?? new Meter(IssueCoreTelemetry.SourceName);
         _applied = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesApplied, "{issue}", "Issues committed as a new Blueprint version.");
         _rejected = _meter.CreateCounter<long>(IssueCoreTelemetry.IssuesRejected, "{issue}", "Issues a verifier denied.");
@@ -584,98 +584,121 @@ public sealed partial class EnhanceApplication : IDisposable
             using var verdicts = _verifierHost.Open(runId);
             issue = await RecordRunAsync(issue, runId, cancellationToken).ConfigureAwait(false);
 
-            // The flow's TTL ends a stuck flow; the deadline only has to outlast it.
-            deadline.Arm(setting.Ttl + _options.DispatchTimeout);
-            var launched = await _launcher.LaunchAsync(
-                new LaunchRequest
-                {
-                    Flow = flow,
-                    InitialContext = BuildContext(issue, head, epoch, setting.VerifierAxes),
-                    OperatorId = _options.OperatorId,
-                    Role = _options.Role,
-                    Ttl = setting.Ttl,
-                    Subject = "issue:" + issue.Id.Value,
-                    RunId = runId,
-                    HoldOpen = setting.RequireApproval,
-                },
-                cancellationToken).ConfigureAwait(false);
-            deadline.Arm(_options.DispatchTimeout);
-            var decision = await ReadDecisionAsync(launched, setting, runId, issue, cancellationToken).ConfigureAwait(false);
-            var review = FlowOutputReviewer.Review(decision, launched.FinalContext, head, setting.VerifierAxes, verdicts);
-            decision = decision with { Verdicts = review.Verdicts };
-            if (setting.RequireApproval)
-            {
-                // The run was held open: it waits with the issue, or it is complete now whatever the host decides.
-                if (decision.Applied && decision.NewHash != head.Version && review.Refusal is null)
-                {
-                    return await AwaitApprovalAsync(issue, head, epoch, decision, runId, cancellationToken).ConfigureAwait(false);
-                }
-
-                await MoveRunAsync(runId, issue.Id, CouncilRunStatus.Completed).ConfigureAwait(false);
-            }
-
-            if (decision.Applied && decision.NewHash == head.Version)
-            {
-                // Applied means a new version. Writing the head's own content would write nothing (the store returns
-                // the head), leaving an "applied" issue with no commit of its own in the history.
-                var unchanged = decision with
-                {
-                    Applied = false,
-                    Reasons = [$"unchanged: the result is the head itself ({head.Version.Short}); an applied issue must create a new version"],
-                };
-                return await RecordAsync(issue, Entry(issue, head.Version, null, unchanged, EnhanceOutcome.Rejected), recovered: false, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (!decision.Applied)
-            {
-                return await RecordAsync(issue, Entry(issue, head.Version, null, decision, EnhanceOutcome.Rejected), recovered: false, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (review.Refusal is { } refusal)
-            {
-                return await RefuseAsync(issue, refusal, cancellationToken).ConfigureAwait(false);
-            }
-
+            // The run is recorded in memory and written with the outcome, in its transaction where the stores allow
+            // (a crashed dispatch is dispatched again with a new run, so nothing is lost that a resume would need).
+            var buffer = _options.RecordRunsEagerly ? null : _launcher.BufferRun();
+            // Its graph keeps the plan only: the final ctx is the initial one with the recorded step outputs applied.
+            var launcher = buffer is null ? _launcher : _launcher.WithRepository(buffer, recordFinalContext: false);
             try
             {
-                // The commit, the log entry and the completion, under the lease (one transaction where the stores
-                // share a database): a dispatcher that lost its lease writes none of them.
-                return await RecordAsync(
-                    issue,
-                    Entry(issue, head.Version, decision.NewHash, decision, EnhanceOutcome.Applied),
-                    recovered: false,
-                    cancellationToken,
-                    new DispatchCommit(issue.BlueprintId, decision.NewBlueprint!, [head.Version], new CommitMetadata(decision.Rationale, epoch, decision.PatchHash, issue.Id, "issue"))).ConfigureAwait(false);
+                // The flow's TTL ends a stuck flow; the deadline only has to outlast it.
+                deadline.Arm(setting.Ttl + _options.DispatchTimeout);
+                var launched = await launcher.LaunchAsync(
+                    new LaunchRequest
+                    {
+                        Flow = flow,
+                        InitialContext = BuildContext(issue, head, epoch, setting.VerifierAxes),
+                        OperatorId = _options.OperatorId,
+                        Role = _options.Role,
+                        Ttl = setting.Ttl,
+                        Subject = "issue:" + issue.Id.Value,
+                        RunId = runId,
+                        HoldOpen = setting.RequireApproval,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                deadline.Arm(_options.DispatchTimeout);
+                var decision = await ReadDecisionAsync(launched, setting, runId, issue, buffer, cancellationToken).ConfigureAwait(false);
+                var review = FlowOutputReviewer.Review(decision, launched.FinalContext, head, setting.VerifierAxes, verdicts);
+                decision = decision with { Verdicts = review.Verdicts };
+                if (setting.RequireApproval)
+                {
+                    // The run was held open: it waits with the issue, or it is complete now whatever the host decides.
+                    if (decision.Applied && decision.NewHash != head.Version && review.Refusal is null)
+                    {
+                        // A waiting run must outlive this dispatch: a recorded one is written now, still running.
+                        if (buffer is not null)
+                        {
+                            await buffer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                        }
+
+                        return await AwaitApprovalAsync(issue, head, epoch, decision, runId, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await MoveRunAsync(runId, issue.Id, CouncilRunStatus.Completed, buffer).ConfigureAwait(false);
+                }
+
+                if (decision.Applied && decision.NewHash == head.Version)
+                {
+                    // Applied means a new version. Writing the head's own content would write nothing (the store returns
+                    // the head), leaving an "applied" issue with no commit of its own in the history.
+                    var unchanged = decision with
+                    {
+                        Applied = false,
+                        Reasons = [$"unchanged: the result is the head itself ({head.Version.Short}); an applied issue must create a new version"],
+                    };
+                    return await RecordAsync(issue, Entry(issue, head.Version, null, unchanged, EnhanceOutcome.Rejected), recovered: false, cancellationToken, run: buffer).ConfigureAwait(false);
+                }
+
+                if (!decision.Applied)
+                {
+                    return await RecordAsync(issue, Entry(issue, head.Version, null, decision, EnhanceOutcome.Rejected), recovered: false, cancellationToken, run: buffer).ConfigureAwait(false);
+                }
+
+                if (review.Refusal is { } refusal)
+                {
+                    return await RefuseAsync(issue, refusal, cancellationToken).ConfigureAwait(false);
+                }
+
+                try
+                {
+                    // The commit, the log entry and the completion, under the lease (one transaction where the stores
+                    // share a database): a dispatcher that lost its lease writes none of them.
+                    return await RecordAsync(
+                        issue,
+                        Entry(issue, head.Version, decision.NewHash, decision, EnhanceOutcome.Applied),
+                        recovered: false,
+                        cancellationToken,
+                        new DispatchCommit(issue.BlueprintId, decision.NewBlueprint!, [head.Version], new CommitMetadata(decision.Rationale, epoch, decision.PatchHash, issue.Id, "issue")),
+                        buffer).ConfigureAwait(false);
+                }
+                catch (ConflictException conflict)
+                {
+                    // Did this issue commit already (a concurrent dispatcher that took over an expired lease)?
+                    var existing = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false);
+                    if (existing is not null)
+                    {
+                        EnhanceLog.Recovering(_logger, issue.Id.Value, "commit found after a conflict");
+                        return await RecordAsync(issue, EntryFromCommit(issue, existing), recovered: true, cancellationToken, run: buffer).ConfigureAwait(false);
+                    }
+
+                    var current = (await _blueprints.ReadHeadAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false)).Value.Version;
+                    if (current == head.Version)
+                    {
+                        // The head did not move, so the store refused the content itself: it equals an older version.
+                        var refused = decision with { Applied = false, Reasons = ["store: " + conflict.Message] };
+                        return await RecordAsync(issue, Entry(issue, head.Version, null, refused, EnhanceOutcome.Rejected), recovered: false, cancellationToken, run: buffer).ConfigureAwait(false);
+                    }
+
+                    if (conflicts >= _options.MaxConflictRetries)
+                    {
+                        throw new ConflictException(
+                            string.Create(CultureInfo.InvariantCulture, $"The head of '{issue.BlueprintId}' kept moving: {conflicts + 1} compare-and-swap attempts lost."),
+                            expected: head.Version.Value,
+                            actual: current.Value,
+                            innerException: conflict);
+                    }
+
+                    _retries.Add(1, new KeyValuePair<string, object?>(IssueCoreTelemetry.RetryReasonTag, "head_moved"));
+                    EnhanceLog.HeadMoved(_logger, issue.BlueprintId.Value, issue.Id.Value, conflicts + 1);
+                }
             }
-            catch (ConflictException conflict)
+            finally
             {
-                // Did this issue commit already (a concurrent dispatcher that took over an expired lease)?
-                var existing = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false);
-                if (existing is not null)
+                if (buffer is not null && !buffer.IsStored)
                 {
-                    EnhanceLog.Recovering(_logger, issue.Id.Value, "commit found after a conflict");
-                    return await RecordAsync(issue, EntryFromCommit(issue, existing), recovered: true, cancellationToken).ConfigureAwait(false);
+                    // The run failed, or its outcome was not written: the run is written on its own.
+                    await StoreRunAsync(buffer, issue).ConfigureAwait(false);
                 }
-
-                var current = (await _blueprints.ReadHeadAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false)).Value.Version;
-                if (current == head.Version)
-                {
-                    // The head did not move, so the store refused the content itself: it equals an older version.
-                    var refused = decision with { Applied = false, Reasons = ["store: " + conflict.Message] };
-                    return await RecordAsync(issue, Entry(issue, head.Version, null, refused, EnhanceOutcome.Rejected), recovered: false, cancellationToken).ConfigureAwait(false);
-                }
-
-                if (conflicts >= _options.MaxConflictRetries)
-                {
-                    throw new ConflictException(
-                        string.Create(CultureInfo.InvariantCulture, $"The head of '{issue.BlueprintId}' kept moving: {conflicts + 1} compare-and-swap attempts lost."),
-                        expected: head.Version.Value,
-                        actual: current.Value,
-                        innerException: conflict);
-                }
-
-                _retries.Add(1, new KeyValuePair<string, object?>(IssueCoreTelemetry.RetryReasonTag, "head_moved"));
-                EnhanceLog.HeadMoved(_logger, issue.BlueprintId.Value, issue.Id.Value, conflicts + 1);
             }
         }
     }
@@ -685,7 +708,7 @@ public sealed partial class EnhanceApplication : IDisposable
     /// lost lease ends in <see cref="DispatchResult.LeaseLost"/> with nothing written; an entry already there is
     /// adopted. Any other conflict (the head moved, the issue committed already) is thrown to the caller.
     /// </summary>
-    private async Task<DispatchOutcome> RecordAsync(Issue issue, EnhanceLogEntry entry, bool recovered, CancellationToken cancellationToken, DispatchCommit? commit = null)
+    private async Task<DispatchOutcome> RecordAsync(Issue issue, EnhanceLogEntry entry, bool recovered, CancellationToken cancellationToken, DispatchCommit? commit = null, BufferedCouncilRepository? run = null)
     {
         entry = entry with { Round = issue.Round };
         entry = entry.RunId is null ? entry with { RunId = issue.RunId } : entry;
@@ -693,7 +716,7 @@ public sealed partial class EnhanceApplication : IDisposable
         DispatchFinalized done;
         try
         {
-            done = await _finisher.FinishAsync(new DispatchFinalization { Lease = lease, Commit = commit, Entry = entry, Status = StatusOf(entry) }, cancellationToken).ConfigureAwait(false);
+            done = await _finisher.FinishAsync(new DispatchFinalization { Lease = lease, Commit = commit, Entry = entry, Status = StatusOf(entry) }, run, cancellationToken).ConfigureAwait(false);
         }
         catch (ConflictException ex)
         {
@@ -817,6 +840,27 @@ public sealed partial class EnhanceApplication : IDisposable
 
         _retries.Add(1, new KeyValuePair<string, object?>(IssueCoreTelemetry.RetryReasonTag, "fault"));
         return Outcome(issue, DispatchResult.Retrying, reason);
+    }
+
+    private static readonly TimeSpan RunStoreTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Writes a dispatch's run that did not go with an outcome (the flow failed, the outcome's write failed or lost the
+    /// lease): best effort and bounded, since the dispatch's own handling (a retry, a dead letter) does not depend on it.
+    /// </summary>
+    private async Task StoreRunAsync(BufferedCouncilRepository run, Issue issue)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(RunStoreTimeout, _time);
+            await run.FlushAsync(timeout.Token).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // best effort: the run record is an account of the dispatch, not part of its outcome
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            EnhanceLog.RunUnstored(_logger, ex, issue.Id.Value);
+        }
     }
 
     private static readonly TimeSpan ShutdownReleaseTimeout = TimeSpan.FromSeconds(5);

@@ -97,4 +97,17 @@ public sealed class EnhanceApplicationOptions
 
     /// <summary>How many expired approvals one sweep ends at most (1 to 1000). Default: 16.</summary>
     public int ApprovalExpiryBatch { get; set; } = 16;
+
+    /// <summary>
+    /// Whether a dispatch's flow run is written to the council repository as it executes (<see langword="true"/>: the
+    /// run when it starts, its events as the steps go, its end), or recorded in memory and written once, with the
+    /// dispatch's outcome (<see langword="false"/>, the default): in the same transaction as the commit, the log entry
+    /// and the issue's completion when the stores share a database, otherwise in one call just before them. A run that
+    /// fails, or whose outcome cannot be written, is written on its own. The recorded run is the same either way; what
+    /// differs is a crash mid-dispatch: eagerly, it leaves a run that a restarted host marks <c>Interrupted</c>; buffered,
+    /// it leaves none. Either way the issue is dispatched again from the start with a new run (dispatch runs are never
+    /// resumed). Eager recording costs about seven more write transactions per dispatch on SQLite and PostgreSQL.
+    /// Default: <see langword="false"/>.
+    /// </summary>
+    public bool RecordRunsEagerly { get; set; }
 }

@@ -92,4 +92,13 @@ internal static partial class EnhanceLog
 
     [LoggerMessage(EventId = 3018, Level = LogLevel.Debug, Message = "The fault behind event {WarningEventId} ({Subject})")]
     public static partial void FaultDetail(ILogger logger, Exception exception, int warningEventId, string subject);
+
+    public static void RunUnstored(ILogger logger, Exception exception, string issueId)
+    {
+        RunUnstoredLine(logger, issueId, FaultText.OneLine(exception));
+        FaultDetail(logger, exception, 6400, issueId);
+    }
+
+    [LoggerMessage(EventId = 6400, Level = LogLevel.Warning, Message = "Issue {IssueId}: the dispatch's flow run, recorded in memory, could not be written to the council repository; the dispatch goes on without it: {Fault}")]
+    private static partial void RunUnstoredLine(ILogger logger, string issueId, string fault);
 }

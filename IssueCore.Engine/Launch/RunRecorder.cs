@@ -42,12 +42,14 @@ internal sealed class RunRecorder : IFlowObserver
     private readonly RecordedRun _recorded;
     private readonly int _lastRecordedWave;
     private readonly bool _recordEachBranchCompletion;
+    private readonly bool _recordFinalContext;
     private readonly Lock _lock = new();
     private List<Pending> _pending = [];
     private Task? _writing;
 
-    public RunRecorder(ICouncilRepository repository, ILogger logger, CouncilRunId runId, RunGraph graph, RecordedRun recorded, bool recordEachBranchCompletion = true)
+    public RunRecorder(ICouncilRepository repository, ILogger logger, CouncilRunId runId, RunGraph graph, RecordedRun recorded, bool recordEachBranchCompletion = true, bool recordFinalContext = true)
     {
+        _recordFinalContext = recordFinalContext;
         _recordEachBranchCompletion = recordEachBranchCompletion;
         _repository = repository;
         _logger = logger;
@@ -123,25 +125,32 @@ internal sealed class RunRecorder : IFlowObserver
 
     /// <summary>
     /// Adds the final ctx to the graph and writes the run's end in one <see cref="ICouncilRepository.WriteRunRecordAsync"/>:
-    /// the events still pending, the graph (its second and last write) and the <c>Completed</c> status.
+    /// the events still pending, the graph (its second and last write) and the <c>Completed</c> status. A recorder told
+    /// not to record the final ctx leaves the graph as written at the start: the final ctx is the initial one with the
+    /// recorded step outputs applied, and <see cref="TaskLaunchService.ReadContextAsync"/> rebuilds it from them.
     /// </summary>
     public async Task CompleteAsync(JsonObject finalContext, CancellationToken cancellationToken)
     {
-        _graph.SetFinalContext(finalContext);
+        if (_recordFinalContext)
+        {
+            _graph.SetFinalContext(finalContext);
+        }
+
         var pending = await TakeAllAsync().ConfigureAwait(false);
         try
         {
-            using var graph = _graph.ToDocument();
+            using var graph = _recordFinalContext ? _graph.ToDocument() : null;
+            JsonElement? element = graph is null ? null : graph.RootElement;
             try
             {
-                await _repository.WriteRunRecordAsync(_runId, Drafts(pending), graph.RootElement, EndStatus, cancellationToken).ConfigureAwait(false);
+                await _repository.WriteRunRecordAsync(_runId, Drafts(pending), element, EndStatus, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (pending.Count > 0 && ex is not OperationCanceledException and not ConflictException)
             {
                 // The events may be what failed: like any event-append failure it is logged and the run goes on, so its
                 // end is written again without them.
                 LaunchLog.EventAppendFailed(_logger, ex, pending[0].First.Kind, _runId.Value);
-                await _repository.WriteRunRecordAsync(_runId, [], graph.RootElement, EndStatus, cancellationToken).ConfigureAwait(false);
+                await _repository.WriteRunRecordAsync(_runId, [], element, EndStatus, cancellationToken).ConfigureAwait(false);
             }
         }
         finally

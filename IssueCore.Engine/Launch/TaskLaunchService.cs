@@ -34,9 +34,11 @@ public sealed class TaskLaunchService
     private readonly ILogger<TaskLaunchService> _logger;
     private readonly ConcurrentDictionary<CouncilRunId, CancellationTokenSource> _inFlight = new();
     private readonly RunOwner _owner = RunOwner.Current();
+    private readonly bool _recordFinalContext;
 
-    internal TaskLaunchService(AgentBinder binder, RoleVerbGate gate, ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<TaskLaunchService> logger)
+    internal TaskLaunchService(AgentBinder binder, RoleVerbGate gate, ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<TaskLaunchService> logger, bool recordFinalContext = true)
     {
+        _recordFinalContext = recordFinalContext;
         _binder = binder;
         _gate = gate;
         _repository = repository;
@@ -45,11 +47,18 @@ public sealed class TaskLaunchService
         _logger = logger;
     }
 
-    /// <summary>The council repository runs are recorded in.</summary>
+    /// <summary>
+    /// A launcher over the same agents, gate and options that records its runs in <paramref name="repository"/> instead;
+    /// with <paramref name="recordFinalContext"/> <see langword="false"/> a completed run's graph keeps only the plan
+    /// (its final ctx is rebuilt from the recorded step outputs when read).
+    /// </summary>
+    internal TaskLaunchService WithRepository(ICouncilRepository repository, bool recordFinalContext = true) => new(_binder, _gate, repository, _time, _options, _logger, recordFinalContext);
+
+    /// <summary>The repository this launcher records its runs in.</summary>
     internal ICouncilRepository Repository => _repository;
 
-    /// <summary>A launcher over the same agents, gate and options that records its runs in <paramref name="repository"/> instead.</summary>
-    internal TaskLaunchService WithRepository(ICouncilRepository repository) => new(_binder, _gate, repository, _time, _options, _logger);
+    /// <summary>A buffer that records one run in memory for this launcher's repository (launch it with <see cref="WithRepository"/>).</summary>
+    internal BufferedCouncilRepository BufferRun() => new(_repository, _time);
 
     /// <summary>Validates, runs and records a flow, and returns its final ctx with a capability token for the run.</summary>
     /// <exception cref="AuthorizationException">The role may not launch.</exception>
@@ -94,7 +103,7 @@ public sealed class TaskLaunchService
                 cancellationToken).ConfigureAwait(false);
         }
 
-        var recorder = new RunRecorder(_repository, _logger, runId, graph, RecordedRun.Empty(), _options.Value.RecordEachBranchCompletion)
+        var recorder = new RunRecorder(_repository, _logger, runId, graph, RecordedRun.Empty(), _options.Value.RecordEachBranchCompletion, _recordFinalContext)
         {
             EndStatus = request.HoldOpen ? CouncilRunStatus.Running : CouncilRunStatus.Completed,
         };
@@ -308,7 +317,7 @@ public sealed class TaskLaunchService
         var (plan, agents) = resolved;
         await _repository.UpdateRunStatusAsync(run.Id, CouncilRunStatus.Running, cancellationToken).ConfigureAwait(false);
         await TouchAsync(run.Id, cancellationToken).ConfigureAwait(false);
-        var recorder = new RunRecorder(_repository, _logger, run.Id, graph, recorded, _options.Value.RecordEachBranchCompletion);
+        var recorder = new RunRecorder(_repository, _logger, run.Id, graph, recorded, _options.Value.RecordEachBranchCompletion, _recordFinalContext);
         if (graph.IsLegacy)
         {
             // A graph of format 1 holds node states of its own: write back what a rewind dropped.

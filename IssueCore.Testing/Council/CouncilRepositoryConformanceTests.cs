@@ -58,6 +58,14 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
     /// </summary>
     protected virtual bool SupportsAtomicRunRecord => ImplementsItself(nameof(ICouncilRepository.WriteRunRecordAsync));
 
+    /// <summary>
+    /// Whether <see cref="ICouncilRepository.WriteRunAsync"/> is the repository's own (one transaction, the events' numbers
+    /// and timestamps kept), checked by the facts about a recorded run's timestamps and a refused write leaving nothing.
+    /// </summary>
+    protected virtual bool SupportsAtomicRunWrite => ImplementsItself(nameof(ICouncilRepository.WriteRunAsync));
+
+    private const string AtomicRunWriteSkipReason = "The repository does not implement WriteRunAsync itself (optional; see SupportsAtomicRunWrite).";
+
     private const string AtomicRunRecordSkipReason = "The repository does not implement WriteRunRecordAsync itself (optional; see SupportsAtomicRunRecord).";
 
     private const string PurgeSkipReason = "The repository does not implement PurgeFinishedRunsAsync (optional; see SupportsPurge).";
@@ -811,6 +819,96 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         }
 
         Contract.Empty(none, "a subject without runs lists nothing");
+    }
+
+    [Fact]
+    public async Task WriteRun_stores_a_recorded_run_with_its_status_graph_and_events_in_order()
+    {
+        var id = CouncilRunId.Parse("recorded");
+        var run = Run("recorded") with { Status = CouncilRunStatus.Completed, Graph = Json("""{"plan":1,"final_context":{"a":"ü"}}"""), Subject = "issue:1", Owner = "host-a" };
+
+        await Store.WriteRunAsync(new CouncilRunRecord
+        {
+            Run = run,
+            Events =
+            [
+                new CouncilRunEvent(id, 1, 0, "step.started", "n0", EmptyPayload, StartTime),
+                new CouncilRunEvent(id, 2, 0, "step.completed", "n0", Json("""{"output":"ü"}"""), StartTime),
+                new CouncilRunEvent(id, 3, 0, "wave.completed", null, EmptyPayload, StartTime),
+            ],
+        });
+
+        var stored = await Store.GetRunAsync(id);
+        var events = await EventsAsync(id);
+        Assert.Equal(CouncilRunStatus.Completed, stored?.Status);
+        Assert.Equal("issue:1", stored?.Subject);
+        Assert.Equal(StartTime, stored?.CreatedAt);
+        Assert.True(JsonElement.DeepEquals(run.Graph!.Value, stored!.Graph!.Value));
+        Assert.Equal([1L, 2L, 3L], events.Select(e => e.Sequence));
+        Assert.Equal(["step.started", "step.completed", "wave.completed"], events.Select(e => e.Kind));
+        Assert.Equal("ü", events[1].Payload.GetProperty("output").GetString());
+        Assert.Equal([0, 0, 0], events.Select(e => e.Wave));
+        Assert.Equal(["n0", "n0", null], events.Select(e => e.NodeId));
+    }
+
+    [Fact]
+    public async Task Appends_after_a_written_run_continue_above_its_last_sequence()
+    {
+        var id = CouncilRunId.Parse("flushed");
+        await Store.WriteRunAsync(new CouncilRunRecord
+        {
+            Run = Run("flushed"),
+            Events = [new CouncilRunEvent(id, 1, 0, "step.started", "n0", EmptyPayload, StartTime), new CouncilRunEvent(id, 2, 0, "step.completed", "n0", EmptyPayload, StartTime)],
+        });
+
+        var next = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 1, "step.started", "n1", EmptyPayload));
+        await Store.UpdateRunStatusAsync(id, CouncilRunStatus.AwaitingApproval);
+
+        Assert.Equal(3, next.Sequence);
+        Assert.Equal([1L, 2L, 3L], (await EventsAsync(id)).Select(e => e.Sequence));
+        Assert.Equal(CouncilRunStatus.AwaitingApproval, (await Store.GetRunAsync(id))?.Status);
+    }
+
+    [Fact]
+    public async Task WriteRun_of_an_existing_id_is_a_conflict_and_a_malformed_record_is_refused()
+    {
+        var id = CouncilRunId.Parse("taken");
+        await Store.CreateRunAsync(Run("taken"));
+
+        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteRunAsync(new CouncilRunRecord { Run = Run("taken"), Events = [] }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.WriteRunAsync(new CouncilRunRecord
+        {
+            Run = Run("unordered"),
+            Events = [new CouncilRunEvent(CouncilRunId.Parse("unordered"), 2, 0, "k", null, EmptyPayload, StartTime), new CouncilRunEvent(CouncilRunId.Parse("unordered"), 1, 0, "k", null, EmptyPayload, StartTime)],
+        }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.WriteRunAsync(new CouncilRunRecord
+        {
+            Run = Run("mixed"),
+            Events = [new CouncilRunEvent(id, 1, 0, "k", null, EmptyPayload, StartTime)],
+        }));
+
+        Assert.Null(await Store.GetRunAsync(CouncilRunId.Parse("unordered")));
+        Assert.Null(await Store.GetRunAsync(CouncilRunId.Parse("mixed")));
+        Assert.Empty(await EventsAsync(id));
+    }
+
+    [SkippableFact]
+    public async Task WriteRun_keeps_the_recorded_timestamps_and_a_refused_write_leaves_no_event()
+    {
+        Skip.IfNot(SupportsAtomicRunWrite, AtomicRunWriteSkipReason);
+        var id = CouncilRunId.Parse("kept");
+        var at = StartTime.AddSeconds(3);
+        Time.Advance(TimeSpan.FromMinutes(1));
+
+        await Store.WriteRunAsync(new CouncilRunRecord { Run = Run("kept"), Events = [new CouncilRunEvent(id, 1, 0, "step.started", "n0", EmptyPayload, at)] });
+        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteRunAsync(new CouncilRunRecord
+        {
+            Run = Run("kept"),
+            Events = [new CouncilRunEvent(id, 1, 0, "step.started", "n0", EmptyPayload, at), new CouncilRunEvent(id, 2, 0, "step.completed", "n0", EmptyPayload, at)],
+        }));
+
+        var events = await EventsAsync(id);
+        Assert.Equal(at, Assert.Single(events).Timestamp);
     }
 
 #pragma warning restore CS1591

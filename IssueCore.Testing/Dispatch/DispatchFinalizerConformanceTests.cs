@@ -1,4 +1,6 @@
+using System.Text.Json;
 using IssueCore.Blueprints;
+using IssueCore.Council;
 using IssueCore.Enhance;
 using IssueCore.Issues;
 using Xunit;
@@ -120,7 +122,85 @@ public abstract class DispatchFinalizerConformanceTests : ConformanceTests<Dispa
         Contract.Equal(IssueState.Failed, (await Store.Issues.GetAsync(id)).Status.State, "finalize of a dead letter logs a failed entry and fails the issue (checked: (await Store.Issues.GetAsync(id)).Status.State)");
     }
 
+    [SkippableFact]
+    public async Task Finalize_with_a_run_stores_the_run_in_the_same_transaction()
+    {
+        var runs = RunFinalizerOrSkip(out var finalizer);
+        var id = await SeedIssueAsync();
+        var head = (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version;
+        var lease = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        var next = Doc("1.0.1");
+
+        await finalizer.FinalizeAsync(Applied(lease, head, next) with { Run = Recorded("dispatch-1") });
+
+        var run = await runs.GetRunAsync(CouncilRunId.Parse("dispatch-1"));
+        Contract.Equal(CouncilRunStatus.Completed, run?.Status, "finalize with a run stores the run in the same transaction (checked: run?.Status)");
+        var events = new List<CouncilRunEvent>();
+        await foreach (var e in runs.ListEventsAsync(CouncilRunId.Parse("dispatch-1")))
+        {
+            events.Add(e);
+        }
+
+        Contract.Equal([1L, 2L], events.Select(e => e.Sequence), "finalize with a run stores the run in the same transaction (checked: events.Select(e => e.Sequence))");
+        Contract.Equal(IssueState.Applied, (await Store.Issues.GetAsync(id)).Status.State, "finalize with a run stores the run in the same transaction (checked: (await Store.Issues.GetAsync(id)).Status.State)");
+    }
+
+    [SkippableFact]
+    public async Task Finalize_with_a_run_that_loses_the_compare_and_swap_stores_no_run()
+    {
+        var runs = RunFinalizerOrSkip(out var finalizer);
+        var id = await SeedIssueAsync();
+        var head = (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version;
+        var lease = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        await Store.Blueprints.WriteNewAsync(Target, Doc("1.1.0"), [head], new CommitMetadata("elsewhere"));
+
+        await Contract.ThrowsAsync<ConflictException>(() => finalizer.FinalizeAsync(Applied(lease, head, Doc("1.0.1")) with { Run = Recorded("dispatch-2") }), "finalize with a run that loses the compare and swap stores no run");
+
+        Contract.Null(await runs.GetRunAsync(CouncilRunId.Parse("dispatch-2")), "finalize with a run that loses the compare and swap stores no run (checked: await runs.GetRunAsync(CouncilRunId.Parse(\"dispatch-2\")))");
+        Contract.Null(await Store.Log.FindAsync(id), "finalize with a run that loses the compare and swap stores no run (checked: await Store.Log.FindAsync(id))");
+    }
+
+    [SkippableFact]
+    public async Task Finalize_whose_run_id_is_taken_writes_nothing()
+    {
+        var runs = RunFinalizerOrSkip(out var finalizer);
+        var id = await SeedIssueAsync();
+        var head = (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version;
+        var lease = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        await runs.CreateRunAsync(Recorded("dispatch-3").Run);
+
+        await Contract.ThrowsAsync<ConflictException>(() => finalizer.FinalizeAsync(Applied(lease, head, Doc("1.0.1")) with { Run = Recorded("dispatch-3") }), "finalize whose run id is taken writes nothing");
+
+        Contract.Equal(head, (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version, "finalize whose run id is taken writes nothing (checked: (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version)");
+        Contract.Null(await Store.Log.FindAsync(id), "finalize whose run id is taken writes nothing (checked: await Store.Log.FindAsync(id))");
+        Contract.True(lease.IsHeldOn(await Store.Issues.GetAsync(id)), "finalize whose run id is taken writes nothing (checked: lease.IsHeldOn(await Store.Issues.GetAsync(id)))");
+    }
+
 #pragma warning restore CS1591
+
+    private ICouncilRepository RunFinalizerOrSkip(out IDispatchFinalizer finalizer)
+    {
+        var runs = Store.Runs;
+        var made = runs is null ? null : (Store.Issues as IDispatchFinalizerProvider)?.CreateFinalizer(Store.Blueprints, Store.Log, runs);
+        Skip.If(made is null, "The adapter's finalizer does not store a dispatch's run in its transaction (optional: DispatchStores.Runs and CreateFinalizer with a council repository).");
+        finalizer = made!;
+        return runs!;
+    }
+
+    private CouncilRunRecord Recorded(string id)
+    {
+        var runId = CouncilRunId.Parse(id);
+        using var payload = JsonDocument.Parse("""{"output":"ü"}""");
+        return new CouncilRunRecord
+        {
+            Run = new CouncilRun { Id = runId, FlowId = "enhance-default", Status = CouncilRunStatus.Completed, Subject = "issue", CreatedAt = Time.GetUtcNow(), UpdatedAt = Time.GetUtcNow() },
+            Events =
+            [
+                new CouncilRunEvent(runId, 1, 0, "step.started", "n0", payload.RootElement.Clone(), Time.GetUtcNow()),
+                new CouncilRunEvent(runId, 2, 0, "step.completed", "n0", payload.RootElement.Clone(), Time.GetUtcNow()),
+            ],
+        };
+    }
 
     private static Blueprint Doc(string label)
         => Blueprint.Parse($$$"""{"id":"orders","flow":{"kind":"seq","children":[]},"agents":[],"metadata":{"version_label":"{{{label}}}"}}""");

@@ -168,7 +168,14 @@ internal sealed class PhaseTimer : IDisposable
     {
         public IssueCore.Enhance.IDispatchFinalizer? CreateFinalizer(IssueCore.Blueprints.IBlueprintStore blueprints, IssueCore.Enhance.IEnhanceLogStore log)
         {
-            var finalizer = ((IssueCore.Enhance.IDispatchFinalizerProvider)Inner).CreateFinalizer(Unwrap(blueprints), Unwrap(log));
+            return Timed(((IssueCore.Enhance.IDispatchFinalizerProvider)Inner).CreateFinalizer(Unwrap(blueprints), Unwrap(log)));
+        }
+
+        public IssueCore.Enhance.IDispatchFinalizer? CreateFinalizer(IssueCore.Blueprints.IBlueprintStore blueprints, IssueCore.Enhance.IEnhanceLogStore log, IssueCore.Council.ICouncilRepository runs)
+            => Timed(((IssueCore.Enhance.IDispatchFinalizerProvider)Inner).CreateFinalizer(Unwrap(blueprints), Unwrap(log), Unwrap(runs)));
+
+        private IssueCore.Enhance.IDispatchFinalizer? Timed(IssueCore.Enhance.IDispatchFinalizer? finalizer)
+        {
             if (finalizer is null)
             {
                 return null;

@@ -75,6 +75,9 @@ for (var i = 0; i < args.Length; i++)
         case "--branches-at-wave-end":
             Environment.SetEnvironmentVariable("ISSUECORE_THROUGHPUT_BRANCHES_AT_WAVE_END", "1"); // read by the measuring processes
             break;
+        case "--eager-runs":
+            Environment.SetEnvironmentVariable("ISSUECORE_THROUGHPUT_EAGER_RUNS", "1"); // read by the measuring processes
+            break;
         default:
             Console.WriteLine("""
                 Usage: IssueCore.Throughput [--counts 10000,100000] [--adapters in-memory,sqlite] [--dispatchers 1,2,4]
@@ -88,6 +91,7 @@ for (var i = 0; i < args.Length; i++)
                   --phases           also print where the dispatch time goes: storage calls and engine spans, per dispatch
                                      (timing proxies around every port: slower, so read its rates as a profile only)
                   --branches-at-wave-end  IssueCoreOptions.RecordEachBranchCompletion = false (fan-out branches recorded with their wave)
+                  --eager-runs       EnhanceApplicationOptions.RecordRunsEagerly = true (each dispatch's run written as it executes)
                 every dispatcher/series layout runs at the smallest count; larger counts run the first layout only
                 """);
             return args[i] is "-h" or "--help" ? 0 : 2;

@@ -263,6 +263,9 @@ internal static class ThroughputRun
         {
             o.DispatcherId = "throughput";
             o.MaxConcurrentDispatches = dispatchers;
+
+            // ISSUECORE_THROUGHPUT_EAGER_RUNS=1 (the --eager-runs switch): each dispatch's run written as it executes.
+            o.RecordRunsEagerly = Environment.GetEnvironmentVariable("ISSUECORE_THROUGHPUT_EAGER_RUNS") == "1";
         });
         _ = adapter switch
         {

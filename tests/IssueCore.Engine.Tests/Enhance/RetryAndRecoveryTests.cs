@@ -138,6 +138,11 @@ public sealed class RetryAndRecoveryTests
     // sweeps for expired approvals (once per poll interval).
     private const int CallsInACleanRun = 94;
 
+    // The same with the dispatch's runs recorded in memory (the default): the run goes with the outcome, so the council
+    // sees one create and the run's appends per dispatch, and no status change (the decorated stores offer no finalizer
+    // that takes the run).
+    private const int CallsInABufferedCleanRun = 84;
+
     private static readonly string[] SweepPatches =
     [
         """[{"op":"add","path":"/metadata/a","value":1}]""",
@@ -145,10 +150,10 @@ public sealed class RetryAndRecoveryTests
         """[{"op":"add","path":"/metadata/b","value":2}]""",
     ];
 
-    private static async Task<(EnhanceHarness H, List<IssueId> Ids)> SweepSetupAsync(FaultPlan faults)
+    private static async Task<(EnhanceHarness H, List<IssueId> Ids)> SweepSetupAsync(FaultPlan faults, bool eager = true)
     {
         faults.Match = name => name != "issues.find"; // the test's own status reads
-        var h = await EnhanceHarness.CreateAsync(faults: faults);
+        var h = await EnhanceHarness.CreateAsync(options: o => o.RecordRunsEagerly = eager, faults: faults);
         var ids = new List<IssueId>();
         foreach (var patch in SweepPatches)
         {
@@ -176,12 +181,48 @@ public sealed class RetryAndRecoveryTests
         Assert.Contains("council.status", faults.CountedCalls.Keys);
     }
 
+    [Fact]
+    public async Task Fault_injection_sweep_with_buffered_run_recording_covers_every_store_call_of_a_clean_run()
+    {
+        var faults = new FaultPlan();
+        var (h, ids) = await SweepSetupAsync(faults, eager: false);
+        await using var _h = h;
+        faults.Arm(0);
+
+        await h.DrainAsync(ids);
+
+        Assert.Equal(CallsInABufferedCleanRun, faults.Calls);
+        Assert.Equal(3, faults.CountedCalls["council.create"]);
+        Assert.Contains("council.append", faults.CountedCalls.Keys);
+        Assert.DoesNotContain("council.status", faults.CountedCalls.Keys);
+    }
+
     [Theory]
     [MemberData(nameof(EveryStoreCall))]
     public async Task Fault_at_any_store_call_still_applies_or_rejects_each_issue_exactly_once(int failAt, bool after)
+        => await FaultAtAsync(failAt, after, eager: true);
+
+    [Theory]
+    [MemberData(nameof(EveryBufferedStoreCall))]
+    public async Task Fault_at_any_store_call_with_buffered_run_recording_still_applies_or_rejects_each_issue_exactly_once(int failAt, bool after)
+        => await FaultAtAsync(failAt, after, eager: false);
+
+    public static TheoryData<int, bool> EveryBufferedStoreCall()
+    {
+        var data = new TheoryData<int, bool>();
+        for (var n = 1; n <= CallsInABufferedCleanRun; n++)
+        {
+            data.Add(n, false);
+            data.Add(n, true);
+        }
+
+        return data;
+    }
+
+    private static async Task FaultAtAsync(int failAt, bool after, bool eager)
     {
         var faults = new FaultPlan();
-        var (h, ids) = await SweepSetupAsync(faults);
+        var (h, ids) = await SweepSetupAsync(faults, eager);
         await using var _h = h;
         faults.Arm(failAt, after);
 
