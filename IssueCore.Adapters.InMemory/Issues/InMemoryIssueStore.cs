@@ -1,4 +1,3 @@
-using IssueCore.Council;
 using System.Collections.ObjectModel;
 using System.Globalization;
 using IssueCore.Blueprints;

@@ -1,4 +1,3 @@
-using IssueCore.Council;
 using System.Globalization;
 using IssueCore.Blueprints;
 using IssueCore.Council;
