@@ -140,8 +140,9 @@ public sealed class RetryAndRecoveryTests
 
     // The same with the dispatch's runs recorded in memory (the default): the run goes with the outcome, so the council
     // sees one create and the run's appends per dispatch, and no status change (the decorated stores offer no finalizer
-    // that takes the run).
-    private const int CallsInABufferedCleanRun = 84;
+    // that takes the run). Like the eager run, each dispatch asks whether its series is archived and the loop sweeps
+    // for expired approvals once.
+    private const int CallsInABufferedCleanRun = 88;
 
     private static readonly string[] SweepPatches =
     [
