@@ -34,6 +34,10 @@ internal static class Contract
     }
 #pragma warning restore CS8777
 
+    public static void DoesNotContain<T>(T expected, IEnumerable<T> collection, string rule) => Check(rule, () => Assert.DoesNotContain(expected, collection));
+
+    public static void Fail(string message, string rule) => Check(rule, () => Assert.Fail(message));
+
     public static void Empty(System.Collections.IEnumerable collection, string rule) => Check(rule, () => Assert.Empty(collection));
 
     public static T Single<T>(IEnumerable<T> collection, string rule) => Check(rule, () => Assert.Single(collection));

@@ -320,7 +320,7 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
     {
         await foreach (var id in Store.ListIdsAsync())
         {
-            Assert.Fail($"Unexpected series {id}.");
+            Contract.Fail($"Unexpected series {id}.", "ListIds lists every series id, so an empty store lists none");
         }
     }
 
@@ -437,7 +437,7 @@ public abstract class BlueprintStoreConformanceTests : ConformanceTests<IBluepri
         {
             await foreach (var id in Store.ListIdsAsync(CancelledToken))
             {
-                Assert.Fail($"Enumerated {id} despite cancellation.");
+                Contract.Fail($"Enumerated {id} despite cancellation.", "pre cancelled token is honoured (a cancelled stream yields nothing)");
             }
         }, "pre cancelled token is honoured");
         Contract.Equal(v1, (await Store.ReadHeadAsync(Series)).Trace.Version, "pre cancelled token is honoured (checked: (await Store.ReadHeadAsync(Series)).Trace.Version)");

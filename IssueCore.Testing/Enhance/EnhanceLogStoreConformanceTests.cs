@@ -70,8 +70,8 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
             rounds.Add(entry.Round);
         }
 
-        Assert.Equal([0, 1], rounds);
-        await Assert.ThrowsAsync<ConflictException>(() => Store.AppendAsync(second with { Outcome = EnhanceOutcome.Rejected }));
+        Contract.Equal([0, 1], rounds, "lists are ascending by timestamp, one entry per issue and round (checked: rounds)");
+        await Contract.ThrowsAsync<ConflictException>(() => Store.AppendAsync(second with { Outcome = EnhanceOutcome.Rejected }), "Append of an entry for an issue and round that exists throws ConflictException and leaves it untouched");
         AssertSame(second, await Store.GetAsync(first.IssueId));
     }
 
@@ -239,14 +239,14 @@ public abstract class EnhanceLogStoreConformanceTests : ConformanceTests<IEnhanc
         {
             await foreach (var entry in Store.ListAllAsync(CancelledToken))
             {
-                Assert.Fail($"Enumerated {entry.IssueId} despite cancellation.");
+                Contract.Fail($"Enumerated {entry.IssueId} despite cancellation.", "pre cancelled token is honoured (a cancelled stream yields nothing)");
             }
         }, "pre cancelled token is honoured");
         await Contract.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var entry in Store.ListByBlueprintAsync(Orders, CancelledToken))
             {
-                Assert.Fail($"Enumerated {entry.IssueId} despite cancellation.");
+                Contract.Fail($"Enumerated {entry.IssueId} despite cancellation.", "pre cancelled token is honoured (a cancelled stream yields nothing)");
             }
         }, "pre cancelled token is honoured");
 

@@ -128,7 +128,7 @@ public abstract class EnhanceSettingStoreConformanceTests : ConformanceTests<IEn
         Contract.Equal("alice", history[1].ChangedBy, "change keeps the previous setting with who and when newest first (checked: history[1].ChangedBy)");
         Contract.Equal(StartTime, history[1].ChangedAt, "change keeps the previous setting with who and when newest first (checked: history[1].ChangedAt)");
         AssertSame(first, history[1].Setting!);
-        Contract.All(history, c => Assert.Equal(id, c.SettingId), "change keeps the previous setting with who and when newest first (checked: SettingId)");
+        Contract.All(history, c => Contract.Equal(id, c.SettingId, "change keeps the previous setting with who and when newest first (checked: c.SettingId)"), "change keeps the previous setting with who and when newest first (checked: SettingId)");
         AssertSame(second, await Store.GetAsync(id));
     }
 
