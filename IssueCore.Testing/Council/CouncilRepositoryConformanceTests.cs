@@ -472,14 +472,14 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         {
             await foreach (var run in Store.ListRunsAsync(null, CancelledToken))
             {
-                Assert.Fail($"Enumerated {run.Id} despite cancellation.");
+                Contract.Fail($"Enumerated {run.Id} despite cancellation.", "pre cancelled token is honoured (a cancelled stream yields nothing)");
             }
         }, "pre cancelled token is honoured");
         await Contract.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var e in Store.ListEventsAsync(id, CancelledToken))
             {
-                Assert.Fail($"Enumerated event {e.Sequence} despite cancellation.");
+                Contract.Fail($"Enumerated event {e.Sequence} despite cancellation.", "pre cancelled token is honoured (a cancelled stream yields nothing)");
             }
         }, "pre cancelled token is honoured");
 
@@ -738,12 +738,12 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         var run = await Store.GetRunAsync(id);
         var events = await EventsAsync(id);
-        Assert.Equal(CouncilRunStatus.Completed, run?.Status);
-        Assert.Equal(Time.GetUtcNow(), run?.UpdatedAt);
-        Assert.True(JsonElement.DeepEquals(Json("""{"plan":1,"final_context":{"a":"ü"}}"""), run!.Graph!.Value));
-        Assert.Equal([1L, 2L, 3L], events.Select(e => e.Sequence));
-        Assert.Equal(["step.started", "step.completed", "wave.completed"], events.Select(e => e.Kind));
-        Assert.Equal("ü", events[1].Payload.GetProperty("output").GetString());
+        Contract.Equal(CouncilRunStatus.Completed, run?.Status, "WriteRunRecord writes the events, then the graph, then the status, as AppendEvents, UpdateGraph and UpdateRunStatus would (checked: run?.Status)");
+        Contract.Equal(Time.GetUtcNow(), run?.UpdatedAt, "WriteRunRecord writes the events, then the graph, then the status, as AppendEvents, UpdateGraph and UpdateRunStatus would (checked: run?.UpdatedAt)");
+        Contract.True(JsonElement.DeepEquals(Json("""{"plan":1,"final_context":{"a":"ü"}}"""), run!.Graph!.Value), "WriteRunRecord writes the events, then the graph, then the status, as AppendEvents, UpdateGraph and UpdateRunStatus would (checked: JsonElement.DeepEquals(Json(\"\"\"{\"plan\":1,\"final_context\":{\"a\":\"ü\"}}\"\"\"), run!.Graph!.Value))");
+        Contract.Equal([1L, 2L, 3L], events.Select(e => e.Sequence), "WriteRunRecord writes the events, then the graph, then the status, as AppendEvents, UpdateGraph and UpdateRunStatus would (checked: events.Select(e => e.Sequence))");
+        Contract.Equal(["step.started", "step.completed", "wave.completed"], events.Select(e => e.Kind), "WriteRunRecord writes the events, then the graph, then the status, as AppendEvents, UpdateGraph and UpdateRunStatus would (checked: events.Select(e => e.Kind))");
+        Contract.Equal("ü", events[1].Payload.GetProperty("output").GetString(), "WriteRunRecord writes the events, then the graph, then the status, as AppendEvents, UpdateGraph and UpdateRunStatus would (checked: events[1].Payload.GetProperty(\"output\").GetString())");
     }
 
     [Fact]
@@ -756,9 +756,9 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.WriteRunRecordAsync(id, [], Json("""{"plan":2}"""), null);
 
         var run = await Store.GetRunAsync(id);
-        Assert.Equal(CouncilRunStatus.Running, run?.Status);
-        Assert.True(JsonElement.DeepEquals(Json("""{"plan":2}"""), run!.Graph!.Value));
-        Assert.Single(await EventsAsync(id));
+        Contract.Equal(CouncilRunStatus.Running, run?.Status, "WriteRunRecord writes the graph only when given and the status only when given (checked: run?.Status)");
+        Contract.True(JsonElement.DeepEquals(Json("""{"plan":2}"""), run!.Graph!.Value), "WriteRunRecord writes the graph only when given and the status only when given (checked: JsonElement.DeepEquals(Json(\"\"\"{\"plan\":2}\"\"\"), run!.Graph!.Value))");
+        Contract.Single(await EventsAsync(id), "WriteRunRecord writes the graph only when given and the status only when given (checked: await EventsAsync(id))");
     }
 
     [SkippableFact]
@@ -769,16 +769,16 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         await Store.CreateRunAsync(Run("over") with { Graph = Json("""{"plan":1}""") });
         await Store.UpdateRunStatusAsync(id, CouncilRunStatus.Failed);
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteRunRecordAsync(
+        await Contract.ThrowsAsync<ConflictException>(() => Store.WriteRunRecordAsync(
             id,
             [new CouncilRunEventDraft(id, 0, "step.completed", "n0", EmptyPayload)],
             Json("""{"plan":1,"final_context":{}}"""),
-            CouncilRunStatus.Completed));
+            CouncilRunStatus.Completed), "WriteRunRecord throws ConflictException when the status transition is not legal");
 
         var run = await Store.GetRunAsync(id);
-        Assert.Equal(CouncilRunStatus.Failed, run?.Status);
-        Assert.True(JsonElement.DeepEquals(Json("""{"plan":1}"""), run!.Graph!.Value));
-        Assert.Empty(await EventsAsync(id));
+        Contract.Equal(CouncilRunStatus.Failed, run?.Status, "a store that writes the run record in one transaction writes all or none: an illegal transition leaves the events, the graph and the status as they were (checked: run?.Status)");
+        Contract.True(JsonElement.DeepEquals(Json("""{"plan":1}"""), run!.Graph!.Value), "a store that writes the run record in one transaction writes all or none: an illegal transition leaves the events, the graph and the status as they were (checked: JsonElement.DeepEquals(Json(\"\"\"{\"plan\":1}\"\"\"), run!.Graph!.Value))");
+        Contract.Empty(await EventsAsync(id), "a store that writes the run record in one transaction writes all or none: an illegal transition leaves the events, the graph and the status as they were (checked: await EventsAsync(id))");
     }
 
     [Fact]
@@ -787,14 +787,14 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         var missing = CouncilRunId.Parse("missing");
         await Store.CreateRunAsync(Run("known"));
 
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.WriteRunRecordAsync(missing, [], Json("{}"), CouncilRunStatus.Completed));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.WriteRunRecordAsync(missing, [new CouncilRunEventDraft(missing, 0, "k", null, EmptyPayload)], null, null));
-        await Assert.ThrowsAsync<ArgumentException>(() => Store.WriteRunRecordAsync(
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.WriteRunRecordAsync(missing, [], Json("{}"), CouncilRunStatus.Completed), "WriteRunRecord of an unknown run throws NotFoundException");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.WriteRunRecordAsync(missing, [new CouncilRunEventDraft(missing, 0, "k", null, EmptyPayload)], null, null), "WriteRunRecord of an unknown run throws NotFoundException");
+        await Contract.ThrowsAsync<ArgumentException>(() => Store.WriteRunRecordAsync(
             CouncilRunId.Parse("known"),
             [new CouncilRunEventDraft(missing, 0, "k", null, EmptyPayload)],
             null,
-            null));
-        Assert.Empty(await EventsAsync(CouncilRunId.Parse("known")));
+            null), "WriteRunRecord throws ArgumentException when an event names another run");
+        Contract.Empty(await EventsAsync(CouncilRunId.Parse("known")), "a refused WriteRunRecord appends no event (checked: await EventsAsync(CouncilRunId.Parse(\"known\")))");
     }
 
     [Fact]
@@ -840,15 +840,15 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
 
         var stored = await Store.GetRunAsync(id);
         var events = await EventsAsync(id);
-        Assert.Equal(CouncilRunStatus.Completed, stored?.Status);
-        Assert.Equal("issue:1", stored?.Subject);
-        Assert.Equal(StartTime, stored?.CreatedAt);
-        Assert.True(JsonElement.DeepEquals(run.Graph!.Value, stored!.Graph!.Value));
-        Assert.Equal([1L, 2L, 3L], events.Select(e => e.Sequence));
-        Assert.Equal(["step.started", "step.completed", "wave.completed"], events.Select(e => e.Kind));
-        Assert.Equal("ü", events[1].Payload.GetProperty("output").GetString());
-        Assert.Equal([0, 0, 0], events.Select(e => e.Wave));
-        Assert.Equal(["n0", "n0", null], events.Select(e => e.NodeId));
+        Contract.Equal(CouncilRunStatus.Completed, stored?.Status, "WriteRun stores the run as CreateRun would, in the status and with the graph the record's run has, then its events in order (checked: stored?.Status)");
+        Contract.Equal("issue:1", stored?.Subject, "WriteRun stores the run as CreateRun would, in the status and with the graph the record's run has, then its events in order (checked: stored?.Subject)");
+        Contract.Equal(StartTime, stored?.CreatedAt, "WriteRun stores the run as CreateRun would, in the status and with the graph the record's run has, then its events in order (checked: stored?.CreatedAt)");
+        Contract.True(JsonElement.DeepEquals(run.Graph!.Value, stored!.Graph!.Value), "WriteRun stores the run as CreateRun would, in the status and with the graph the record's run has, then its events in order (checked: JsonElement.DeepEquals(run.Graph!.Value, stored!.Graph!.Value))");
+        Contract.Equal([1L, 2L, 3L], events.Select(e => e.Sequence), "WriteRun stores the run as CreateRun would, in the status and with the graph the record's run has, then its events in order (checked: events.Select(e => e.Sequence))");
+        Contract.Equal(["step.started", "step.completed", "wave.completed"], events.Select(e => e.Kind), "WriteRun stores the run as CreateRun would, in the status and with the graph the record's run has, then its events in order (checked: events.Select(e => e.Kind))");
+        Contract.Equal("ü", events[1].Payload.GetProperty("output").GetString(), "WriteRun stores the run as CreateRun would, in the status and with the graph the record's run has, then its events in order (checked: events[1].Payload.GetProperty(\"output\").GetString())");
+        Contract.Equal([0, 0, 0], events.Select(e => e.Wave), "WriteRun stores the run as CreateRun would, in the status and with the graph the record's run has, then its events in order (checked: events.Select(e => e.Wave))");
+        Contract.Equal(["n0", "n0", null], events.Select(e => e.NodeId), "WriteRun stores the run as CreateRun would, in the status and with the graph the record's run has, then its events in order (checked: events.Select(e => e.NodeId))");
     }
 
     [Fact]
@@ -864,9 +864,9 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         var next = await Store.AppendEventAsync(new CouncilRunEventDraft(id, 1, "step.started", "n1", EmptyPayload));
         await Store.UpdateRunStatusAsync(id, CouncilRunStatus.AwaitingApproval);
 
-        Assert.Equal(3, next.Sequence);
-        Assert.Equal([1L, 2L, 3L], (await EventsAsync(id)).Select(e => e.Sequence));
-        Assert.Equal(CouncilRunStatus.AwaitingApproval, (await Store.GetRunAsync(id))?.Status);
+        Contract.Equal(3, next.Sequence, "appends after a written run continue above its last sequence number (checked: next.Sequence)");
+        Contract.Equal([1L, 2L, 3L], (await EventsAsync(id)).Select(e => e.Sequence), "appends after a written run continue above its last sequence number (checked: (await EventsAsync(id)).Select(e => e.Sequence))");
+        Contract.Equal(CouncilRunStatus.AwaitingApproval, (await Store.GetRunAsync(id))?.Status, "appends after a written run continue above its last sequence number (checked: (await Store.GetRunAsync(id))?.Status)");
     }
 
     [Fact]
@@ -875,21 +875,21 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         var id = CouncilRunId.Parse("taken");
         await Store.CreateRunAsync(Run("taken"));
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteRunAsync(new CouncilRunRecord { Run = Run("taken"), Events = [] }));
-        await Assert.ThrowsAsync<ArgumentException>(() => Store.WriteRunAsync(new CouncilRunRecord
+        await Contract.ThrowsAsync<ConflictException>(() => Store.WriteRunAsync(new CouncilRunRecord { Run = Run("taken"), Events = [] }), "WriteRun of an existing run id throws ConflictException");
+        await Contract.ThrowsAsync<ArgumentException>(() => Store.WriteRunAsync(new CouncilRunRecord
         {
             Run = Run("unordered"),
             Events = [new CouncilRunEvent(CouncilRunId.Parse("unordered"), 2, 0, "k", null, EmptyPayload, StartTime), new CouncilRunEvent(CouncilRunId.Parse("unordered"), 1, 0, "k", null, EmptyPayload, StartTime)],
-        }));
-        await Assert.ThrowsAsync<ArgumentException>(() => Store.WriteRunAsync(new CouncilRunRecord
+        }), "WriteRun of a record that is not valid (see CouncilRunRecord.Validate) throws ArgumentException");
+        await Contract.ThrowsAsync<ArgumentException>(() => Store.WriteRunAsync(new CouncilRunRecord
         {
             Run = Run("mixed"),
             Events = [new CouncilRunEvent(id, 1, 0, "k", null, EmptyPayload, StartTime)],
-        }));
+        }), "WriteRun of a record that is not valid (see CouncilRunRecord.Validate) throws ArgumentException");
 
-        Assert.Null(await Store.GetRunAsync(CouncilRunId.Parse("unordered")));
-        Assert.Null(await Store.GetRunAsync(CouncilRunId.Parse("mixed")));
-        Assert.Empty(await EventsAsync(id));
+        Contract.Null(await Store.GetRunAsync(CouncilRunId.Parse("unordered")), "a refused WriteRun writes nothing (checked: await Store.GetRunAsync(CouncilRunId.Parse(\"unordered\")))");
+        Contract.Null(await Store.GetRunAsync(CouncilRunId.Parse("mixed")), "a refused WriteRun writes nothing (checked: await Store.GetRunAsync(CouncilRunId.Parse(\"mixed\")))");
+        Contract.Empty(await EventsAsync(id), "a refused WriteRun writes nothing (checked: await EventsAsync(id))");
     }
 
     [SkippableFact]
@@ -901,14 +901,14 @@ public abstract class CouncilRepositoryConformanceTests : ConformanceTests<ICoun
         Time.Advance(TimeSpan.FromMinutes(1));
 
         await Store.WriteRunAsync(new CouncilRunRecord { Run = Run("kept"), Events = [new CouncilRunEvent(id, 1, 0, "step.started", "n0", EmptyPayload, at)] });
-        await Assert.ThrowsAsync<ConflictException>(() => Store.WriteRunAsync(new CouncilRunRecord
+        await Contract.ThrowsAsync<ConflictException>(() => Store.WriteRunAsync(new CouncilRunRecord
         {
             Run = Run("kept"),
             Events = [new CouncilRunEvent(id, 1, 0, "step.started", "n0", EmptyPayload, at), new CouncilRunEvent(id, 2, 0, "step.completed", "n0", EmptyPayload, at)],
-        }));
+        }), "WriteRun of an existing run id throws ConflictException and writes nothing");
 
         var events = await EventsAsync(id);
-        Assert.Equal(at, Assert.Single(events).Timestamp);
+        Contract.Equal(at, Contract.Single(events, "a store that writes the record in one transaction keeps the events' timestamps, and a refused write adds no event (checked: events)").Timestamp, "a store that writes the record in one transaction keeps the events' timestamps, and a refused write adds no event (checked: the single one's Timestamp)");
     }
 
 #pragma warning restore CS1591
