@@ -53,17 +53,17 @@ public abstract partial class IssueStoreConformanceTests
         var stored = await Store.GetAsync(id);
         foreach (var issue in new[] { parked, stored })
         {
-            Assert.Equal(IssueStatus.AwaitingApproval, issue.Status);
-            Assert.Null(issue.LeaseOwner);
-            Assert.Null(issue.LeaseExpiresAt);
-            Assert.Equal(1, issue.Attempts);
-            Assert.Equal(StartTime.AddSeconds(2), issue.UpdatedAt);
+            Contract.Equal(IssueStatus.AwaitingApproval, issue.Status, "AwaitApprovalUnderLease makes the issue AwaitingApproval and clears its lease, and returns the issue as stored (checked: issue.Status)");
+            Contract.Null(issue.LeaseOwner, "AwaitApprovalUnderLease makes the issue AwaitingApproval and clears its lease, and returns the issue as stored (checked: issue.LeaseOwner)");
+            Contract.Null(issue.LeaseExpiresAt, "AwaitApprovalUnderLease makes the issue AwaitingApproval and clears its lease, and returns the issue as stored (checked: issue.LeaseExpiresAt)");
+            Contract.Equal(1, issue.Attempts, "AwaitApprovalUnderLease makes the issue AwaitingApproval and clears its lease, and returns the issue as stored (checked: issue.Attempts)");
+            Contract.Equal(StartTime.AddSeconds(2), issue.UpdatedAt, "AwaitApprovalUnderLease makes the issue AwaitingApproval and clears its lease, and returns the issue as stored (checked: issue.UpdatedAt)");
         }
 
         AssertSameApproval(approval, await Store.FindApprovalAsync(id));
         var page = await Store.ListAsync(new IssueQuery { State = IssueState.AwaitingApproval });
-        Assert.Equal(id, Assert.Single(page.Items).Id);
-        Assert.Empty((await Store.ListAsync(new IssueQuery { State = IssueState.Running })).Items);
+        Contract.Equal(id, Contract.Single(page.Items, "a waiting issue is listed by the AwaitingApproval state (checked: page.Items)").Id, "a waiting issue is listed by the AwaitingApproval state (checked: the single one's Id)");
+        Contract.Empty((await Store.ListAsync(new IssueQuery { State = IssueState.Running })).Items, "a waiting issue is not listed as Running (checked: (await Store.ListAsync(new IssueQuery { State = IssueState.Running })).Items)");
     }
 
     [SkippableFact]
@@ -74,9 +74,9 @@ public abstract partial class IssueStoreConformanceTests
 
         Time.Advance(TimeSpan.FromDays(30));
 
-        Assert.Null(await Store.ClaimNextAsync("w2", Lease));
-        Assert.Null(await Store.ClaimNextBySeriesAsync("w2", Lease));
-        Assert.Equal(IssueState.AwaitingApproval, (await Store.GetAsync(id)).Status.State);
+        Contract.Null(await Store.ClaimNextAsync("w2", Lease), "a waiting issue holds no dispatcher and is never claimed, whatever the time (checked: await Store.ClaimNextAsync(\"w2\", Lease))");
+        Contract.Null(await Store.ClaimNextBySeriesAsync("w2", Lease), "a waiting issue holds no dispatcher and is never claimed, whatever the time (checked: await Store.ClaimNextBySeriesAsync(\"w2\", Lease))");
+        Contract.Equal(IssueState.AwaitingApproval, (await Store.GetAsync(id)).Status.State, "a waiting issue holds no dispatcher and is never claimed, whatever the time (checked: (await Store.GetAsync(id)).Status.State)");
     }
 
     [SkippableFact]
@@ -88,10 +88,10 @@ public abstract partial class IssueStoreConformanceTests
         Time.Advance(Lease);
         var second = await Store.ClaimNextAsync("w2", Lease);
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.AwaitApprovalUnderLeaseAsync(IssueLease.Of(first!), Proposal(id, TimeSpan.FromHours(1))));
+        await Contract.ThrowsAsync<ConflictException>(() => Store.AwaitApprovalUnderLeaseAsync(IssueLease.Of(first!), Proposal(id, TimeSpan.FromHours(1))), "AwaitApprovalUnderLease under a lost lease throws ConflictException");
 
-        Assert.Equal(second, await Store.GetAsync(id));
-        Assert.Null(await Store.FindApprovalAsync(id));
+        Contract.Equal(second, await Store.GetAsync(id), "AwaitApprovalUnderLease under a lost lease changes nothing (checked: await Store.GetAsync(id))");
+        Contract.Null(await Store.FindApprovalAsync(id), "AwaitApprovalUnderLease under a lost lease changes nothing (checked: await Store.FindApprovalAsync(id))");
     }
 
     [SkippableFact]
@@ -105,27 +105,27 @@ public abstract partial class IssueStoreConformanceTests
         var result = await Store.DecideApprovalAsync(id, decision, "approver-node", Lease);
         var again = await Store.DecideApprovalAsync(id, decision with { DecidedBy = "someone else" }, "approver-node-2", Lease);
 
-        Assert.True(result.Decided);
-        Assert.Equal(IssueState.Running, result.Issue.Status.State);
-        Assert.Equal("approver-node", result.Issue.LeaseOwner);
-        Assert.Equal(Time.GetUtcNow() + Lease, result.Issue.LeaseExpiresAt);
-        Assert.Equal(2, result.Issue.Attempts);
-        Assert.Equal(result.Issue, await Store.GetAsync(id));
+        Contract.True(result.Decided, "DecideApproval makes the waiting issue Running under a lease for the owner with Attempts incremented (a fresh fencing token), and returns the issue as stored (checked: result.Decided)");
+        Contract.Equal(IssueState.Running, result.Issue.Status.State, "DecideApproval makes the waiting issue Running under a lease for the owner with Attempts incremented (a fresh fencing token), and returns the issue as stored (checked: result.Issue.Status.State)");
+        Contract.Equal("approver-node", result.Issue.LeaseOwner, "DecideApproval makes the waiting issue Running under a lease for the owner with Attempts incremented (a fresh fencing token), and returns the issue as stored (checked: result.Issue.LeaseOwner)");
+        Contract.Equal(Time.GetUtcNow() + Lease, result.Issue.LeaseExpiresAt, "DecideApproval makes the waiting issue Running under a lease for the owner with Attempts incremented (a fresh fencing token), and returns the issue as stored (checked: result.Issue.LeaseExpiresAt)");
+        Contract.Equal(2, result.Issue.Attempts, "DecideApproval makes the waiting issue Running under a lease for the owner with Attempts incremented (a fresh fencing token), and returns the issue as stored (checked: result.Issue.Attempts)");
+        Contract.Equal(result.Issue, await Store.GetAsync(id), "DecideApproval makes the waiting issue Running under a lease for the owner with Attempts incremented (a fresh fencing token), and returns the issue as stored (checked: await Store.GetAsync(id))");
         foreach (var approval in new[] { result.Approval, await Store.FindApprovalAsync(id), again.Approval })
         {
-            Assert.NotNull(approval);
-            Assert.Equal(ApprovalVerdict.Approved, approval.Verdict);
-            Assert.Equal("Zoë Approver", approval.DecidedBy);
-            Assert.Equal("looks right ✓", approval.Note);
-            Assert.Equal(Time.GetUtcNow(), approval.DecidedAt);
+            Contract.NotNull(approval, "DecideApproval gives the approval the decision; the result and FindApproval return it (checked: approval)");
+            Contract.Equal(ApprovalVerdict.Approved, approval.Verdict, "DecideApproval gives the approval the decision; the result and FindApproval return it (checked: approval.Verdict)");
+            Contract.Equal("Zoë Approver", approval.DecidedBy, "DecideApproval gives the approval the decision; the result and FindApproval return it (checked: approval.DecidedBy)");
+            Contract.Equal("looks right ✓", approval.Note, "DecideApproval gives the approval the decision; the result and FindApproval return it (checked: approval.Note)");
+            Contract.Equal(Time.GetUtcNow(), approval.DecidedAt, "DecideApproval gives the approval the decision; the result and FindApproval return it (checked: approval.DecidedAt)");
         }
 
-        Assert.False(again.Decided);
-        Assert.Equal(result.Issue, again.Issue);
+        Contract.False(again.Decided, "DecideApproval is exactly once: a second decision gets Decided false and the issue unchanged (checked: again.Decided)");
+        Contract.Equal(result.Issue, again.Issue, "DecideApproval is exactly once: a second decision gets Decided false and the issue unchanged (checked: again.Issue)");
 
         // The decider's lease completes the issue like any claim.
         var done = await Store.CompleteUnderLeaseAsync(IssueLease.Of(result.Issue), IssueStatus.Rejected("rejected by Zoë"));
-        Assert.Equal(IssueState.Rejected, done.Status.State);
+        Contract.Equal(IssueState.Rejected, done.Status.State, "the decider's lease completes the issue like any claim (checked: done.Status.State)");
     }
 
     [SkippableFact]
@@ -140,11 +140,11 @@ public abstract partial class IssueStoreConformanceTests
             $"node-{i}",
             Lease))));
 
-        var winner = Assert.Single(results, r => r.Decided);
+        var winner = Contract.Single(results, r => r.Decided, "of concurrent decisions on one waiting issue exactly one records (checked: results)");
         var stored = await Store.FindApprovalAsync(id);
-        Assert.Equal(winner.Approval!.DecidedBy, stored!.DecidedBy);
-        Assert.Equal(winner.Issue.LeaseOwner, (await Store.GetAsync(id)).LeaseOwner);
-        Assert.Equal(2, (await Store.GetAsync(id)).Attempts);
+        Contract.Equal(winner.Approval!.DecidedBy, stored!.DecidedBy, "of concurrent decisions on one waiting issue exactly one records, and only its decider claims the issue (checked: stored!.DecidedBy)");
+        Contract.Equal(winner.Issue.LeaseOwner, (await Store.GetAsync(id)).LeaseOwner, "of concurrent decisions on one waiting issue exactly one records, and only its decider claims the issue (checked: (await Store.GetAsync(id)).LeaseOwner)");
+        Contract.Equal(2, (await Store.GetAsync(id)).Attempts, "of concurrent decisions on one waiting issue exactly one records, and only its decider claims the issue (checked: (await Store.GetAsync(id)).Attempts)");
     }
 
     [SkippableFact]
@@ -157,12 +157,12 @@ public abstract partial class IssueStoreConformanceTests
 
         var result = await Store.DecideApprovalAsync(pending, decision, "n", Lease);
 
-        Assert.False(result.Decided);
-        Assert.Null(result.Approval);
-        Assert.Equal(before, result.Issue);
-        Assert.Equal(before, await Store.GetAsync(pending));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.DecideApprovalAsync(IssueId.Parse("issue:missing"), decision, "n", Lease));
-        Assert.Null(await Store.FindApprovalAsync(IssueId.Parse("issue:missing")));
+        Contract.False(result.Decided, "DecideApproval on an issue in any other state than AwaitingApproval returns it unchanged with Decided false (checked: result.Decided)");
+        Contract.Null(result.Approval, "DecideApproval on an issue in any other state than AwaitingApproval returns it unchanged with Decided false (checked: result.Approval)");
+        Contract.Equal(before, result.Issue, "DecideApproval on an issue in any other state than AwaitingApproval returns it unchanged with Decided false (checked: result.Issue)");
+        Contract.Equal(before, await Store.GetAsync(pending), "DecideApproval on an issue in any other state than AwaitingApproval returns it unchanged with Decided false (checked: await Store.GetAsync(pending))");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.DecideApprovalAsync(IssueId.Parse("issue:missing"), decision, "n", Lease), "DecideApproval of an unknown issue throws NotFoundException");
+        Contract.Null(await Store.FindApprovalAsync(IssueId.Parse("issue:missing")), "FindApproval returns null when the issue has no approval (checked: await Store.FindApprovalAsync(IssueId.Parse(\"issue:missing\")))");
     }
 
     [SkippableFact]
@@ -176,16 +176,16 @@ public abstract partial class IssueStoreConformanceTests
         var notYet = await ParkAsync(TimeSpan.FromHours(2));
         await Store.DecideApprovalAsync(decided, new IssueApprovalDecision(ApprovalVerdict.Rejected, "a", null, Time.GetUtcNow()), "n", Lease);
 
-        Assert.Empty(await Store.ListExpiredApprovalsAsync(Time.GetUtcNow(), 10));
+        Contract.Empty(await Store.ListExpiredApprovalsAsync(Time.GetUtcNow(), 10), "ListExpiredApprovals returns only approvals whose ExpiresAt is at or before now (checked: await Store.ListExpiredApprovalsAsync(Time.GetUtcNow(), 10))");
         Time.Advance(TimeSpan.FromMinutes(30));
 
         var all = await Store.ListExpiredApprovalsAsync(Time.GetUtcNow(), 10);
         var two = await Store.ListExpiredApprovalsAsync(Time.GetUtcNow(), 2);
 
-        Assert.Equal([early, middle, late], all.Select(a => a.IssueId));
-        Assert.Equal([early, middle], two.Select(a => a.IssueId));
-        Assert.DoesNotContain(notYet, all.Select(a => a.IssueId));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.ListExpiredApprovalsAsync(Time.GetUtcNow(), 0));
+        Contract.Equal([early, middle, late], all.Select(a => a.IssueId), "ListExpiredApprovals returns up to limit approvals still waiting whose ExpiresAt is at or before now, earliest expiry first (checked: all.Select(a => a.IssueId))");
+        Contract.Equal([early, middle], two.Select(a => a.IssueId), "ListExpiredApprovals returns up to limit approvals still waiting whose ExpiresAt is at or before now, earliest expiry first (checked: two.Select(a => a.IssueId))");
+        Contract.DoesNotContain(notYet, all.Select(a => a.IssueId), "ListExpiredApprovals returns up to limit approvals still waiting whose ExpiresAt is at or before now, earliest expiry first (checked: all.Select(a => a.IssueId))");
+        await Contract.ThrowsAsync<ArgumentOutOfRangeException>(() => Store.ListExpiredApprovalsAsync(Time.GetUtcNow(), 0), "ListExpiredApprovals throws ArgumentOutOfRangeException when the limit is outside 1 to 1000");
     }
 
     [SkippableFact]
@@ -198,14 +198,14 @@ public abstract partial class IssueStoreConformanceTests
 
         await Store.RequeueAsync(id, "op");
 
-        Assert.Null(await Store.FindApprovalAsync(id));
+        Contract.Null(await Store.FindApprovalAsync(id), "FindApproval returns the approval of the issue's current round, so none after a requeue (checked: await Store.FindApprovalAsync(id))");
         var claimed = await Store.ClaimNextAsync("w1", Lease);
         var second = Proposal(id, TimeSpan.FromHours(1)) with { Round = 1 };
         await Store.AwaitApprovalUnderLeaseAsync(IssueLease.Of(claimed!), second);
         var found = await Store.FindApprovalAsync(id);
-        Assert.NotNull(found);
-        Assert.Equal(1, found.Round);
-        Assert.False(found.IsDecided);
+        Contract.NotNull(found, "FindApproval returns the approval of the issue's current round (waiting or decided) (checked: found)");
+        Contract.Equal(1, found.Round, "FindApproval returns the approval of the issue's current round (waiting or decided) (checked: found.Round)");
+        Contract.False(found.IsDecided, "FindApproval returns the approval of the issue's current round (waiting or decided) (checked: found.IsDecided)");
     }
 
 #pragma warning restore CS1591
@@ -215,7 +215,7 @@ public abstract partial class IssueStoreConformanceTests
     {
         var id = await CreateAsync();
         var claimed = await Store.ClaimNextAsync("w1", Lease);
-        Assert.Equal(id, claimed!.Id);
+        Contract.Equal(id, claimed!.Id, "ClaimNext claims the pending issue (checked: claimed!.Id)");
         await Store.AwaitApprovalUnderLeaseAsync(IssueLease.Of(claimed), Proposal(id, expiresIn));
         return id;
     }
@@ -236,21 +236,21 @@ public abstract partial class IssueStoreConformanceTests
 
     private static void AssertSameApproval(IssueApproval expected, IssueApproval? actual)
     {
-        Assert.NotNull(actual);
-        Assert.Equal(expected.IssueId, actual.IssueId);
-        Assert.Equal(0, actual.Round);
-        Assert.Equal(expected.RunId, actual.RunId);
-        Assert.Equal(expected.PreviousVersion, actual.PreviousVersion);
-        Assert.Equal(expected.Proposed.Version, actual.Proposed.Version);
-        Assert.Equal(expected.PatchHash, actual.PatchHash);
-        Assert.Equal(expected.Rationale, actual.Rationale);
-        Assert.Equal(expected.Verdicts, actual.Verdicts);
-        Assert.Equal(expected.EpochStartedAt, actual.EpochStartedAt);
-        Assert.Equal(expected.RequestedAt, actual.RequestedAt);
-        Assert.Equal(expected.ExpiresAt, actual.ExpiresAt);
-        Assert.Null(actual.Verdict);
-        Assert.Null(actual.DecidedBy);
-        Assert.Null(actual.Note);
-        Assert.Null(actual.DecidedAt);
+        Contract.NotNull(actual, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual)");
+        Contract.Equal(expected.IssueId, actual.IssueId, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.IssueId)");
+        Contract.Equal(0, actual.Round, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.Round)");
+        Contract.Equal(expected.RunId, actual.RunId, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.RunId)");
+        Contract.Equal(expected.PreviousVersion, actual.PreviousVersion, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.PreviousVersion)");
+        Contract.Equal(expected.Proposed.Version, actual.Proposed.Version, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.Proposed.Version)");
+        Contract.Equal(expected.PatchHash, actual.PatchHash, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.PatchHash)");
+        Contract.Equal(expected.Rationale, actual.Rationale, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.Rationale)");
+        Contract.Equal(expected.Verdicts, actual.Verdicts, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.Verdicts)");
+        Contract.Equal(expected.EpochStartedAt, actual.EpochStartedAt, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.EpochStartedAt)");
+        Contract.Equal(expected.RequestedAt, actual.RequestedAt, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.RequestedAt)");
+        Contract.Equal(expected.ExpiresAt, actual.ExpiresAt, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.ExpiresAt)");
+        Contract.Null(actual.Verdict, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.Verdict)");
+        Contract.Null(actual.DecidedBy, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.DecidedBy)");
+        Contract.Null(actual.Note, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.Note)");
+        Contract.Null(actual.DecidedAt, "AwaitApprovalUnderLease stores the approval as the approval of the issue's current round, every field kept, undecided (checked: actual.DecidedAt)");
     }
 }

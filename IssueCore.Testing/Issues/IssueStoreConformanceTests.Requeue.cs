@@ -42,30 +42,30 @@ public abstract partial class IssueStoreConformanceTests
 
         var result = await Store.RequeueAsync(id, "operator ü");
 
-        Assert.True(result.Requeued);
+        Contract.True(result.Requeued, "Requeue of a dead letter moves it (Requeued true) (checked: result.Requeued)");
         var issue = await Store.GetAsync(id);
         foreach (var i in new[] { result.Issue, issue })
         {
-            Assert.Equal(IssueStatus.Pending, i.Status);
-            Assert.Equal(1, i.Round);
-            Assert.Equal(3, i.Attempts);
-            Assert.Equal(3, i.RoundStartAttempts);
-            Assert.Equal(0, i.RoundAttempts);
-            Assert.Null(i.LeaseOwner);
-            Assert.Null(i.LeaseExpiresAt);
-            Assert.Null(i.NotBefore);
-            Assert.Null(i.LastError);
-            Assert.Equal(StartTime.AddMinutes(5), i.UpdatedAt);
+            Contract.Equal(IssueStatus.Pending, i.Status, "Requeue makes a dead letter Pending, claimable at once, with Round up by one, RoundStartAttempts set to Attempts (which keeps counting), and its reason, last error and lease cleared; it returns the issue as stored (checked: i.Status)");
+            Contract.Equal(1, i.Round, "Requeue makes a dead letter Pending, claimable at once, with Round up by one, RoundStartAttempts set to Attempts (which keeps counting), and its reason, last error and lease cleared; it returns the issue as stored (checked: i.Round)");
+            Contract.Equal(3, i.Attempts, "Requeue makes a dead letter Pending, claimable at once, with Round up by one, RoundStartAttempts set to Attempts (which keeps counting), and its reason, last error and lease cleared; it returns the issue as stored (checked: i.Attempts)");
+            Contract.Equal(3, i.RoundStartAttempts, "Requeue makes a dead letter Pending, claimable at once, with Round up by one, RoundStartAttempts set to Attempts (which keeps counting), and its reason, last error and lease cleared; it returns the issue as stored (checked: i.RoundStartAttempts)");
+            Contract.Equal(0, i.RoundAttempts, "Requeue makes a dead letter Pending, claimable at once, with Round up by one, RoundStartAttempts set to Attempts (which keeps counting), and its reason, last error and lease cleared; it returns the issue as stored (checked: i.RoundAttempts)");
+            Contract.Null(i.LeaseOwner, "Requeue makes a dead letter Pending, claimable at once, with Round up by one, RoundStartAttempts set to Attempts (which keeps counting), and its reason, last error and lease cleared; it returns the issue as stored (checked: i.LeaseOwner)");
+            Contract.Null(i.LeaseExpiresAt, "Requeue makes a dead letter Pending, claimable at once, with Round up by one, RoundStartAttempts set to Attempts (which keeps counting), and its reason, last error and lease cleared; it returns the issue as stored (checked: i.LeaseExpiresAt)");
+            Contract.Null(i.NotBefore, "Requeue makes a dead letter Pending, claimable at once, with Round up by one, RoundStartAttempts set to Attempts (which keeps counting), and its reason, last error and lease cleared; it returns the issue as stored (checked: i.NotBefore)");
+            Contract.Null(i.LastError, "Requeue makes a dead letter Pending, claimable at once, with Round up by one, RoundStartAttempts set to Attempts (which keeps counting), and its reason, last error and lease cleared; it returns the issue as stored (checked: i.LastError)");
+            Contract.Equal(StartTime.AddMinutes(5), i.UpdatedAt, "Requeue makes a dead letter Pending, claimable at once, with Round up by one, RoundStartAttempts set to Attempts (which keeps counting), and its reason, last error and lease cleared; it returns the issue as stored (checked: i.UpdatedAt)");
         }
 
         var history = await Store.ListRequeuesAsync(id);
-        var requeue = Assert.Single(history);
-        Assert.Equal(id, requeue.IssueId);
-        Assert.Equal(1, requeue.Round);
-        Assert.Equal("operator ü", requeue.RequestedBy);
-        Assert.Equal(StartTime.AddMinutes(5), requeue.RequeuedAt);
-        Assert.Equal(IssueStatus.Failed("retry budget spent ✗"), requeue.PreviousStatus);
-        Assert.Equal(3, requeue.PreviousAttempts);
+        var requeue = Contract.Single(history, "Requeue adds an IssueRequeue to the issue's history in the same transaction (checked: history)");
+        Contract.Equal(id, requeue.IssueId, "Requeue adds an IssueRequeue to the issue's history in the same transaction (checked: requeue.IssueId)");
+        Contract.Equal(1, requeue.Round, "Requeue adds an IssueRequeue to the issue's history in the same transaction (checked: requeue.Round)");
+        Contract.Equal("operator ü", requeue.RequestedBy, "Requeue adds an IssueRequeue to the issue's history in the same transaction (checked: requeue.RequestedBy)");
+        Contract.Equal(StartTime.AddMinutes(5), requeue.RequeuedAt, "Requeue adds an IssueRequeue to the issue's history in the same transaction (checked: requeue.RequeuedAt)");
+        Contract.Equal(IssueStatus.Failed("retry budget spent ✗"), requeue.PreviousStatus, "Requeue adds an IssueRequeue to the issue's history in the same transaction (checked: requeue.PreviousStatus)");
+        Contract.Equal(3, requeue.PreviousAttempts, "Requeue adds an IssueRequeue to the issue's history in the same transaction (checked: requeue.PreviousAttempts)");
     }
 
     [SkippableFact]
@@ -76,9 +76,9 @@ public abstract partial class IssueStoreConformanceTests
 
         var result = await Store.RequeueAsync(id, "op");
 
-        Assert.True(result.Requeued);
-        Assert.Equal(IssueStatus.Pending, (await Store.GetAsync(id)).Status);
-        Assert.Equal(IssueStatus.Rejected("des: denied"), Assert.Single(await Store.ListRequeuesAsync(id)).PreviousStatus);
+        Contract.True(result.Requeued, "Requeue sends a Rejected issue back to the queue and records its previous status (checked: result.Requeued)");
+        Contract.Equal(IssueStatus.Pending, (await Store.GetAsync(id)).Status, "Requeue sends a Rejected issue back to the queue and records its previous status (checked: (await Store.GetAsync(id)).Status)");
+        Contract.Equal(IssueStatus.Rejected("des: denied"), Contract.Single(await Store.ListRequeuesAsync(id), "Requeue sends a Rejected issue back to the queue and records its previous status (checked: await Store.ListRequeuesAsync(id))").PreviousStatus, "Requeue sends a Rejected issue back to the queue and records its previous status (checked: the single one's PreviousStatus)");
     }
 
     [SkippableFact]
@@ -93,12 +93,12 @@ public abstract partial class IssueStoreConformanceTests
 
         var again = await Store.ClaimNextAsync("w1", Lease);
 
-        Assert.NotNull(again);
-        Assert.Equal(id, again.Id);
-        Assert.Equal(2, again.Attempts);
-        Assert.Equal(1, again.RoundAttempts);
-        await Assert.ThrowsAsync<ConflictException>(() => Store.CompleteUnderLeaseAsync(oldLease, IssueStatus.Rejected("stale")));
-        Assert.Equal(IssueState.Running, (await Store.GetAsync(id)).Status.State);
+        Contract.NotNull(again, "a requeued issue is claimed again and Attempts keep counting, so a lease's fencing token is never reused (checked: again)");
+        Contract.Equal(id, again.Id, "a requeued issue is claimed again and Attempts keep counting, so a lease's fencing token is never reused (checked: again.Id)");
+        Contract.Equal(2, again.Attempts, "a requeued issue is claimed again and Attempts keep counting, so a lease's fencing token is never reused (checked: again.Attempts)");
+        Contract.Equal(1, again.RoundAttempts, "a requeued issue is claimed again and Attempts keep counting, so a lease's fencing token is never reused (checked: again.RoundAttempts)");
+        await Contract.ThrowsAsync<ConflictException>(() => Store.CompleteUnderLeaseAsync(oldLease, IssueStatus.Rejected("stale")), "a lease from before a requeue is fenced off: completing under it throws ConflictException");
+        Contract.Equal(IssueState.Running, (await Store.GetAsync(id)).Status.State, "a lease from before a requeue changes nothing (checked: (await Store.GetAsync(id)).Status.State)");
     }
 
     [SkippableFact]
@@ -115,10 +115,10 @@ public abstract partial class IssueStoreConformanceTests
             var before = await Store.GetAsync(id);
             var result = await Store.RequeueAsync(id, "op");
 
-            Assert.False(result.Requeued);
-            Assert.Equal(before, result.Issue);
-            Assert.Equal(before, await Store.GetAsync(id));
-            Assert.Empty(await Store.ListRequeuesAsync(id));
+            Contract.False(result.Requeued, "Requeue of an issue in any other state than Failed or Rejected returns it unchanged with Requeued false and records nothing (checked: result.Requeued)");
+            Contract.Equal(before, result.Issue, "Requeue of an issue in any other state than Failed or Rejected returns it unchanged with Requeued false and records nothing (checked: result.Issue)");
+            Contract.Equal(before, await Store.GetAsync(id), "Requeue of an issue in any other state than Failed or Rejected returns it unchanged with Requeued false and records nothing (checked: await Store.GetAsync(id))");
+            Contract.Empty(await Store.ListRequeuesAsync(id), "Requeue of an issue in any other state than Failed or Rejected returns it unchanged with Requeued false and records nothing (checked: await Store.ListRequeuesAsync(id))");
         }
     }
 
@@ -131,10 +131,10 @@ public abstract partial class IssueStoreConformanceTests
         var first = await Store.RequeueAsync(id, "op-1");
         var second = await Store.RequeueAsync(id, "op-2");
 
-        Assert.True(first.Requeued);
-        Assert.False(second.Requeued);
-        Assert.Equal(first.Issue, second.Issue);
-        Assert.Equal("op-1", Assert.Single(await Store.ListRequeuesAsync(id)).RequestedBy);
+        Contract.True(first.Requeued, "Requeue is idempotent: a second requeue returns the issue unchanged with Requeued false and one round is recorded (checked: first.Requeued)");
+        Contract.False(second.Requeued, "Requeue is idempotent: a second requeue returns the issue unchanged with Requeued false and one round is recorded (checked: second.Requeued)");
+        Contract.Equal(first.Issue, second.Issue, "Requeue is idempotent: a second requeue returns the issue unchanged with Requeued false and one round is recorded (checked: second.Issue)");
+        Contract.Equal("op-1", Contract.Single(await Store.ListRequeuesAsync(id), "Requeue is idempotent: a second requeue returns the issue unchanged with Requeued false and one round is recorded (checked: await Store.ListRequeuesAsync(id))").RequestedBy, "Requeue is idempotent: a second requeue returns the issue unchanged with Requeued false and one round is recorded (checked: the single one's RequestedBy)");
     }
 
     [SkippableFact]
@@ -152,13 +152,13 @@ public abstract partial class IssueStoreConformanceTests
         start.Set();
         var results = await Task.WhenAll(racers);
 
-        Assert.Single(results, r => r.Requeued);
+        Contract.Single(results, r => r.Requeued, "of concurrent requeues of one dead letter exactly one moves it (checked: results)");
         var issue = await Store.GetAsync(id);
-        Assert.Equal(1, issue.Round);
-        Assert.Equal(IssueState.Pending, issue.Status.State);
-        Assert.Single(await Store.ListRequeuesAsync(id));
-        Assert.NotNull(await Store.ClaimNextAsync("w1", Lease));
-        Assert.Null(await Store.ClaimNextAsync("w2", Lease));
+        Contract.Equal(1, issue.Round, "of concurrent requeues of one dead letter exactly one moves it: one round, Pending, claimable once (checked: issue.Round)");
+        Contract.Equal(IssueState.Pending, issue.Status.State, "of concurrent requeues of one dead letter exactly one moves it: one round, Pending, claimable once (checked: issue.Status.State)");
+        Contract.Single(await Store.ListRequeuesAsync(id), "of concurrent requeues of one dead letter exactly one moves it: one round, Pending, claimable once (checked: await Store.ListRequeuesAsync(id))");
+        Contract.NotNull(await Store.ClaimNextAsync("w1", Lease), "of concurrent requeues of one dead letter exactly one moves it: one round, Pending, claimable once (checked: await Store.ClaimNextAsync(\"w1\", Lease))");
+        Contract.Null(await Store.ClaimNextAsync("w2", Lease), "of concurrent requeues of one dead letter exactly one moves it: one round, Pending, claimable once (checked: await Store.ClaimNextAsync(\"w2\", Lease))");
     }
 
     [SkippableFact]
@@ -170,19 +170,19 @@ public abstract partial class IssueStoreConformanceTests
         {
             var claimed = await Store.ClaimNextAsync("w1", Lease);
             await Store.CompleteUnderLeaseAsync(IssueLease.Of(claimed!), IssueStatus.Failed($"dead {round}"));
-            Assert.True((await Store.RequeueAsync(id, "op")).Requeued);
+            Contract.True((await Store.RequeueAsync(id, "op")).Requeued, "Requeue of a dead letter with fewer than IssueRequeue.MaxRounds rounds moves it (checked: (await Store.RequeueAsync(id, \"op\")).Requeued)");
         }
 
         var last = await Store.ClaimNextAsync("w1", Lease);
         await Store.CompleteUnderLeaseAsync(IssueLease.Of(last!), IssueStatus.Failed("dead again"));
 
-        await Assert.ThrowsAsync<ConflictException>(() => Store.RequeueAsync(id, "op"));
+        await Contract.ThrowsAsync<ConflictException>(() => Store.RequeueAsync(id, "op"), "Requeue of an issue that already had IssueRequeue.MaxRounds rounds throws ConflictException");
         var issue = await Store.GetAsync(id);
-        Assert.Equal(IssueStatus.Failed("dead again"), issue.Status);
-        Assert.Equal(IssueRequeue.MaxRounds, issue.Round);
+        Contract.Equal(IssueStatus.Failed("dead again"), issue.Status, "Requeue of an issue that already had IssueRequeue.MaxRounds rounds changes nothing (checked: issue.Status)");
+        Contract.Equal(IssueRequeue.MaxRounds, issue.Round, "Requeue of an issue that already had IssueRequeue.MaxRounds rounds changes nothing (checked: issue.Round)");
         var history = await Store.ListRequeuesAsync(id);
-        Assert.Equal(Enumerable.Range(1, IssueRequeue.MaxRounds), history.Select(r => r.Round));
-        Assert.Equal(IssueStatus.Failed("dead 41"), history[41].PreviousStatus);
+        Contract.Equal(Enumerable.Range(1, IssueRequeue.MaxRounds), history.Select(r => r.Round), "ListRequeues returns the issue's requeues oldest first, at most IssueRequeue.MaxRounds (checked: history.Select(r => r.Round))");
+        Contract.Equal(IssueStatus.Failed("dead 41"), history[41].PreviousStatus, "ListRequeues returns the issue's requeues oldest first, at most IssueRequeue.MaxRounds (checked: history[41].PreviousStatus)");
     }
 
     [SkippableFact]
@@ -191,10 +191,10 @@ public abstract partial class IssueStoreConformanceTests
         Skip.IfNot(SupportsRequeue, RequeueSkipReason);
         var id = await DeadLetterAsync(IssueStatus.Failed("dead"), claims: 1);
 
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.RequeueAsync(IssueId.Parse("issue:missing"), "op"));
-        await Assert.ThrowsAsync<NotFoundException>(() => Store.ListRequeuesAsync(IssueId.Parse("issue:missing")));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.RequeueAsync(id, string.Empty));
-        Assert.Equal(IssueState.Failed, (await Store.GetAsync(id)).Status.State);
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.RequeueAsync(IssueId.Parse("issue:missing"), "op"), "Requeue of an unknown issue throws NotFoundException");
+        await Contract.ThrowsAsync<NotFoundException>(() => Store.ListRequeuesAsync(IssueId.Parse("issue:missing")), "ListRequeues of an unknown issue throws NotFoundException");
+        await Contract.ThrowsAnyAsync<ArgumentException>(() => Store.RequeueAsync(id, string.Empty), "Requeue with an empty requestedBy throws ArgumentException");
+        Contract.Equal(IssueState.Failed, (await Store.GetAsync(id)).Status.State, "a refused requeue changes nothing (checked: (await Store.GetAsync(id)).Status.State)");
     }
 
 #pragma warning restore CS1591
