@@ -59,10 +59,10 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
 
     private const string PurgeRunsSql = DoomedRunsCte + "DELETE FROM council_runs WHERE run_id IN (SELECT run_id FROM doomed);";
 
-    private const string MarkInterruptedSql = "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running';";
+    private const string MarkInterruptedSql = "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running' AND status <> 'completed';";
 
     private const string MarkAbandonedSql =
-        "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running' " +
+        "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running' AND status <> 'completed' " +
         "AND ((@before IS NOT NULL AND updated_at < @before) OR owner IN (SELECT value FROM json_each(@owners)));";
 
     private const string TouchSql = "UPDATE council_runs SET owner = @owner, updated_at = @now WHERE run_id = @run_id AND status = 'running';";
@@ -75,8 +75,15 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         "SELECT " + RunColumns + " FROM council_runs WHERE created_at < @created OR (created_at = @created AND seq < @seq) " +
         "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
 
+    // The status index holds the runs that are not completed (most runs end completed, and an index entry each would be
+    // written with every run): "status <> 'completed'" in a statement lets SQLite read it. Completed runs are listed from
+    // the created index, skipping the others (few, and purged by the retention like the completed ones).
     internal const string RunsByStatusPageSql =
-        "SELECT " + RunColumns + " FROM council_runs WHERE status = @status AND (created_at < @created OR (created_at = @created AND seq < @seq)) " +
+        "SELECT " + RunColumns + " FROM council_runs WHERE status = @status AND status <> 'completed' AND (created_at < @created OR (created_at = @created AND seq < @seq)) " +
+        "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
+
+    internal const string CompletedRunsPageSql =
+        "SELECT " + RunColumns + " FROM council_runs INDEXED BY ix_council_runs_created WHERE status = 'completed' AND (created_at < @created OR (created_at = @created AND seq < @seq)) " +
         "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
 
     internal const string RunsBySubjectPageSql =
@@ -482,7 +489,9 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                 async (session, ct) =>
                 {
                     var command = subject is not null ? session.Command(RunsBySubjectPageSql).With("@subject", subject)
-                        : status is null ? session.Command(RunsPageSql) : session.Command(RunsByStatusPageSql).With("@status", status);
+                        : status is null ? session.Command(RunsPageSql)
+                        : status == "completed" ? session.Command(CompletedRunsPageSql)
+                        : session.Command(RunsByStatusPageSql).With("@status", status);
                     command.With("@created", afterCreated).With("@seq", afterSeq).With("@limit", PageSize);
                     var rows = new List<(long Seq, CouncilRun Run)>(PageSize);
                     var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
