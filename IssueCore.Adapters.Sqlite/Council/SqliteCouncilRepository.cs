@@ -14,7 +14,8 @@ namespace IssueCore.Adapters.Sqlite;
 /// </summary>
 public sealed class SqliteCouncilRepository : ICouncilRepository
 {
-    private const string RunColumns = "seq, run_id, flow_id, flow_version, subject, status, graph, created_at, updated_at, owner";
+    private const string RunColumns = "seq, run_id, flow_id, flow_version, subject, status, graph, created_at, updated_at, owner, graph_part, " +
+        "(SELECT content FROM council_graph_parts WHERE council_graph_parts.hash = council_runs.graph_part)";
 
     private const string GetRunSql = "SELECT " + RunColumns + " FROM council_runs WHERE run_id = @run_id;";
 
@@ -24,7 +25,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
     private const string UpdateStatusSql =
         "UPDATE council_runs SET status = @status, updated_at = @now, owner = CASE WHEN @status = 'running' THEN NULL ELSE owner END WHERE run_id = @run_id;";
 
-    private const string UpdateGraphSql = "UPDATE council_runs SET graph = @graph, updated_at = @now WHERE run_id = @run_id;";
+    private const string UpdateGraphSql = "UPDATE council_runs SET graph = @graph, graph_part = @graph_part, updated_at = @now WHERE run_id = @run_id;";
 
     private const string NextSequenceSql = "UPDATE council_runs SET last_sequence = last_sequence + 1, updated_at = @now WHERE run_id = @run_id RETURNING last_sequence;";
 
@@ -43,7 +44,8 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
     // The end of a run in one statement: the graph (when given) and the status (when given; moving into 'running' clears
     // the owner, as UpdateStatusSql does).
     private const string RecordEndSql =
-        "UPDATE council_runs SET graph = coalesce(@graph, graph), status = coalesce(@status, status), updated_at = @now, " +
+        "UPDATE council_runs SET graph = coalesce(@graph, graph), graph_part = CASE WHEN @graph IS NULL THEN graph_part ELSE @graph_part END, " +
+        "status = coalesce(@status, status), updated_at = @now, " +
         "owner = CASE WHEN @status = 'running' THEN NULL ELSE owner END WHERE run_id = @run_id;";
 
     // The runs a purge deletes, oldest first (ordered so both deletes of one purge see the same set).
@@ -57,10 +59,10 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
 
     private const string PurgeRunsSql = DoomedRunsCte + "DELETE FROM council_runs WHERE run_id IN (SELECT run_id FROM doomed);";
 
-    private const string MarkInterruptedSql = "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running';";
+    private const string MarkInterruptedSql = "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running' AND status <> 'completed';";
 
     private const string MarkAbandonedSql =
-        "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running' " +
+        "UPDATE council_runs SET status = 'interrupted', updated_at = @now WHERE status = 'running' AND status <> 'completed' " +
         "AND ((@before IS NOT NULL AND updated_at < @before) OR owner IN (SELECT value FROM json_each(@owners)));";
 
     private const string TouchSql = "UPDATE council_runs SET owner = @owner, updated_at = @now WHERE run_id = @run_id AND status = 'running';";
@@ -73,8 +75,15 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         "SELECT " + RunColumns + " FROM council_runs WHERE created_at < @created OR (created_at = @created AND seq < @seq) " +
         "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
 
+    // The status index holds the runs that are not completed (most runs end completed, and an index entry each would be
+    // written with every run): "status <> 'completed'" in a statement lets SQLite read it. Completed runs are listed from
+    // the created index, skipping the others (few, and purged by the retention like the completed ones).
     internal const string RunsByStatusPageSql =
-        "SELECT " + RunColumns + " FROM council_runs WHERE status = @status AND (created_at < @created OR (created_at = @created AND seq < @seq)) " +
+        "SELECT " + RunColumns + " FROM council_runs WHERE status = @status AND status <> 'completed' AND (created_at < @created OR (created_at = @created AND seq < @seq)) " +
+        "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
+
+    internal const string CompletedRunsPageSql =
+        "SELECT " + RunColumns + " FROM council_runs INDEXED BY ix_council_runs_created WHERE status = 'completed' AND (created_at < @created OR (created_at = @created AND seq < @seq)) " +
         "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
 
     internal const string RunsBySubjectPageSql =
@@ -90,8 +99,8 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
     private const int PageSize = 256;
 
     private const string InsertRunSql =
-        "INSERT INTO council_runs (run_id, flow_id, flow_version, subject, status, graph, last_sequence, created_at, updated_at, owner) " +
-        "VALUES (@run_id, @flow_id, @flow_version, @subject, @status, @graph, @last_sequence, @created_at, @updated_at, @owner);";
+        "INSERT INTO council_runs (run_id, flow_id, flow_version, subject, status, graph, graph_part, last_sequence, created_at, updated_at, owner) " +
+        "VALUES (@run_id, @flow_id, @flow_version, @subject, @status, @graph, @graph_part, @last_sequence, @created_at, @updated_at, @owner);";
 
     private readonly SqliteDatabase _database;
 
@@ -145,13 +154,20 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         var run = record.Run;
         ArgumentNullException.ThrowIfNull(run.FlowId);
         var events = record.Events;
+        var stored = run.Graph is { } graph ? SqliteRunGraph.Split(graph) : (SqliteRunGraph?)null;
+        if (stored is { } part)
+        {
+            await part.WritePartAsync(session, ct).ConfigureAwait(false);
+        }
+
         var insert = session.Command(InsertRunSql)
             .With("@run_id", run.Id.Value)
             .With("@flow_id", run.FlowId)
             .With("@flow_version", run.FlowVersion)
             .With("@subject", run.Subject)
             .With("@status", StatusText(run.Status))
-            .With("@graph", run.Graph is { } graph ? SqliteJson.WriteElement(graph) : null)
+            .With("@graph", stored?.Graph)
+            .With("@graph_part", stored?.PartHash)
             .With("@last_sequence", events.Count == 0 ? 0 : events[^1].Sequence)
             .With("@created_at", SqliteTime.ToTicks(run.CreatedAt))
             .With("@updated_at", SqliteTime.ToTicks(run.UpdatedAt))
@@ -203,14 +219,16 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
     /// <inheritdoc />
     public Task UpdateGraphAsync(CouncilRunId runId, JsonElement graph, CancellationToken cancellationToken = default)
     {
-        var text = SqliteJson.WriteElement(graph);
+        var stored = SqliteRunGraph.Split(graph);
         return _database.WriteAsync(
             "Updating a run graph",
             async (session, ct) =>
             {
+                await stored.WritePartAsync(session, ct).ConfigureAwait(false);
                 var changed = await session.Command(UpdateGraphSql)
                     .With("@run_id", runId.Value)
-                    .With("@graph", text)
+                    .With("@graph", stored.Graph)
+                    .With("@graph_part", stored.PartHash)
                     .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()))
                     .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                 return changed == 1 ? changed : throw new NotFoundException("council run", runId.Value);
@@ -289,7 +307,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
     {
         CouncilRunEventBatch.EnsureRun(runId, events);
         var payloads = Payloads(events);
-        var graphText = graph is { } g ? SqliteJson.WriteElement(g) : null;
+        var stored = graph is { } g ? SqliteRunGraph.Split(g) : (SqliteRunGraph?)null;
         return _database.WriteAsync(
             status is null ? "Recording run events" : "Recording a run's end",
             async (session, ct) =>
@@ -307,11 +325,17 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                     CouncilRunStatusTransitions.EnsureCanTransition(runId, ParseStatus(current), target);
                 }
 
-                if (graphText is not null || status is not null)
+                if (stored is { } part)
+                {
+                    await part.WritePartAsync(session, ct).ConfigureAwait(false);
+                }
+
+                if (stored is not null || status is not null)
                 {
                     var changed = await session.Command(RecordEndSql)
                         .With("@run_id", runId.Value)
-                        .With("@graph", graphText)
+                        .With("@graph", stored?.Graph)
+                        .With("@graph_part", stored?.PartHash)
                         .With("@status", status is { } st ? StatusText(st) : null)
                         .With("@now", now)
                         .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -396,7 +420,13 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                     .With("@keep", policy.KeepLatest)
                     .With("@max", policy.MaxRunsPerCall);
                 await Bind(PurgeEventsSql).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                return await Bind(PurgeRunsSql).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                var purged = await Bind(PurgeRunsSql).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                if (purged > 0)
+                {
+                    await session.Command(SqliteRunGraph.PurgePartsSql).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
+                return purged;
             },
             cancellationToken);
     }
@@ -459,7 +489,9 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                 async (session, ct) =>
                 {
                     var command = subject is not null ? session.Command(RunsBySubjectPageSql).With("@subject", subject)
-                        : status is null ? session.Command(RunsPageSql) : session.Command(RunsByStatusPageSql).With("@status", status);
+                        : status is null ? session.Command(RunsPageSql)
+                        : status == "completed" ? session.Command(CompletedRunsPageSql)
+                        : session.Command(RunsByStatusPageSql).With("@status", status);
                     command.With("@created", afterCreated).With("@seq", afterSeq).With("@limit", PageSize);
                     var rows = new List<(long Seq, CouncilRun Run)>(PageSize);
                     var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -648,7 +680,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
                 FlowVersion = r.GetStringOrNull(3),
                 Subject = r.GetStringOrNull(4),
                 Status = ParseStatus(r.GetString(5)),
-                Graph = r.GetStringOrNull(6) is { } graph ? SqliteJson.ReadElement(graph) : null,
+                Graph = r.GetStringOrNull(6) is { } graph ? SqliteRunGraph.Read(graph, r.GetStringOrNull(10), r.GetStringOrNull(11)) : null,
                 CreatedAt = r.GetTime(7),
                 UpdatedAt = r.GetTime(8),
                 Owner = r.GetStringOrNull(9),

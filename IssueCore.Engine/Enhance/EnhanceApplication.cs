@@ -580,7 +580,7 @@ public sealed partial class EnhanceApplication : IDisposable
             var epoch = new BlueprintEpoch(issue.BlueprintId, head.Version, _time.GetUtcNow());
 
             // The host records each axis's verdict under the run id it chose; the flow's own account does not count.
-            var runId = CouncilRunId.New();
+            var runId = CouncilRunId.New(_time.GetUtcNow());
             using var verdicts = _verifierHost.Open(runId);
             issue = await RecordRunAsync(issue, runId, cancellationToken).ConfigureAwait(false);
 

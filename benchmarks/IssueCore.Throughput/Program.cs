@@ -36,6 +36,12 @@ if (args is ["--run", var runAdapter, var runCount, var runBaseline, var runDisp
     finally
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (Environment.GetEnvironmentVariable("ISSUECORE_THROUGHPUT_KEEP_DB") is { Length: > 0 } keep && File.Exists(Path.Combine(work.FullName, "throughput.db")))
+        {
+            // For a breakdown of where the bytes went (dbstat, row sizes): the measured file, copied before the clean-up.
+            File.Copy(Path.Combine(work.FullName, "throughput.db"), keep, overwrite: true);
+        }
+
         work.Delete(recursive: true);
     }
 }

@@ -13,6 +13,7 @@ public sealed class QueryPlanTests
         { "run events", SqliteCouncilRepository.EventsPageSql },
         { "runs", SqliteCouncilRepository.RunsPageSql },
         { "runs by status", SqliteCouncilRepository.RunsByStatusPageSql },
+        { "completed runs", SqliteCouncilRepository.CompletedRunsPageSql },
     };
 
     [Theory]
