@@ -24,8 +24,10 @@ public interface IIssueEnqueueNotifications
     /// Watches for issues enqueued (created pending, or requeued) by any process until
     /// <paramref name="cancellationToken"/> is cancelled; then the sequence ends without throwing. Each item is one
     /// wake-up: its value is the number of enqueues it stands for (coalesced), or <c>0</c> for a wake-up that stands for
-    /// enqueues possibly missed (for example once the watch (re)starts listening, since notifications sent while not
-    /// listening are lost). A failing connection is retried with a bounded back-off and never ends the sequence.
+    /// enqueues possibly missed. The first item is a <c>0</c> yielded once the watch is watching (from then on no enqueue
+    /// is missed), and another <c>0</c> follows each time it starts watching again after losing its source, since
+    /// enqueues made meanwhile were not seen. A failing source is retried with a bounded back-off and never ends the
+    /// sequence.
     /// </summary>
     /// <param name="cancellationToken">Stops the watch.</param>
     /// <returns>The wake-ups, in the order they were observed.</returns>

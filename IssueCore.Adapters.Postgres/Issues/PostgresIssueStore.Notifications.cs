@@ -182,10 +182,25 @@ public sealed partial class PostgresIssueStore
             }
         }
 
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
             _connection.Notification -= OnNotification;
-            return _connection.DisposeAsync();
+            if (_connection.FullState == System.Data.ConnectionState.Open)
+            {
+                // The connection goes back to the pool: stop listening first, so an idle pooled connection does not
+                // keep receiving (and buffering) notifications. A broken connection is never pooled, so it needs none.
+                try
+                {
+                    await using var unlisten = new NpgsqlCommand("UNLISTEN *", _connection);
+                    await unlisten.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (PostgresErrors.IsProvider(ex))
+                {
+                    PostgresListenerLog.ConnectionLost(_logger, _channel, ex);
+                }
+            }
+
+            await _connection.DisposeAsync().ConfigureAwait(false);
         }
 
         private void OnNotification(object sender, NpgsqlNotificationEventArgs e) => Interlocked.Increment(ref _received);
