@@ -49,9 +49,7 @@ public sealed partial class PostgresIssueStore
                 }
 
                 failures++;
-                PostgresListenerLog.Retrying(_logger, channel, (long)delay.TotalMilliseconds);
-                await Task.Delay(delay, _db.TimeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                delay = delay * 2 > LongestRetryDelay ? LongestRetryDelay : delay * 2;
+                delay = await BackOffAsync(channel, delay, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -82,13 +80,19 @@ public sealed partial class PostgresIssueStore
             if (!cancellationToken.IsCancellationRequested)
             {
                 failures++;
-                PostgresListenerLog.Retrying(_logger, channel, (long)delay.TotalMilliseconds);
-                await Task.Delay(delay, _db.TimeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                delay = delay * 2 > LongestRetryDelay ? LongestRetryDelay : delay * 2;
+                delay = await BackOffAsync(channel, delay, cancellationToken).ConfigureAwait(false);
             }
         }
 
         PostgresListenerLog.Stopped(_logger, channel);
+    }
+
+    // Waits out one back-off on the clock (cancellation ends it early, quietly) and returns the next, doubled up to the longest.
+    private async Task<TimeSpan> BackOffAsync(string channel, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        PostgresListenerLog.Retrying(_logger, channel, (long)delay.TotalMilliseconds);
+        await Task.Delay(delay, _db.TimeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return delay * 2 > LongestRetryDelay ? LongestRetryDelay : delay * 2;
     }
 
     // Sends the NOTIFY of an enqueue inside the caller's transaction, so it is delivered on commit only.

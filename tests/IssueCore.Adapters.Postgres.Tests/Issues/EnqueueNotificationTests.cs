@@ -30,22 +30,9 @@ public sealed class EnqueueNotificationTests : IAsyncLifetime
     [Fact]
     public async Task An_issue_enqueued_through_another_hosts_store_is_dispatched_without_waiting_for_the_poll()
     {
-        using var timeout = new CancellationTokenSource(Bound);
-        var ct = timeout.Token;
-        await using var hostA = await NewSeededHostAsync("host-a", ct);
-        await using var hostB = NewHost("host-b");
-        var appB = hostB.GetRequiredService<EnhanceApplication>();
-        using var stop = new CancellationTokenSource();
-        var running = appB.RunAsync(stop.Token);
-        await WaitForListenerAsync(exceptPid: null, ct);
+        var state = await EnqueueOnHostADispatchOnHostBAsync((_, _) => Task.CompletedTask);
 
-        var created = await hostA.GetRequiredService<IIssueStore>().CreateAsync(AddDraft("from host A"), ct);
-        await appB.WaitUntilIdleAsync(ct);
-
-        var issue = await hostB.GetRequiredService<IIssueStore>().GetAsync(created.Issue.Id, ct);
-        Assert.Equal(IssueState.Applied, issue.Status.State);
-        await stop.CancelAsync();
-        await running.WaitAsync(ct);
+        Assert.Equal(IssueState.Applied, state);
     }
 
     [Fact]
@@ -113,24 +100,16 @@ public sealed class EnqueueNotificationTests : IAsyncLifetime
     [Fact]
     public async Task The_watch_listens_again_after_its_connection_is_terminated_and_a_later_enqueue_still_wakes_the_other_host()
     {
-        using var timeout = new CancellationTokenSource(Bound);
-        var ct = timeout.Token;
-        await using var hostA = await NewSeededHostAsync("host-a", ct);
-        await using var hostB = NewHost("host-b");
-        var appB = hostB.GetRequiredService<EnhanceApplication>();
-        using var stop = new CancellationTokenSource();
-        var running = appB.RunAsync(stop.Token);
-        var first = await WaitForListenerAsync(exceptPid: null, ct);
+        int? second = null;
 
-        await TerminateAsync(first, ct);
-        var second = await WaitForListenerAsync(exceptPid: first, ct);
-        var created = await hostA.GetRequiredService<IIssueStore>().CreateAsync(AddDraft("after the reconnect"), ct);
-        await appB.WaitUntilIdleAsync(ct);
+        var state = await EnqueueOnHostADispatchOnHostBAsync(async (first, ct) =>
+        {
+            await TerminateAsync(first, ct);
+            second = await WaitForListenerAsync(exceptPid: first, ct);
+        });
 
-        Assert.NotEqual(first, second);
-        Assert.Equal(IssueState.Applied, (await hostB.GetRequiredService<IIssueStore>().GetAsync(created.Issue.Id, ct)).Status.State);
-        await stop.CancelAsync();
-        await running.WaitAsync(ct);
+        Assert.NotNull(second);
+        Assert.Equal(IssueState.Applied, state);
     }
 
     [Fact]
@@ -153,6 +132,29 @@ public sealed class EnqueueNotificationTests : IAsyncLifetime
         }
 
         Assert.True(running.IsCompletedSuccessfully);
+    }
+
+    // Host B dispatches with a ten-minute poll; once it listens (and `beforeEnqueue` has run with its listener's
+    // backend pid), host A creates an issue through its own store. Returns the issue's state once host B is idle,
+    // which within the bound only a notification can bring about.
+    private async Task<IssueState> EnqueueOnHostADispatchOnHostBAsync(Func<int, CancellationToken, Task> beforeEnqueue)
+    {
+        using var timeout = new CancellationTokenSource(Bound);
+        var ct = timeout.Token;
+        await using var hostA = await NewSeededHostAsync("host-a", ct);
+        await using var hostB = NewHost("host-b");
+        var appB = hostB.GetRequiredService<EnhanceApplication>();
+        using var stop = new CancellationTokenSource();
+        var running = appB.RunAsync(stop.Token);
+        await beforeEnqueue(await WaitForListenerAsync(exceptPid: null, ct), ct);
+
+        var created = await hostA.GetRequiredService<IIssueStore>().CreateAsync(AddDraft("from host A"), ct);
+        await appB.WaitUntilIdleAsync(ct);
+
+        var state = (await hostB.GetRequiredService<IIssueStore>().GetAsync(created.Issue.Id, ct)).Status.State;
+        await stop.CancelAsync();
+        await running.WaitAsync(ct);
+        return state;
     }
 
     private ServiceProvider NewHost(string name)
