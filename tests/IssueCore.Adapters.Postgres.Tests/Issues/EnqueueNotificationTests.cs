@@ -146,7 +146,10 @@ public sealed class EnqueueNotificationTests : IAsyncLifetime
         var appB = hostB.GetRequiredService<EnhanceApplication>();
         using var stop = new CancellationTokenSource();
         var running = appB.RunAsync(stop.Token);
-        await beforeEnqueue(await WaitForListenerAsync(exceptPid: null, ct), ct);
+        var listener = await WaitForListenerAsync(exceptPid: null, ct);
+        await WaitForQuietLoopAsync(appB, ct);
+        await beforeEnqueue(listener, ct);
+        await WaitForQuietLoopAsync(appB, ct);
 
         var created = await hostA.GetRequiredService<IIssueStore>().CreateAsync(AddDraft("from host A"), ct);
         await appB.WaitUntilIdleAsync(ct);
@@ -155,6 +158,19 @@ public sealed class EnqueueNotificationTests : IAsyncLifetime
         await stop.CancelAsync();
         await running.WaitAsync(ct);
         return state;
+    }
+
+    // The loop has ticked (its start, and the wake-up each (re)connected watch yields) and now waits: from here on only a
+    // wake-up makes it tick before the ten-minute poll. Seen idle twice, 50 ms apart, so a wake-up already signalled
+    // but not yet taken is not mistaken for quiet (this only orders the test; nothing is asserted on time).
+    private static async Task WaitForQuietLoopAsync(EnhanceApplication app, CancellationToken ct)
+    {
+        var quiet = 0;
+        while (quiet < 2)
+        {
+            quiet = app.Activity.LastPollAt is not null && app.Activity.OldestTickStartedAt is null ? quiet + 1 : 0;
+            await Task.Delay(TimeSpan.FromMilliseconds(50), TimeProvider.System, ct);
+        }
     }
 
     private ServiceProvider NewHost(string name)
@@ -169,6 +185,7 @@ public sealed class EnqueueNotificationTests : IAsyncLifetime
         services.Configure<EnhanceApplicationOptions>(o =>
         {
             o.DispatcherId = name;
+            o.MaxConcurrentDispatches = 1;
             o.PollInterval = TimeSpan.FromMinutes(10);
         });
         return services.BuildServiceProvider();
