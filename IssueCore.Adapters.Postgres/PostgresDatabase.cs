@@ -40,6 +40,8 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
         Schema = options.Schema;
         ApplyMigrations = options.ApplyMigrations;
         LeaseClock = options.LeaseClock;
+        NotifyOnEnqueue = options.NotifyOnEnqueue;
+        EnqueueChannel = PostgresSchema.EnqueueChannel(options.Schema);
         TimeProvider = timeProvider ?? TimeProvider.System;
         _ownsDataSource = ownsDataSource;
     }
@@ -54,6 +56,12 @@ public sealed class PostgresDatabase : IAsyncDisposable, IDisposable
     public TimeProvider TimeProvider { get; }
 
     internal bool ApplyMigrations { get; }
+
+    /// <summary>Whether enqueues send a <c>NOTIFY</c> and the issue store's watch listens.</summary>
+    internal bool NotifyOnEnqueue { get; }
+
+    /// <summary>The <c>LISTEN</c>/<c>NOTIFY</c> channel of enqueues into this schema.</summary>
+    internal string EnqueueChannel { get; }
 
     /// <summary>Which clock judges and sets leases.</summary>
     internal PostgresLeaseClock LeaseClock { get; }

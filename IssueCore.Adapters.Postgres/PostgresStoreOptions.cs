@@ -35,6 +35,16 @@ public sealed partial class PostgresStoreOptions
     /// </summary>
     public PostgresLeaseClock LeaseClock { get; set; } = PostgresLeaseClock.Database;
 
+    /// <summary>
+    /// Whether enqueues wake the dispatchers of every process at once with PostgreSQL <c>LISTEN</c>/<c>NOTIFY</c>.
+    /// Defaults to <see langword="true"/>: creating a pending issue and requeueing one send a <c>NOTIFY</c> in the same
+    /// statement or transaction (a rolled-back enqueue notifies nobody) on a channel named for <see cref="Schema"/>, and
+    /// <see cref="PostgresIssueStore.WatchAsync"/> listens on one dedicated connection, so a dispatch loop in another
+    /// process dispatches the issue without waiting for its next poll. When <see langword="false"/>, nothing is sent
+    /// and the watch ends at once: dispatchers find issues enqueued elsewhere by polling only.
+    /// </summary>
+    public bool NotifyOnEnqueue { get; set; } = true;
+
     /// <summary>Throws when the options are not usable.</summary>
     /// <exception cref="ValidationException">The schema name is not valid.</exception>
     public void Validate() => PostgresSchema.ValidateSchemaName(Schema);

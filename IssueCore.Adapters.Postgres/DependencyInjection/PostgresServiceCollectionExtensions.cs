@@ -6,6 +6,7 @@ using IssueCore.DependencyInjection;
 using IssueCore.Enhance;
 using IssueCore.Issues;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -58,6 +59,7 @@ public static class PostgresServiceCollectionExtensions
             ConnectionString = options.ConnectionString,
             Schema = options.Schema,
             ApplyMigrations = options.ApplyMigrations,
+            NotifyOnEnqueue = options.NotifyOnEnqueue,
         };
 
         services.RemoveAll<PostgresDatabase>();
@@ -66,7 +68,9 @@ public static class PostgresServiceCollectionExtensions
             snapshot,
             sp.GetService<TimeProvider>() ?? TimeProvider.System,
             ownsDataSource: true));
-        AdapterPorts.Register<IIssueStore>(services, sp => new PostgresIssueStore(sp.GetRequiredService<PostgresDatabase>()));
+        AdapterPorts.Register<IIssueStore>(services, sp => new PostgresIssueStore(
+            sp.GetRequiredService<PostgresDatabase>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger<PostgresIssueStore>()));
         AdapterPorts.Register<IBlueprintStore>(services, sp => new PostgresBlueprintStore(sp.GetRequiredService<PostgresDatabase>()));
         AdapterPorts.Register<IEnhanceSettingStore>(services, sp => new PostgresEnhanceSettingStore(sp.GetRequiredService<PostgresDatabase>()));
         AdapterPorts.Register<IEnhanceLogStore>(services, sp => new PostgresEnhanceLogStore(sp.GetRequiredService<PostgresDatabase>()));

@@ -4,6 +4,8 @@ using IssueCore.Blueprints;
 using IssueCore.Council;
 using IssueCore.Enhance;
 using IssueCore.Issues;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -22,7 +24,7 @@ namespace IssueCore.Adapters.Postgres;
 /// the owner and the fencing token in the same statement, and the store provides the <see cref="IDispatchFinalizer"/>
 /// of the PostgreSQL Blueprint store and enhance log over the same data source and schema.
 /// </remarks>
-public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider
+public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizerProvider, IIssueEnqueueNotifications
 {
     private const string Columns =
         "id, blueprint_id, intent, patch, rationale, bump, title, description, priority, labels, due_at, "
@@ -31,6 +33,7 @@ public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizer
         + ", target_repo, trace_parent, run_id";
 
     private readonly PostgresDatabase _db;
+    private readonly ILogger _logger;
     private readonly string _insert;
     private readonly string _findExisting;
     private readonly string _find;
@@ -56,9 +59,18 @@ public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizer
     /// <summary>Creates the store.</summary>
     /// <param name="database">The shared data source, schema and clock.</param>
     public PostgresIssueStore(PostgresDatabase database)
+        : this(database, null)
+    {
+    }
+
+    /// <summary>Creates the store with a logger for its enqueue watch (<see cref="WatchAsync"/>).</summary>
+    /// <param name="database">The shared data source, schema and clock.</param>
+    /// <param name="logger">Logs the watch's connection losses and reconnections; none when <see langword="null"/>.</param>
+    public PostgresIssueStore(PostgresDatabase database, ILogger? logger)
     {
         ArgumentNullException.ThrowIfNull(database);
         _db = database;
+        _logger = logger ?? NullLogger.Instance;
         var t = PostgresSchema.Quote(database.Schema) + ".issues";
 
         // The lease clock: the server's by default, so hosts with skewed clocks agree on which leases are live.
@@ -71,6 +83,12 @@ public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizer
             + "@source_type, @source_id, @triggering_event_id, @activity_definition_id, @idempotency_key, 0, 0, @now, @now"
             + ", @target_repo, @trace_parent) "
             + $"ON CONFLICT DO NOTHING RETURNING {Columns}";
+        if (database.NotifyOnEnqueue)
+        {
+            // One statement: the NOTIFY is sent on commit of the insert, and only for a row actually inserted.
+            _insert = $"WITH created AS ({_insert}) SELECT {Columns}, pg_notify(@channel, blueprint_id) FROM created";
+        }
+
         _findExisting = $"SELECT {Columns} FROM {t} WHERE idempotency_key = @key OR id = @id ORDER BY (idempotency_key IS NOT DISTINCT FROM @key) DESC LIMIT 1";
         _find = $"SELECT {Columns} FROM {t} WHERE id = @id";
         _findByKey = $"SELECT {Columns} FROM {t} WHERE idempotency_key = @key";
@@ -163,6 +181,11 @@ public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizer
             command.AddText("target_repo", draft.TargetRepo);
             command.AddText("trace_parent", draft.TraceParent);
             command.AddTime("now", _db.TimeProvider.GetUtcNow());
+            if (_db.NotifyOnEnqueue)
+            {
+                command.AddText("channel", _db.EnqueueChannel);
+            }
+
             var created = await ReadOneAsync(command, cancellationToken).ConfigureAwait(false);
             if (created is not null)
             {
@@ -597,6 +620,7 @@ public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizer
                 await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            await NotifyEnqueuedAsync(connection, tx, after.BlueprintId.Value, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             return new IssueRequeueResult(after, Requeued: true);
         }

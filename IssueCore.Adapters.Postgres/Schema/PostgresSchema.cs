@@ -55,6 +55,20 @@ public static class PostgresSchema
 
     internal static string Quote(string schema) => "\"" + schema + "\"";
 
+    // A channel name is an identifier (at most 63 bytes): the schema plus a suffix, the schema shortened and made unique
+    // with a hash of it when both do not fit. Every process computes the same name for one schema.
+    internal static string EnqueueChannel(string schema)
+    {
+        const string Suffix = ".enqueued";
+        if (schema.Length + Suffix.Length <= 63)
+        {
+            return schema + Suffix;
+        }
+
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(schema)), 0, 4);
+        return schema[..(63 - Suffix.Length - 9)] + "." + hash + Suffix;
+    }
+
     internal static string PreambleSql(string schema)
         => $"CREATE SCHEMA IF NOT EXISTS {Quote(schema)};\n"
            + $"CREATE TABLE IF NOT EXISTS {Quote(schema)}.schema_migrations (version integer NOT NULL PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL);";

@@ -399,15 +399,16 @@ public sealed partial class EnhanceApplication : IDisposable
     /// Dispatches until <paramref name="cancellationToken"/> is cancelled, up to
     /// <see cref="EnhanceApplicationOptions.MaxConcurrentDispatches"/> issues at once (dispatches of one Blueprint
     /// series take turns): each loop claims issue after issue while there are any, then waits. An issue enqueued with
-    /// <see cref="HandleAsync"/> on this instance wakes a waiting loop at once; issues enqueued elsewhere are found by
-    /// polling every <see cref="EnhanceApplicationOptions.PollInterval"/> on the <see cref="TimeProvider"/>. A failing
+    /// <see cref="HandleAsync"/> on this instance wakes a waiting loop at once; so does one enqueued by another process
+    /// when the issue store implements <see cref="IIssueEnqueueNotifications"/> (the PostgreSQL adapter does); other
+    /// issues are found by polling every <see cref="EnhanceApplicationOptions.PollInterval"/> on the <see cref="TimeProvider"/>. A failing
     /// tick is logged and never ends the loop. Cancelling ends every wait at once; dispatches in flight release their
     /// issues for another attempt, and the call returns when they have.
     /// </summary>
     /// <param name="cancellationToken">Stops the loop.</param>
     /// <returns>A task that completes when the loop stops (never faulted by a dispatch error).</returns>
     public Task RunAsync(CancellationToken cancellationToken = default)
-        => new EnhanceRunLoop(this, _wake, _options.MaxConcurrentDispatches, _options.PollInterval, _time, _logger).RunAsync(cancellationToken);
+        => new EnhanceRunLoop(this, _wake, _options.MaxConcurrentDispatches, _options.PollInterval, _time, _logger, _issues as IIssueEnqueueNotifications).RunAsync(cancellationToken);
 
     /// <summary>
     /// Waits until the queue is idle: no issue in the store is <see cref="IssueState.Pending"/> (that includes one

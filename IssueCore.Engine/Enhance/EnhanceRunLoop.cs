@@ -1,3 +1,4 @@
+using IssueCore.Issues;
 using Microsoft.Extensions.Logging;
 
 namespace IssueCore.Enhance;
@@ -12,8 +13,11 @@ namespace IssueCore.Enhance;
 /// claims once per interval whatever the loop count). A loop that finds work after being idle wakes one more, so a
 /// burst found by polling spreads over the loops. A failing tick is logged and never ends the loop. Cancellation stops
 /// every wait at once; the dispatches in flight release their issues (bounded) and the call returns when they have.
+/// When the issue store implements <see cref="IIssueEnqueueNotifications"/>, one watch runs beside the loops and turns
+/// each notification into one wake-up, so issues enqueued by other processes are dispatched at once too; the wake-ups
+/// coalesce in the <see cref="DispatchSignal"/> (at most one per loop kept), and polling goes on as the fallback.
 /// </summary>
-internal sealed class EnhanceRunLoop(EnhanceApplication application, DispatchSignal wake, int loops, TimeSpan pollInterval, TimeProvider time, ILogger logger)
+internal sealed class EnhanceRunLoop(EnhanceApplication application, DispatchSignal wake, int loops, TimeSpan pollInterval, TimeProvider time, ILogger logger, IIssueEnqueueNotifications? notifications = null)
 {
     // The longest wait a timer accepts.
     private static readonly TimeSpan LongestWait = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
@@ -24,10 +28,15 @@ internal sealed class EnhanceRunLoop(EnhanceApplication application, DispatchSig
         application.Activity.LoopStarted();
         try
         {
-            var running = new Task[loops];
-            for (var i = 0; i < running.Length; i++)
+            var running = new Task[notifications is null ? loops : loops + 1];
+            for (var i = 0; i < loops; i++)
             {
                 running[i] = LoopAsync(polls: i == 0, cancellationToken);
+            }
+
+            if (notifications is not null)
+            {
+                running[loops] = WatchAsync(notifications, cancellationToken);
             }
 
             await Task.WhenAll(running).ConfigureAwait(false);
@@ -36,6 +45,29 @@ internal sealed class EnhanceRunLoop(EnhanceApplication application, DispatchSig
         {
             application.Activity.LoopStopped();
             EnhanceLog.LoopStopped(logger, application.DispatcherId);
+        }
+    }
+
+    // A failing watch ends the watch only: the loops go on polling, as they would without notifications.
+    private async Task WatchAsync(IIssueEnqueueNotifications source, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        EnqueueWatchLog.WatchStarted(logger, application.DispatcherId);
+        try
+        {
+            await foreach (var _ in source.WatchAsync(cancellationToken).ConfigureAwait(false))
+            {
+                wake.Notify();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+#pragma warning disable CA1031 // a background loop never throws into the host
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            EnqueueWatchLog.WatchFailed(logger, application.DispatcherId, ex);
         }
     }
 

@@ -16,6 +16,13 @@ using IssueCore.Throughput;
 
 const string ResultPrefix = "RESULT ";
 
+// Enqueue -> applied on PostgreSQL with the enqueue made through a second store instance, LISTEN/NOTIFY off vs on.
+if (args is ["--cross-process-latency", var crossSamples])
+{
+    await CrossProcessLatency.RunAsync(Int(crossSamples));
+    return 0;
+}
+
 if (args is ["--run", var runAdapter, var runCount, var runBaseline, var runDispatchers, var runSeries, var runLatency, var runPhases])
 {
     var work = Directory.CreateTempSubdirectory("issuecore-throughput-");
