@@ -18,7 +18,7 @@ public abstract partial class IssueStoreConformanceTests
         Skip.IfNot(Store is IIssueEnqueueNotifications, NotificationsSkipReason);
         using var timeout = new CancellationTokenSource(NotificationWait);
         await using var watch = ((IIssueEnqueueNotifications)Store).WatchAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
-        Assert.True(await watch.MoveNextAsync(), "the watch yields once it is watching");
+        Contract.True(await watch.MoveNextAsync(), "WatchAsync yields a first wake-up once it is watching");
 
         await Store.CreateAsync(Draft(intent: "wake someone"));
 
@@ -28,7 +28,7 @@ public abstract partial class IssueStoreConformanceTests
             woken = watch.Current > 0;
         }
 
-        Assert.True(woken, "a wake-up for the created issue arrived before the bound");
+        Contract.True(woken, "WatchAsync yields a wake-up for an issue created after the watch started");
     }
 
     [SkippableFact]
@@ -38,12 +38,12 @@ public abstract partial class IssueStoreConformanceTests
         using var timeout = new CancellationTokenSource(NotificationWait);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
         await using var watch = ((IIssueEnqueueNotifications)Store).WatchAsync(stop.Token).GetAsyncEnumerator(stop.Token);
-        Assert.True(await watch.MoveNextAsync(), "the watch yields once it is watching");
+        Contract.True(await watch.MoveNextAsync(), "WatchAsync yields a first wake-up once it is watching");
 
         await stop.CancelAsync();
 
-        Assert.False(await watch.MoveNextAsync());
-        Assert.False(timeout.IsCancellationRequested, "the watch ended on cancellation, not on the bound");
+        Contract.False(await watch.MoveNextAsync(), "WatchAsync ends without throwing when its token is cancelled");
+        Contract.False(timeout.IsCancellationRequested, "WatchAsync ends on cancellation of its own token (checked: the test's bound had not passed)");
     }
 
 #pragma warning restore CS1591
