@@ -52,9 +52,8 @@ internal static class ProcessScenarios
                 break;
             }
 
-            // Kill a seeded number of outcomes (1 to 20) into this process's life, a seeded few milliseconds after one: few enough
-            // that a fast dispatcher still meets the minimum number of kills before 1,000 issues drain.
-            var outcomes = random.Next(1, 21);
+            // Kill a seeded number of outcomes into this process's life, a seeded few milliseconds after one.
+            var outcomes = random.Next(1, 31);
             var after = TimeSpan.FromMilliseconds(random.Next(0, 40));
             if (!await WaitOutcomesAsync(h, child, outcomes, ct))
             {
