@@ -9,7 +9,7 @@ internal static class ProcessScenarios
 {
     public const int IssueCount = 1_000;
     public const int SeriesCount = 10;
-    public const int MinimumKills = 30;
+    public const int MinimumKills = 15;
 
     /// <summary>
     /// Kill -9 during dispatch: one dispatcher process at a time, killed at a random moment (a seeded number of
