@@ -49,6 +49,9 @@ public sealed partial class PostgresStoreOptions
     /// <exception cref="ValidationException">The schema name is not valid.</exception>
     public void Validate() => PostgresSchema.ValidateSchemaName(Schema);
 
+    /// <summary>A copy of every option, so a registration is not changed by later edits of the caller's instance.</summary>
+    internal PostgresStoreOptions Snapshot() => (PostgresStoreOptions)MemberwiseClone();
+
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
     internal static partial Regex SchemaNamePattern();
 }

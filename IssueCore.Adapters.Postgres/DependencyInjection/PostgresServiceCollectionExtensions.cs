@@ -54,13 +54,8 @@ public static class PostgresServiceCollectionExtensions
 
         // Parse now so a malformed connection string fails at start, not on the first dispatch.
         var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
-        var snapshot = new PostgresStoreOptions
-        {
-            ConnectionString = options.ConnectionString,
-            Schema = options.Schema,
-            ApplyMigrations = options.ApplyMigrations,
-            NotifyOnEnqueue = options.NotifyOnEnqueue,
-        };
+        // Every option, including any added later, so none is silently lost between registration and resolution.
+        var snapshot = options.Snapshot();
 
         services.RemoveAll<PostgresDatabase>();
         services.AddSingleton(sp => new PostgresDatabase(

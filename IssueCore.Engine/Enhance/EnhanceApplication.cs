@@ -602,7 +602,7 @@ public sealed partial class EnhanceApplication : IDisposable
                         OperatorId = _options.OperatorId,
                         Role = _options.Role,
                         Ttl = setting.Ttl,
-                        Subject = "issue:" + issue.Id.Value,
+                        Subject = CouncilRunSubjects.ForIssue(issue.Id),
                         RunId = runId,
                         HoldOpen = setting.RequireApproval,
                     },

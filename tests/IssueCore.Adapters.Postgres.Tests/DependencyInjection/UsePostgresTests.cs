@@ -43,6 +43,29 @@ public sealed class UsePostgresTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UsePostgres_keeps_the_time_provider_lease_clock_it_was_given()
+    {
+        // Far from the server's clock: a lease set by the server would expire decades before this clock's "now".
+        var time = new FakeTimeProvider(new DateTimeOffset(2090, 6, 1, 12, 0, 0, TimeSpan.Zero));
+        var services = new ServiceCollection()
+            .AddSingleton<TimeProvider>(time)
+            .UsePostgres(o =>
+            {
+                o.ConnectionString = _schema.ConnectionString;
+                o.Schema = _schema.Name;
+                o.LeaseClock = PostgresLeaseClock.TimeProvider;
+            });
+        await using var provider = services.BuildServiceProvider();
+        var issues = provider.GetRequiredService<IIssueStore>();
+        await issues.CreateAsync(new IssueDraft { BlueprintId = BlueprintId.Parse("b"), Intent = "leased by the application clock" });
+
+        var claimed = await issues.ClaimNextAsync("worker", TimeSpan.FromMinutes(5));
+
+        Assert.NotNull(claimed);
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromMinutes(5), claimed.LeaseExpiresAt);
+    }
+
+    [Fact]
     public void UsePostgres_refuses_a_missing_connection_string_or_a_bad_schema_at_registration()
     {
         var services = new ServiceCollection();
