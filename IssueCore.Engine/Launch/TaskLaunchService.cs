@@ -32,13 +32,29 @@ public sealed class TaskLaunchService
     private readonly TimeProvider _time;
     private readonly IOptions<IssueCoreOptions> _options;
     private readonly ILogger<TaskLaunchService> _logger;
-    private readonly ConcurrentDictionary<CouncilRunId, CancellationTokenSource> _inFlight = new();
-    private readonly RunOwner _owner = RunOwner.Current();
+    private readonly ConcurrentDictionary<CouncilRunId, CancellationTokenSource> _inFlight;
+    private readonly RunOwner _owner;
     private readonly bool _recordFinalContext;
 
-    internal TaskLaunchService(AgentBinder binder, RoleVerbGate gate, ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<TaskLaunchService> logger, bool recordFinalContext = true)
+    internal TaskLaunchService(AgentBinder binder, RoleVerbGate gate, ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<TaskLaunchService> logger)
+        : this(binder, gate, repository, time, options, logger, recordFinalContext: true, RunOwner.Current(), new ConcurrentDictionary<CouncilRunId, CancellationTokenSource>())
+    {
+    }
+
+    private TaskLaunchService(
+        AgentBinder binder,
+        RoleVerbGate gate,
+        ICouncilRepository repository,
+        TimeProvider time,
+        IOptions<IssueCoreOptions> options,
+        ILogger<TaskLaunchService> logger,
+        bool recordFinalContext,
+        RunOwner owner,
+        ConcurrentDictionary<CouncilRunId, CancellationTokenSource> inFlight)
     {
         _recordFinalContext = recordFinalContext;
+        _owner = owner;
+        _inFlight = inFlight;
         _binder = binder;
         _gate = gate;
         _repository = repository;
@@ -52,7 +68,12 @@ public sealed class TaskLaunchService
     /// with <paramref name="recordFinalContext"/> <see langword="false"/> a completed run's graph keeps only the plan
     /// (its final ctx is rebuilt from the recorded step outputs when read).
     /// </summary>
-    internal TaskLaunchService WithRepository(ICouncilRepository repository, bool recordFinalContext = true) => new(_binder, _gate, repository, _time, _options, _logger, recordFinalContext);
+    /// <remarks>
+    /// The copy shares this launcher's owner (read from the OS once per process) and its runs in flight, so
+    /// <see cref="CancelAsync"/> on either cancels a run launched by the other.
+    /// </remarks>
+    internal TaskLaunchService WithRepository(ICouncilRepository repository, bool recordFinalContext = true)
+        => new(_binder, _gate, repository, _time, _options, _logger, recordFinalContext, _owner, _inFlight);
 
     /// <summary>The repository this launcher records its runs in.</summary>
     internal ICouncilRepository Repository => _repository;

@@ -47,11 +47,13 @@ internal static class ProposedBlueprint
             throw new ValidationException(path, "gives a document that is not a JSON object");
         }
 
-        var proposed = Blueprint.FromNode(document);
-        var label = proposed.VersionLabel;
-        if (proposed.Version == head.Version || label is null || !string.Equals(label, head.VersionLabel, StringComparison.Ordinal))
+        // The label is read from the patched document, and the content compared as canonical text, so the usual case
+        // (content changed, label left as it was) builds one Blueprint (canonical text, parse, hash), not two.
+        var label = document["metadata"] is JsonObject metadata && metadata["version_label"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+        if (label is null || !string.Equals(label, head.VersionLabel, StringComparison.Ordinal)
+            || string.Equals(CanonicalJson.Serialize(document), head.CanonicalJson, StringComparison.Ordinal))
         {
-            return proposed;
+            return Blueprint.FromNode(document);
         }
 
         document["metadata"]!["version_label"] = EnhanceScripts.Bump(label, bump);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using IssueCore.Council;
 using IssueCore.Engine.Tests.Support;
 using IssueCore.Launch;
+using IssueCore.Security;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IssueCore.Engine.Tests.Launch;
@@ -56,6 +57,32 @@ public sealed class BufferedRunRecordingTests
         Assert.Equal("C", (await engine.Repository.GetRunAsync(runId))!.Graph!.Value.GetProperty("final_context").GetProperty("c").GetString());
         Assert.True(buffer.IsStored);
         Assert.Null(await buffer.TakeRecordAsync());
+    }
+
+    [Fact]
+    public async Task Cancelling_through_the_launcher_cancels_a_buffered_run_in_flight()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var engine = EngineHarness.Create(s => s
+            .AddIssueCoreAgent("a", new TestAgent(async (_, ct) =>
+            {
+                started.SetResult();
+                await Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, ct);
+                return null;
+            }))
+            .AddIssueCoreAgent("b", TestAgent.Returning(i => i))
+            .AddIssueCoreAgent("c", TestAgent.Constant("C")));
+        var buffer = engine.Launcher.BufferRun();
+        var runId = CouncilRunId.New();
+        var launch = engine.Launcher.WithRepository(buffer).LaunchAsync(Request(runId));
+        await started.Task;
+
+        // The dispatch launches through a copy over its buffer; the operator's cancel goes to the launcher itself.
+        await engine.Launcher.CancelAsync(runId, engine.Launcher.IssueToken(runId, "op", Roles.Operator));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => launch);
+        var record = await buffer.TakeRecordAsync();
+        Assert.Equal(CouncilRunStatus.Cancelled, record!.Run.Status);
     }
 
     [Fact]
