@@ -60,6 +60,11 @@ internal sealed class IssueCoreOptionsValidator : IValidateOptions<IssueCoreOpti
             {
                 failures.Add("IssueCoreOptions.RunRetention.MaxRunsPerCall must be positive.");
             }
+
+            if (retention.PurgeAfterRuns is <= 0)
+            {
+                failures.Add("IssueCoreOptions.RunRetention.PurgeAfterRuns must be positive (or null to purge on the interval only).");
+            }
         }
 
         var security = options.Security;

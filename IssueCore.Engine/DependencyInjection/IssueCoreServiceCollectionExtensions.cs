@@ -71,6 +71,11 @@ public static class IssueCoreServiceCollectionExtensions
         services.TryAddSingleton(sp => new AgentBinder(sp, sp.GetServices<HostAgentRegistration>(), sp.GetServices<IAgentMiddleware>()));
         services.TryAddSingleton(sp =>
         {
+            var retention = sp.GetRequiredService<IOptions<IssueCoreOptions>>().Value.RunRetention;
+            return new RunRetentionTrigger(retention.Enabled ? retention.PurgeAfterRuns : null);
+        });
+        services.TryAddSingleton(sp =>
+        {
             EngineServices.ValidateOptions(sp);
             return new TaskLaunchService(
                 sp.GetRequiredService<AgentBinder>(),
@@ -78,7 +83,8 @@ public static class IssueCoreServiceCollectionExtensions
                 EngineServices.RequirePort<IssueCore.Council.ICouncilRepository>(sp),
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<IOptions<IssueCoreOptions>>(),
-                LoggerOf<TaskLaunchService>(sp));
+                LoggerOf<TaskLaunchService>(sp),
+                sp.GetRequiredService<RunRetentionTrigger>());
         });
 
         AddEnhance(services);
@@ -94,7 +100,8 @@ public static class IssueCoreServiceCollectionExtensions
             EngineServices.RequirePort<IssueCore.Council.ICouncilRepository>(sp),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<IssueCoreOptions>>(),
-            LoggerOf<RunRetentionService>(sp)));
+            LoggerOf<RunRetentionService>(sp),
+            sp.GetRequiredService<RunRetentionTrigger>()));
         return services;
     }
 

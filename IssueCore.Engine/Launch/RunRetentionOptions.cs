@@ -26,6 +26,13 @@ public sealed class RunRetentionOptions
     /// <summary>How often the background service purges. Default: 10 seconds.</summary>
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Also purge as soon as this many flow runs have finished in this process since the last such purge, so a fast
+    /// process keeps at most about <see cref="KeepLatest"/> plus this many finished runs between two intervals;
+    /// <see langword="null"/> purges on the interval only. Default: 1,000.
+    /// </summary>
+    public int? PurgeAfterRuns { get; set; } = 1_000;
+
     /// <summary>The most runs one repository call deletes (a purge repeats calls until fewer are deleted). Default: 1,000.</summary>
     public int MaxRunsPerCall { get; set; } = 1_000;
 }

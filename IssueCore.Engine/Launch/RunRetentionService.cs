@@ -7,11 +7,12 @@ namespace IssueCore.Launch;
 
 /// <summary>
 /// Purges the recorded runs of finished flows as <see cref="IssueCoreOptions.RunRetention"/> says, every
-/// <see cref="RunRetentionOptions.PurgeInterval"/>, in calls of at most <see cref="RunRetentionOptions.MaxRunsPerCall"/>
+/// <see cref="RunRetentionOptions.PurgeInterval"/> and whenever <see cref="RunRetentionOptions.PurgeAfterRuns"/> runs have
+/// finished in this process since the last such purge, in calls of at most <see cref="RunRetentionOptions.MaxRunsPerCall"/>
 /// runs. It only ever calls <see cref="ICouncilRepository.PurgeFinishedRunsAsync"/>: issues, Blueprints and the enhance
 /// log are not touched. Failures are logged and retried at the next interval; it never throws into the host.
 /// </summary>
-internal sealed class RunRetentionService(ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<RunRetentionService> logger) : BackgroundService
+internal sealed class RunRetentionService(ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<RunRetentionService> logger, RunRetentionTrigger? trigger = null) : BackgroundService
 {
     /// <summary>One purge: repeats repository calls while each deletes the per-call maximum (bounded by a pass limit).</summary>
     /// <returns>How many runs were deleted, or -1 when the repository cannot purge.</returns>
@@ -63,8 +64,28 @@ internal sealed class RunRetentionService(ICouncilRepository repository, TimePro
         using var timer = new PeriodicTimer(retention.PurgeInterval, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            // Woken by the interval or by the count of finished runs, whichever comes first; each wait is kept until it
+            // completes, so neither the timer nor the trigger ever has two waits pending.
+            var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            var counted = trigger?.WaitAsync(stoppingToken) ?? Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken);
+            while (true)
             {
+                var woke = await Task.WhenAny(tick, counted).ConfigureAwait(false);
+                if (woke == tick)
+                {
+                    if (!await tick.ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
+                else
+                {
+                    await counted.ConfigureAwait(false);
+                    counted = trigger!.WaitAsync(stoppingToken);
+                }
+
                 try
                 {
                     if (await PurgeOnceAsync(stoppingToken).ConfigureAwait(false) < 0)

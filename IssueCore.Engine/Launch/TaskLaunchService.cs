@@ -34,10 +34,11 @@ public sealed class TaskLaunchService
     private readonly ILogger<TaskLaunchService> _logger;
     private readonly ConcurrentDictionary<CouncilRunId, CancellationTokenSource> _inFlight;
     private readonly RunOwner _owner;
+    private readonly RunRetentionTrigger? _retention;
     private readonly bool _recordFinalContext;
 
-    internal TaskLaunchService(AgentBinder binder, RoleVerbGate gate, ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<TaskLaunchService> logger)
-        : this(binder, gate, repository, time, options, logger, recordFinalContext: true, RunOwner.Current(), new ConcurrentDictionary<CouncilRunId, CancellationTokenSource>())
+    internal TaskLaunchService(AgentBinder binder, RoleVerbGate gate, ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<TaskLaunchService> logger, RunRetentionTrigger? retention = null)
+        : this(binder, gate, repository, time, options, logger, recordFinalContext: true, RunOwner.Current(), new ConcurrentDictionary<CouncilRunId, CancellationTokenSource>(), retention)
     {
     }
 
@@ -50,11 +51,13 @@ public sealed class TaskLaunchService
         ILogger<TaskLaunchService> logger,
         bool recordFinalContext,
         RunOwner owner,
-        ConcurrentDictionary<CouncilRunId, CancellationTokenSource> inFlight)
+        ConcurrentDictionary<CouncilRunId, CancellationTokenSource> inFlight,
+        RunRetentionTrigger? retention)
     {
         _recordFinalContext = recordFinalContext;
         _owner = owner;
         _inFlight = inFlight;
+        _retention = retention;
         _binder = binder;
         _gate = gate;
         _repository = repository;
@@ -73,7 +76,7 @@ public sealed class TaskLaunchService
     /// <see cref="CancelAsync"/> on either cancels a run launched by the other.
     /// </remarks>
     internal TaskLaunchService WithRepository(ICouncilRepository repository, bool recordFinalContext = true)
-        => new(_binder, _gate, repository, _time, _options, _logger, recordFinalContext, _owner, _inFlight);
+        => new(_binder, _gate, repository, _time, _options, _logger, recordFinalContext, _owner, _inFlight, _retention);
 
     /// <summary>The repository this launcher records its runs in.</summary>
     internal ICouncilRepository Repository => _repository;
@@ -446,6 +449,7 @@ public sealed class TaskLaunchService
 #pragma warning restore CA1849
             await heartbeat.ConfigureAwait(false);
             _inFlight.TryRemove(runId, out _);
+            _retention?.RunFinished();
         }
     }
 

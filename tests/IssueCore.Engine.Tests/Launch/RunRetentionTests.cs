@@ -83,6 +83,56 @@ public sealed class RunRetentionTests
     }
 
     [Fact]
+    public async Task The_background_purge_also_runs_once_enough_runs_have_finished_while_the_clock_stands_still()
+    {
+        await using var engine = EngineHarness.Create(
+            s =>
+            {
+                s.AddIssueCoreAgent("a", TestAgent.Constant("A"));
+                s.Configure<IssueCoreOptions>(o =>
+                {
+                    o.RunRetention.KeepLatest = 2;
+                    o.RunRetention.PurgeAfterRuns = 5;
+                    o.RunRetention.PurgeInterval = TimeSpan.FromDays(1); // never reached: the fake clock does not move
+                });
+            });
+        var service = engine.Provider.GetServices<IHostedService>().OfType<RunRetentionService>().Single();
+        await service.StartAsync(CancellationToken.None);
+        try
+        {
+            var runs = new List<CouncilRunId>();
+            for (var i = 0; i < 4; i++)
+            {
+                runs.Add((await engine.LaunchAsync(EngineHarness.Blueprint(Flow, EngineHarness.HostAgents("a")))).RunId);
+            }
+
+            // Four finished runs: below the count, so nothing wakes the purge.
+            Assert.NotNull(await engine.Repository.GetRunAsync(runs[0]));
+
+            runs.Add((await engine.LaunchAsync(EngineHarness.Blueprint(Flow, EngineHarness.HostAgents("a")))).RunId);
+            for (var i = 0; i < 3_000 && await engine.Repository.GetRunAsync(runs[2]) is not null; i++)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System);
+            }
+
+            Assert.Null(await engine.Repository.GetRunAsync(runs[2]));
+            Assert.NotNull(await engine.Repository.GetRunAsync(runs[3]));
+            Assert.NotNull(await engine.Repository.GetRunAsync(runs[4]));
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public void A_purge_count_must_be_positive()
+    {
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => EngineHarness.Create(s => s.Configure<IssueCoreOptions>(o => o.RunRetention.PurgeAfterRuns = 0)));
+        Assert.Contains("PurgeAfterRuns", ex.Message);
+    }
+
+    [Fact]
     public void Retention_needs_a_count_or_an_age_when_enabled()
     {
         // The launch service reads its options when it is built, so the engine never runs with them.
