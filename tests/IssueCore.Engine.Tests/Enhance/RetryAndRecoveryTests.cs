@@ -141,7 +141,9 @@ public sealed class RetryAndRecoveryTests
     // The same with the dispatch's runs recorded in memory (the default): the run goes with the outcome, so the council
     // sees one create and the run's appends per dispatch, and no status change (the decorated stores offer no finalizer
     // that takes the run). Like the eager run, each dispatch asks whether its series is archived and the loop sweeps
-    // for expired approvals once.
+    // for expired approvals once. Unchanged when a buffered dispatch stopped recording its run id at run start: the
+    // decorated issue store keeps the port's default RecordRunUnderLeaseAsync, a lease check that reads through
+    // issues.find (not counted here), and the finish without a finalizer records the run id where it checked the lease.
     private const int CallsInABufferedCleanRun = 88;
 
     private static readonly string[] SweepPatches =
