@@ -851,7 +851,7 @@ public sealed partial class EnhanceApplication : IDisposable
         try
         {
             // A released issue names the run of the attempt that failed, as it did while that run ran.
-            await RecordStartedRunAsync(issue, started, cancellationToken).ConfigureAwait(false);
+            await RecordStartedRunBeforeReleaseAsync(issue, started, cancellationToken).ConfigureAwait(false);
             await _issues.ReleaseUnderLeaseAsync(IssueLease.Of(issue), _time.GetUtcNow() + delay, reason, cancellationToken).ConfigureAwait(false);
         }
         catch (ConflictException ex)
@@ -894,7 +894,7 @@ public sealed partial class EnhanceApplication : IDisposable
             // Bounded: a store that hangs must not keep a cancelled dispatcher from returning. If the
             // release does not finish in time the lease simply expires and another worker takes over.
             using var timeout = new CancellationTokenSource(ShutdownReleaseTimeout, _time);
-            await RecordStartedRunAsync(issue, started, timeout.Token)
+            await RecordStartedRunBeforeReleaseAsync(issue, started, timeout.Token)
                 .WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None)
                 .ConfigureAwait(false);
             await _issues.ReleaseUnderLeaseAsync(IssueLease.Of(issue), _time.GetUtcNow(), "the dispatcher stopped", timeout.Token)
@@ -1073,6 +1073,22 @@ public sealed partial class EnhanceApplication : IDisposable
         {
             await _issues.RecordRunUnderLeaseAsync(IssueLease.Of(issue), runId, cancellationToken).ConfigureAwait(false);
             started.MarkRecorded(runId);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RecordStartedRunAsync"/> before a release: a lost lease is a conflict (the release would fail too),
+    /// but any other fault is logged and the release goes on, since releasing the issue matters more than its run id.
+    /// </summary>
+    private async Task RecordStartedRunBeforeReleaseAsync(Issue issue, DispatchRun? started, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RecordStartedRunAsync(issue, started, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not ConflictException && ex is not OperationCanceledException)
+        {
+            EnhanceLog.RunIdUnrecorded(_logger, ex, issue.Id.Value, started?.Unrecorded?.Value ?? string.Empty);
         }
     }
 
