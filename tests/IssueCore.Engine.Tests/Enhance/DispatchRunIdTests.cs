@@ -3,6 +3,7 @@ using IssueCore.Engine.Tests.Support;
 using IssueCore.Enhance;
 using IssueCore.Issues;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace IssueCore.Engine.Tests.Enhance;
 
@@ -103,6 +104,29 @@ public sealed class DispatchRunIdTests
         var runId = Assert.NotNull(outcome.RunId);
         Assert.Equal(runId, issue.RunId);
         Assert.NotNull(await h.Provider.GetRequiredService<ICouncilRepository>().GetRunAsync(runId));
+    }
+
+    [Fact]
+    public async Task A_buffered_run_id_that_cannot_be_recorded_is_logged_and_the_issue_is_released_anyway()
+    {
+        var recorder = new LogRecorder();
+        var faults = new FaultPlan { Match = n => n == "issues.record_run" };
+        var committer = new TestAgent((_, _) => throw new InvalidOperationException("the committer broke"));
+        await using var h = await EnhanceHarness.CreateAsync(
+            s => s.AddIssueCoreAgent("committer", committer).AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(recorder)),
+            faults: faults);
+        var id = (await h.EnqueueAsync(Patch)).Issue.Id;
+        faults.Arm(1);
+
+        var outcome = await h.App.TickAsync();
+
+        Assert.Equal(DispatchResult.Retrying, outcome!.Result);
+        Assert.Equal("issues.record_run", faults.InjectedInto);
+        var issue = await h.Issues.GetAsync(id);
+        Assert.Equal(IssueState.Pending, issue.Status.State);
+        Assert.Null(issue.RunId);
+        var warning = Assert.Single(recorder.Entries, e => e.EventId == 6560);
+        Assert.Contains(outcome.RunId!.Value.Value, warning.Message, StringComparison.Ordinal);
     }
 
     [Theory]
