@@ -18,7 +18,9 @@ public interface IDispatchFinalizer
     /// <summary>
     /// In one transaction: checks that the issue is still running under <see cref="DispatchFinalization.Lease"/>,
     /// writes the commit when there is one (a compare-and-swap, as <see cref="IBlueprintStore.WriteNewAsync"/>),
-    /// appends the log entry and completes the issue with the status.
+    /// appends the log entry and completes the issue with the status, setting its <see cref="Issue.RunId"/> to the
+    /// entry's <see cref="EnhanceLogEntry.RunId"/> when that is not <see langword="null"/> (a buffered run's id is
+    /// recorded on the issue only here).
     /// </summary>
     /// <remarks>
     /// When the store records the commit under another version than <see cref="EnhanceLogEntry.NewVersion"/>, the

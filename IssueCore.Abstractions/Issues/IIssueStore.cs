@@ -127,9 +127,15 @@ public interface IIssueStore
 
     /// <summary>
     /// Records on a running issue the flow run its dispatch started (<see cref="Issue.RunId"/>), only under this very
-    /// claim (owner and fencing token), so a run can be found from its issue while it runs and after.
+    /// claim (owner and fencing token), so a run can be found from its issue.
     /// </summary>
-    /// <remarks>The default records nothing and returns the issue as stored (after checking the lease); the bundled adapters store it.</remarks>
+    /// <remarks>
+    /// The dispatcher calls it when a run recorded as it executes (<c>RecordRunsEagerly</c>) starts, so that run can be
+    /// found from its issue while it runs. A buffered run (the default) is not stored before the outcome, and its id
+    /// is set with the outcome by the <see cref="Enhance.IDispatchFinalizer"/>; the dispatcher calls this instead only
+    /// just before it parks the issue for approval, releases it for a retry, or completes it without the finalizer.
+    /// The default records nothing and returns the issue as stored (after checking the lease); the bundled adapters store it.
+    /// </remarks>
     /// <param name="lease">The claim the dispatch holds.</param>
     /// <param name="runId">The run the dispatch started.</param>
     /// <param name="cancellationToken">Cancels the call.</param>

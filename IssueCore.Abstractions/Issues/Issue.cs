@@ -93,6 +93,12 @@ public sealed record Issue
     /// <summary>The W3C <c>traceparent</c> of the ingestion request, if it carried one; the dispatch's activity continues this trace.</summary>
     public string? TraceParent { get; init; }
 
-    /// <summary>The flow run of the latest dispatch (recorded with <see cref="IIssueStore.RecordRunUnderLeaseAsync"/> when the run starts), or <see langword="null"/> before any run.</summary>
+    /// <summary>
+    /// The flow run of the latest dispatch, or <see langword="null"/> before any run. A run recorded as it executes
+    /// (<c>RecordRunsEagerly</c>) is named here when it starts (<see cref="IIssueStore.RecordRunUnderLeaseAsync"/>); a
+    /// buffered run (the default) is named with the dispatch's outcome, in the transaction that completes the issue
+    /// (<see cref="Enhance.IDispatchFinalizer"/>), or when the issue is parked for approval or released for a retry.
+    /// While a buffered run executes, this still names the previous dispatch's run (the new run is not stored yet either).
+    /// </summary>
     public Council.CouncilRunId? RunId { get; init; }
 }

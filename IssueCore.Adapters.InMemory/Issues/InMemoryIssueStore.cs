@@ -312,7 +312,7 @@ public sealed partial class InMemoryIssueStore : IIssueStore, IDispatchFinalizer
                         runs!.Store(run);
                     }
 
-                    return new DispatchFinalized(Complete(entry, status), logEntry, commit);
+                    return new DispatchFinalized(Complete(entry, status, logEntry.RunId), logEntry, commit);
                 }
             }
         }
@@ -627,12 +627,13 @@ public sealed partial class InMemoryIssueStore : IIssueStore, IDispatchFinalizer
         }
     }
 
-    private Issue Complete(Entry entry, IssueStatus status)
+    private Issue Complete(Entry entry, IssueStatus status, CouncilRunId? runId = null)
     {
         Detach(entry);
         entry.Issue = entry.Issue with
         {
             Status = status,
+            RunId = runId ?? entry.Issue.RunId,
             LeaseOwner = null,
             LeaseExpiresAt = null,
             UpdatedAt = _timeProvider.GetUtcNow(),

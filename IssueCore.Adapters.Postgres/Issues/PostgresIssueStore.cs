@@ -122,8 +122,9 @@ public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizer
         _leasedRecordRun =
             $"UPDATE {t} SET run_id = @run_id, updated_at = @now "
             + $"WHERE id = @id AND state = 1 AND lease_owner = @owner AND attempts = @token RETURNING {Columns}";
+        // A dispatch's finalizer records the run with the completion (the run id is set only when given).
         _leasedComplete =
-            $"UPDATE {t} SET state = @state, new_version = @new_version, reason = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now "
+            $"UPDATE {t} SET state = @state, new_version = @new_version, reason = @reason, run_id = COALESCE(@run_id, run_id), lease_owner = NULL, lease_expires_at = NULL, updated_at = @now "
             + $"WHERE id = @id AND state = 1 AND lease_owner = @owner AND attempts = @token RETURNING {Columns}";
         _leasedRelease =
             $"UPDATE {t} SET state = 0, lease_owner = NULL, lease_expires_at = NULL, not_before = @not_before, last_error = @error, updated_at = @now "
@@ -546,7 +547,7 @@ public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizer
             Issue issue;
             await using (var complete = new NpgsqlCommand(_leasedComplete, connection, tx))
             {
-                BindComplete(complete, lease, status);
+                BindComplete(complete, lease, status, entry.RunId);
                 issue = await ReadOneAsync(complete, cancellationToken).ConfigureAwait(false)
                         ?? throw new StorageException($"Issue '{lease.IssueId}' was locked under lease '{lease}' but could not be completed.");
             }
@@ -737,12 +738,13 @@ public sealed partial class PostgresIssueStore : IIssueStore, IDispatchFinalizer
         command.Add("token", NpgsqlDbType.Integer, checked((int)lease.Token));
     }
 
-    private void BindComplete(NpgsqlCommand command, IssueLease lease, IssueStatus status)
+    private void BindComplete(NpgsqlCommand command, IssueLease lease, IssueStatus status, CouncilRunId? runId = null)
     {
         Leased(command, lease);
         command.Add("state", NpgsqlDbType.Smallint, (short)status.State);
         command.AddText("new_version", status.NewVersion?.Value);
         command.AddText("reason", status.Reason);
+        command.AddText("run_id", runId?.Value);
         command.AddTime("now", _db.TimeProvider.GetUtcNow());
     }
 

@@ -86,8 +86,9 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
         "UPDATE issues SET lease_expires_at = @expires, updated_at = @now " +
         "WHERE id = @id AND lease_owner = @owner AND attempts = @token AND state = 'running' RETURNING " + Columns + ";";
 
+    // A dispatch's finalizer records the run with the completion (the run id is set only when given).
     private const string LeasedCompleteSql =
-        "UPDATE issues SET state = @state, new_version = @new_version, reason = @reason, lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
+        "UPDATE issues SET state = @state, new_version = @new_version, reason = @reason, run_id = COALESCE(@run_id, run_id), lease_owner = NULL, lease_expires_at = NULL, updated_at = @now " +
         "WHERE id = @id AND lease_owner = @owner AND attempts = @token AND state = 'running' RETURNING " + Columns + ";";
 
     private const string LeasedReleaseSql =
@@ -489,7 +490,7 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
                 }
 
                 await SqliteEnhanceLogStore.AppendInAsync(session, entry, ct).ConfigureAwait(false);
-                var issue = await CompleteInAsync(session, lease, status, ct).ConfigureAwait(false);
+                var issue = await CompleteInAsync(session, lease, status, ct, entry.RunId).ConfigureAwait(false);
                 if (finalization.Run is { } run)
                 {
                     await SqliteCouncilRepository.WriteRunInAsync(session, run, ct).ConfigureAwait(false);
@@ -555,12 +556,13 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
     private static SqliteCommand Leased(SqliteCommand command, IssueLease lease)
         => command.With("@id", lease.IssueId.Value).With("@owner", lease.Owner).With("@token", lease.Token);
 
-    private async Task<Issue> CompleteInAsync(SqliteSession session, IssueLease lease, IssueStatus status, CancellationToken ct)
+    private async Task<Issue> CompleteInAsync(SqliteSession session, IssueLease lease, IssueStatus status, CancellationToken ct, CouncilRunId? runId = null)
     {
         var complete = Leased(session.Command(LeasedCompleteSql), lease)
             .With("@state", StateText(status.State))
             .With("@new_version", status.NewVersion?.Value)
             .With("@reason", status.Reason)
+            .With("@run_id", runId?.Value)
             .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()));
         return await ReadOneAsync(complete, ct).ConfigureAwait(false)
             ?? throw await LeaseLostAsync(session, lease, ct).ConfigureAwait(false);

@@ -6,8 +6,8 @@ using IssueCore.Launch;
 namespace IssueCore.Enhance;
 
 /// <summary>
-/// Writes the end of a dispatch (the commit when applied, the log entry, the issue's completion) under the
-/// dispatcher's lease: in one transaction through the stores' <see cref="IDispatchFinalizer"/> when they offer one,
+/// Writes the end of a dispatch (the commit when applied, the log entry, the issue's completion with the entry's run
+/// id) under the dispatcher's lease: in one transaction through the stores' <see cref="IDispatchFinalizer"/> when they offer one,
 /// otherwise one store call at a time with the lease checked before each write. A dispatch's run, recorded in memory,
 /// goes into that transaction when the stores offer a finalizer that takes it, otherwise it is written just before.
 /// </summary>
@@ -62,7 +62,16 @@ internal sealed class DispatchFinisher
         var entry = finalization.Entry;
         var status = finalization.Status;
         Traced<Blueprint>? stored = null;
-        await _issues.CheckLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        // The issue names the entry's run, as a finalizer sets it with the completion: recording it checks the lease.
+        if (entry.RunId is { } runId)
+        {
+            await _issues.RecordRunUnderLeaseAsync(lease, runId, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await _issues.CheckLeaseAsync(lease, cancellationToken).ConfigureAwait(false);
+        }
+
         if (finalization.Commit is { } commit)
         {
             stored = await _blueprints.WriteNewAsync(commit.BlueprintId, commit.Blueprint, commit.Parents, commit.Metadata, cancellationToken).ConfigureAwait(false);

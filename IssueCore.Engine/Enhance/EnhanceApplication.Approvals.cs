@@ -140,7 +140,7 @@ public sealed partial class EnhanceApplication
     /// Parks a running issue whose flow proposed a change that passed every axis: the issue waits with the proposal
     /// (the store clears its lease in the same step), then the held-open run is moved to <c>AwaitingApproval</c>.
     /// </summary>
-    private async Task<DispatchOutcome> AwaitApprovalAsync(Issue issue, Blueprint head, BlueprintEpoch epoch, CommitDecision decision, CouncilRunId runId, CancellationToken cancellationToken)
+    private async Task<DispatchOutcome> AwaitApprovalAsync(Issue issue, Blueprint head, BlueprintEpoch epoch, CommitDecision decision, CouncilRunId runId, DispatchRun started, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var approval = new IssueApproval
@@ -159,6 +159,8 @@ public sealed partial class EnhanceApplication
         };
         try
         {
+            // The waiting issue names its run (a buffered run's id is otherwise written with the outcome).
+            await RecordStartedRunAsync(issue, started, cancellationToken).ConfigureAwait(false);
             await _issues.AwaitApprovalUnderLeaseAsync(IssueLease.Of(issue), approval, cancellationToken).ConfigureAwait(false);
         }
         catch (ConflictException ex)

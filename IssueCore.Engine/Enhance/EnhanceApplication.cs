@@ -354,6 +354,7 @@ public sealed partial class EnhanceApplication : IDisposable
         activity?.SetTag(IssueCoreTelemetry.BlueprintIdTag, issue.BlueprintId.Value);
         activity?.SetTag("issuecore.attempt", issue.Attempts);
         DispatchOutcome outcome;
+        var run = new DispatchRun();
         using (var deadline = new DispatchDeadline(_time, _options.DispatchTimeout))
         using (var leaseLost = new CancellationTokenSource())
         using (var dispatch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token, leaseLost.Token))
@@ -364,22 +365,22 @@ public sealed partial class EnhanceApplication : IDisposable
                 // that finds the lease gone (released, or claimed again) cancels the dispatch: it must not write.
                 await using (new LeaseHeartbeat(this, IssueLease.Of(issue), leaseLost, deadline.Token))
                 {
-                    outcome = await UntilCancelledAsync(ProcessAsync(issue, deadline, dispatch.Token), dispatch.Token).ConfigureAwait(false);
+                    outcome = await UntilCancelledAsync(ProcessAsync(issue, run, deadline, dispatch.Token), dispatch.Token).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (leaseLost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                outcome = Outcome(issue, DispatchResult.LeaseLost, "the lease was lost while dispatching: another dispatcher claimed the issue, or it was released");
+                outcome = Outcome(run.Carry(issue), DispatchResult.LeaseLost, "the lease was lost while dispatching: another dispatcher claimed the issue, or it was released");
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await ReleaseOnShutdownAsync(issue).ConfigureAwait(false);
+                await ReleaseOnShutdownAsync(run.Carry(issue), run).ConfigureAwait(false);
                 activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
                 throw;
             }
             catch (OperationCanceledException) when (deadline.Expired)
             {
-                outcome = await ReleaseAfterDeadlineAsync(issue, deadline.Stretch).ConfigureAwait(false);
+                outcome = await ReleaseAfterDeadlineAsync(run.Carry(issue), deadline.Stretch, run).ConfigureAwait(false);
             }
         }
 
@@ -461,7 +462,7 @@ public sealed partial class EnhanceApplication : IDisposable
         return true;
     }
 
-    private async Task<DispatchOutcome> ProcessAsync(Issue issue, DispatchDeadline deadline, CancellationToken cancellationToken)
+    private async Task<DispatchOutcome> ProcessAsync(Issue issue, DispatchRun run, DispatchDeadline deadline, CancellationToken cancellationToken)
     {
         try
         {
@@ -490,23 +491,25 @@ public sealed partial class EnhanceApplication : IDisposable
             using (await _seriesTurns.EnterAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false))
             {
                 deadline.Arm(_options.DispatchTimeout);
-                return await DispatchAsync(issue, deadline, cancellationToken).ConfigureAwait(false);
+                return await DispatchAsync(issue, run, deadline, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (ArchivedSeriesException ex)
         {
             // Archived between the check and the commit: the store refused the write, so nothing was committed.
             ArchiveLog.ArchivedBeforeCommit(_logger, issue.Id.Value, issue.BlueprintId.Value);
-            return await RecordAsync(issue, ArchivedRejection(issue, null, ex.Message), recovered: false, cancellationToken).ConfigureAwait(false);
+            issue = run.Carry(issue);
+            return await RecordAsync(issue, ArchivedRejection(issue, null, ex.Message), recovered: false, cancellationToken, started: run).ConfigureAwait(false);
         }
         catch (CommitShapeException ex)
         {
             EnhanceLog.CommitShape(_logger, ex, issue.Id.Value, ex.Path);
-            return await RecordAsync(issue, FailedEntry(issue, "commit shape: " + ex.Message), recovered: false, cancellationToken).ConfigureAwait(false);
+            issue = run.Carry(issue);
+            return await RecordAsync(issue, FailedEntry(issue, "commit shape: " + ex.Message), recovered: false, cancellationToken, started: run).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return await RetryOrFailAsync(issue, ex, cancellationToken).ConfigureAwait(false);
+            return await RetryOrFailAsync(run.Carry(issue), ex, cancellationToken, run).ConfigureAwait(false);
         }
     }
 
@@ -514,27 +517,27 @@ public sealed partial class EnhanceApplication : IDisposable
     /// Looks for an outcome an earlier attempt recorded: a log entry (only the status is missing) or a commit (only
     /// the entry is missing), and finishes that bookkeeping. <see langword="null"/> when neither exists.
     /// </summary>
-    private async Task<DispatchOutcome?> FinishRecordedAsync(Issue issue, CancellationToken cancellationToken)
+    private async Task<DispatchOutcome?> FinishRecordedAsync(Issue issue, CancellationToken cancellationToken, DispatchRun? started = null)
     {
         // An entry of an earlier round is the outcome an operator requeued: it does not finish this round.
         var logged = await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false);
         if (logged is not null && logged.Round >= issue.Round)
         {
             EnhanceLog.Recovering(_logger, issue.Id.Value, "log entry found");
-            return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
+            return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken, started).ConfigureAwait(false);
         }
 
         var committed = await _blueprints.FindCommitByIssueAsync(issue.BlueprintId, issue.Id, cancellationToken).ConfigureAwait(false);
         if (committed is not null)
         {
             EnhanceLog.Recovering(_logger, issue.Id.Value, "commit found");
-            return await RecordAsync(issue, EntryFromCommit(issue, committed), recovered: true, cancellationToken).ConfigureAwait(false);
+            return await RecordAsync(issue, EntryFromCommit(issue, committed), recovered: true, cancellationToken, started: started).ConfigureAwait(false);
         }
 
         return null;
     }
 
-    private async Task<DispatchOutcome> DispatchAsync(Issue issue, DispatchDeadline deadline, CancellationToken cancellationToken)
+    private async Task<DispatchOutcome> DispatchAsync(Issue issue, DispatchRun run, DispatchDeadline deadline, CancellationToken cancellationToken)
     {
         for (var conflicts = 0; ; conflicts++)
         {
@@ -583,11 +586,23 @@ public sealed partial class EnhanceApplication : IDisposable
             // The host records each axis's verdict under the run id it chose; the flow's own account does not count.
             var runId = CouncilRunId.New(_time.GetUtcNow());
             using var verdicts = _verifierHost.Open(runId);
-            issue = await RecordRunAsync(issue, runId, cancellationToken).ConfigureAwait(false);
 
             // The run is recorded in memory and written with the outcome, in its transaction where the stores allow
             // (a crashed dispatch is dispatched again with a new run, so nothing is lost that a resume would need).
             var buffer = _options.RecordRunsEagerly ? null : _launcher.BufferRun();
+            if (buffer is null)
+            {
+                // Written as it runs, so the issue names it at once: it can be found (and resumed) from the issue.
+                issue = await RecordRunAsync(issue, runId, cancellationToken).ConfigureAwait(false);
+                run.Started(runId, recorded: true);
+            }
+            else
+            {
+                // Not in the council repository before the outcome anyway: the issue records the run id with the
+                // outcome (the finalizer sets it with the completion), or on the path that parks or releases the issue.
+                issue = issue with { RunId = runId };
+                run.Started(runId, recorded: false);
+            }
             // Its graph keeps the plan only: the final ctx is the initial one with the recorded step outputs applied.
             var launcher = buffer is null ? _launcher : _launcher.WithRepository(buffer, recordFinalContext: false);
             try
@@ -622,7 +637,7 @@ public sealed partial class EnhanceApplication : IDisposable
                             await buffer.FlushAsync(cancellationToken).ConfigureAwait(false);
                         }
 
-                        return await AwaitApprovalAsync(issue, head, epoch, decision, runId, cancellationToken).ConfigureAwait(false);
+                        return await AwaitApprovalAsync(issue, head, epoch, decision, runId, run, cancellationToken).ConfigureAwait(false);
                     }
 
                     await MoveRunAsync(runId, issue.Id, CouncilRunStatus.Completed, buffer).ConfigureAwait(false);
@@ -637,17 +652,17 @@ public sealed partial class EnhanceApplication : IDisposable
                         Applied = false,
                         Reasons = [$"unchanged: the result is the head itself ({head.Version.Short}); an applied issue must create a new version"],
                     };
-                    return await RecordAsync(issue, Entry(issue, head.Version, null, unchanged, EnhanceOutcome.Rejected), recovered: false, cancellationToken, run: buffer).ConfigureAwait(false);
+                    return await RecordAsync(issue, Entry(issue, head.Version, null, unchanged, EnhanceOutcome.Rejected), recovered: false, cancellationToken, run: buffer, started: run).ConfigureAwait(false);
                 }
 
                 if (!decision.Applied)
                 {
-                    return await RecordAsync(issue, Entry(issue, head.Version, null, decision, EnhanceOutcome.Rejected), recovered: false, cancellationToken, run: buffer).ConfigureAwait(false);
+                    return await RecordAsync(issue, Entry(issue, head.Version, null, decision, EnhanceOutcome.Rejected), recovered: false, cancellationToken, run: buffer, started: run).ConfigureAwait(false);
                 }
 
                 if (review.Refusal is { } refusal)
                 {
-                    return await RefuseAsync(issue, refusal, cancellationToken).ConfigureAwait(false);
+                    return await RefuseAsync(issue, refusal, cancellationToken, run).ConfigureAwait(false);
                 }
 
                 try
@@ -660,7 +675,8 @@ public sealed partial class EnhanceApplication : IDisposable
                         recovered: false,
                         cancellationToken,
                         new DispatchCommit(issue.BlueprintId, decision.NewBlueprint!, [head.Version], new CommitMetadata(decision.Rationale, epoch, decision.PatchHash, issue.Id, "issue")),
-                        buffer).ConfigureAwait(false);
+                        buffer,
+                        run).ConfigureAwait(false);
                 }
                 catch (ConflictException conflict)
                 {
@@ -669,7 +685,7 @@ public sealed partial class EnhanceApplication : IDisposable
                     if (existing is not null)
                     {
                         EnhanceLog.Recovering(_logger, issue.Id.Value, "commit found after a conflict");
-                        return await RecordAsync(issue, EntryFromCommit(issue, existing), recovered: true, cancellationToken, run: buffer).ConfigureAwait(false);
+                        return await RecordAsync(issue, EntryFromCommit(issue, existing), recovered: true, cancellationToken, run: buffer, started: run).ConfigureAwait(false);
                     }
 
                     var current = (await _blueprints.ReadHeadAsync(issue.BlueprintId, cancellationToken).ConfigureAwait(false)).Value.Version;
@@ -677,7 +693,7 @@ public sealed partial class EnhanceApplication : IDisposable
                     {
                         // The head did not move, so the store refused the content itself: it equals an older version.
                         var refused = decision with { Applied = false, Reasons = ["store: " + conflict.Message] };
-                        return await RecordAsync(issue, Entry(issue, head.Version, null, refused, EnhanceOutcome.Rejected), recovered: false, cancellationToken, run: buffer).ConfigureAwait(false);
+                        return await RecordAsync(issue, Entry(issue, head.Version, null, refused, EnhanceOutcome.Rejected), recovered: false, cancellationToken, run: buffer, started: run).ConfigureAwait(false);
                     }
 
                     if (conflicts >= _options.MaxConflictRetries)
@@ -707,9 +723,10 @@ public sealed partial class EnhanceApplication : IDisposable
     /// <summary>
     /// Writes the commit (when given), appends the log entry and completes the issue to match it, under the lease. A
     /// lost lease ends in <see cref="DispatchResult.LeaseLost"/> with nothing written; an entry already there is
-    /// adopted. Any other conflict (the head moved, the issue committed already) is thrown to the caller.
+    /// adopted. Any other conflict (the head moved, the issue committed already) is thrown to the caller. The issue's
+    /// run id is set to the entry's with the completion, so a buffered run's id needs no write of its own.
     /// </summary>
-    private async Task<DispatchOutcome> RecordAsync(Issue issue, EnhanceLogEntry entry, bool recovered, CancellationToken cancellationToken, DispatchCommit? commit = null, BufferedCouncilRepository? run = null)
+    private async Task<DispatchOutcome> RecordAsync(Issue issue, EnhanceLogEntry entry, bool recovered, CancellationToken cancellationToken, DispatchCommit? commit = null, BufferedCouncilRepository? run = null, DispatchRun? started = null)
     {
         entry = entry with { Round = issue.Round };
         entry = entry.RunId is null ? entry with { RunId = issue.RunId } : entry;
@@ -731,7 +748,7 @@ public sealed partial class EnhanceApplication : IDisposable
             if (await _log.FindAsync(issue.Id, cancellationToken).ConfigureAwait(false) is { } logged && logged.Round >= issue.Round)
             {
                 // The first entry is the record; complete the issue as it says.
-                return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken).ConfigureAwait(false);
+                return await CompleteAsync(issue, StatusOf(logged), recovered: true, cancellationToken, started).ConfigureAwait(false);
             }
 
             throw;
@@ -745,10 +762,11 @@ public sealed partial class EnhanceApplication : IDisposable
         return Counted(issue, done.Issue.Status, recovered);
     }
 
-    private async Task<DispatchOutcome> CompleteAsync(Issue issue, IssueStatus status, bool recovered, CancellationToken cancellationToken)
+    private async Task<DispatchOutcome> CompleteAsync(Issue issue, IssueStatus status, bool recovered, CancellationToken cancellationToken, DispatchRun? started = null)
     {
         try
         {
+            await RecordStartedRunAsync(issue, started, cancellationToken).ConfigureAwait(false);
             await _issues.CompleteUnderLeaseAsync(IssueLease.Of(issue), status, cancellationToken).ConfigureAwait(false);
         }
         catch (ConflictException ex)
@@ -785,14 +803,14 @@ public sealed partial class EnhanceApplication : IDisposable
     /// The flow reported an applied decision the host does not stand behind: nothing is committed and the issue is
     /// dead-lettered with its log entry, since running the same flow again gives the same answer.
     /// </summary>
-    private async Task<DispatchOutcome> RefuseAsync(Issue issue, string refusal, CancellationToken cancellationToken)
+    private async Task<DispatchOutcome> RefuseAsync(Issue issue, string refusal, CancellationToken cancellationToken, DispatchRun? started = null)
     {
         GovernanceLog.Refused(_logger, issue.Id.Value, refusal);
-        var outcome = await RecordAsync(issue, FailedEntry(issue, "refused: " + refusal), recovered: false, cancellationToken).ConfigureAwait(false);
+        var outcome = await RecordAsync(issue, FailedEntry(issue, "refused: " + refusal), recovered: false, cancellationToken, started: started).ConfigureAwait(false);
         return outcome.Result == DispatchResult.Failed ? outcome with { Result = DispatchResult.Refused } : outcome;
     }
 
-    private async Task<DispatchOutcome> RetryOrFailAsync(Issue issue, Exception fault, CancellationToken cancellationToken)
+    private async Task<DispatchOutcome> RetryOrFailAsync(Issue issue, Exception fault, CancellationToken cancellationToken, DispatchRun? started = null)
     {
         var reason = $"{fault.GetType().Name}: {fault.Message}";
         if (issue.RoundAttempts >= _options.MaxAttempts)
@@ -804,7 +822,7 @@ public sealed partial class EnhanceApplication : IDisposable
             DispatchOutcome? recorded = null;
             try
             {
-                recorded = await FinishRecordedAsync(issue, cancellationToken).ConfigureAwait(false);
+                recorded = await FinishRecordedAsync(issue, cancellationToken, started).ConfigureAwait(false);
                 looked = true;
             }
             catch (Exception ex) when (ex is not OperationCanceledException && ex is not CommitShapeException)
@@ -823,7 +841,8 @@ public sealed partial class EnhanceApplication : IDisposable
                     issue,
                     FailedEntry(issue, string.Create(CultureInfo.InvariantCulture, $"gave up after {issue.RoundAttempts} attempts; last error: {reason}")),
                     recovered: false,
-                    cancellationToken).ConfigureAwait(false);
+                    cancellationToken,
+                    started: started).ConfigureAwait(false);
             }
         }
 
@@ -831,6 +850,8 @@ public sealed partial class EnhanceApplication : IDisposable
         EnhanceLog.Retrying(_logger, fault, issue.Id.Value, issue.RoundAttempts, delay);
         try
         {
+            // A released issue names the run of the attempt that failed, as it did while that run ran.
+            await RecordStartedRunBeforeReleaseAsync(issue, started, cancellationToken).ConfigureAwait(false);
             await _issues.ReleaseUnderLeaseAsync(IssueLease.Of(issue), _time.GetUtcNow() + delay, reason, cancellationToken).ConfigureAwait(false);
         }
         catch (ConflictException ex)
@@ -866,13 +887,16 @@ public sealed partial class EnhanceApplication : IDisposable
 
     private static readonly TimeSpan ShutdownReleaseTimeout = TimeSpan.FromSeconds(5);
 
-    private async Task ReleaseOnShutdownAsync(Issue issue)
+    private async Task ReleaseOnShutdownAsync(Issue issue, DispatchRun started)
     {
         try
         {
             // Bounded: a store that hangs must not keep a cancelled dispatcher from returning. If the
             // release does not finish in time the lease simply expires and another worker takes over.
             using var timeout = new CancellationTokenSource(ShutdownReleaseTimeout, _time);
+            await RecordStartedRunBeforeReleaseAsync(issue, started, timeout.Token)
+                .WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None)
+                .ConfigureAwait(false);
             await _issues.ReleaseUnderLeaseAsync(IssueLease.Of(issue), _time.GetUtcNow(), "the dispatcher stopped", timeout.Token)
                 .WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None)
                 .ConfigureAwait(false);
@@ -890,14 +914,14 @@ public sealed partial class EnhanceApplication : IDisposable
     /// as a fault (or dead-letter it on its last attempt), bounded in time; if that does not finish either, the lease
     /// expires and another dispatcher claims the issue.
     /// </summary>
-    private async Task<DispatchOutcome> ReleaseAfterDeadlineAsync(Issue issue, TimeSpan stretch)
+    private async Task<DispatchOutcome> ReleaseAfterDeadlineAsync(Issue issue, TimeSpan stretch, DispatchRun started)
     {
         var fault = new TimeoutException(string.Create(CultureInfo.InvariantCulture, $"the dispatch passed its deadline ({stretch} without finishing; EnhanceApplicationOptions.DispatchTimeout is {_options.DispatchTimeout}): a store call did not return"));
         EnhanceLog.DeadlinePassed(_logger, issue.Id.Value, stretch);
         try
         {
             using var timeout = new CancellationTokenSource(ShutdownReleaseTimeout, _time);
-            return await RetryOrFailAsync(issue, fault, timeout.Token)
+            return await RetryOrFailAsync(issue, fault, timeout.Token, started)
                 .WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None)
                 .ConfigureAwait(false);
         }
@@ -1038,6 +1062,36 @@ public sealed partial class EnhanceApplication : IDisposable
         return issue with { RunId = runId, UpdatedAt = stored.UpdatedAt };
     }
 
+    /// <summary>
+    /// Records on the issue, under its lease, the run this dispatch started when the issue does not name it yet (a
+    /// buffered run's id otherwise goes with the outcome's transaction): for the paths that end or park a dispatch
+    /// without the finalizer. Nothing when no run started or it is recorded already. A lost lease is a conflict.
+    /// </summary>
+    private async Task RecordStartedRunAsync(Issue issue, DispatchRun? started, CancellationToken cancellationToken)
+    {
+        if (started?.Unrecorded is { } runId)
+        {
+            await _issues.RecordRunUnderLeaseAsync(IssueLease.Of(issue), runId, cancellationToken).ConfigureAwait(false);
+            started.MarkRecorded(runId);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RecordStartedRunAsync"/> before a release: a lost lease is a conflict (the release would fail too),
+    /// but any other fault is logged and the release goes on, since releasing the issue matters more than its run id.
+    /// </summary>
+    private async Task RecordStartedRunBeforeReleaseAsync(Issue issue, DispatchRun? started, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RecordStartedRunAsync(issue, started, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not ConflictException && ex is not OperationCanceledException)
+        {
+            EnhanceLog.RunIdUnrecorded(_logger, ex, issue.Id.Value, started?.Unrecorded?.Value ?? string.Empty);
+        }
+    }
+
     private static JsonObject BuildContext(Issue issue, Blueprint head, BlueprintEpoch epoch, IReadOnlyList<string> axes)
     {
         var issueNode = new JsonObject
@@ -1153,6 +1207,34 @@ public sealed partial class EnhanceApplication : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The run one dispatch started (the latest, when the head moved and the flow ran again), and whether the issue
+    /// records it yet. Read by the paths that end the dispatch, possibly while abandoned work still writes it, so its
+    /// state is one immutable snapshot swapped atomically.
+    /// </summary>
+    private sealed class DispatchRun
+    {
+        private Snapshot? _state;
+
+        /// <summary>The started run when the issue does not record it yet, else <see langword="null"/>.</summary>
+        public CouncilRunId? Unrecorded => Volatile.Read(ref _state) is { Recorded: false } s ? s.Id : null;
+
+        public void Started(CouncilRunId id, bool recorded) => Volatile.Write(ref _state, new Snapshot(id, recorded));
+
+        public void MarkRecorded(CouncilRunId id)
+        {
+            if (Volatile.Read(ref _state) is { } s && s.Id == id)
+            {
+                Interlocked.CompareExchange(ref _state, s with { Recorded = true }, s);
+            }
+        }
+
+        /// <summary>The issue naming the started run, as the outcome and the log entry report it.</summary>
+        public Issue Carry(Issue issue) => Volatile.Read(ref _state) is { } s ? issue with { RunId = s.Id } : issue;
+
+        private sealed record Snapshot(CouncilRunId Id, bool Recorded);
     }
 
     /// <summary>

@@ -101,4 +101,13 @@ internal static partial class EnhanceLog
 
     [LoggerMessage(EventId = 6400, Level = LogLevel.Warning, Message = "Issue {IssueId}: the dispatch's flow run, recorded in memory, could not be written to the council repository; the dispatch goes on without it: {Fault}")]
     private static partial void RunUnstoredLine(ILogger logger, string issueId, string fault);
+
+    public static void RunIdUnrecorded(ILogger logger, Exception exception, string issueId, string runId)
+    {
+        RunIdUnrecordedLine(logger, issueId, runId, FaultText.OneLine(exception));
+        FaultDetail(logger, exception, 6560, issueId);
+    }
+
+    [LoggerMessage(EventId = 6560, Level = LogLevel.Warning, Message = "Issue {IssueId}: its run {RunId} could not be recorded on it before it was released; it is released naming the run of an earlier dispatch: {Fault}")]
+    private static partial void RunIdUnrecordedLine(ILogger logger, string issueId, string runId, string fault);
 }

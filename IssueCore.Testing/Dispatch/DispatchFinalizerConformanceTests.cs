@@ -122,6 +122,64 @@ public abstract class DispatchFinalizerConformanceTests : ConformanceTests<Dispa
         Contract.Equal(IssueState.Failed, (await Store.Issues.GetAsync(id)).Status.State, "finalize of a dead letter logs a failed entry and fails the issue (checked: (await Store.Issues.GetAsync(id)).Status.State)");
     }
 
+    [Theory]
+    [InlineData(EnhanceOutcome.Applied)]
+    [InlineData(EnhanceOutcome.Rejected)]
+    [InlineData(EnhanceOutcome.Failed)]
+    public async Task Finalize_records_the_entry_run_id_on_the_issue_with_its_completion(EnhanceOutcome outcome)
+    {
+        var id = await SeedIssueAsync();
+        var head = (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version;
+        var lease = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        var runId = CouncilRunId.Parse("dispatch-run-" + outcome.ToString().ToLowerInvariant());
+        var finalization = Outcome(lease, head, outcome);
+
+        var done = await Finalizer()!.FinalizeAsync(finalization with { Entry = finalization.Entry with { RunId = runId } });
+
+        var what = $"finalize records the entry run id on the issue with its completion ({outcome})";
+        Contract.Equal(runId, done.Issue.RunId, what + " (checked: done.Issue.RunId)");
+        var stored = await Store.Issues.GetAsync(id);
+        Contract.Equal(runId, stored.RunId, what + " (checked: stored.RunId)");
+        Contract.Equal(finalization.Status.State, stored.Status.State, what + " (checked: stored.Status.State)");
+        Contract.Equal(runId, (await Store.Log.GetAsync(id)).RunId, what + " (checked: (await Store.Log.GetAsync(id)).RunId)");
+    }
+
+    [Fact]
+    public async Task Finalize_of_an_entry_without_a_run_keeps_the_run_id_the_issue_records()
+    {
+        var id = await SeedIssueAsync();
+        var lease = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        var earlier = CouncilRunId.Parse("dispatch-run-earlier");
+        await Store.Issues.RecordRunUnderLeaseAsync(lease, earlier);
+
+        var done = await Finalizer()!.FinalizeAsync(new DispatchFinalization
+        {
+            Lease = lease,
+            Entry = Entry(id, null, null, EnhanceOutcome.Failed, ["gave up"]),
+            Status = IssueStatus.Failed("gave up"),
+        });
+
+        Contract.Equal(earlier, done.Issue.RunId, "finalize of an entry without a run keeps the run id the issue records (checked: done.Issue.RunId)");
+        Contract.Equal(earlier, (await Store.Issues.GetAsync(id)).RunId, "finalize of an entry without a run keeps the run id the issue records (checked: (await Store.Issues.GetAsync(id)).RunId)");
+    }
+
+    [Fact]
+    public async Task Finalize_under_a_lost_lease_records_no_run_id()
+    {
+        var id = await SeedIssueAsync();
+        var head = (await Store.Blueprints.ReadHeadAsync(Target)).Value.Version;
+        var a = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        Time.Advance(Lease + TimeSpan.FromSeconds(1));
+        var b = IssueLease.Of((await Store.Issues.ClaimNextAsync("dispatcher", Lease))!);
+        var finalization = Outcome(a, head, EnhanceOutcome.Rejected);
+
+        await Contract.ThrowsAsync<ConflictException>(() => Finalizer()!.FinalizeAsync(finalization with { Entry = finalization.Entry with { RunId = CouncilRunId.Parse("dispatch-run-stale") } }), "finalize under a lost lease records no run id");
+
+        var stored = await Store.Issues.GetAsync(id);
+        Contract.Null(stored.RunId, "finalize under a lost lease records no run id (checked: stored.RunId)");
+        Contract.True(b.IsHeldOn(stored), "finalize under a lost lease records no run id (checked: b.IsHeldOn(stored))");
+    }
+
     [SkippableFact]
     public async Task Finalize_with_a_run_stores_the_run_in_the_same_transaction()
     {
@@ -213,6 +271,23 @@ public abstract class DispatchFinalizerConformanceTests : ConformanceTests<Dispa
         await Store.Blueprints.WriteNewAsync(Target, Doc("1.0.0"), [], new CommitMetadata("seed", Origin: "seed"));
         return (await Store.Issues.CreateAsync(new IssueDraft { BlueprintId = Target, Intent = "change" })).Issue.Id;
     }
+
+    private DispatchFinalization Outcome(IssueLease lease, BlueprintVersion head, EnhanceOutcome outcome) => outcome switch
+    {
+        EnhanceOutcome.Applied => Applied(lease, head, Doc("1.0.1")),
+        EnhanceOutcome.Rejected => new DispatchFinalization
+        {
+            Lease = lease,
+            Entry = Entry(lease.IssueId, head, null, EnhanceOutcome.Rejected, ["noop: nothing changed"]),
+            Status = IssueStatus.Rejected("noop: nothing changed"),
+        },
+        _ => new DispatchFinalization
+        {
+            Lease = lease,
+            Entry = Entry(lease.IssueId, null, null, EnhanceOutcome.Failed, ["gave up"]),
+            Status = IssueStatus.Failed("gave up"),
+        },
+    };
 
     private DispatchFinalization Applied(IssueLease lease, BlueprintVersion head, Blueprint next) => new()
     {

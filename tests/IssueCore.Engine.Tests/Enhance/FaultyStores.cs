@@ -30,6 +30,9 @@ internal sealed class FaultyIssueStore(IIssueStore inner, FaultPlan plan) : IIss
     public Task<IssuePage> ListAsync(IssueQuery query, CancellationToken cancellationToken = default)
         => plan.RunAsync("issues.list", () => inner.ListAsync(query, cancellationToken), cancellationToken);
 
+    public Task<Issue> RecordRunUnderLeaseAsync(IssueLease lease, IssueCore.Council.CouncilRunId runId, CancellationToken cancellationToken = default)
+        => plan.RunAsync("issues.record_run", () => inner.RecordRunUnderLeaseAsync(lease, runId, cancellationToken), cancellationToken);
+
     // Operator calls, not part of a dispatch: forwarded without fault injection.
     public Task<IssueRequeueResult> RequeueAsync(IssueId id, string requestedBy, CancellationToken cancellationToken = default)
         => inner.RequeueAsync(id, requestedBy, cancellationToken);

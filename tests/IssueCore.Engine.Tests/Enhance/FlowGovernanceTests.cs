@@ -16,7 +16,7 @@ namespace IssueCore.Engine.Tests.Enhance;
 public sealed class FlowGovernanceTests
 {
     /// <summary>A committer that approves whatever the patch applier produced, claiming every axis passed.</summary>
-    private const string AlwaysApprove = """
+    internal const string AlwaysApprove = """
         local a = _CTX.applied
         local v = host.array()
         for _, axis in ipairs(_CTX.verifiers) do
@@ -36,7 +36,7 @@ public sealed class FlowGovernanceTests
     }).ToJsonString();
 
     /// <summary>A patch the <c>des</c> axis denies (it changes the Blueprint's id).</summary>
-    private const string DeniedByDes = """[{"op":"replace","path":"/id","value":"not-orders"}]""";
+    internal const string DeniedByDes = """[{"op":"replace","path":"/id","value":"not-orders"}]""";
 
     private const string OwnerB = """[{"op":"replace","path":"/metadata/owner","value":"team-b"}]""";
 
@@ -324,7 +324,7 @@ public sealed class FlowGovernanceTests
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
 
     /// <summary>Writes a new version of the enhance-default series straight to the store.</summary>
-    private static async Task WriteFlowVersionAsync(EnhanceHarness h, Action<JsonObject> change)
+    internal static async Task WriteFlowVersionAsync(EnhanceHarness h, Action<JsonObject> change)
     {
         var head = (await h.Blueprints.ReadHeadAsync(EnhanceDefaults.BlueprintId)).Value;
         var node = head.ToJsonObject();

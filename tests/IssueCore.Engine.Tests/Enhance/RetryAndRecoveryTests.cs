@@ -135,14 +135,17 @@ public sealed class RetryAndRecoveryTests
     // The calls to the issue, Blueprint, setting and log stores and to the council repository (the flow runs' records)
     // while three issues drain. Counted by Fault_injection_sweep_covers_every_store_call_of_a_clean_run, which fails
     // if this drifts. Each dispatch asks whether its series is archived (one call per issue), and the dispatch loop
-    // sweeps for expired approvals (once per poll interval).
-    private const int CallsInACleanRun = 94;
+    // sweeps for expired approvals (once per poll interval). The decorated issue store counts RecordRunUnderLeaseAsync
+    // (issues.record_run), so the sweep also faults the run id's writes: 94 before, +3 when each run starts and +3 at
+    // each finish, where the stores offer no finalizer and the run id is recorded in place of the lease check.
+    private const int CallsInACleanRun = 100;
 
     // The same with the dispatch's runs recorded in memory (the default): the run goes with the outcome, so the council
     // sees one create and the run's appends per dispatch, and no status change (the decorated stores offer no finalizer
     // that takes the run). Like the eager run, each dispatch asks whether its series is archived and the loop sweeps
-    // for expired approvals once.
-    private const int CallsInABufferedCleanRun = 88;
+    // for expired approvals once. 88 before, +3: a buffered run's id is no longer recorded when the run starts (that
+    // call read through issues.find, not counted) but at the finish, counted as issues.record_run in place of the lease check.
+    private const int CallsInABufferedCleanRun = 91;
 
     private static readonly string[] SweepPatches =
     [
@@ -180,6 +183,7 @@ public sealed class RetryAndRecoveryTests
         Assert.Contains("council.create", faults.CountedCalls.Keys);
         Assert.Contains("council.append", faults.CountedCalls.Keys);
         Assert.Contains("council.status", faults.CountedCalls.Keys);
+        Assert.Equal(6, faults.CountedCalls["issues.record_run"]); // at each run's start, and at each finish
     }
 
     [Fact]
@@ -194,6 +198,7 @@ public sealed class RetryAndRecoveryTests
 
         Assert.Equal(CallsInABufferedCleanRun, faults.Calls);
         Assert.Equal(3, faults.CountedCalls["council.create"]);
+        Assert.Equal(3, faults.CountedCalls["issues.record_run"]); // at each finish only
         Assert.Contains("council.append", faults.CountedCalls.Keys);
         Assert.DoesNotContain("council.status", faults.CountedCalls.Keys);
     }
