@@ -1077,8 +1077,9 @@ public sealed partial class EnhanceApplication : IDisposable
     }
 
     /// <summary>
-    /// <see cref="RecordStartedRunAsync"/> before a release: a lost lease is a conflict (the release would fail too),
-    /// but any other fault is logged and the release goes on, since releasing the issue matters more than its run id.
+    /// <see cref="RecordStartedRunAsync"/> before a release, best effort: any fault, a lost lease included, is logged and
+    /// the release goes on, so the release alone decides the outcome as it did before the run id was written here
+    /// (a lost lease surfaces there as a conflict; a release that hangs ends in the deadline's retry).
     /// </summary>
     private async Task RecordStartedRunBeforeReleaseAsync(Issue issue, DispatchRun? started, CancellationToken cancellationToken)
     {
@@ -1086,7 +1087,7 @@ public sealed partial class EnhanceApplication : IDisposable
         {
             await RecordStartedRunAsync(issue, started, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not ConflictException && ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             EnhanceLog.RunIdUnrecorded(_logger, ex, issue.Id.Value, started?.Unrecorded?.Value ?? string.Empty);
         }

@@ -108,6 +108,6 @@ internal static partial class EnhanceLog
         FaultDetail(logger, exception, 6560, issueId);
     }
 
-    [LoggerMessage(EventId = 6560, Level = LogLevel.Warning, Message = "Issue {IssueId}: its run {RunId} could not be recorded on it before it was released; it is released naming the run of an earlier dispatch: {Fault}")]
+    [LoggerMessage(EventId = 6560, Level = LogLevel.Warning, Message = "Issue {IssueId}: its run {RunId} could not be recorded on it before its release; the issue keeps naming the run of an earlier dispatch: {Fault}")]
     private static partial void RunIdUnrecordedLine(ILogger logger, string issueId, string runId, string fault);
 }
