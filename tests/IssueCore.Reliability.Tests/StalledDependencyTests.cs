@@ -20,6 +20,9 @@ public sealed class StalledDependencyTests(ITestOutputHelper output, SummarySink
     // Worker A's dispatch deadline in the deadline scenarios: short, so a stalled call is given up on quickly.
     private static readonly TimeSpan ShortDispatchTimeout = TimeSpan.FromSeconds(2);
 
+    // Worker A's lease where the scenario needs the lease to end only through the deadline.
+    private static readonly TimeSpan StarvationProofLease = TimeSpan.FromSeconds(4);
+
     [Fact]
     public async Task A_dispatch_hanging_on_the_blueprint_store_ends_on_cancellation_and_another_worker_applies_the_issue()
     {
@@ -210,7 +213,15 @@ public sealed class StalledDependencyTests(ITestOutputHelper output, SummarySink
                 Decorate<IEnhanceLogStore>(s, inner => new StallingLogStore(inner, stall));
                 Decorate<IIssueStore>(s, inner => new StallingIssueStore(inner, stall));
             },
-            o => o.DispatchTimeout = ShortDispatchTimeout);
+            o =>
+            {
+                o.DispatchTimeout = ShortDispatchTimeout;
+
+                // Renewed every third of it: a lease of a few seconds outlasts a heartbeat starved by a loaded machine,
+                // so only the deadline stopping the heartbeat lets it expire (a 1 s lease could lapse under load
+                // first, and A would then end with its lease lost instead of at its deadline).
+                o.LeaseDuration = StarvationProofLease;
+            });
         await using var b = Worker(h, "worker-b");
 
         // Act: B takes the issue over once A's lease expired (A's release hangs too), with no cancellation anywhere.
