@@ -146,10 +146,10 @@ internal sealed class PipelineHarness : IAsyncDisposable
     /// Enqueues <paramref name="count"/> issues round-robin over <paramref name="series"/>: each adds its own metadata
     /// member (applies on any head), except every ninth, whose <c>test</c> op fails (rejected by every axis).
     /// </summary>
-    public async Task<List<IssueId>> EnqueueMixAsync(IReadOnlyList<BlueprintId> series, int count)
+    public async Task<List<IssueId>> EnqueueMixAsync(IReadOnlyList<BlueprintId> series, int count, int first = 0)
     {
         var ids = new List<IssueId>(count);
-        for (var i = 0; i < count; i++)
+        for (var i = first; i < first + count; i++)
         {
             var patch = i % 9 == 8
                 ? """[{"op":"test","path":"/metadata/owner","value":"nobody"}]"""
