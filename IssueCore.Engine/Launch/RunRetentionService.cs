@@ -12,7 +12,7 @@ namespace IssueCore.Launch;
 /// runs. It only ever calls <see cref="ICouncilRepository.PurgeFinishedRunsAsync"/>: issues, Blueprints and the enhance
 /// log are not touched. Failures are logged and retried at the next interval; it never throws into the host.
 /// </summary>
-internal sealed class RunRetentionService(ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<RunRetentionService> logger, RunRetentionTrigger? trigger = null) : BackgroundService
+internal sealed class RunRetentionService(ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<RunRetentionService> logger, RunRetentionTrigger trigger) : BackgroundService
 {
     /// <summary>One purge: repeats repository calls while each deletes the per-call maximum (bounded by a pass limit).</summary>
     /// <returns>How many runs were deleted, or -1 when the repository cannot purge.</returns>
@@ -67,7 +67,7 @@ internal sealed class RunRetentionService(ICouncilRepository repository, TimePro
             // Woken by the interval or by the count of finished runs, whichever comes first; each wait is kept until it
             // completes, so neither the timer nor the trigger ever has two waits pending.
             var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
-            var counted = trigger?.WaitAsync(stoppingToken) ?? Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken);
+            var counted = trigger.WaitAsync(stoppingToken);
             while (true)
             {
                 var woke = await Task.WhenAny(tick, counted).ConfigureAwait(false);
@@ -83,7 +83,7 @@ internal sealed class RunRetentionService(ICouncilRepository repository, TimePro
                 else
                 {
                     await counted.ConfigureAwait(false);
-                    counted = trigger!.WaitAsync(stoppingToken);
+                    counted = trigger.WaitAsync(stoppingToken);
                 }
 
                 try

@@ -37,7 +37,7 @@ internal sealed class RunRetentionTrigger : IDisposable
         }
     }
 
-    /// <summary>Completes when the threshold was reached since the last wake-up.</summary>
+    /// <summary>Completes when the threshold was reached since the last wake-up (never, without a threshold).</summary>
     public Task WaitAsync(CancellationToken cancellationToken) => _signal.WaitAsync(cancellationToken);
 
     /// <inheritdoc />

@@ -34,10 +34,10 @@ public sealed class TaskLaunchService
     private readonly ILogger<TaskLaunchService> _logger;
     private readonly ConcurrentDictionary<CouncilRunId, CancellationTokenSource> _inFlight;
     private readonly RunOwner _owner;
-    private readonly RunRetentionTrigger? _retention;
+    private readonly RunRetentionTrigger _retention;
     private readonly bool _recordFinalContext;
 
-    internal TaskLaunchService(AgentBinder binder, RoleVerbGate gate, ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<TaskLaunchService> logger, RunRetentionTrigger? retention = null)
+    internal TaskLaunchService(AgentBinder binder, RoleVerbGate gate, ICouncilRepository repository, TimeProvider time, IOptions<IssueCoreOptions> options, ILogger<TaskLaunchService> logger, RunRetentionTrigger retention)
         : this(binder, gate, repository, time, options, logger, recordFinalContext: true, RunOwner.Current(), new ConcurrentDictionary<CouncilRunId, CancellationTokenSource>(), retention)
     {
     }
@@ -52,7 +52,7 @@ public sealed class TaskLaunchService
         bool recordFinalContext,
         RunOwner owner,
         ConcurrentDictionary<CouncilRunId, CancellationTokenSource> inFlight,
-        RunRetentionTrigger? retention)
+        RunRetentionTrigger retention)
     {
         _recordFinalContext = recordFinalContext;
         _owner = owner;
@@ -449,7 +449,7 @@ public sealed class TaskLaunchService
 #pragma warning restore CA1849
             await heartbeat.ConfigureAwait(false);
             _inFlight.TryRemove(runId, out _);
-            _retention?.RunFinished();
+            _retention.RunFinished();
         }
     }
 

@@ -67,11 +67,7 @@ public sealed class RunRetentionTests
         try
         {
             // Tick until the purge has run; each tick is one fake minute, the old run passes the hour on the second.
-            for (var i = 0; i < 1_000 && await repository.GetRunAsync(old) is not null; i++)
-            {
-                engine.Time.Advance(TimeSpan.FromMinutes(1));
-                await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System);
-            }
+            await WaitUntilGoneAsync(repository, old, () => engine.Time.Advance(TimeSpan.FromMinutes(1)));
 
             Assert.Null(await repository.GetRunAsync(old));
             Assert.NotNull(await repository.GetRunAsync(recent));
@@ -110,10 +106,7 @@ public sealed class RunRetentionTests
             Assert.NotNull(await engine.Repository.GetRunAsync(runs[0]));
 
             runs.Add((await engine.LaunchAsync(EngineHarness.Blueprint(Flow, EngineHarness.HostAgents("a")))).RunId);
-            for (var i = 0; i < 3_000 && await engine.Repository.GetRunAsync(runs[2]) is not null; i++)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System);
-            }
+            await WaitUntilGoneAsync(engine.Repository, runs[2]);
 
             Assert.Null(await engine.Repository.GetRunAsync(runs[2]));
             Assert.NotNull(await engine.Repository.GetRunAsync(runs[3]));
@@ -130,6 +123,16 @@ public sealed class RunRetentionTests
     {
         var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => EngineHarness.Create(s => s.Configure<IssueCoreOptions>(o => o.RunRetention.PurgeAfterRuns = 0)));
         Assert.Contains("PurgeAfterRuns", ex.Message);
+    }
+
+    /// <summary>Polls (30 s at most) until the background purge deleted <paramref name="run"/>, calling <paramref name="between"/> between polls.</summary>
+    private static async Task WaitUntilGoneAsync(ICouncilRepository repository, CouncilRunId run, Action? between = null)
+    {
+        for (var i = 0; i < 3_000 && await repository.GetRunAsync(run) is not null; i++)
+        {
+            between?.Invoke();
+            await Task.Delay(TimeSpan.FromMilliseconds(10), TimeProvider.System);
+        }
     }
 
     [Fact]
