@@ -29,9 +29,13 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
 
     private const string NextSequenceSql = "UPDATE council_runs SET last_sequence = last_sequence + 1, updated_at = @now WHERE run_id = @run_id RETURNING last_sequence;";
 
-    private const string InsertEventSql =
-        "INSERT INTO council_events (run_id, sequence, wave, kind, node_id, payload, timestamp) " +
-        "VALUES (@run_id, @sequence, @wave, @kind, @node_id, @payload, @timestamp);";
+    private const string InsertBatchSql =
+        "INSERT INTO council_event_batches (run_id, first_sequence, last_sequence, events, min_wave, max_wave, encoding, body_length, body) " +
+        "VALUES (@run_id, @first, @last, @events, @min_wave, @max_wave, @encoding, @body_length, @body);";
+
+    // The run's highest stored event number: batches never overlap, so an append whose numbers start at or below it
+    // would store an event twice.
+    private const string LastStoredSequenceSql = "SELECT last_sequence FROM council_event_batches WHERE run_id = @run_id ORDER BY last_sequence DESC LIMIT 1;";
 
     // A batch raises the counter; the run's activity (updated_at, indexed with the status) moves in a separate statement
     // only when it is more than a second old, so the appends of a busy run do not rewrite an index page each time.
@@ -55,7 +59,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         "(@keep IS NOT NULL AND seq NOT IN (SELECT seq FROM council_runs WHERE status IN ('completed', 'failed', 'cancelled') " +
         "ORDER BY created_at DESC, seq DESC LIMIT coalesce(@keep, -1)))) ORDER BY seq LIMIT @max) ";
 
-    private const string PurgeEventsSql = DoomedRunsCte + "DELETE FROM council_events WHERE run_id IN (SELECT run_id FROM doomed);";
+    private const string PurgeEventsSql = DoomedRunsCte + "DELETE FROM council_event_batches WHERE run_id IN (SELECT run_id FROM doomed);";
 
     private const string PurgeRunsSql = DoomedRunsCte + "DELETE FROM council_runs WHERE run_id IN (SELECT run_id FROM doomed);";
 
@@ -69,7 +73,15 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
 
     private const string RunExistsSql = "SELECT 1 FROM council_runs WHERE run_id = @run_id;";
 
-    private const string TruncateSql = "DELETE FROM council_events WHERE run_id = @run_id AND wave > @wave;";
+    // The batches a truncation cuts: those holding an event of a later wave.
+    private const string CutBatchesSql =
+        "SELECT id, first_sequence, events, min_wave, encoding, body_length, body FROM council_event_batches WHERE run_id = @run_id AND max_wave > @wave;";
+
+    private const string DeleteBatchSql = "DELETE FROM council_event_batches WHERE id = @id;";
+
+    private const string RewriteBatchSql =
+        "UPDATE council_event_batches SET first_sequence = @first, last_sequence = @last, events = @events, min_wave = @min_wave, max_wave = @max_wave, " +
+        "encoding = @encoding, body_length = @body_length, body = @body WHERE id = @id;";
 
     internal const string RunsPageSql =
         "SELECT " + RunColumns + " FROM council_runs WHERE created_at < @created OR (created_at = @created AND seq < @seq) " +
@@ -91,12 +103,15 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         "ORDER BY created_at DESC, seq DESC LIMIT @limit;";
 
     internal const string EventsPageSql =
-        "SELECT run_id, sequence, wave, kind, node_id, payload, timestamp FROM council_events " +
-        "WHERE run_id = @run_id AND sequence > @after ORDER BY sequence LIMIT @limit;";
+        "SELECT first_sequence, encoding, body_length, body FROM council_event_batches " +
+        "WHERE run_id = @run_id AND last_sequence > @after ORDER BY last_sequence LIMIT @limit;";
 
     private const string RunPositionSql = "SELECT created_at, seq FROM council_runs WHERE run_id = @run_id;";
 
     private const int PageSize = 256;
+
+    /// <summary>Event batches read per read transaction (a batch holds one append's events: one, or a whole recorded run).</summary>
+    private const int BatchPageSize = 32;
 
     private const string InsertRunSql =
         "INSERT INTO council_runs (run_id, flow_id, flow_version, subject, status, graph, graph_part, last_sequence, created_at, updated_at, owner) " +
@@ -181,19 +196,55 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             throw new ConflictException($"A run with id '{run.Id}' exists.", expected: null, actual: run.Id.Value, innerException: ex);
         }
 
-        foreach (var e in events)
+        // A new run has no stored events, so its events go in as one batch without an overlap check.
+        if (events.Count > 0)
         {
-            await session.Command(InsertEventSql)
-                .With("@run_id", run.Id.Value)
-                .With("@sequence", e.Sequence)
-                .With("@wave", e.Wave)
-                .With("@kind", e.Kind)
-                .With("@node_id", e.NodeId)
-                .With("@payload", SqliteJson.WriteElement(e.Payload))
-                .With("@timestamp", SqliteTime.ToTicks(e.Timestamp))
-                .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await InsertBatchAsync(session, run.Id, SqliteEventBatch.FromEvents(events), ct).ConfigureAwait(false);
         }
     }
+
+    private static Task<int> InsertBatchAsync(SqliteSession session, CouncilRunId runId, SqliteEventBatch batch, CancellationToken ct)
+        => BindBatch(session.Command(InsertBatchSql).With("@run_id", runId.Value), batch).ExecuteNonQueryAsync(ct);
+
+    private static SqliteCommand BindBatch(SqliteCommand command, SqliteEventBatch batch)
+        => command
+            .With("@first", batch.FirstSequence)
+            .With("@last", batch.LastSequence)
+            .With("@events", batch.Count)
+            .With("@min_wave", batch.MinWave)
+            .With("@max_wave", batch.MaxWave)
+            .With("@encoding", batch.Encoding)
+            .With("@body_length", batch.BodyLength)
+            .With("@body", batch.Body);
+
+    /// <summary>
+    /// Stores a batch numbered from <paramref name="first"/> inside the caller's transaction, after checking that no
+    /// stored event of the run has that number or a later one.
+    /// </summary>
+    /// <exception cref="ConflictException">The run already holds an event numbered <paramref name="first"/> or later.</exception>
+    private static async Task InsertNewBatchAsync(SqliteSession session, CouncilRunId runId, SqliteEventBatch batch, long first, CancellationToken ct)
+    {
+        if (await session.Command(LastStoredSequenceSql).With("@run_id", runId.Value).ExecuteScalarAsync(ct).ConfigureAwait(false) is long stored && stored >= first)
+        {
+            throw SequenceConflict(runId, stored, null);
+        }
+
+        try
+        {
+            await InsertBatchAsync(session, runId, batch.Renumbered(first), ct).ConfigureAwait(false);
+        }
+        catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
+        {
+            throw SequenceConflict(runId, first, ex);
+        }
+    }
+
+    private static ConflictException SequenceConflict(CouncilRunId runId, long sequence, Exception? inner)
+        => new(
+            $"Run '{runId}' already holds event {sequence}; the sequence counter and the events disagree, so nothing was written.",
+            expected: null,
+            actual: sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            innerException: inner);
 
     /// <inheritdoc />
     public Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default)
@@ -241,40 +292,20 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
     {
         ArgumentNullException.ThrowIfNull(draft);
         ArgumentException.ThrowIfNullOrEmpty(draft.Kind);
-        var payload = SqliteJson.WriteElement(draft.Payload);
+        var now = _database.TimeProvider.GetUtcNow();
+        var batch = SqliteEventBatch.FromDrafts([draft], SqliteTime.ToTicks(now));
         return _database.WriteAsync(
             "Appending a run event",
             async (session, ct) =>
             {
-                var now = _database.TimeProvider.GetUtcNow();
                 var next = await session.Command(NextSequenceSql).With("@run_id", draft.RunId.Value).With("@now", SqliteTime.ToTicks(now)).ExecuteScalarAsync(ct).ConfigureAwait(false);
                 if (next is not long sequence)
                 {
                     throw new NotFoundException("council run", draft.RunId.Value);
                 }
 
-                try
-                {
-                    await session.Command(InsertEventSql)
-                        .With("@run_id", draft.RunId.Value)
-                        .With("@sequence", sequence)
-                        .With("@wave", draft.Wave)
-                        .With("@kind", draft.Kind)
-                        .With("@node_id", draft.NodeId)
-                        .With("@payload", payload)
-                        .With("@timestamp", SqliteTime.ToTicks(now))
-                        .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                }
-                catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
-                {
-                    throw new ConflictException(
-                        $"Run '{draft.RunId}' already holds event {sequence}; the sequence counter and the events disagree, so nothing was written.",
-                        expected: null,
-                        actual: sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                        innerException: ex);
-                }
-
-                return new CouncilRunEvent(draft.RunId, sequence, draft.Wave, draft.Kind, draft.NodeId, SqliteJson.ReadElement(payload), now);
+                await InsertNewBatchAsync(session, draft.RunId, batch, sequence, ct).ConfigureAwait(false);
+                return new CouncilRunEvent(draft.RunId, sequence, draft.Wave, draft.Kind, draft.NodeId, draft.Payload.Clone(), now);
             },
             cancellationToken);
     }
@@ -289,13 +320,14 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             return Task.CompletedTask;
         }
 
-        var payloads = Payloads(drafts);
+        var now = SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow());
+        var batch = SqliteEventBatch.FromDrafts(drafts, now);
         var runId = drafts[0].RunId;
         return _database.WriteAsync(
             "Appending run events",
             async (session, ct) =>
             {
-                await InsertEventsAsync(session, runId, drafts, payloads, SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()), ct).ConfigureAwait(false);
+                await InsertEventsAsync(session, runId, batch, now, ct).ConfigureAwait(false);
                 return drafts.Count;
             },
             cancellationToken);
@@ -306,16 +338,16 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
     public Task WriteRunRecordAsync(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status, CancellationToken cancellationToken = default)
     {
         CouncilRunEventBatch.EnsureRun(runId, events);
-        var payloads = Payloads(events);
+        var now = SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow());
+        var batch = events.Count > 0 ? SqliteEventBatch.FromDrafts(events, now) : null;
         var stored = graph is { } g ? SqliteRunGraph.Split(g) : (SqliteRunGraph?)null;
         return _database.WriteAsync(
             status is null ? "Recording run events" : "Recording a run's end",
             async (session, ct) =>
             {
-                var now = SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow());
-                if (events.Count > 0)
+                if (batch is not null)
                 {
-                    await InsertEventsAsync(session, runId, events, payloads, now, ct).ConfigureAwait(false);
+                    await InsertEventsAsync(session, runId, batch, now, ct).ConfigureAwait(false);
                 }
 
                 if (status is { } target)
@@ -350,21 +382,10 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             cancellationToken);
     }
 
-    private static string[] Payloads(IReadOnlyList<CouncilRunEventDraft> drafts)
+    /// <summary>Reserves the batch's sequence numbers with one update and stores the batch, inside the caller's transaction.</summary>
+    private static async Task InsertEventsAsync(SqliteSession session, CouncilRunId runId, SqliteEventBatch batch, long now, CancellationToken ct)
     {
-        var payloads = new string[drafts.Count];
-        for (var i = 0; i < drafts.Count; i++)
-        {
-            payloads[i] = SqliteJson.WriteElement(drafts[i].Payload);
-        }
-
-        return payloads;
-    }
-
-    /// <summary>Reserves the batch's sequence numbers with one update and inserts the events, inside the caller's transaction.</summary>
-    private static async Task InsertEventsAsync(SqliteSession session, CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> drafts, string[] payloads, long now, CancellationToken ct)
-    {
-        var reserved = await session.Command(ReserveSequencesSql).With("@run_id", runId.Value).With("@count", drafts.Count)
+        var reserved = await session.Command(ReserveSequencesSql).With("@run_id", runId.Value).With("@count", batch.Count)
             .ExecuteScalarAsync(ct).ConfigureAwait(false);
         if (reserved is not long last)
         {
@@ -373,31 +394,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
 
         await session.Command(StaleActivitySql).With("@run_id", runId.Value).With("@now", now).With("@stale", now - ActivityResolutionTicks)
             .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        var sequence = last - drafts.Count;
-        for (var i = 0; i < drafts.Count; i++)
-        {
-            sequence++;
-            try
-            {
-                await session.Command(InsertEventSql)
-                    .With("@run_id", runId.Value)
-                    .With("@sequence", sequence)
-                    .With("@wave", drafts[i].Wave)
-                    .With("@kind", drafts[i].Kind)
-                    .With("@node_id", drafts[i].NodeId)
-                    .With("@payload", payloads[i])
-                    .With("@timestamp", now)
-                    .ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
-            {
-                throw new ConflictException(
-                    $"Run '{runId}' already holds event {sequence}; the sequence counter and the events disagree, so nothing was written.",
-                    expected: null,
-                    actual: sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    innerException: ex);
-            }
-        }
+        await InsertNewBatchAsync(session, runId, batch, last - batch.Count + 1, ct).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -528,40 +525,52 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
     /// <inheritdoc />
     public async IAsyncEnumerable<CouncilRunEvent> ListEventsAfterAsync(CouncilRunId runId, long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        // Pages start after the sequence on the unique (run_id, sequence) index.
+        // Pages of batches start after the sequence on the unique (run_id, last_sequence) index; the first batch of a
+        // page may begin before it.
         var after = Math.Max(afterSequence, 0);
         while (true)
         {
-            var page = await _database.ReadAsync(
+            var (events, batches, last) = await _database.ReadAsync(
                 "Listing run events",
                 async (session, ct) =>
                 {
-                    var rows = new List<CouncilRunEvent>(PageSize);
-                    var reader = await session.Command(EventsPageSql).With("@run_id", runId.Value).With("@after", after).With("@limit", PageSize)
+                    var rows = new List<CouncilRunEvent>(BatchPageSize);
+                    var read = 0;
+                    long lastSequence = 0;
+                    var reader = await session.Command(EventsPageSql).With("@run_id", runId.Value).With("@after", after).With("@limit", BatchPageSize)
                         .ExecuteReaderAsync(ct).ConfigureAwait(false);
                     await using (reader.ConfigureAwait(false))
                     {
                         while (await reader.ReadAsync(ct).ConfigureAwait(false))
                         {
-                            rows.Add(MapEvent(runId, reader));
+                            read++;
+                            foreach (var e in SqliteEventBatch.Decode(runId, reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2), (byte[])reader.GetValue(3)))
+                            {
+                                if (e.Sequence > after)
+                                {
+                                    rows.Add(e);
+                                }
+
+                                lastSequence = e.Sequence;
+                            }
                         }
                     }
 
-                    return rows;
+                    return (rows, read, lastSequence);
                 },
                 cancellationToken).ConfigureAwait(false);
-            foreach (var e in page)
+            foreach (var e in events)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 yield return e;
             }
 
-            if (page.Count < PageSize)
+            if (batches < BatchPageSize)
             {
                 yield break;
             }
 
-            after = page[^1].Sequence;
+            after = Math.Max(after, last);
         }
     }
 
@@ -618,8 +627,31 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             "Truncating run events",
             async (session, ct) =>
             {
-                // One DELETE; the run's last_sequence is left as it is, so later appends continue above every deleted number.
-                var deleted = await session.Command(TruncateSql).With("@run_id", runId.Value).With("@wave", wave).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                // The batches holding a later wave are deleted, or rewritten with the events they keep; the run's
+                // last_sequence is left as it is, so later appends continue above every deleted number.
+                var cut = new List<(long Id, long First, int Count, int MinWave, int Encoding, long Length, byte[] Body)>();
+                var reader = await session.Command(CutBatchesSql).With("@run_id", runId.Value).With("@wave", wave).ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        cut.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetInt64(5), (byte[])reader.GetValue(6)));
+                    }
+                }
+
+                var deleted = 0;
+                foreach (var batch in cut)
+                {
+                    var kept = batch.MinWave > wave
+                        ? []
+                        : SqliteEventBatch.Decode(runId, batch.First, batch.Encoding, batch.Length, batch.Body).FindAll(e => e.Wave <= wave);
+                    deleted += batch.Count - kept.Count;
+                    var command = kept.Count == 0
+                        ? session.Command(DeleteBatchSql)
+                        : BindBatch(session.Command(RewriteBatchSql), SqliteEventBatch.FromEvents(kept));
+                    await command.With("@id", batch.Id).ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                }
+
                 if (deleted == 0 && await session.Command(RunExistsSql).With("@run_id", runId.Value).ExecuteScalarAsync(ct).ConfigureAwait(false) is null)
                 {
                     throw new NotFoundException("council run", runId.Value);
@@ -689,18 +721,6 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         catch (Exception ex) when (ex is ValidationException or JsonException)
         {
             throw new StorageException($"The stored run '{id}' is not readable: {ex.Message}", ex);
-        }
-    }
-
-    private static CouncilRunEvent MapEvent(CouncilRunId runId, SqliteDataReader r)
-    {
-        try
-        {
-            return new CouncilRunEvent(runId, r.GetInt64(1), r.GetInt32(2), r.GetString(3), r.GetStringOrNull(4), SqliteJson.ReadElement(r.GetString(5)), r.GetTime(6));
-        }
-        catch (JsonException ex)
-        {
-            throw new StorageException($"The stored event {r.GetInt64(1)} of run '{runId}' is not readable: {ex.Message}", ex);
         }
     }
 }

@@ -43,7 +43,9 @@ public sealed class CouncilRepositoryTests : IAsyncLifetime
     public async Task A_duplicate_sequence_is_an_error_and_nothing_is_written()
     {
         var run = await CreateRunAsync("r1");
-        await _temp.ExecuteAsync("INSERT INTO council_events (run_id, sequence, wave, kind, node_id, payload, timestamp) VALUES ('r1', 1, 0, 'forged', NULL, '{}', 0);");
+        await _temp.ExecuteAsync(
+            "INSERT INTO council_event_batches (run_id, first_sequence, last_sequence, events, min_wave, max_wave, encoding, body_length, body) " +
+            "VALUES ('r1', 1, 1, 1, 0, 0, 0, 50, CAST('[{\"s\":0,\"w\":0,\"k\":\"forged\",\"n\":null,\"t\":0,\"p\":{}}]' AS BLOB));");
 
         await Assert.ThrowsAsync<ConflictException>(() => _repo.AppendEventAsync(new CouncilRunEventDraft(run, 0, "step.started", "n", Payload)));
 

@@ -77,12 +77,14 @@ public sealed class StorageLayoutTests
     [Fact]
     public async Task A_duplicate_event_sequence_is_still_refused_by_the_events_table()
     {
+        const string Insert =
+            "INSERT INTO council_event_batches (run_id, first_sequence, last_sequence, events, min_wave, max_wave, encoding, body_length, body) " +
+            "VALUES ('r', 1, 1, 1, 0, 0, 0, 2, CAST('[]' AS BLOB));";
         await using var temp = new TempDatabase();
         await temp.Open().MigrateAsync();
-        await temp.ExecuteAsync("INSERT INTO council_events (run_id, sequence, wave, kind, payload, timestamp) VALUES ('r', 1, 0, 'k', '{}', 0);");
+        await temp.ExecuteAsync(Insert);
 
-        var ex = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(
-            () => temp.ExecuteAsync("INSERT INTO council_events (run_id, sequence, wave, kind, payload, timestamp) VALUES ('r', 1, 0, 'k', '{}', 0);"));
+        var ex = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => temp.ExecuteAsync(Insert));
 
         Assert.Equal(19, ex.SqliteErrorCode); // SQLITE_CONSTRAINT
     }
