@@ -43,6 +43,26 @@ public sealed class VerifiedBlueprintCache
         }
 
         var blueprint = verify(state);
+        Add(key, blueprint);
+        return blueprint;
+    }
+
+    /// <summary>
+    /// Holds a Blueprint the store has just written under (<paramref name="id"/>, its version), so the next read of that
+    /// row (the new head, read by the next dispatch) is served without parsing it again. Safe also when the write is
+    /// then rolled back: a row is served from the cache only when its text is this Blueprint's canonical text, and a
+    /// <see cref="Blueprint"/>'s version is the hash of that text.
+    /// </summary>
+    /// <param name="id">The series written.</param>
+    /// <param name="blueprint">The Blueprint written (its canonical text is what the row holds).</param>
+    public void Remember(BlueprintId id, Blueprint blueprint)
+    {
+        ArgumentNullException.ThrowIfNull(blueprint);
+        Add((id.Value, blueprint.Version.Value), blueprint);
+    }
+
+    private void Add((string Series, string Version) key, Blueprint blueprint)
+    {
         lock (_gate)
         {
             if (!_entries.ContainsKey(key))
@@ -57,7 +77,5 @@ public sealed class VerifiedBlueprintCache
 
             _entries[key] = blueprint;
         }
-
-        return blueprint;
     }
 }

@@ -222,6 +222,9 @@ public sealed class PostgresBlueprintStore : IBlueprintStore
                     expected: head,
                     actual: version.Value);
             }
+
+            // The next dispatch reads this version as the head: it is served from the cache, not parsed again.
+            _verified.Remember(id, blueprint);
         }
 
         if (head is not null)

@@ -185,6 +185,9 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
             try
             {
                 await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+
+                // The next dispatch reads this version as the head: it is served from the cache, not parsed again.
+                _database.Blueprints.Remember(id, blueprint);
             }
             catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex) && metadata.IssueId is { } issueId)
             {

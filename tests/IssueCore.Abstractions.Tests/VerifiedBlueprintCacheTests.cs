@@ -43,6 +43,21 @@ public sealed class VerifiedBlueprintCacheTests
     }
 
     [Fact]
+    public void A_remembered_version_is_served_without_verifying_while_a_row_with_other_text_is_still_checked()
+    {
+        var cache = new VerifiedBlueprintCache();
+        var written = Document(1);
+        cache.Remember(Series, written);
+
+        var read = cache.GetOrVerify<string>(Series, written.Version, written.CanonicalJson, "", _ => throw new InvalidOperationException("verified again"));
+        var damaged = written.CanonicalJson.Replace("1.0.1", "6.6.6", StringComparison.Ordinal);
+        var error = Assert.Throws<StorageException>(() => cache.GetOrVerify<string>(Series, written.Version, damaged, damaged, _ => throw new StorageException("damaged row")));
+
+        Assert.Same(written, read);
+        Assert.Equal("damaged row", error.Message);
+    }
+
+    [Fact]
     public void The_cache_keeps_at_most_its_capacity_and_drops_the_oldest_version_first()
     {
         var cache = new VerifiedBlueprintCache();
