@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using IssueCore.Council;
@@ -19,17 +18,6 @@ internal sealed record SqliteEventBatch(long FirstSequence, long LastSequence, i
 
     /// <summary>The body is the UTF-8 JSON array compressed with Brotli.</summary>
     public const int BrotliEncoding = 1;
-
-    /// <summary>A batch this small is stored as it is: compressing it would save a few bytes for the time it takes.</summary>
-    private const int CompressFrom = 384;
-
-    /// <summary>Brotli's fastest quality: on run events (JSON with repeated keys and node paths) it keeps about a fifth of the bytes.</summary>
-    private const int BrotliQuality = 1;
-
-    private const int BrotliWindow = 22;
-
-    /// <summary>The largest array a stored batch may claim to unpack to; a larger length is a damaged row, not an allocation to make.</summary>
-    private const int MaxBodyLength = 256 * 1024 * 1024;
 
     /// <summary>A payload may be nested <see cref="JsonLimits.MaxRecordDepth"/> levels; the array and the event object add two.</summary>
     private static JsonDocumentOptions ReadOptions => new() { MaxDepth = JsonLimits.MaxRecordDepth + 2 };
@@ -104,17 +92,8 @@ internal sealed record SqliteEventBatch(long FirstSequence, long LastSequence, i
     }
 
     private static byte[] Unpack(CouncilRunId runId, long firstSequence, long bodyLength, byte[] body)
-    {
-        if (bodyLength is < 0 or > MaxBodyLength)
-        {
-            throw Damaged(runId, firstSequence, $"it claims to unpack to {bodyLength} bytes", null);
-        }
-
-        var json = new byte[bodyLength];
-        return BrotliDecoder.TryDecompress(body, json, out var written) && written == bodyLength
-            ? json
-            : throw Damaged(runId, firstSequence, $"its body does not unpack to the {bodyLength} bytes it records", null);
-    }
+        => SqliteBrotli.TryUnpack(body, bodyLength)
+           ?? throw Damaged(runId, firstSequence, $"its body does not unpack to the {bodyLength} bytes it records", null);
 
     private static StorageException Damaged(CouncilRunId runId, long firstSequence, string why, Exception? inner)
         => new($"The stored events of run '{runId}' from sequence {firstSequence} are not readable: {why}.", inner);
@@ -188,25 +167,9 @@ internal sealed record SqliteEventBatch(long FirstSequence, long LastSequence, i
         /// <summary>The array compressed when that is smaller and worth the time, else the array itself.</summary>
         private static byte[] Pack(ReadOnlySpan<byte> json, out int encoding)
         {
-            if (json.Length >= CompressFrom)
-            {
-                var packed = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(json.Length));
-                try
-                {
-                    if (BrotliEncoder.TryCompress(json, packed, out var written, BrotliQuality, BrotliWindow) && written < json.Length)
-                    {
-                        encoding = BrotliEncoding;
-                        return packed.AsSpan(0, written).ToArray();
-                    }
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(packed);
-                }
-            }
-
-            encoding = PlainEncoding;
-            return json.ToArray();
+            var packed = SqliteBrotli.TryPack(json);
+            encoding = packed is null ? PlainEncoding : BrotliEncoding;
+            return packed ?? json.ToArray();
         }
     }
 }
