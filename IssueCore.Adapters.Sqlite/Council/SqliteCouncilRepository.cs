@@ -132,12 +132,13 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(run.FlowId);
+        // A new run is a recorded run without events.
+        var stored = Prepare(new CouncilRunRecord { Run = run, Events = [] });
         return _database.WriteAsync(
             "Creating a run",
             async (session, ct) =>
             {
-                // A new run is a recorded run without events.
-                await WriteRunInAsync(session, new CouncilRunRecord { Run = run, Events = [] }, ct).ConfigureAwait(false);
+                await WriteRunInAsync(session, stored, ct).ConfigureAwait(false);
                 return 1;
             },
             cancellationToken);
@@ -152,24 +153,39 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
     {
         ArgumentNullException.ThrowIfNull(record);
         record.Validate();
+        var stored = Prepare(record);
         return _database.WriteAsync(
             "Writing a recorded run",
             async (session, ct) =>
             {
-                await WriteRunInAsync(session, record, ct).ConfigureAwait(false);
+                await WriteRunInAsync(session, stored, ct).ConfigureAwait(false);
                 return record.Events.Count;
             },
             cancellationToken);
     }
 
-    /// <summary>Inserts a recorded run and its events inside the caller's transaction (a dispatch's final one, say).</summary>
-    /// <exception cref="ConflictException">A run with the same id exists.</exception>
-    internal static async Task WriteRunInAsync(SqliteSession session, CouncilRunRecord record, CancellationToken ct)
+    /// <summary>
+    /// A recorded run in the form its rows take: the graph split from its flow part and the events packed into one batch.
+    /// Built before the write transaction, so the writer holds the write lock only to insert the rows.
+    /// </summary>
+    internal readonly record struct PreparedRun(CouncilRun Run, SqliteRunGraph? Graph, SqliteEventBatch? Events);
+
+    /// <summary>Prepares a (validated) recorded run for <see cref="WriteRunInAsync"/>.</summary>
+    internal static PreparedRun Prepare(CouncilRunRecord record)
     {
-        var run = record.Run;
-        ArgumentNullException.ThrowIfNull(run.FlowId);
-        var events = record.Events;
-        var stored = run.Graph is { } graph ? SqliteRunGraph.Split(graph) : (SqliteRunGraph?)null;
+        ArgumentNullException.ThrowIfNull(record.Run.FlowId);
+        return new PreparedRun(
+            record.Run,
+            record.Run.Graph is { } graph ? SqliteRunGraph.Split(graph) : null,
+            record.Events.Count > 0 ? SqliteEventBatch.FromEvents(record.Events) : null);
+    }
+
+    /// <summary>Inserts a prepared run and its events inside the caller's transaction (a dispatch's final one, say).</summary>
+    /// <exception cref="ConflictException">A run with the same id exists.</exception>
+    internal static async Task WriteRunInAsync(SqliteSession session, PreparedRun prepared, CancellationToken ct)
+    {
+        var run = prepared.Run;
+        var stored = prepared.Graph;
         if (stored is { } part)
         {
             await part.WritePartAsync(session, ct).ConfigureAwait(false);
@@ -183,7 +199,7 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
             .With("@status", StatusText(run.Status))
             .With("@graph", stored?.Graph)
             .With("@graph_part", stored?.PartHash)
-            .With("@last_sequence", events.Count == 0 ? 0 : events[^1].Sequence)
+            .With("@last_sequence", prepared.Events?.LastSequence ?? 0)
             .With("@created_at", SqliteTime.ToTicks(run.CreatedAt))
             .With("@updated_at", SqliteTime.ToTicks(run.UpdatedAt))
             .With("@owner", run.Owner);
@@ -197,9 +213,9 @@ public sealed class SqliteCouncilRepository : ICouncilRepository
         }
 
         // A new run has no stored events, so its events go in as one batch without an overlap check.
-        if (events.Count > 0)
+        if (prepared.Events is { } batch)
         {
-            await InsertBatchAsync(session, run.Id, SqliteEventBatch.FromEvents(events), ct).ConfigureAwait(false);
+            await InsertBatchAsync(session, run.Id, batch, ct).ConfigureAwait(false);
         }
     }
 

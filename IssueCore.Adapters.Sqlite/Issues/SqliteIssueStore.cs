@@ -459,6 +459,7 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
     {
         ArgumentNullException.ThrowIfNull(finalization);
         RequireTerminal(finalization.Status);
+        SqliteCouncilRepository.PreparedRun? prepared = null;
         if (finalization.Run is { } record)
         {
             if (runs is null)
@@ -467,6 +468,7 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
             }
 
             record.Validate();
+            prepared = SqliteCouncilRepository.Prepare(record);
         }
 
         return _database.WriteAsync(
@@ -491,7 +493,7 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
 
                 await SqliteEnhanceLogStore.AppendInAsync(session, entry, ct).ConfigureAwait(false);
                 var issue = await CompleteInAsync(session, lease, status, ct, entry.RunId).ConfigureAwait(false);
-                if (finalization.Run is { } run)
+                if (prepared is { } run)
                 {
                     await SqliteCouncilRepository.WriteRunInAsync(session, run, ct).ConfigureAwait(false);
                 }
