@@ -129,12 +129,12 @@ foreach (var adapter in adapters)
 }
 
 Console.WriteLine();
-Console.WriteLine("| Adapter | Issues | Dispatchers | Series | Ingest issues/s | Dispatch issues/s | p50 dispatch | p99 dispatch | Applied | Retries | Queue baseline issues/s | Ratio (baseline / dispatch) | Disk written per issue | write() bytes per issue | Write transactions per issue | WAL bytes per issue | Enqueue → applied p50 / p99 | Peak working set | Heap growth per issue |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| Adapter | Issues | Dispatchers | Series | Ingest issues/s | Dispatch issues/s | p50 dispatch | p99 dispatch | Applied | Retries | Queue baseline issues/s | Ratio (baseline / dispatch) | Disk written per issue | write() bytes per issue | Write transactions per issue | WAL bytes per issue | Enqueue → applied p50 / p99 | Peak working set | Heap growth per issue | CPU per issue | Allocated per issue | GCs gen0 / gen1 / gen2 |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 foreach (var r in results)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {r.Adapter} | {r.Issues:N0} | {r.Dispatchers} | {r.Series} | {r.IngestPerSecond:N0} | {r.DispatchPerSecond:N0} | {r.P50Milliseconds:N2} ms | {r.P99Milliseconds:N2} ms | {r.Applied:N0} | {r.Retries:N0} | {r.BaselinePerSecond:N0} | {r.BaselinePerSecond / r.DispatchPerSecond:N1}× | {r.DiskBytesPerIssue / 1024:N1} KB | {r.WriteCallBytesPerIssue / 1024:N1} KB | {r.WriteTransactionsPerIssue:N1} | {r.WalBytesPerIssue / 1024:N1} KB | {r.LatencyP50Milliseconds:N1} / {r.LatencyP99Milliseconds:N1} ms ({r.LatencySamples}) | {r.PeakWorkingSetBytes / 1048576.0:N0} MB | {r.HeapGrowthPerIssueBytes:N0} B |"));
+        $"| {r.Adapter} | {r.Issues:N0} | {r.Dispatchers} | {r.Series} | {r.IngestPerSecond:N0} | {r.DispatchPerSecond:N0} | {r.P50Milliseconds:N2} ms | {r.P99Milliseconds:N2} ms | {r.Applied:N0} | {r.Retries:N0} | {r.BaselinePerSecond:N0} | {r.BaselinePerSecond / r.DispatchPerSecond:N1}× | {r.DiskBytesPerIssue / 1024:N1} KB | {r.WriteCallBytesPerIssue / 1024:N1} KB | {r.WriteTransactionsPerIssue:N1} | {r.WalBytesPerIssue / 1024:N1} KB | {r.LatencyP50Milliseconds:N1} / {r.LatencyP99Milliseconds:N1} ms ({r.LatencySamples}) | {r.PeakWorkingSetBytes / 1048576.0:N0} MB | {r.HeapGrowthPerIssueBytes:N0} B | {r.CpuMillisecondsPerIssue:N2} ms | {r.AllocatedBytesPerIssue / 1024:N1} KB | {r.Gen0Collections:N0} / {r.Gen1Collections:N0} / {r.Gen2Collections:N0} |"));
 }
 
 Console.WriteLine();

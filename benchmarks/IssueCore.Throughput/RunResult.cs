@@ -27,8 +27,19 @@ internal sealed record RunResult(
     long WalPages = 0,
     int PageSize = 0,
     long ServerWalBytes = 0,
-    long StoreGrowthBytes = 0)
+    long StoreGrowthBytes = 0,
+    double CpuMilliseconds = 0,
+    long AllocatedBytes = 0,
+    int Gen0Collections = 0,
+    int Gen1Collections = 0,
+    int Gen2Collections = 0)
 {
+    /// <summary>Processor time (user and system, every thread of the process) the dispatch phase used per issue.</summary>
+    public double CpuMillisecondsPerIssue => Issues == 0 ? 0 : CpuMilliseconds / Issues;
+
+    /// <summary>Managed bytes allocated per issue over the dispatch phase.</summary>
+    public double AllocatedBytesPerIssue => Issues == 0 ? 0 : AllocatedBytes / (double)Issues;
+
     /// <summary>PostgreSQL: bytes the table files (tables, indexes, TOAST) of the run's schema grew by, per issue.</summary>
     public double StoreGrowthPerIssue => Issues == 0 ? 0 : StoreGrowthBytes / (double)Issues;
 

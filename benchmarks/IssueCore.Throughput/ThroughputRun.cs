@@ -16,7 +16,8 @@ namespace IssueCore.Throughput;
 /// <summary>
 /// One measured run in a fresh process. Ingest: N issues enqueued with <see cref="EnhanceApplication.HandleAsync"/>,
 /// spread round-robin over S Blueprint series. Dispatch: D loops calling <see cref="EnhanceApplication.TickAsync"/>
-/// at once until every issue is finished (disk bytes, heap and latency per tick measured over this phase). Latency:
+/// at once until every issue is finished (disk bytes, heap, processor time, allocations, collections (one forced full
+/// collection among them, for the heap figure) and latency per tick measured over this phase). Latency:
 /// then the hosted worker's loop (<see cref="EnhanceApplication.RunAsync"/>) runs on the drained queue and issues are
 /// enqueued one at a time, each waiting until it is applied, so enqueue → applied is the time an idle worker takes
 /// to notice and finish one issue. The raw baseline in the same process: the queue alone (create, claim, complete)
@@ -79,6 +80,9 @@ internal static class ThroughputRun
         var pgBefore = adapter == "postgres" ? await PostgresWal.ReadAsync(schema) : default;
         var ioBefore = ProcessIo.Read();
         var retriesBefore = watch.Retries;
+        var cpuBefore = ProcessorTime();
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         timer?.Reset();
         writes.Reset();
         started = time.GetTimestamp();
@@ -117,6 +121,9 @@ internal static class ThroughputRun
         })));
 
         var dispatchSeconds = time.GetElapsedTime(started).TotalSeconds;
+        var cpu = ProcessorTime() - cpuBefore;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        (gen0, gen1, gen2) = (GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2);
         var io = ProcessIo.Read() - ioBefore;
         var pgAfter = adapter == "postgres" ? await PostgresWal.ReadAsync(schema) : default;
         var retries = watch.Retries - retriesBefore;
@@ -174,7 +181,19 @@ internal static class ThroughputRun
             pages,
             pageSize,
             pgAfter.WalPosition - pgBefore.WalPosition,
-            pgAfter.SchemaBytes - pgBefore.SchemaBytes);
+            pgAfter.SchemaBytes - pgBefore.SchemaBytes,
+            cpu.TotalMilliseconds,
+            allocated,
+            gen0,
+            gen1,
+            gen2);
+    }
+
+    /// <summary>The processor time every thread of this process has used so far.</summary>
+    private static TimeSpan ProcessorTime()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 
     private static async Task<int> PageSizeAsync(string databasePath)
