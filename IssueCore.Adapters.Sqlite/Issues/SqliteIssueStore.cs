@@ -43,21 +43,22 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
 
     // The best pending candidate and the best expired lease, each read from its own partial index,
     // then the better of the two; the whole claim is one statement.
-    internal const string ClaimSql =
-        "UPDATE issues SET state = 'running', lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, not_before = NULL, updated_at = @now " +
-        "WHERE seq = (SELECT seq FROM (" +
+    private const string ClaimCandidateSql =
+        "SELECT seq FROM (" +
         "SELECT seq, priority FROM (SELECT seq, priority FROM issues INDEXED BY ix_issues_pending_claim " +
         "WHERE state = 'pending' AND (not_before IS NULL OR not_before <= @now) ORDER BY priority DESC, seq LIMIT 1) " +
         "UNION ALL " +
         "SELECT seq, priority FROM (SELECT seq, priority FROM issues INDEXED BY ix_issues_running_claim " +
         "WHERE state = 'running' AND lease_expires_at <= @now ORDER BY priority DESC, seq LIMIT 1)" +
-        ") ORDER BY priority DESC, seq LIMIT 1) " +
-        "RETURNING " + Columns + ";";
+        ") ORDER BY priority DESC, seq LIMIT 1";
+
+    internal const string ClaimSql =
+        "UPDATE issues SET state = 'running', lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, not_before = NULL, updated_at = @now " +
+        "WHERE seq = (" + ClaimCandidateSql + ") RETURNING " + Columns + ";";
 
     // As ClaimSql, skipping every issue whose series holds a live lease (series affinity).
-    internal const string ClaimBySeriesSql =
-        "UPDATE issues SET state = 'running', lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, not_before = NULL, updated_at = @now " +
-        "WHERE seq = (SELECT seq FROM (" +
+    private const string ClaimCandidateBySeriesSql =
+        "SELECT seq FROM (" +
         "SELECT seq, priority FROM (SELECT c.seq, c.priority FROM issues AS c INDEXED BY ix_issues_pending_claim " +
         "WHERE c.state = 'pending' AND (c.not_before IS NULL OR c.not_before <= @now) " +
         "AND NOT EXISTS (SELECT 1 FROM issues AS r WHERE r.state = 'running' AND r.blueprint_id = c.blueprint_id AND r.lease_expires_at > @now) " +
@@ -67,8 +68,16 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
         "WHERE c.state = 'running' AND c.lease_expires_at <= @now " +
         "AND NOT EXISTS (SELECT 1 FROM issues AS r WHERE r.state = 'running' AND r.blueprint_id = c.blueprint_id AND r.lease_expires_at > @now) " +
         "ORDER BY c.priority DESC, c.seq LIMIT 1)" +
-        ") ORDER BY priority DESC, seq LIMIT 1) " +
-        "RETURNING " + Columns + ";";
+        ") ORDER BY priority DESC, seq LIMIT 1";
+
+    internal const string ClaimBySeriesSql =
+        "UPDATE issues SET state = 'running', lease_owner = @owner, lease_expires_at = @expires, attempts = attempts + 1, not_before = NULL, updated_at = @now " +
+        "WHERE seq = (" + ClaimCandidateBySeriesSql + ") RETURNING " + Columns + ";";
+
+    // The claims' candidate searches alone, read without the write lock (see ClaimAsync).
+    internal const string ClaimProbeSql = ClaimCandidateSql + ";";
+
+    internal const string ClaimBySeriesProbeSql = ClaimCandidateBySeriesSql + ";";
 
     private const string RenewSql =
         "UPDATE issues SET lease_expires_at = @expires, updated_at = @now " +
@@ -123,6 +132,9 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
         "WHERE issue_id = @id ORDER BY round LIMIT 100;";
 
     private readonly SqliteDatabase _database;
+
+    /// <summary>Whether this store's last write claim found nothing to claim (its next claim then reads first).</summary>
+    private bool _lastClaimFoundNothing;
 
     /// <summary>Creates the store over a shared database.</summary>
     /// <param name="database">The database file (shared with the other SQLite stores).</param>
@@ -280,19 +292,37 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
 
     /// <inheritdoc />
     public Task<Issue?> ClaimNextAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
-        => ClaimAsync(ClaimSql, "Claiming an issue", owner, leaseDuration, cancellationToken);
+        => ClaimAsync(ClaimSql, ClaimProbeSql, "Claiming an issue", owner, leaseDuration, cancellationToken);
 
     /// <inheritdoc />
     public Task<Issue?> ClaimNextBySeriesAsync(string owner, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
-        => ClaimAsync(ClaimBySeriesSql, "Claiming an issue of a free series", owner, leaseDuration, cancellationToken);
+        => ClaimAsync(ClaimBySeriesSql, ClaimBySeriesProbeSql, "Claiming an issue of a free series", owner, leaseDuration, cancellationToken);
 
-    private Task<Issue?> ClaimAsync(string sql, string operation, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims in one write transaction. While another writer of this process holds the write lock, or after a claim of
+    /// this store found nothing, the candidate search runs first as a read, which takes no lock: when it finds nothing
+    /// (the queue is empty, or every pending issue's series is busy, as for the other dispatchers of one series), the
+    /// claim returns <see langword="null"/> without a write transaction, and the running dispatches keep the write
+    /// lock to themselves to finish. The read sees the last committed state, as a claim made a moment earlier would.
+    /// </summary>
+    private async Task<Issue?> ClaimAsync(string sql, string probeSql, string operation, string owner, TimeSpan leaseDuration, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(leaseDuration, TimeSpan.Zero);
-        return _database.WriteAsync(
+        if ((_database.IsWriting || Volatile.Read(ref _lastClaimFoundNothing))
+            && await _database.ReadAsync(
+                "Looking for a claimable issue",
+                async (session, ct) => await session.Command(probeSql)
+                    .With("@now", SqliteTime.ToTicks(_database.TimeProvider.GetUtcNow()))
+                    .ExecuteScalarAsync(ct).ConfigureAwait(false) is null,
+                cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return await _database.WriteAsync(
             operation,
-            (session, ct) =>
+            async (session, ct) =>
             {
                 // Read the clock inside the write lock, so claims from several processes see time move forward.
                 var now = _database.TimeProvider.GetUtcNow();
@@ -300,9 +330,11 @@ public sealed partial class SqliteIssueStore : IIssueStore, IDispatchFinalizerPr
                     .With("@owner", owner)
                     .With("@expires", SqliteTime.AddSaturating(now, leaseDuration))
                     .With("@now", SqliteTime.ToTicks(now));
-                return ReadOneAsync(claim, ct);
+                var claimed = await ReadOneAsync(claim, ct).ConfigureAwait(false);
+                Volatile.Write(ref _lastClaimFoundNothing, claimed is null);
+                return claimed;
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

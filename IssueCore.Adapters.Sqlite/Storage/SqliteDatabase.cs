@@ -146,6 +146,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Whether a writer of this process holds (or is taking) the write lock at this moment.</summary>
+    internal bool IsWriting => _writeGate.CurrentCount == 0;
+
     /// <summary>Runs <paramref name="work"/> on a pooled connection without an explicit transaction (reads).</summary>
     internal Task<T> ReadAsync<T>(string operation, Func<SqliteSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
         => RunAsync(operation, work, ensureSchema: true, cancellationToken);

@@ -56,4 +56,51 @@ public sealed class WriteQueueTests
         var spaced = await Assert.ThrowsAsync<StorageException>(() => store.ReadHeadAsync(Samples.Series));
         Assert.Contains("canonical", spaced.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_claim_that_finds_every_pending_series_busy_returns_without_waiting_for_a_writer_of_the_process()
+    {
+        await using var temp = new TempDatabase();
+        var database = temp.Open();
+        var store = new SqliteIssueStore(database);
+        await database.MigrateAsync();
+        var first = await store.CreateAsync(Samples.Draft() with { BlueprintId = BlueprintId.Parse("orders") });
+        await store.CreateAsync(Samples.Draft() with { BlueprintId = BlueprintId.Parse("orders") });
+        Assert.Equal(first.Issue.Id, (await store.ClaimNextBySeriesAsync("a", TimeSpan.FromMinutes(5)))?.Id);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writer = database.WriteAsync("Holding the write lock", async (_, _) => { holding.SetResult(); await release.Task; return 0; }, CancellationToken.None);
+        await holding.Task;
+
+        // The other pending issue's series is leased by "a": nothing is claimable, and the claim says so while the
+        // writer still holds the lock (without the read first it would queue behind the writer until the bound).
+        var claim = store.ClaimNextBySeriesAsync("b", TimeSpan.FromMinutes(5));
+        var finished = await Task.WhenAny(claim, Task.Delay(TimeSpan.FromMinutes(1), TimeProvider.System));
+        release.SetResult();
+        await writer;
+
+        Assert.Same(claim, finished);
+        Assert.Null(await claim);
+        Assert.Equal(1, await temp.ScalarAsync<long>("SELECT count(*) FROM issues WHERE state = 'pending';"));
+    }
+
+    [Fact]
+    public async Task A_claim_that_finds_a_candidate_while_a_writer_holds_the_lock_queues_and_claims_it()
+    {
+        await using var temp = new TempDatabase();
+        var database = temp.Open();
+        var store = new SqliteIssueStore(database);
+        await database.MigrateAsync();
+        var created = await store.CreateAsync(Samples.Draft());
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var writer = database.WriteAsync("Holding the write lock", async (_, _) => { holding.SetResult(); await release.Task; return 0; }, CancellationToken.None);
+        await holding.Task;
+
+        var claim = store.ClaimNextBySeriesAsync("b", TimeSpan.FromMinutes(5));
+        release.SetResult();
+        await writer;
+
+        Assert.Equal(created.Issue.Id, (await claim)?.Id);
+    }
 }
