@@ -7,8 +7,10 @@ using IssueCore.Council;
 using IssueCore.Issues;
 
 // Usage:
-//   claim <db-file> <owner>   prints "ready", waits for a line on stdin, then claims and completes
-//                             issues until none is left; prints "claimed <n>".
+//   claim <db-file> <owner>   prints "ready", waits for a line on stdin, claims one issue and prints
+//                             "holding", waits for another line (so every child holds a lease at once),
+//                             then completes it and claims and completes issues until none is left;
+//                             prints "claimed <n>".
 //   burst <db-file> <tag>     forever: writes a new Blueprint version on top of the head of series
 //                             "burst" and appends one event to run <tag>; prints one line per round.
 if (args.Length < 3)
@@ -32,10 +34,15 @@ switch (args[0])
             Console.Out.Flush();
             _ = Console.ReadLine();
             var claimed = 0;
-            while (await issues.ClaimNextAsync(owner, TimeSpan.FromMinutes(10)) is { } issue)
+            var issue = await issues.ClaimNextAsync(owner, TimeSpan.FromMinutes(10));
+            Console.WriteLine("holding");
+            Console.Out.Flush();
+            _ = Console.ReadLine();
+            while (issue is not null)
             {
                 await issues.CompleteAsync(issue.Id, owner, applied);
                 claimed++;
+                issue = await issues.ClaimNextAsync(owner, TimeSpan.FromMinutes(10));
             }
 
             Console.WriteLine($"claimed {claimed.ToString(CultureInfo.InvariantCulture)}");

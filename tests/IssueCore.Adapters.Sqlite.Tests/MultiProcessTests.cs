@@ -25,9 +25,13 @@ public sealed class MultiProcessTests(ITestOutputHelper output)
         using var a = ChildProcess.Start("claim", temp.FilePath, "proc-a");
         using var b = ChildProcess.Start("claim", temp.FilePath, "proc-b");
 
-        // Both children open the file and warm up first, then start on one signal so their claims overlap.
+        // Both children open the file and warm up first, then start on one signal; each then holds one claimed issue
+        // until both do, so their claiming overlaps however the machine schedules them.
         Assert.Equal("ready", await a.ReadLineAsync(timeout.Token));
         Assert.Equal("ready", await b.ReadLineAsync(timeout.Token));
+        await Task.WhenAll(Go(a), Go(b));
+        Assert.Equal("holding", await a.ReadLineAsync(timeout.Token));
+        Assert.Equal("holding", await b.ReadLineAsync(timeout.Token));
         await Task.WhenAll(Go(a), Go(b));
         var claimedA = Count(await a.ReadLineAsync(timeout.Token));
         var claimedB = Count(await b.ReadLineAsync(timeout.Token));
@@ -39,8 +43,7 @@ public sealed class MultiProcessTests(ITestOutputHelper output)
         Assert.Equal(0, b.Process.ExitCode);
         Assert.Equal(2000, claimedA + claimedB);
 
-        // Each process took part. As each claims until the queue is empty, both claiming some means
-        // their claiming overlapped in time: they contended for the file rather than taking turns.
+        // Each process took part: both held a lease at the same moment, then contended for the file until the queue was empty.
         Assert.True(claimedA > 0, $"proc-a claimed nothing (proc-b claimed {claimedB}).");
         Assert.True(claimedB > 0, $"proc-b claimed nothing (proc-a claimed {claimedA}).");
         Assert.Equal(2000, await temp.ScalarAsync<int>("SELECT count(*) FROM issues WHERE state = 'applied' AND attempts = 1 AND lease_owner IS NULL;"));
