@@ -46,10 +46,10 @@ internal sealed class DispatchBlueprints
             return Blueprint.FromNode(node); // throws the usual error
         }
 
-        JsonElement element;
+        string text;
         try
         {
-            element = JsonSerializer.SerializeToElement(node, TextOptions); // a copy of its bytes while it is not materialised
+            text = node.ToJsonString(TextOptions);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or JsonException)
         {
@@ -57,7 +57,6 @@ internal sealed class DispatchBlueprints
             return Blueprint.FromNode(node);
         }
 
-        var text = element.GetRawText();
         lock (_lock)
         {
             // Under the lock: the other branches of a fan-out asking for the same document wait for this one build.
@@ -67,13 +66,10 @@ internal sealed class DispatchBlueprints
             }
 
             // The same content in another member order (a script's output) is found without canonicalising it.
-            foreach (var candidate in _distinct)
+            if (Compare(node) is { } same)
             {
-                if (SameContent(element, candidate.Root))
-                {
-                    Remember(text, candidate);
-                    return candidate;
-                }
+                Remember(text, same);
+                return same;
             }
 
             // Throws, as Blueprint.FromNode would, when the document has no canonical form: nothing is remembered then.
@@ -92,67 +88,111 @@ internal sealed class DispatchBlueprints
         }
     }
 
+    /// <summary>The Blueprint already built whose content <paramref name="node"/> holds, or <see langword="null"/>.</summary>
+    private Blueprint? Compare(JsonNode node)
+    {
+        try
+        {
+            foreach (var candidate in _distinct)
+            {
+                if (SameContent(node, candidate.Root))
+                {
+                    return candidate;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or JsonException)
+        {
+            // A node that cannot be read as JSON: the canonical way reports it as a fresh build would.
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// Whether <paramref name="value"/> holds exactly the content of <paramref name="known"/>, a canonical document (no
     /// duplicate member names), so that both have the same canonical form. Numbers count as equal only when written
     /// alike; another spelling of the same number is reported as different and goes the canonical way.
     /// </summary>
-    private static bool SameContent(JsonElement value, JsonElement known)
+    private static bool SameContent(JsonNode? value, JsonElement known)
     {
-        if (value.ValueKind != known.ValueKind)
-        {
-            return false;
-        }
-
         switch (known.ValueKind)
         {
             case JsonValueKind.Object:
-                // Every distinct member of the known object is in the value, and the value has no more members than
-                // that, so it has no duplicates and no other members either.
-                var count = 0;
-                foreach (var member in known.EnumerateObject())
-                {
-                    count++;
-                    if (!value.TryGetProperty(member.Name, out var other) || !SameContent(other, member.Value))
-                    {
-                        return false;
-                    }
-                }
-
-                var valueCount = 0;
-                foreach (var unused in value.EnumerateObject())
-                {
-                    if (++valueCount > count)
-                    {
-                        return false;
-                    }
-                }
-
-                return valueCount == count;
-            case JsonValueKind.Array:
-                if (value.GetArrayLength() != known.GetArrayLength())
+                if (value is not JsonObject obj || obj.Count != CountMembers(known))
                 {
                     return false;
                 }
 
-                using (var values = value.EnumerateArray().GetEnumerator())
+                // As many members as the known object, each of its (distinct) names among them: the same names.
+                foreach (var member in known.EnumerateObject())
                 {
-                    foreach (var item in known.EnumerateArray())
+                    if (!obj.TryGetPropertyValue(member.Name, out var other) || !SameContent(other, member.Value))
                     {
-                        if (!values.MoveNext() || !SameContent(values.Current, item))
-                        {
-                            return false;
-                        }
+                        return false;
                     }
                 }
 
                 return true;
-            case JsonValueKind.String:
-                return value.ValueEquals(known.GetString());
-            case JsonValueKind.Number:
-                return string.Equals(value.GetRawText(), known.GetRawText(), StringComparison.Ordinal);
+            case JsonValueKind.Array:
+                if (value is not JsonArray array || array.Count != known.GetArrayLength())
+                {
+                    return false;
+                }
+
+                var index = 0;
+                foreach (var item in known.EnumerateArray())
+                {
+                    if (!SameContent(array[index++], item))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case JsonValueKind.Null:
+                return value is null || (value is JsonValue nullValue && nullValue.GetValueKind() == JsonValueKind.Null);
             default:
-                return true; // true, false, null: the kind is the value
+                if (value is not JsonValue scalar || scalar.GetValueKind() != known.ValueKind)
+                {
+                    return false;
+                }
+
+                return known.ValueKind switch
+                {
+                    JsonValueKind.String => scalar.TryGetValue<string>(out var text) && known.ValueEquals(text),
+                    JsonValueKind.Number => NumberText(scalar) is { } number && string.Equals(number, known.GetRawText(), StringComparison.Ordinal),
+                    _ => true, // true, false: the kind is the value
+                };
+        }
+    }
+
+    private static int CountMembers(JsonElement obj)
+    {
+        var count = 0;
+        foreach (var unused in obj.EnumerateObject())
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>How the number is written, or <see langword="null"/> when it cannot be (a NaN, say: the canonical way reports it).</summary>
+    private static string? NumberText(JsonValue number)
+    {
+        if (number.TryGetValue<JsonElement>(out var element))
+        {
+            return element.GetRawText();
+        }
+
+        try
+        {
+            return number.ToJsonString();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or JsonException)
+        {
+            return null;
         }
     }
 
