@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Blueprints;
+using IssueCore.Enhance.Governance;
 using IssueCore.Issues;
 
 namespace IssueCore.Enhance;
@@ -22,7 +23,10 @@ namespace IssueCore.Enhance;
 /// </remarks>
 internal static class CommitDecisionReader
 {
-    public static CommitDecision Read(JsonObject finalContext, IReadOnlyList<string> axes)
+    /// <param name="finalContext">The flow's final ctx.</param>
+    /// <param name="axes">The configured verifier axes, in order.</param>
+    /// <param name="blueprints">The dispatch's Blueprints, so a <c>new_blueprint</c> its verifiers already built is not built again.</param>
+    public static CommitDecision Read(JsonObject finalContext, IReadOnlyList<string> axes, DispatchBlueprints? blueprints = null)
     {
         if (!finalContext.TryGetPropertyValue("commit", out var commitNode) || commitNode is not JsonObject commit)
         {
@@ -57,7 +61,7 @@ internal static class CommitDecisionReader
                     Blueprint blueprint;
                     try
                     {
-                        blueprint = Blueprint.FromNode(bpNode);
+                        blueprint = blueprints is null ? Blueprint.FromNode(bpNode) : blueprints.FromNode(bpNode);
                     }
                     catch (ValidationException ex)
                     {

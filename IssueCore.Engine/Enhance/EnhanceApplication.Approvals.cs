@@ -1,6 +1,7 @@
 using System.Globalization;
 using IssueCore.Blueprints;
 using IssueCore.Council;
+using IssueCore.Enhance.Governance;
 using IssueCore.Issues;
 using IssueCore.Launch;
 
@@ -270,12 +271,12 @@ public sealed partial class EnhanceApplication
     };
 
     /// <summary>Reads the flow's commit decision; a malformed one ends a held-open run before the error goes on.</summary>
-    private async Task<CommitDecision> ReadDecisionAsync(LaunchResult launched, EnhanceSetting setting, CouncilRunId runId, Issue issue, ICouncilRepository? recording, CancellationToken cancellationToken)
+    private async Task<CommitDecision> ReadDecisionAsync(LaunchResult launched, EnhanceSetting setting, CouncilRunId runId, Issue issue, ICouncilRepository? recording, DispatchBlueprints blueprints, CancellationToken cancellationToken)
     {
         _ = cancellationToken;
         try
         {
-            return CommitDecisionReader.Read(launched.FinalContext, setting.VerifierAxes);
+            return CommitDecisionReader.Read(launched.FinalContext, setting.VerifierAxes, blueprints);
         }
         catch (CommitShapeException) when (setting.RequireApproval)
         {

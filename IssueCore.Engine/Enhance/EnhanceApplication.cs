@@ -287,7 +287,7 @@ public sealed partial class EnhanceApplication : IDisposable
         var epoch = new BlueprintEpoch(issue.BlueprintId, head.Version, now);
         var runId = CouncilRunId.New();
         var scratch = new Trials.TrialCouncilRepository(_time);
-        using var verdicts = _verifierHost.Open(runId);
+        using var verdicts = _verifierHost.Open(runId, head);
         var launched = await _launcher.WithRepository(scratch).LaunchAsync(
             new LaunchRequest
             {
@@ -300,7 +300,7 @@ public sealed partial class EnhanceApplication : IDisposable
                 RunId = runId,
             },
             cancellationToken).ConfigureAwait(false);
-        var decision = CommitDecisionReader.Read(launched.FinalContext, setting.VerifierAxes);
+        var decision = CommitDecisionReader.Read(launched.FinalContext, setting.VerifierAxes, verdicts.Blueprints);
         var review = FlowOutputReviewer.Review(decision, launched.FinalContext, head, setting.VerifierAxes, verdicts);
         var trial = new EnhanceTrial
         {
@@ -585,7 +585,7 @@ public sealed partial class EnhanceApplication : IDisposable
 
             // The host records each axis's verdict under the run id it chose; the flow's own account does not count.
             var runId = CouncilRunId.New(_time.GetUtcNow());
-            using var verdicts = _verifierHost.Open(runId);
+            using var verdicts = _verifierHost.Open(runId, head);
 
             // The run is recorded in memory and written with the outcome, in its transaction where the stores allow
             // (a crashed dispatch is dispatched again with a new run, so nothing is lost that a resume would need).
@@ -623,7 +623,7 @@ public sealed partial class EnhanceApplication : IDisposable
                     },
                     cancellationToken).ConfigureAwait(false);
                 deadline.Arm(_options.DispatchTimeout);
-                var decision = await ReadDecisionAsync(launched, setting, runId, issue, buffer, cancellationToken).ConfigureAwait(false);
+                var decision = await ReadDecisionAsync(launched, setting, runId, issue, buffer, verdicts.Blueprints, cancellationToken).ConfigureAwait(false);
                 var review = FlowOutputReviewer.Review(decision, launched.FinalContext, head, setting.VerifierAxes, verdicts);
                 decision = decision with { Verdicts = review.Verdicts };
                 if (setting.RequireApproval)

@@ -33,7 +33,7 @@ internal static class FlowOutputReviewer
             return new FlowOutputReview(Reported(recorded, axes, head.Version), null);
         }
 
-        var refusal = WhyRefused(decision, reported, finalContext, head, axes, recorded, collector.Overflowed, out var passes);
+        var refusal = WhyRefused(decision, reported, finalContext, head, axes, recorded, collector, out var passes);
         return refusal is null
             ? new FlowOutputReview(passes, null)
             : new FlowOutputReview(Reported(recorded, axes, head.Version), refusal);
@@ -46,11 +46,11 @@ internal static class FlowOutputReviewer
         Blueprint head,
         IReadOnlyList<string> axes,
         IReadOnlyList<RecordedVerdict> recorded,
-        bool overflowed,
+        VerdictCollector collector,
         out List<VerdictSummary> passes)
     {
         passes = new List<VerdictSummary>(axes.Count);
-        if (overflowed)
+        if (collector.Overflowed)
         {
             return $"the flow asked the verifier-router for more than {VerdictCollector.Capacity} verdicts";
         }
@@ -79,7 +79,7 @@ internal static class FlowOutputReviewer
         Blueprint expected;
         try
         {
-            expected = ProposedBlueprint.Compute(head, operations, decision.Bump, OperationsPath);
+            expected = ProposedBlueprint.Compute(head, operations, decision.Bump, OperationsPath, collector.Blueprints);
         }
         catch (ValidationException ex)
         {

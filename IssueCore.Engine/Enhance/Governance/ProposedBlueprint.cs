@@ -18,9 +18,10 @@ internal static class ProposedBlueprint
     /// <param name="operations">The RFC 6902 operations (a JSON array).</param>
     /// <param name="bump">How to bump an unchanged semantic version label.</param>
     /// <param name="path">The path to name in errors (where the operations came from).</param>
+    /// <param name="blueprints">The dispatch's Blueprints, so a result its flow already proposed is not built again.</param>
     /// <returns>The proposed Blueprint (its version is the content hash).</returns>
     /// <exception cref="ValidationException">The operations are not a patch, do not apply, give no JSON object, or the label to bump is not a semantic version.</exception>
-    public static Blueprint Compute(Blueprint head, JsonNode? operations, VersionBump bump, string path)
+    public static Blueprint Compute(Blueprint head, JsonNode? operations, VersionBump bump, string path, DispatchBlueprints? blueprints = null)
     {
         ArgumentNullException.ThrowIfNull(head);
         if (operations is not JsonArray)
@@ -53,10 +54,13 @@ internal static class ProposedBlueprint
         if (label is null || !string.Equals(label, head.VersionLabel, StringComparison.Ordinal)
             || string.Equals(CanonicalJson.Serialize(document), head.CanonicalJson, StringComparison.Ordinal))
         {
-            return Blueprint.FromNode(document);
+            return Build(document, blueprints);
         }
 
         document["metadata"]!["version_label"] = EnhanceScripts.Bump(label, bump);
-        return Blueprint.FromNode(document);
+        return Build(document, blueprints);
     }
+
+    private static Blueprint Build(JsonObject document, DispatchBlueprints? blueprints)
+        => blueprints is null ? Blueprint.FromNode(document) : blueprints.FromNode(document);
 }

@@ -1,3 +1,4 @@
+using IssueCore.Blueprints;
 using IssueCore.Council;
 
 namespace IssueCore.Enhance.Governance;
@@ -16,14 +17,18 @@ internal sealed class VerdictCollector : IDisposable
     private readonly List<RecordedVerdict> _verdicts = [];
     private bool _overflowed;
 
-    public VerdictCollector(VerifierHost host, CouncilRunId runId)
+    public VerdictCollector(VerifierHost host, CouncilRunId runId, Blueprint? head = null)
     {
         _host = host;
         RunId = runId;
+        Blueprints = new DispatchBlueprints(head);
     }
 
     /// <summary>The flow run whose verdicts this collects.</summary>
     public CouncilRunId RunId { get; }
+
+    /// <summary>The Blueprints of this dispatch (its head and what its flow proposes), shared by the verifier-router, the commit decision and the review.</summary>
+    public DispatchBlueprints Blueprints { get; }
 
     /// <summary>Whether more than <see cref="Capacity"/> verdicts were offered (the surplus was dropped).</summary>
     public bool Overflowed

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using IssueCore.Blueprints;
 using IssueCore.Council;
 using IssueCore.Enhance.Verifiers;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,10 +22,12 @@ internal sealed class VerifierHost(IServiceProvider services)
     public IVerifierAxis? FindAxis(string name) => services.GetKeyedService<IVerifierAxis>(name);
 
     /// <summary>Starts collecting the verdicts of the run <paramref name="runId"/> (a run id chosen for one launch).</summary>
+    /// <param name="runId">The run.</param>
+    /// <param name="head">The head the dispatch started from, so the run's documents equal to it are not built again.</param>
     /// <exception cref="InvalidOperationException">A collector is already open for that run.</exception>
-    public VerdictCollector Open(CouncilRunId runId)
+    public VerdictCollector Open(CouncilRunId runId, Blueprint? head = null)
     {
-        var collector = new VerdictCollector(this, runId);
+        var collector = new VerdictCollector(this, runId, head);
         if (!_open.TryAdd(runId, collector))
         {
             throw new InvalidOperationException($"Verdicts of run '{runId}' are already being collected.");
@@ -41,6 +44,10 @@ internal sealed class VerifierHost(IServiceProvider services)
             collector.Add(verdict);
         }
     }
+
+    /// <summary>The Blueprints of the run <paramref name="runId"/>, when a dispatch collects its verdicts; otherwise <see langword="null"/>.</summary>
+    public DispatchBlueprints? BlueprintsOf(CouncilRunId runId)
+        => _open.TryGetValue(runId, out var collector) ? collector.Blueprints : null;
 
     internal void Close(VerdictCollector collector)
         => _open.TryRemove(new KeyValuePair<CouncilRunId, VerdictCollector>(collector.RunId, collector));

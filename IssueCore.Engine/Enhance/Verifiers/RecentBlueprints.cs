@@ -4,9 +4,10 @@ using IssueCore.Blueprints;
 namespace IssueCore.Enhance.Verifiers;
 
 /// <summary>
-/// The Blueprints the verifier router built most recently, by their JSON text, so the axes of one dispatch (which all
-/// receive the same previous and proposed documents) share one parse, canonicalisation and hash. Bounded to
-/// <see cref="Capacity"/> documents; a Blueprint is immutable, so sharing it is safe.
+/// The Blueprints the verifier router built most recently, by their JSON text, so the axes of one run (which all
+/// receive the same previous and proposed documents) share one parse, canonicalisation and hash. Used for runs no
+/// dispatch collects (a flow launched directly); a dispatch shares its own <see cref="Governance.DispatchBlueprints"/>.
+/// Bounded to <see cref="Capacity"/> documents; a Blueprint is immutable, so sharing it is safe.
 /// </summary>
 internal sealed class RecentBlueprints
 {

@@ -36,7 +36,9 @@ internal sealed class VerifierRouterAgent(VerifierHost host) : IAgent
             throw new InvalidOperationException("verifier-router expects the axis name (a string) at $.axis.");
         }
 
-        var (verdict, previous, proposed) = await VerifyAsync(axis, ctx, cancellationToken).ConfigureAwait(false);
+        // Within a dispatch, the branches share the Blueprints the dispatch built (one build of each document).
+        var blueprints = host.BlueprintsOf(invocation.RunId);
+        var (verdict, previous, proposed) = await VerifyAsync(axis, ctx, blueprints, cancellationToken).ConfigureAwait(false);
         host.Record(invocation.RunId, new RecordedVerdict(verdict, previous, proposed));
         return new JsonObject
         {
@@ -46,12 +48,12 @@ internal sealed class VerifierRouterAgent(VerifierHost host) : IAgent
         };
     }
 
-    private async ValueTask<(VerdictSummary Verdict, BlueprintVersion? Previous, BlueprintVersion? Proposed)> VerifyAsync(string axis, JsonObject ctx, CancellationToken cancellationToken)
+    private async ValueTask<(VerdictSummary Verdict, BlueprintVersion? Previous, BlueprintVersion? Proposed)> VerifyAsync(string axis, JsonObject ctx, DispatchBlueprints? blueprints, CancellationToken cancellationToken)
     {
         var verifier = host.FindAxis(axis);
         if (verifier is null)
         {
-            return (Deny(axis, $"unknown verifier axis '{axis}' (register it with services.AddIssueCoreVerifierAxis<T>(\"{axis}\"))"), PreviousVersion(ctx), null);
+            return (Deny(axis, $"unknown verifier axis '{axis}' (register it with services.AddIssueCoreVerifierAxis<T>(\"{axis}\"))"), PreviousVersion(ctx, blueprints), null);
         }
 
         if (ctx["applied"] is not JsonObject applied)
@@ -61,14 +63,14 @@ internal sealed class VerifierRouterAgent(VerifierHost host) : IAgent
 
         if (applied["ok"] is not JsonValue ok || !ok.TryGetValue<bool>(out var applyOk) || !applyOk)
         {
-            return (Deny(axis, "not evaluated: the patch did not apply"), PreviousVersion(ctx), null);
+            return (Deny(axis, "not evaluated: the patch did not apply"), PreviousVersion(ctx, blueprints), null);
         }
 
-        var previous = _blueprints.FromNode(ctx["prev_bp"]);
+        var previous = Build(ctx["prev_bp"], blueprints);
         Blueprint proposed;
         try
         {
-            proposed = _blueprints.FromNode(applied["new_blueprint"]);
+            proposed = Build(applied["new_blueprint"], blueprints);
         }
         catch (ValidationException ex)
         {
@@ -95,17 +97,21 @@ internal sealed class VerifierRouterAgent(VerifierHost host) : IAgent
     }
 
     /// <summary>The version of <c>$.prev_bp</c>, or <see langword="null"/> when it is not a Blueprint.</summary>
-    private BlueprintVersion? PreviousVersion(JsonObject ctx)
+    private BlueprintVersion? PreviousVersion(JsonObject ctx, DispatchBlueprints? blueprints)
     {
         try
         {
-            return _blueprints.FromNode(ctx["prev_bp"]).Version;
+            return Build(ctx["prev_bp"], blueprints).Version;
         }
         catch (ValidationException)
         {
             return null;
         }
     }
+
+    /// <summary>The Blueprint of <paramref name="node"/>: the dispatch's shared one, or outside a dispatch a recently built one.</summary>
+    private Blueprint Build(JsonNode? node, DispatchBlueprints? blueprints)
+        => blueprints is null ? _blueprints.FromNode(node) : blueprints.FromNode(node);
 
     private static VerdictSummary Deny(string axis, string reason) => new(axis, VerdictStatus.Deny, reason);
 }
