@@ -40,6 +40,12 @@ internal static unsafe partial class LuaNative
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     public static partial void RawSetInteger(IntPtr state, int index, long n);
 
+    /// <summary>Only to clear a field that exists (assigning <c>nil</c> to an existing key neither allocates nor raises).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "lua_rawset")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial void RawSetExisting(IntPtr state, int index);
+
     [LibraryImport(LibraryName, EntryPoint = "lua_rawget")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [SuppressGCTransition]

@@ -67,6 +67,11 @@ internal sealed unsafe partial class LuaSandbox
             }
 
             _instructions += grow / BytesPerInstruction;
+            if ((long)(ulong)nsize > _largestBlock)
+            {
+                _largestBlock = (long)(ulong)nsize;
+            }
+
             if (_instructions >= _maxInstructions && Limit == ScriptLimit.None)
             {
                 _limitDetail ??= "the work done in library functions (bytes allocated) exhausted the instruction budget";

@@ -26,6 +26,13 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     private const int HookInterval = 1000;
     private const int Registry = (int)LuaRegistry.Index;
     private const long RetainedBytesThreshold = 2L * 1024 * 1024;
+
+    /// <summary>
+    /// A run that allocated a block larger than this gets a new environment table next time instead of the emptied one:
+    /// only such a run can have grown the table's hash part (a rehash allocates one block for it), and emptying walks
+    /// every slot of that part, so the walk stays within about 170 slots.
+    /// </summary>
+    internal const int ReusedEnvironmentMaxBlockBytes = 4096;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly Lua _lua;
@@ -57,11 +64,15 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     private readonly int _refKeyError;
     private readonly int _refRunState;
 
+    // The global environment runs share: emptied after every run (see ClearEnvironment), 0 when there is none yet.
+    private int _refEnv;
+
     // Per-call state.
     private long _allocated;
     private long _memoryCap = long.MaxValue;
     private bool _enforcing;
     private long _instructions;
+    private long _largestBlock;
     private long _maxInstructions;
     private CancellationToken _cancellation;
     private DateTimeOffset _deadline;
@@ -164,6 +175,9 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     /// <summary>True when the state must not be reused.</summary>
     public bool Poisoned { get; private set; }
 
+    /// <summary>How many global environment tables this state has created; for tests.</summary>
+    internal int EnvironmentsCreated { get; private set; }
+
     public JsonNode? Run(string name, ScriptSource source, JsonNode? input, in EffectiveBudget budget, CancellationToken cancellationToken)
     {
         Limit = ScriptLimit.None;
@@ -175,6 +189,7 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
         _limitDetail = null;
         _cancellation = cancellationToken;
         _instructions = 0;
+        _largestBlock = 0;
         _enforcing = false;
         try
         {
@@ -183,10 +198,9 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
             LuaNative.RawGetInteger(_l, Registry, _refMsgh);
             PushChunk(name, source);
 
-            // A fresh environment per run: globals written by one run are invisible to the next.
-            _lua.CreateTable(0, 4);
-            LuaNative.RawGetInteger(_l, Registry, _refEnvMeta);
-            LuaNative.SetMetaTable(_l, -2);
+            // An empty environment per run (the previous run's was emptied when it ended): globals written by one run
+            // are invisible to the next.
+            PushEnvironment();
             LuaNative.RawGetInteger(_l, Registry, _refKeyG);
             LuaNative.PushValue(_l, -2);
             _lua.RawSet(-3);
@@ -254,9 +268,65 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
             if (!_disposed)
             {
                 LuaNative.SetTop(_l, 0);
+                if (!Poisoned)
+                {
+                    ClearEnvironment();
+                }
+
                 ReleaseRetainedMemory();
             }
         }
+    }
+
+    /// <summary>Pushes the environment table, created (with the sandbox's globals as its <c>__index</c>) when there is none.</summary>
+    private void PushEnvironment()
+    {
+        if (_refEnv == 0)
+        {
+            _lua.CreateTable(0, 4);
+            LuaNative.RawGetInteger(_l, Registry, _refEnvMeta);
+            LuaNative.SetMetaTable(_l, -2);
+            _refEnv = _lua.Ref(LuaRegistry.Index);
+            EnvironmentsCreated++;
+        }
+
+        LuaNative.RawGetInteger(_l, Registry, _refEnv);
+    }
+
+    /// <summary>
+    /// Empties the environment after a run, so the next run starts with no globals and the previous input is not kept:
+    /// every field is removed (<c>_G</c> and <c>_CTX</c> are set again by the next run). The table's metatable is the
+    /// sandbox's protected one, which no script can change or reach, and nothing else a run can write to outlives
+    /// it, so an emptied table is as good as a new one. After a run that allocated a large block, the table is
+    /// dropped instead (see <see cref="ReusedEnvironmentMaxBlockBytes"/>).
+    /// </summary>
+    private void ClearEnvironment()
+    {
+        if (_refEnv == 0)
+        {
+            return;
+        }
+
+        if (_largestBlock > ReusedEnvironmentMaxBlockBytes)
+        {
+            _lua.Unref(LuaRegistry.Index, _refEnv);
+            _refEnv = 0;
+            return;
+        }
+
+        LuaNative.RawGetInteger(_l, Registry, _refEnv);
+        var env = LuaNative.GetTop(_l);
+        LuaNative.PushNil(_l);
+        while (LuaNative.Next(_l, env) != 0)
+        {
+            // Drop the value, keep the key for the next step, and clear the field (clearing during a traversal is allowed).
+            LuaNative.SetTop(_l, -2);
+            LuaNative.PushValue(_l, -1);
+            LuaNative.PushNil(_l);
+            LuaNative.RawSetExisting(_l, env);
+        }
+
+        LuaNative.SetTop(_l, 0);
     }
 
     /// <summary>
