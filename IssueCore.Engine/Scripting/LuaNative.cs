@@ -130,6 +130,24 @@ internal static unsafe partial class LuaNative
     [SuppressGCTransition] // stores three fields: never allocates, blocks or calls back
     public static partial void SetHook(IntPtr state, IntPtr hook, int mask, int count);
 
+    // Calls below may allocate (so the allocator calls back) or run Lua code: they keep the GC transition. They stand in
+    // for KeraLua's own imports on the per-call path, whose marshalling stubs cost more than these direct calls.
+    [LibraryImport(LibraryName, EntryPoint = "lua_pcallk")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial int PCallK(IntPtr state, int nargs, int nresults, int errorFunction, IntPtr context, IntPtr continuation);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_rawset")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial void RawSet(IntPtr state, int index);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_createtable")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial void CreateTable(IntPtr state, int arrayCount, int memberCount);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_checkstack")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial int CheckStack(IntPtr state, int n);
+
     [LibraryImport(LibraryName, EntryPoint = "lua_pushlstring")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     public static partial IntPtr PushLString(IntPtr state, byte* s, nuint length);

@@ -59,6 +59,11 @@ internal sealed unsafe partial class LuaSandbox
         }
 
         var grow = (long)(ulong)nsize - old;
+        if (grow > 0 && (long)(ulong)nsize > _largestBlock)
+        {
+            _largestBlock = (long)(ulong)nsize;
+        }
+
         if (grow > 0 && _enforcing)
         {
             if (_allocated + grow > _memoryCap)
@@ -67,11 +72,6 @@ internal sealed unsafe partial class LuaSandbox
             }
 
             _instructions += grow / BytesPerInstruction;
-            if ((long)(ulong)nsize > _largestBlock)
-            {
-                _largestBlock = (long)(ulong)nsize;
-            }
-
             if (_instructions >= _maxInstructions && Limit == ScriptLimit.None)
             {
                 _limitDetail ??= "the work done in library functions (bytes allocated) exhausted the instruction budget";

@@ -94,7 +94,7 @@ internal sealed unsafe partial class LuaSandbox
                     PushTokenString(ref reader);
                     reader.Read();
                     PushToken(ref reader, depth + 1, path);
-                    _lua.RawSet(-3);
+                    LuaNative.RawSet(_l, -3);
                 }
 
                 return;
@@ -194,7 +194,7 @@ internal sealed unsafe partial class LuaSandbox
                 {
                     PushString(key);
                     PushJson(value, depth + 1, path);
-                    _lua.RawSet(-3);
+                    LuaNative.RawSet(_l, -3);
                 }
 
                 return;
@@ -215,12 +215,22 @@ internal sealed unsafe partial class LuaSandbox
         }
     }
 
+    // Set while a run's object input is pushed: its top level, the first table pushed, goes into the state's input table.
+    private bool _reuseInputTable;
+
     /// <summary>A new table one level deeper, marked as an object or array by the metatable at <paramref name="metaRef"/>.</summary>
     private void PushMarkedTable(int arrayCount, int memberCount, int metaRef, int depth, string path)
     {
         CheckDepth(depth, path);
         EnsureStack(path);
-        _lua.CreateTable(arrayCount, memberCount);
+        if (_reuseInputTable)
+        {
+            _reuseInputTable = false;
+            PushInputTable();
+            return;
+        }
+
+        LuaNative.CreateTable(_l, arrayCount, memberCount);
         LuaNative.RawGetInteger(_l, Registry, metaRef);
         LuaNative.SetMetaTable(_l, -2);
     }
@@ -228,7 +238,7 @@ internal sealed unsafe partial class LuaSandbox
     /// <summary>Room for one more level of a document being pushed; a full Lua stack is a conversion error, never a write past its end.</summary>
     private void EnsureStack(string path)
     {
-        if (!_lua.CheckStack(4))
+        if (LuaNative.CheckStack(_l, 4) == 0)
         {
             throw new ConversionException($"the Lua stack is too full to hold the document at {path}", ScriptLimit.Depth);
         }

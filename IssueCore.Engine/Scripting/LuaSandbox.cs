@@ -28,9 +28,9 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     private const long RetainedBytesThreshold = 2L * 1024 * 1024;
 
     /// <summary>
-    /// A run that allocated a block larger than this gets a new environment table next time instead of the emptied one:
-    /// only such a run can have grown the table's hash part (a rehash allocates one block for it), and emptying walks
-    /// every slot of that part, so the walk stays within about 170 slots.
+    /// After a run that allocated a block larger than this, the next run gets a new environment table and a new input
+    /// table instead of the emptied ones: only such a run can have grown a table's parts (a rehash allocates one block
+    /// for each), and emptying walks every slot, so the walk stays within about 170 slots.
     /// </summary>
     internal const int ReusedEnvironmentMaxBlockBytes = 4096;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -64,8 +64,10 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     private readonly int _refKeyError;
     private readonly int _refRunState;
 
-    // The global environment runs share: emptied after every run (see ClearEnvironment), 0 when there is none yet.
+    // The global environment and the table of an object input that runs share: emptied after every run (see
+    // ClearSharedTables), 0 when there is none yet.
     private int _refEnv;
+    private int _refInput;
 
     // Per-call state.
     private long _allocated;
@@ -178,6 +180,9 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     /// <summary>How many global environment tables this state has created; for tests.</summary>
     internal int EnvironmentsCreated { get; private set; }
 
+    /// <summary>How many tables for an object input (<c>_CTX</c>) this state has created; for tests.</summary>
+    internal int InputTablesCreated { get; private set; }
+
     public JsonNode? Run(string name, ScriptSource source, JsonNode? input, in EffectiveBudget budget, CancellationToken cancellationToken)
     {
         Limit = ScriptLimit.None;
@@ -203,18 +208,24 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
             PushEnvironment();
             LuaNative.RawGetInteger(_l, Registry, _refKeyG);
             LuaNative.PushValue(_l, -2);
-            _lua.RawSet(-3);
+            LuaNative.RawSet(_l, -3);
             LuaNative.RawGetInteger(_l, Registry, _refKeyCtx);
             try
             {
+                // An object input fills the state's input table (the first table the conversion pushes is its top level).
+                _reuseInputTable = input is JsonObject;
                 PushJson(input, 1, "$");
             }
             catch (ConversionException ex)
             {
                 throw new ScriptException(name, "input: " + ex.Message, ex.Limit);
             }
+            finally
+            {
+                _reuseInputTable = false;
+            }
 
-            _lua.RawSet(-3);
+            LuaNative.RawSet(_l, -3);
             LuaNative.SetUpValue(_l, 2, 1);
 
             if (_allocated > _memoryCap)
@@ -236,7 +247,7 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
                 _running = true;
 
                 _enforcing = true;
-                status = _lua.PCall(0, 1, 1);
+                status = (LuaStatus)LuaNative.PCallK(_l, 0, 1, 1, IntPtr.Zero, IntPtr.Zero);
                 _enforcing = false;
                 _running = false;
                 LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
@@ -270,7 +281,7 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
                 LuaNative.SetTop(_l, 0);
                 if (!Poisoned)
                 {
-                    ClearEnvironment();
+                    ClearSharedTables();
                 }
 
                 ReleaseRetainedMemory();
@@ -283,47 +294,72 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     {
         if (_refEnv == 0)
         {
-            _lua.CreateTable(0, 4);
-            LuaNative.RawGetInteger(_l, Registry, _refEnvMeta);
-            LuaNative.SetMetaTable(_l, -2);
-            _refEnv = _lua.Ref(LuaRegistry.Index);
+            _refEnv = NewMarkedTable(_refEnvMeta);
             EnvironmentsCreated++;
         }
 
         LuaNative.RawGetInteger(_l, Registry, _refEnv);
     }
 
-    /// <summary>
-    /// Empties the environment after a run, so the next run starts with no globals and the previous input is not kept:
-    /// every field is removed (<c>_G</c> and <c>_CTX</c> are set again by the next run). The table's metatable is the
-    /// sandbox's protected one, which no script can change or reach, and nothing else a run can write to outlives
-    /// it, so an emptied table is as good as a new one. After a run that allocated a large block, the table is
-    /// dropped instead (see <see cref="ReusedEnvironmentMaxBlockBytes"/>).
-    /// </summary>
-    private void ClearEnvironment()
+    /// <summary>Pushes the input table (marked as a JSON object), created when there is none.</summary>
+    private void PushInputTable()
     {
-        if (_refEnv == 0)
+        if (_refInput == 0)
+        {
+            _refInput = NewMarkedTable(_refObjectMeta);
+            InputTablesCreated++;
+        }
+
+        LuaNative.RawGetInteger(_l, Registry, _refInput);
+    }
+
+    private int NewMarkedTable(int metaRef)
+    {
+        _lua.CreateTable(0, 4);
+        LuaNative.RawGetInteger(_l, Registry, metaRef);
+        LuaNative.SetMetaTable(_l, -2);
+        return _lua.Ref(LuaRegistry.Index);
+    }
+
+    /// <summary>
+    /// Empties the environment and the input table after a run, so the next run starts with no globals and sees only its
+    /// own input, and the previous input is not kept: every field is removed (<c>_G</c> and <c>_CTX</c> are set again
+    /// by the next run). Both tables' metatables are the sandbox's protected ones, which no script can change, and
+    /// nothing else a run can write to outlives it (the libraries are read-only proxies, the string metatable is
+    /// protected, weak tables and finalizers are refused), so an emptied table is as good as a new one. After a run
+    /// that allocated a large block, the tables are dropped instead (see <see cref="ReusedEnvironmentMaxBlockBytes"/>).
+    /// </summary>
+    private void ClearSharedTables()
+    {
+        var drop = _largestBlock > ReusedEnvironmentMaxBlockBytes;
+        ClearOrDrop(ref _refEnv, drop);
+        ClearOrDrop(ref _refInput, drop);
+    }
+
+    private void ClearOrDrop(ref int reference, bool drop)
+    {
+        if (reference == 0)
         {
             return;
         }
 
-        if (_largestBlock > ReusedEnvironmentMaxBlockBytes)
+        if (drop)
         {
-            _lua.Unref(LuaRegistry.Index, _refEnv);
-            _refEnv = 0;
+            _lua.Unref(LuaRegistry.Index, reference);
+            reference = 0;
             return;
         }
 
-        LuaNative.RawGetInteger(_l, Registry, _refEnv);
-        var env = LuaNative.GetTop(_l);
+        LuaNative.RawGetInteger(_l, Registry, reference);
+        var table = LuaNative.GetTop(_l);
         LuaNative.PushNil(_l);
-        while (LuaNative.Next(_l, env) != 0)
+        while (LuaNative.Next(_l, table) != 0)
         {
             // Drop the value, keep the key for the next step, and clear the field (clearing during a traversal is allowed).
             LuaNative.SetTop(_l, -2);
             LuaNative.PushValue(_l, -1);
             LuaNative.PushNil(_l);
-            LuaNative.RawSetExisting(_l, env);
+            LuaNative.RawSetExisting(_l, table);
         }
 
         LuaNative.SetTop(_l, 0);

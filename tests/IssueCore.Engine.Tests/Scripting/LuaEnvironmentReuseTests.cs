@@ -5,9 +5,9 @@ using IssueCore.Scripting;
 namespace IssueCore.Engine.Tests.Scripting;
 
 /// <summary>
-/// One state runs script after script with the same global environment table, emptied after every run. These run
-/// on one <see cref="LuaSandbox"/> directly, so the reuse is certain (the count of environments created proves it)
-/// and what the next run sees can only come from that table.
+/// One state runs script after script with the same global environment table and the same table for an object input,
+/// both emptied after every run. These run on one <see cref="LuaSandbox"/> directly, so the reuse is certain (the
+/// counts of tables created prove it) and what the next run sees can only come from those tables.
 /// </summary>
 public sealed class LuaEnvironmentReuseTests : IDisposable
 {
@@ -91,5 +91,59 @@ public sealed class LuaEnvironmentReuseTests : IDisposable
 
         Assert.Equal("""[true,"function",false]""", CanonicalJson.Serialize(result));
         Assert.Equal(1, _sandbox.EnvironmentsCreated);
+    }
+
+    [Fact]
+    public void Changes_a_run_makes_to_its_input_are_gone_in_the_next_run_on_the_same_input_table()
+    {
+        Run("""
+            _CTX.added = 'yes'
+            _CTX.a = 'changed'
+            rawset(_CTX, 'raw', 1)
+            _CTX[1] = 'first'
+            table.insert(_CTX, 'second')
+            return { ok = true }
+            """, JsonNode.Parse("""{"a":1,"secret":"s"}"""));
+
+        var result = Run("""
+            local keys = {}
+            for k in next, _CTX do keys[#keys + 1] = tostring(k) end
+            table.sort(keys)
+            return { ok = true, value = { keys = keys, b = _CTX.b, a = _CTX.a == nil, n = #_CTX } }
+            """, new JsonObject { ["b"] = 2 });
+
+        Assert.Equal("""{"a":true,"b":2,"keys":["b"],"n":0}""", CanonicalJson.Serialize(result));
+        Assert.Equal(1, _sandbox.InputTablesCreated);
+    }
+
+    [Fact]
+    public void The_input_table_keeps_its_object_mark_and_an_array_or_null_input_is_not_put_in_it()
+    {
+        Run("pcall(setmetatable, _CTX, nil) pcall(host.array, _CTX) return { ok = true }", new JsonObject { ["x"] = 1 });
+        var empty = Run("return { ok = true, value = _CTX }", new JsonObject());
+        var array = Run("return { ok = true, value = _CTX }", new JsonArray(1, 2));
+        var none = Run("return { ok = true, value = _CTX == host.null }");
+
+        Assert.Equal("{}", CanonicalJson.Serialize(empty));
+        Assert.Equal("[1,2]", CanonicalJson.Serialize(array));
+        Assert.True(none!.GetValue<bool>());
+        Assert.Equal(1, _sandbox.InputTablesCreated);
+    }
+
+    [Fact]
+    public void A_large_input_leaves_a_new_input_table_to_the_next_run()
+    {
+        var large = new JsonObject();
+        for (var i = 0; i < 1000; i++)
+        {
+            large["k" + i] = i;
+        }
+
+        var count = Run("local n = 0 for _ in next, _CTX do n = n + 1 end return { ok = true, value = n }", large);
+        var result = Run("return { ok = true, value = _CTX }", new JsonObject { ["a"] = 1 });
+
+        Assert.Equal(1000, count!.GetValue<long>());
+        Assert.Equal("""{"a":1}""", CanonicalJson.Serialize(result));
+        Assert.Equal(2, _sandbox.InputTablesCreated);
     }
 }
