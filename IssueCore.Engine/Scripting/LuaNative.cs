@@ -38,6 +38,7 @@ internal static unsafe partial class LuaNative
     /// <summary>Only into a slot that already exists, with a value that is not collectable (no allocation).</summary>
     [LibraryImport(LibraryName, EntryPoint = "lua_rawseti")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
     public static partial void RawSetInteger(IntPtr state, int index, long n);
 
     /// <summary>Only to clear a field that exists (assigning <c>nil</c> to an existing key neither allocates nor raises).</summary>

@@ -190,8 +190,10 @@ internal sealed unsafe partial class LuaSandbox
                 return;
             case JsonObject obj:
                 PushMarkedTable(0, obj.Count, _refObjectMeta, depth, path);
-                foreach (var (key, value) in obj)
+                // By index: the dictionary's enumerator would be boxed on every call.
+                for (var i = 0; i < obj.Count; i++)
                 {
+                    var (key, value) = obj.GetAt(i);
                     PushString(key);
                     PushJson(value, depth + 1, path);
                     LuaNative.RawSet(_l, -3);
@@ -235,9 +237,22 @@ internal sealed unsafe partial class LuaSandbox
         LuaNative.SetMetaTable(_l, -2);
     }
 
+    /// <summary>
+    /// Lua's guarantee: a C function (and the host, at the bottom of a state's stack) may push this many values over the
+    /// ones it was given without asking for room; <c>LUA_MINSTACK</c>.
+    /// </summary>
+    private const int LuaMinStack = 20;
+
     /// <summary>Room for one more level of a document being pushed; a full Lua stack is a conversion error, never a write past its end.</summary>
     private void EnsureStack(string path)
     {
+        // The top levels fit in the room Lua guarantees (the host pushes its first values at the bottom of the stack, a
+        // primitive above the arguments it got): asking costs a native call with a GC transition per table.
+        if (LuaNative.GetTop(_l) + 4 <= LuaMinStack)
+        {
+            return;
+        }
+
         if (LuaNative.CheckStack(_l, 4) == 0)
         {
             throw new ConversionException($"the Lua stack is too full to hold the document at {path}", ScriptLimit.Depth);
