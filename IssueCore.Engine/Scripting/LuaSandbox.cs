@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -198,18 +199,9 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
         _enforcing = false;
         try
         {
-            LuaNative.SetTop(_l, 0);
-            ResetRunState();
-            LuaNative.RawGetInteger(_l, Registry, _refMsgh);
-            PushChunk(name, source);
-
-            // An empty environment per run (the previous run's was emptied when it ended): globals written by one run
-            // are invisible to the next.
-            PushEnvironment();
-            LuaNative.RawGetInteger(_l, Registry, _refKeyG);
-            LuaNative.PushValue(_l, -2);
-            LuaNative.RawSet(_l, -3);
-            LuaNative.RawGetInteger(_l, Registry, _refKeyCtx);
+            // The native calls are made in helpers outside this method's try regions: inside one, the JIT does not
+            // inline a P/Invoke, and each would go through a marshalling stub.
+            PrepareRun(name, source);
             try
             {
                 // An object input fills the state's input table (the first table the conversion pushes is its top level).
@@ -225,9 +217,7 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
                 _reuseInputTable = false;
             }
 
-            LuaNative.RawSet(_l, -3);
-            LuaNative.SetUpValue(_l, 2, 1);
-
+            SetEnvironment();
             if (_allocated > _memoryCap)
             {
                 Poisoned = true;
@@ -238,19 +228,7 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
             LuaStatus status;
             using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((LuaSandbox)s!).Interrupt(), this) : default)
             {
-                // Armed without the lock: Interrupt may arm the hook of a state that has just stopped running; the hook
-                // then disarms itself if it ever fires outside a run (see OnHook).
-                _interrupted = false;
-                _refusals = 0;
-                _refusedInRun = false;
-                LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, _hookInterval);
-                _running = true;
-
-                _enforcing = true;
-                status = (LuaStatus)LuaNative.PCallK(_l, 0, 1, 1, IntPtr.Zero, IntPtr.Zero);
-                _enforcing = false;
-                _running = false;
-                LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+                status = CallChunk();
             }
 
             if (Limit != ScriptLimit.None)
@@ -268,24 +246,77 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
         }
         finally
         {
-            _enforcing = false;
-            if (_running)
+            EndRun();
+        }
+    }
+
+    /// <summary>
+    /// Pushes the message handler, the chunk, and the environment (empty: the previous run's was emptied when it ended,
+    /// so globals written by one run are invisible to the next) with its <c>_G</c> set, then the key <c>_CTX</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void PrepareRun(string name, ScriptSource source)
+    {
+        LuaNative.SetTop(_l, 0);
+        ResetRunState();
+        LuaNative.RawGetInteger(_l, Registry, _refMsgh);
+        PushChunk(name, source);
+        PushEnvironment();
+        LuaNative.RawGetInteger(_l, Registry, _refKeyG);
+        LuaNative.PushValue(_l, -2);
+        LuaNative.RawSet(_l, -3);
+        LuaNative.RawGetInteger(_l, Registry, _refKeyCtx);
+    }
+
+    /// <summary>Sets the input pushed over the key <c>_CTX</c> in the environment, and the environment as the chunk's <c>_ENV</c>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SetEnvironment()
+    {
+        LuaNative.RawSet(_l, -3);
+        LuaNative.SetUpValue(_l, 2, 1);
+    }
+
+    /// <summary>Calls the chunk with the count hook armed.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private LuaStatus CallChunk()
+    {
+        // Armed without the lock: Interrupt may arm the hook of a state that has just stopped running; the hook
+        // then disarms itself if it ever fires outside a run (see OnHook).
+        _interrupted = false;
+        _refusals = 0;
+        _refusedInRun = false;
+        LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, _hookInterval);
+        _running = true;
+
+        _enforcing = true;
+        var status = (LuaStatus)LuaNative.PCallK(_l, 0, 1, 1, IntPtr.Zero, IntPtr.Zero);
+        _enforcing = false;
+        _running = false;
+        LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+        return status;
+    }
+
+    /// <summary>Disarms the hook and leaves the state ready for the next run (or marked poisoned).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EndRun()
+    {
+        _enforcing = false;
+        if (_running)
+        {
+            _running = false;
+            LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+        }
+
+        _cancellation = default;
+        if (!_disposed)
+        {
+            LuaNative.SetTop(_l, 0);
+            if (!Poisoned)
             {
-                _running = false;
-                LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+                ClearSharedTables();
             }
 
-            _cancellation = default;
-            if (!_disposed)
-            {
-                LuaNative.SetTop(_l, 0);
-                if (!Poisoned)
-                {
-                    ClearSharedTables();
-                }
-
-                ReleaseRetainedMemory();
-            }
+            ReleaseRetainedMemory();
         }
     }
 
