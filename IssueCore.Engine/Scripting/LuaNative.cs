@@ -38,7 +38,14 @@ internal static unsafe partial class LuaNative
     /// <summary>Only into a slot that already exists, with a value that is not collectable (no allocation).</summary>
     [LibraryImport(LibraryName, EntryPoint = "lua_rawseti")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
     public static partial void RawSetInteger(IntPtr state, int index, long n);
+
+    /// <summary>Only to clear a field that exists (assigning <c>nil</c> to an existing key neither allocates nor raises).</summary>
+    [LibraryImport(LibraryName, EntryPoint = "lua_rawset")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    [SuppressGCTransition]
+    public static partial void RawSetExisting(IntPtr state, int index);
 
     [LibraryImport(LibraryName, EntryPoint = "lua_rawget")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
@@ -123,6 +130,24 @@ internal static unsafe partial class LuaNative
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     [SuppressGCTransition] // stores three fields: never allocates, blocks or calls back
     public static partial void SetHook(IntPtr state, IntPtr hook, int mask, int count);
+
+    // Calls below may allocate (so the allocator calls back) or run Lua code: they keep the GC transition. They stand in
+    // for KeraLua's own imports on the per-call path, whose marshalling stubs cost more than these direct calls.
+    [LibraryImport(LibraryName, EntryPoint = "lua_pcallk")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial int PCallK(IntPtr state, int nargs, int nresults, int errorFunction, IntPtr context, IntPtr continuation);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_rawset")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial void RawSet(IntPtr state, int index);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_createtable")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial void CreateTable(IntPtr state, int arrayCount, int memberCount);
+
+    [LibraryImport(LibraryName, EntryPoint = "lua_checkstack")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    public static partial int CheckStack(IntPtr state, int n);
 
     [LibraryImport(LibraryName, EntryPoint = "lua_pushlstring")]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]

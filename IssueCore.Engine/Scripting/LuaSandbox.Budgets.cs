@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -59,6 +60,11 @@ internal sealed unsafe partial class LuaSandbox
         }
 
         var grow = (long)(ulong)nsize - old;
+        if (grow > 0 && (long)(ulong)nsize > _largestBlock)
+        {
+            _largestBlock = (long)(ulong)nsize;
+        }
+
         if (grow > 0 && _enforcing)
         {
             if (_allocated + grow > _memoryCap)
@@ -77,7 +83,7 @@ internal sealed unsafe partial class LuaSandbox
         void* block;
         try
         {
-            block = NativeMemory.Realloc((void*)ptr, nsize);
+            block = Realloc((void*)ptr, nsize);
         }
         catch (OutOfMemoryException)
         {
@@ -93,6 +99,13 @@ internal sealed unsafe partial class LuaSandbox
         _allocated += grow;
         return (IntPtr)block;
     }
+
+    /// <summary>
+    /// <see cref="NativeMemory.Realloc"/> in a method of its own: called inside a try region, its P/Invoke would not be
+    /// inlined and each allocation would go through a marshalling stub.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void* Realloc(void* ptr, nuint size) => NativeMemory.Realloc(ptr, size);
 
     /// <summary>Refuses an allocation: the first time Lua may collect and retry; the second in a row stops a running script.</summary>
     private IntPtr Refuse()

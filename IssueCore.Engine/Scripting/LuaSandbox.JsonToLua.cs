@@ -94,7 +94,7 @@ internal sealed unsafe partial class LuaSandbox
                     PushTokenString(ref reader);
                     reader.Read();
                     PushToken(ref reader, depth + 1, path);
-                    _lua.RawSet(-3);
+                    LuaNative.RawSet(_l, -3);
                 }
 
                 return;
@@ -190,11 +190,13 @@ internal sealed unsafe partial class LuaSandbox
                 return;
             case JsonObject obj:
                 PushMarkedTable(0, obj.Count, _refObjectMeta, depth, path);
-                foreach (var (key, value) in obj)
+                // By index: the dictionary's enumerator would be boxed on every call.
+                for (var i = 0; i < obj.Count; i++)
                 {
+                    var (key, value) = obj.GetAt(i);
                     PushString(key);
                     PushJson(value, depth + 1, path);
-                    _lua.RawSet(-3);
+                    LuaNative.RawSet(_l, -3);
                 }
 
                 return;
@@ -215,20 +217,43 @@ internal sealed unsafe partial class LuaSandbox
         }
     }
 
+    // Set while a run's object input is pushed: its top level, the first table pushed, goes into the state's input table.
+    private bool _reuseInputTable;
+
     /// <summary>A new table one level deeper, marked as an object or array by the metatable at <paramref name="metaRef"/>.</summary>
     private void PushMarkedTable(int arrayCount, int memberCount, int metaRef, int depth, string path)
     {
         CheckDepth(depth, path);
         EnsureStack(path);
-        _lua.CreateTable(arrayCount, memberCount);
+        if (_reuseInputTable)
+        {
+            _reuseInputTable = false;
+            PushInputTable();
+            return;
+        }
+
+        LuaNative.CreateTable(_l, arrayCount, memberCount);
         LuaNative.RawGetInteger(_l, Registry, metaRef);
         LuaNative.SetMetaTable(_l, -2);
     }
 
+    /// <summary>
+    /// Lua's guarantee: a C function (and the host, at the bottom of a state's stack) may push this many values over the
+    /// ones it was given without asking for room; <c>LUA_MINSTACK</c>.
+    /// </summary>
+    private const int LuaMinStack = 20;
+
     /// <summary>Room for one more level of a document being pushed; a full Lua stack is a conversion error, never a write past its end.</summary>
     private void EnsureStack(string path)
     {
-        if (!_lua.CheckStack(4))
+        // The top levels fit in the room Lua guarantees (the host pushes its first values at the bottom of the stack, a
+        // primitive above the arguments it got): asking costs a native call with a GC transition per table.
+        if (LuaNative.GetTop(_l) + 4 <= LuaMinStack)
+        {
+            return;
+        }
+
+        if (LuaNative.CheckStack(_l, 4) == 0)
         {
             throw new ConversionException($"the Lua stack is too full to hold the document at {path}", ScriptLimit.Depth);
         }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -26,6 +27,13 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     private const int HookInterval = 1000;
     private const int Registry = (int)LuaRegistry.Index;
     private const long RetainedBytesThreshold = 2L * 1024 * 1024;
+
+    /// <summary>
+    /// After a run that allocated a block larger than this, the next run gets a new environment table and a new input
+    /// table instead of the emptied ones: only such a run can have grown a table's parts (a rehash allocates one block
+    /// for each), and emptying walks every slot, so the walk stays within about 170 slots.
+    /// </summary>
+    internal const int ReusedEnvironmentMaxBlockBytes = 4096;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly Lua _lua;
@@ -57,11 +65,17 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     private readonly int _refKeyError;
     private readonly int _refRunState;
 
+    // The global environment and the table of an object input that runs share: emptied after every run (see
+    // ClearSharedTables), 0 when there is none yet.
+    private int _refEnv;
+    private int _refInput;
+
     // Per-call state.
     private long _allocated;
     private long _memoryCap = long.MaxValue;
     private bool _enforcing;
     private long _instructions;
+    private long _largestBlock;
     private long _maxInstructions;
     private CancellationToken _cancellation;
     private DateTimeOffset _deadline;
@@ -164,6 +178,12 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
     /// <summary>True when the state must not be reused.</summary>
     public bool Poisoned { get; private set; }
 
+    /// <summary>How many global environment tables this state has created; for tests.</summary>
+    internal int EnvironmentsCreated { get; private set; }
+
+    /// <summary>How many tables for an object input (<c>_CTX</c>) this state has created; for tests.</summary>
+    internal int InputTablesCreated { get; private set; }
+
     public JsonNode? Run(string name, ScriptSource source, JsonNode? input, in EffectiveBudget budget, CancellationToken cancellationToken)
     {
         Limit = ScriptLimit.None;
@@ -175,34 +195,29 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
         _limitDetail = null;
         _cancellation = cancellationToken;
         _instructions = 0;
+        _largestBlock = 0;
         _enforcing = false;
         try
         {
-            LuaNative.SetTop(_l, 0);
-            ResetRunState();
-            LuaNative.RawGetInteger(_l, Registry, _refMsgh);
-            PushChunk(name, source);
-
-            // A fresh environment per run: globals written by one run are invisible to the next.
-            _lua.CreateTable(0, 4);
-            LuaNative.RawGetInteger(_l, Registry, _refEnvMeta);
-            LuaNative.SetMetaTable(_l, -2);
-            LuaNative.RawGetInteger(_l, Registry, _refKeyG);
-            LuaNative.PushValue(_l, -2);
-            _lua.RawSet(-3);
-            LuaNative.RawGetInteger(_l, Registry, _refKeyCtx);
+            // The native calls are made in helpers outside this method's try regions: inside one, the JIT does not
+            // inline a P/Invoke, and each would go through a marshalling stub.
+            PrepareRun(name, source);
             try
             {
+                // An object input fills the state's input table (the first table the conversion pushes is its top level).
+                _reuseInputTable = input is JsonObject;
                 PushJson(input, 1, "$");
             }
             catch (ConversionException ex)
             {
                 throw new ScriptException(name, "input: " + ex.Message, ex.Limit);
             }
+            finally
+            {
+                _reuseInputTable = false;
+            }
 
-            _lua.RawSet(-3);
-            LuaNative.SetUpValue(_l, 2, 1);
-
+            SetEnvironment();
             if (_allocated > _memoryCap)
             {
                 Poisoned = true;
@@ -213,19 +228,7 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
             LuaStatus status;
             using (cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((LuaSandbox)s!).Interrupt(), this) : default)
             {
-                // Armed without the lock: Interrupt may arm the hook of a state that has just stopped running; the hook
-                // then disarms itself if it ever fires outside a run (see OnHook).
-                _interrupted = false;
-                _refusals = 0;
-                _refusedInRun = false;
-                LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, _hookInterval);
-                _running = true;
-
-                _enforcing = true;
-                status = _lua.PCall(0, 1, 1);
-                _enforcing = false;
-                _running = false;
-                LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+                status = CallChunk();
             }
 
             if (Limit != ScriptLimit.None)
@@ -243,20 +246,154 @@ internal sealed unsafe partial class LuaSandbox : IDisposable
         }
         finally
         {
-            _enforcing = false;
-            if (_running)
+            EndRun();
+        }
+    }
+
+    /// <summary>
+    /// Pushes the message handler, the chunk, and the environment (empty: the previous run's was emptied when it ended,
+    /// so globals written by one run are invisible to the next) with its <c>_G</c> set, then the key <c>_CTX</c>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void PrepareRun(string name, ScriptSource source)
+    {
+        LuaNative.SetTop(_l, 0);
+        ResetRunState();
+        LuaNative.RawGetInteger(_l, Registry, _refMsgh);
+        PushChunk(name, source);
+        PushEnvironment();
+        LuaNative.RawGetInteger(_l, Registry, _refKeyG);
+        LuaNative.PushValue(_l, -2);
+        LuaNative.RawSet(_l, -3);
+        LuaNative.RawGetInteger(_l, Registry, _refKeyCtx);
+    }
+
+    /// <summary>Sets the input pushed over the key <c>_CTX</c> in the environment, and the environment as the chunk's <c>_ENV</c>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SetEnvironment()
+    {
+        LuaNative.RawSet(_l, -3);
+        LuaNative.SetUpValue(_l, 2, 1);
+    }
+
+    /// <summary>Calls the chunk with the count hook armed.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private LuaStatus CallChunk()
+    {
+        // Armed without the lock: Interrupt may arm the hook of a state that has just stopped running; the hook
+        // then disarms itself if it ever fires outside a run (see OnHook).
+        _interrupted = false;
+        _refusals = 0;
+        _refusedInRun = false;
+        LuaNative.SetHook(_l, _hookPointer, LuaNative.MaskCount, _hookInterval);
+        _running = true;
+
+        _enforcing = true;
+        var status = (LuaStatus)LuaNative.PCallK(_l, 0, 1, 1, IntPtr.Zero, IntPtr.Zero);
+        _enforcing = false;
+        _running = false;
+        LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+        return status;
+    }
+
+    /// <summary>Disarms the hook and leaves the state ready for the next run (or marked poisoned).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void EndRun()
+    {
+        _enforcing = false;
+        if (_running)
+        {
+            _running = false;
+            LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+        }
+
+        _cancellation = default;
+        if (!_disposed)
+        {
+            LuaNative.SetTop(_l, 0);
+            if (!Poisoned)
             {
-                _running = false;
-                LuaNative.SetHook(_l, IntPtr.Zero, 0, 0);
+                ClearSharedTables();
             }
 
-            _cancellation = default;
-            if (!_disposed)
-            {
-                LuaNative.SetTop(_l, 0);
-                ReleaseRetainedMemory();
-            }
+            ReleaseRetainedMemory();
         }
+    }
+
+    /// <summary>Pushes the environment table, created (with the sandbox's globals as its <c>__index</c>) when there is none.</summary>
+    private void PushEnvironment()
+    {
+        if (_refEnv == 0)
+        {
+            _refEnv = NewMarkedTable(_refEnvMeta);
+            EnvironmentsCreated++;
+        }
+
+        LuaNative.RawGetInteger(_l, Registry, _refEnv);
+    }
+
+    /// <summary>Pushes the input table (marked as a JSON object), created when there is none.</summary>
+    private void PushInputTable()
+    {
+        if (_refInput == 0)
+        {
+            _refInput = NewMarkedTable(_refObjectMeta);
+            InputTablesCreated++;
+        }
+
+        LuaNative.RawGetInteger(_l, Registry, _refInput);
+    }
+
+    private int NewMarkedTable(int metaRef)
+    {
+        _lua.CreateTable(0, 4);
+        LuaNative.RawGetInteger(_l, Registry, metaRef);
+        LuaNative.SetMetaTable(_l, -2);
+        return _lua.Ref(LuaRegistry.Index);
+    }
+
+    /// <summary>
+    /// Empties the environment and the input table after a run, so the next run starts with no globals and sees only its
+    /// own input, and the previous input is not kept: every field is removed (<c>_G</c> and <c>_CTX</c> are set again
+    /// by the next run). Both tables' metatables are the sandbox's protected ones, which no script can change, and
+    /// nothing else a run can write to outlives it (the libraries are read-only proxies, the string metatable is
+    /// protected, weak tables and finalizers are refused), so an emptied table is as good as a new one. After a run
+    /// that allocated a large block, the tables are dropped instead (see <see cref="ReusedEnvironmentMaxBlockBytes"/>).
+    /// </summary>
+    private void ClearSharedTables()
+    {
+        var drop = _largestBlock > ReusedEnvironmentMaxBlockBytes;
+        ClearOrDrop(ref _refEnv, drop);
+        ClearOrDrop(ref _refInput, drop);
+    }
+
+    private void ClearOrDrop(ref int reference, bool drop)
+    {
+        if (reference == 0)
+        {
+            return;
+        }
+
+        if (drop)
+        {
+            _lua.Unref(LuaRegistry.Index, reference);
+            reference = 0;
+            return;
+        }
+
+        LuaNative.RawGetInteger(_l, Registry, reference);
+        var table = LuaNative.GetTop(_l);
+        LuaNative.PushNil(_l);
+        while (LuaNative.Next(_l, table) != 0)
+        {
+            // Drop the value, keep the key for the next step, and clear the field (clearing during a traversal is allowed).
+            LuaNative.SetTop(_l, -2);
+            LuaNative.PushValue(_l, -1);
+            LuaNative.PushNil(_l);
+            LuaNative.RawSetExisting(_l, table);
+        }
+
+        LuaNative.SetTop(_l, 0);
     }
 
     /// <summary>

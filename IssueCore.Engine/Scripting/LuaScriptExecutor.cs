@@ -26,8 +26,9 @@ namespace IssueCore.Scripting;
 /// binary <c>load</c>), <c>string</c> (without <c>dump</c>), <c>table</c>, <c>math</c>, <c>utf8</c>
 /// as read-only tables, and <c>host</c>: <c>canonical_json</c>, <c>content_hash</c>, <c>json_patch</c>,
 /// <c>array</c>, <c>object</c>, <c>is_array</c>, <c>null</c> and the primitives added through
-/// <see cref="LuaScriptExecutorOptions.Primitives"/>. Each call gets a fresh global environment and a
-/// freshly seeded <c>math.random</c> generator.</para>
+/// <see cref="LuaScriptExecutorOptions.Primitives"/>. Each call starts with an empty global environment
+/// (holding only <c>_G</c> and <c>_CTX</c>: a state's environment table is emptied when a call ends, so no global
+/// and no input outlives its call) and a freshly seeded <c>math.random</c> generator.</para>
 /// <para>Budgets cover work done in native code too. Every byte a running script allocates counts against the
 /// instruction budget (16 bytes for one instruction), so library functions that build strings or tables
 /// (case changes, <c>rep</c>, <c>format</c>, concatenation, <c>pack</c>) cost what they write; functions that
