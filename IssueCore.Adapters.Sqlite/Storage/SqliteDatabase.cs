@@ -60,16 +60,13 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     private const int CommandTimeoutSeconds = 1;
 
     /// <summary>
-    /// WAL bytes after which a commit copies the WAL back into the database (SQLite's default is 1,000 pages). Each
-    /// checkpoint writes every page changed since the last one once, however often it changed, and the hot pages of a
-    /// dispatch (the right edges of the append-only tables and indexes, the series row) change in every dispatch:
-    /// checkpointing less often writes them less often. Counted in bytes, so a file of 1 KB pages checkpoints every 16,000
-    /// pages and one of 4 KB pages every 4,000 (as before). The WAL file is truncated back to
-    /// <see cref="JournalSizeLimitBytes"/>.
+    /// With background checkpoints, how many times <see cref="SqliteStoreOptions.CheckpointThresholdBytes"/> the WAL may
+    /// grow before a committing writer checkpoints it itself (SQLite's own <c>wal_autocheckpoint</c>): the bound that holds
+    /// when the background checkpoint cannot keep up or fails.
     /// </summary>
-    private const long AutoCheckpointBytes = 16L * 1024 * 1024;
+    private const int InlineCheckpointFactor = 4;
 
-    private const int MinAutoCheckpointPages = 1000;
+    private const int MinAutoCheckpointPages = 100;
 
     private const long JournalSizeLimitBytes = 16L * 1024 * 1024;
 
@@ -78,8 +75,22 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     private readonly int _maxIdle;
     private readonly bool _autoMigrate;
     private readonly int _pageSize;
+    private readonly long _checkpointBytes;
+    private readonly bool _backgroundCheckpoints;
+    private readonly CancellationTokenSource _lifetime = new();
     private volatile bool _schemaReady;
     private volatile bool _disposed;
+
+    /// <summary>The background checkpoint's threshold in the file's pages (0 until a connection has read the page size).</summary>
+    private long _checkpointPages;
+
+    /// <summary>WAL pages this process's writers committed since it last started a background checkpoint.</summary>
+    private long _walPagesSinceCheckpoint;
+
+    /// <summary>1 while a background checkpoint runs: there is at most one.</summary>
+    private int _checkpointRunning;
+
+    private Task _checkpoint = Task.CompletedTask;
 
     /// <summary>Creates the database object. Nothing is opened until the first call.</summary>
     /// <param name="options">The connection string and settings.</param>
@@ -102,6 +113,8 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         _maxIdle = options.MaxIdleConnections;
         _autoMigrate = options.AutoMigrate;
         _pageSize = options.PageSize;
+        _checkpointBytes = options.CheckpointThresholdBytes;
+        _backgroundCheckpoints = options.CheckpointInBackground;
         TimeProvider = timeProvider ?? TimeProvider.System;
     }
 
@@ -126,20 +139,29 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     public Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken = default)
         => RunAsync("Reading the schema version", ReadUserVersionAsync, ensureSchema: false, cancellationToken);
 
-    /// <summary>Closes every idle connection. Calls after disposal throw <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>
+    /// Stops a background checkpoint that is running and waits for it, then closes every idle connection. Calls after
+    /// disposal throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        await _checkpoint.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         while (_idle.TryPop(out var session))
         {
             await session.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    /// <inheritdoc cref="DisposeAsync"/>
+    /// <summary>
+    /// Stops a background checkpoint that is running (without waiting for it: its connection is closed when it ends) and
+    /// closes every idle connection. Calls after disposal throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
         _disposed = true;
+        _lifetime.Cancel();
         while (_idle.TryPop(out var session))
         {
             session.Dispose();
@@ -177,7 +199,12 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
                     {
                         var result = await work(session, ct).ConfigureAwait(false);
                         await CommitAsync(session, ct).ConfigureAwait(false);
-                        SqliteTelemetry.RecordCommit(session.Connection, operation);
+                        var pages = SqliteTelemetry.RecordCommit(session.Connection, operation, _backgroundCheckpoints);
+                        if (_backgroundCheckpoints)
+                        {
+                            NoteCommittedPages(pages);
+                        }
+
                         return result;
                     }
                     catch
@@ -192,6 +219,66 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         finally
         {
             _writeGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Counts the WAL pages a commit of this process wrote and, past the threshold, starts a background checkpoint
+    /// (at most one at a time). Called by the committing writer, which still holds the write gate.
+    /// </summary>
+    private void NoteCommittedPages(int pages)
+    {
+        var threshold = Volatile.Read(ref _checkpointPages);
+        if (threshold == 0
+            || Interlocked.Add(ref _walPagesSinceCheckpoint, pages) < threshold
+            || _disposed
+            || Interlocked.CompareExchange(ref _checkpointRunning, 1, 0) != 0)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _walPagesSinceCheckpoint, 0);
+        _checkpoint = Task.Run(() => CheckpointInBackgroundAsync(_lifetime.Token), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Copies the WAL back into the database file off the writers' path. The first pass runs beside the writers (a
+    /// <c>PASSIVE</c> checkpoint takes no write lock) and copies nearly everything; the second copies the few frames
+    /// committed meanwhile, holding the in-process write gate so that it can reach the end of the WAL, which lets the
+    /// next writer start the WAL over from its beginning instead of growing it. A failed or cancelled checkpoint leaves
+    /// the WAL as it was (SQLite's own checkpoint at <see cref="InlineCheckpointFactor"/> times the threshold still
+    /// bounds it) and is tried again after the next threshold's worth of commits.
+    /// </summary>
+    private async Task CheckpointInBackgroundAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync("Checkpointing the WAL", CheckpointAsync, ensureSchema: false, cancellationToken).ConfigureAwait(false);
+            await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RunAsync("Checkpointing the WAL", CheckpointAsync, ensureSchema: false, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _writeGate.Release();
+            }
+
+            SqliteTelemetry.Checkpoints.Add(1, new KeyValuePair<string, object?>(SqliteTelemetry.DataSourceTag, DataSource));
+        }
+        catch (Exception ex) when (ex is StorageException or OperationCanceledException or ObjectDisposedException)
+        {
+            // See above: the WAL stays bounded by SQLite's own checkpoint, and the next threshold tries again.
+        }
+        finally
+        {
+            Volatile.Write(ref _checkpointRunning, 0);
+        }
+
+        static async Task<int> CheckpointAsync(SqliteSession session, CancellationToken ct)
+        {
+            await session.ExecuteAsync("PRAGMA wal_checkpoint(PASSIVE);", ct).ConfigureAwait(false);
+            return 0;
         }
     }
 
@@ -377,12 +464,18 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Sets the connection's checkpoint threshold to <see cref="AutoCheckpointBytes"/> in the file's own pages.</summary>
-    private static async Task SetAutoCheckpointAsync(SqliteSession session, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets the connection's checkpoint threshold in the file's own pages: <see cref="SqliteStoreOptions.CheckpointThresholdBytes"/>
+    /// when committing writers checkpoint, <see cref="InlineCheckpointFactor"/> times it (the fallback) when checkpoints run in
+    /// the background.
+    /// </summary>
+    private async Task SetAutoCheckpointAsync(SqliteSession session, CancellationToken cancellationToken)
     {
         var pageSize = await session.Command("PRAGMA page_size;").ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long size && size >= 512 ? size : 4096;
-        var pages = Math.Max(MinAutoCheckpointPages, AutoCheckpointBytes / pageSize);
-        await session.ExecuteAsync(string.Create(CultureInfo.InvariantCulture, $"PRAGMA wal_autocheckpoint = {pages};"), cancellationToken).ConfigureAwait(false);
+        var pages = Math.Max(MinAutoCheckpointPages, _checkpointBytes / pageSize);
+        Volatile.Write(ref _checkpointPages, pages);
+        var inline = _backgroundCheckpoints ? pages * InlineCheckpointFactor : pages;
+        await session.ExecuteAsync(string.Create(CultureInfo.InvariantCulture, $"PRAGMA wal_autocheckpoint = {inline};"), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -12,7 +12,9 @@ internal static class SqliteTelemetry
     public const string MeterName = "IssueCore";
     public const string WriteTransactions = "issuecore.sqlite.write_transactions";
     public const string PagesWritten = "issuecore.sqlite.pages_written";
+    public const string BackgroundCheckpoints = "issuecore.sqlite.background_checkpoints";
     public const string OperationTag = "issuecore.operation";
+    public const string DataSourceTag = "issuecore.sqlite.data_source";
 
     private static readonly Meter Meter = new(MeterName);
 
@@ -20,19 +22,29 @@ internal static class SqliteTelemetry
 
     public static Counter<long> Pages { get; } = Meter.CreateCounter<long>(PagesWritten, unit: "{page}", description: "Database pages SQLite wrote to the WAL at commit, by store operation.");
 
-    /// <summary>Records one committed transaction and the pages the connection wrote since the last call (the count is reset).</summary>
-    public static void RecordCommit(Microsoft.Data.Sqlite.SqliteConnection connection, string operation)
+    public static Counter<long> Checkpoints { get; } = Meter.CreateCounter<long>(BackgroundCheckpoints, unit: "{checkpoint}", description: "WAL checkpoints the SQLite stores ran in the background, off the writers' path, by database file.");
+
+    /// <summary>
+    /// Records one committed transaction and returns the pages the connection wrote since the last call (the count is
+    /// reset), or 0 when neither the instruments nor <paramref name="countPages"/> need them.
+    /// </summary>
+    public static int RecordCommit(Microsoft.Data.Sqlite.SqliteConnection connection, string operation, bool countPages)
     {
-        if (!Transactions.Enabled && !Pages.Enabled)
+        if (!Transactions.Enabled && !Pages.Enabled && !countPages)
         {
-            return;
+            return 0;
         }
 
-        var tag = new KeyValuePair<string, object?>(OperationTag, operation);
-        Transactions.Add(1, tag);
-        if (SQLitePCL.raw.sqlite3_db_status(connection.Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var pages, out _, 1) == SQLitePCL.raw.SQLITE_OK)
+        var pages = SQLitePCL.raw.sqlite3_db_status(connection.Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var current, out _, 1) == SQLitePCL.raw.SQLITE_OK
+            ? current
+            : 0;
+        if (Transactions.Enabled || Pages.Enabled)
         {
+            var tag = new KeyValuePair<string, object?>(OperationTag, operation);
+            Transactions.Add(1, tag);
             Pages.Add(pages, tag);
         }
+
+        return pages;
     }
 }

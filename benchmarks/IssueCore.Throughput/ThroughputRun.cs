@@ -289,7 +289,16 @@ internal static class ThroughputRun
         _ = adapter switch
         {
             "in-memory" => services.UseInMemory(),
-            "sqlite" => services.UseSqlite(new SqliteConnectionStringBuilder { DataSource = databasePath }.ToString()),
+            "sqlite" => services.UseSqlite(o =>
+            {
+                o.ConnectionString = new SqliteConnectionStringBuilder { DataSource = databasePath }.ToString();
+                if (int.TryParse(Environment.GetEnvironmentVariable("ISSUECORE_THROUGHPUT_PAGE_SIZE"), out var pageSize))
+                {
+                    o.PageSize = pageSize;
+                }
+
+                o.CheckpointInBackground = Environment.GetEnvironmentVariable("ISSUECORE_THROUGHPUT_INLINE_CHECKPOINTS") != "1";
+            }),
             "postgres" => services.UsePostgres(o =>
             {
                 o.ConnectionString = PostgresWal.ConnectionString;
