@@ -23,6 +23,8 @@ internal sealed class DispatchBlueprints
     // As deep as a Blueprint may nest (ToJsonString's default stops at 64 levels).
     private static readonly JsonSerializerOptions TextOptions = new() { MaxDepth = CanonicalJson.MaxDepth + 1 };
 
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = CanonicalJson.MaxDepth + 1 };
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Blueprint> _byText = new(StringComparer.Ordinal);
     private readonly List<Blueprint> _distinct = [];
@@ -66,7 +68,7 @@ internal sealed class DispatchBlueprints
             }
 
             // The same content in another member order (a script's output) is found without canonicalising it.
-            if (Compare(node) is { } same)
+            if (Compare(text) is { } same)
             {
                 Remember(text, same);
                 return same;
@@ -88,22 +90,27 @@ internal sealed class DispatchBlueprints
         }
     }
 
-    /// <summary>The Blueprint already built whose content <paramref name="node"/> holds, or <see langword="null"/>.</summary>
-    private Blueprint? Compare(JsonNode node)
+    /// <summary>The Blueprint already built whose content <paramref name="text"/> holds, or <see langword="null"/>.</summary>
+    /// <remarks>
+    /// The text (the node as written) is read as one <see cref="JsonDocument"/> and compared element by element: walking
+    /// the node instead would build a dictionary for each of its objects that was still only backed by JSON.
+    /// </remarks>
+    private Blueprint? Compare(string text)
     {
         try
         {
+            using var document = JsonDocument.Parse(text, DocumentOptions);
             foreach (var candidate in _distinct)
             {
-                if (SameContent(node, candidate.Root))
+                if (SameContent(document.RootElement, candidate.Root))
                 {
                     return candidate;
                 }
             }
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or JsonException)
+        catch (JsonException)
         {
-            // A node that cannot be read as JSON: the canonical way reports it as a fresh build would.
+            // Text the reader refuses (deeper than a Blueprint may nest, say): the canonical way reports it as a fresh build would.
         }
 
         return null;
@@ -111,15 +118,21 @@ internal sealed class DispatchBlueprints
 
     /// <summary>
     /// Whether <paramref name="value"/> holds exactly the content of <paramref name="known"/>, a canonical document (no
-    /// duplicate member names), so that both have the same canonical form. Numbers count as equal only when written
-    /// alike; another spelling of the same number is reported as different and goes the canonical way.
+    /// duplicate member names), so that both have the same canonical form. <paramref name="value"/> was written from a
+    /// node, so it has no duplicate member names either. Numbers count as equal only when written alike; another spelling
+    /// of the same number is reported as different and goes the canonical way.
     /// </summary>
-    private static bool SameContent(JsonNode? value, JsonElement known)
+    private static bool SameContent(JsonElement value, JsonElement known)
     {
+        if (value.ValueKind != known.ValueKind)
+        {
+            return false;
+        }
+
         switch (known.ValueKind)
         {
             case JsonValueKind.Object:
-                if (value is not JsonObject obj || obj.Count != CountMembers(known))
+                if (CountMembers(value) != CountMembers(known))
                 {
                     return false;
                 }
@@ -127,7 +140,7 @@ internal sealed class DispatchBlueprints
                 // As many members as the known object, each of its (distinct) names among them: the same names.
                 foreach (var member in known.EnumerateObject())
                 {
-                    if (!obj.TryGetPropertyValue(member.Name, out var other) || !SameContent(other, member.Value))
+                    if (!value.TryGetProperty(member.Name, out var other) || !SameContent(other, member.Value))
                     {
                         return false;
                     }
@@ -135,35 +148,28 @@ internal sealed class DispatchBlueprints
 
                 return true;
             case JsonValueKind.Array:
-                if (value is not JsonArray array || array.Count != known.GetArrayLength())
+                if (value.GetArrayLength() != known.GetArrayLength())
                 {
                     return false;
                 }
 
-                var index = 0;
+                var items = value.EnumerateArray();
                 foreach (var item in known.EnumerateArray())
                 {
-                    if (!SameContent(array[index++], item))
+                    items.MoveNext();
+                    if (!SameContent(items.Current, item))
                     {
                         return false;
                     }
                 }
 
                 return true;
-            case JsonValueKind.Null:
-                return value is null || (value is JsonValue nullValue && nullValue.GetValueKind() == JsonValueKind.Null);
+            case JsonValueKind.String:
+                return known.ValueEquals(value.GetString());
+            case JsonValueKind.Number:
+                return string.Equals(value.GetRawText(), known.GetRawText(), StringComparison.Ordinal);
             default:
-                if (value is not JsonValue scalar || scalar.GetValueKind() != known.ValueKind)
-                {
-                    return false;
-                }
-
-                return known.ValueKind switch
-                {
-                    JsonValueKind.String => scalar.TryGetValue<string>(out var text) && known.ValueEquals(text),
-                    JsonValueKind.Number => NumberText(scalar) is { } number && string.Equals(number, known.GetRawText(), StringComparison.Ordinal),
-                    _ => true, // true, false: the kind is the value
-                };
+                return true; // null, true, false: the kind is the value
         }
     }
 
@@ -176,24 +182,6 @@ internal sealed class DispatchBlueprints
         }
 
         return count;
-    }
-
-    /// <summary>How the number is written, or <see langword="null"/> when it cannot be (a NaN, say: the canonical way reports it).</summary>
-    private static string? NumberText(JsonValue number)
-    {
-        if (number.TryGetValue<JsonElement>(out var element))
-        {
-            return element.GetRawText();
-        }
-
-        try
-        {
-            return number.ToJsonString();
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or JsonException)
-        {
-            return null;
-        }
     }
 
     private bool Remember(string text, Blueprint blueprint)

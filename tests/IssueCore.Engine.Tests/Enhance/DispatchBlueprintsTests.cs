@@ -41,6 +41,30 @@ public sealed class DispatchBlueprintsTests
     }
 
     [Fact]
+    public void A_document_built_in_code_with_text_that_json_writes_escaped_is_matched_to_the_one_already_built()
+    {
+        var blueprints = new DispatchBlueprints(Head);
+        var first = blueprints.FromNode(JsonNode.Parse("""{"id":"a","metadata":{"version_label":"1.0.1","owner":"Zoë \"ops\" 🚀 <team>"},"flow":{"kind":"seq","children":[]}}"""));
+
+        // Written by code, in another member order: its JSON text escapes the quote, the non-ASCII letters and the brackets.
+        var built = new JsonObject
+        {
+            ["flow"] = new JsonObject { ["children"] = new JsonArray(), ["kind"] = "seq" },
+            ["metadata"] = new JsonObject { ["owner"] = "Zoë \"ops\" 🚀 <team>", ["version_label"] = "1.0.1" },
+            ["id"] = "a",
+        };
+        var otherOwner = new JsonObject
+        {
+            ["flow"] = new JsonObject { ["children"] = new JsonArray(), ["kind"] = "seq" },
+            ["metadata"] = new JsonObject { ["owner"] = "Zoe \"ops\" 🚀 <team>", ["version_label"] = "1.0.1" },
+            ["id"] = "a",
+        };
+
+        Assert.Same(first, blueprints.FromNode(built));
+        Assert.NotEqual(first.Version, blueprints.FromNode(otherOwner).Version);
+    }
+
+    [Fact]
     public void Documents_that_differ_in_one_value_get_their_own_Blueprints()
     {
         var blueprints = new DispatchBlueprints(Head);
