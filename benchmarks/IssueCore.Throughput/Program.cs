@@ -91,6 +91,12 @@ for (var i = 0; i < args.Length; i++)
         case "--eager-runs":
             Environment.SetEnvironmentVariable("ISSUECORE_THROUGHPUT_EAGER_RUNS", "1"); // read by the measuring processes
             break;
+        case "--page-size" when i + 1 < args.Length:
+            Environment.SetEnvironmentVariable("ISSUECORE_THROUGHPUT_PAGE_SIZE", Int(args[++i]).ToString(CultureInfo.InvariantCulture)); // read by the measuring processes
+            break;
+        case "--inline-checkpoints":
+            Environment.SetEnvironmentVariable("ISSUECORE_THROUGHPUT_INLINE_CHECKPOINTS", "1"); // read by the measuring processes
+            break;
         default:
             Console.WriteLine("""
                 Usage: IssueCore.Throughput [--counts 10000,100000] [--adapters in-memory,sqlite] [--dispatchers 1,2,4]
@@ -105,6 +111,8 @@ for (var i = 0; i < args.Length; i++)
                                      (timing proxies around every port: slower, so read its rates as a profile only)
                   --branches-at-wave-end  IssueCoreOptions.RecordEachBranchCompletion = false (fan-out branches recorded with their wave)
                   --eager-runs       EnhanceApplicationOptions.RecordRunsEagerly = true (each dispatch's run written as it executes)
+                  --page-size        SqliteStoreOptions.PageSize of the SQLite file the run creates (default 1024)
+                  --inline-checkpoints  SqliteStoreOptions.CheckpointInBackground = false (the commit that crosses the threshold checkpoints)
                 every dispatcher/series layout runs at the smallest count; larger counts run the first layout only
                 """);
             return args[i] is "-h" or "--help" ? 0 : 2;

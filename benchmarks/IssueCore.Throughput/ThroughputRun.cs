@@ -292,7 +292,8 @@ internal static class ThroughputRun
             "sqlite" => services.UseSqlite(o =>
             {
                 o.ConnectionString = new SqliteConnectionStringBuilder { DataSource = databasePath }.ToString();
-                if (int.TryParse(Environment.GetEnvironmentVariable("ISSUECORE_THROUGHPUT_PAGE_SIZE"), out var pageSize))
+                // ISSUECORE_THROUGHPUT_PAGE_SIZE and ISSUECORE_THROUGHPUT_INLINE_CHECKPOINTS=1: the --page-size and --inline-checkpoints switches.
+                if (int.TryParse(Environment.GetEnvironmentVariable("ISSUECORE_THROUGHPUT_PAGE_SIZE"), CultureInfo.InvariantCulture, out var pageSize))
                 {
                     o.PageSize = pageSize;
                 }
