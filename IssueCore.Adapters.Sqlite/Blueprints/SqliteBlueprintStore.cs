@@ -156,14 +156,6 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                         ?? throw new StorageException($"Blueprint '{id}' points at head {head}, which is missing.");
                 }
 
-                var seen = await session.Command(VersionExistsSql).With("@id", id.Value).With("@version", version.Value).ExecuteScalarAsync(ct).ConfigureAwait(false);
-                if (seen is not null)
-                {
-                    throw new ConflictException(
-                        $"Blueprint '{id}' already had version {version.Value}; a content-addressed chain cannot revisit an older version.",
-                        expected: head,
-                        actual: version.Value);
-                }
             }
 
             var now = _database.TimeProvider.GetUtcNow();
@@ -189,8 +181,23 @@ public sealed class SqliteBlueprintStore : IBlueprintStore
                 // The next dispatch reads this version as the head: it is served from the cache, not parsed again.
                 _database.Blueprints.Remember(id, blueprint);
             }
-            catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex) && metadata.IssueId is { } issueId)
+            catch (SqliteException ex) when (SqliteErrors.IsUniqueViolation(ex))
             {
+                // Which unique index refused it is read only now, on the failure path.
+                if (await session.Command(VersionExistsSql).With("@id", id.Value).With("@version", version.Value).ExecuteScalarAsync(ct).ConfigureAwait(false) is not null)
+                {
+                    throw new ConflictException(
+                        $"Blueprint '{id}' already had version {version.Value}; a content-addressed chain cannot revisit an older version.",
+                        expected: head,
+                        actual: version.Value,
+                        innerException: ex);
+                }
+
+                if (metadata.IssueId is not { } issueId)
+                {
+                    throw;
+                }
+
                 // The unique (blueprint_id, issue_id) index refused it; name the earlier commit.
                 var earlier = await ReadCommitAsync(id, session.Command(CommitByIssueSql).With("@id", id.Value).With("@issue_id", issueId.Value), ct).ConfigureAwait(false);
                 throw new ConflictException(
