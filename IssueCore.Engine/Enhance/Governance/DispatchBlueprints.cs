@@ -100,11 +100,13 @@ internal sealed class DispatchBlueprints
         try
         {
             using var document = JsonDocument.Parse(text, DocumentOptions);
-            foreach (var candidate in _distinct)
+
+            // Newest first: a document not yet known by its text is most often the proposal, built after the head.
+            for (var i = _distinct.Count - 1; i >= 0; i--)
             {
-                if (SameContent(document.RootElement, candidate.Root))
+                if (SameContent(document.RootElement, _distinct[i].Root))
                 {
-                    return candidate;
+                    return _distinct[i];
                 }
             }
         }
