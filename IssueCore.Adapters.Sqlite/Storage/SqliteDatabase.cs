@@ -147,7 +147,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
     {
         _disposed = true;
         await _lifetime.CancelAsync().ConfigureAwait(false);
-        await _checkpoint.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Volatile.Read(ref _checkpoint).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         while (_idle.TryPop(out var session))
         {
             await session.DisposeAsync().ConfigureAwait(false);
@@ -238,7 +238,7 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
         }
 
         Interlocked.Exchange(ref _walPagesSinceCheckpoint, 0);
-        _checkpoint = Task.Run(() => CheckpointInBackgroundAsync(_lifetime.Token), CancellationToken.None);
+        Volatile.Write(ref _checkpoint, Task.Run(() => CheckpointInBackgroundAsync(_lifetime.Token), CancellationToken.None));
     }
 
     /// <summary>
@@ -266,9 +266,9 @@ public sealed class SqliteDatabase : IAsyncDisposable, IDisposable
 
             SqliteTelemetry.Checkpoints.Add(1, new KeyValuePair<string, object?>(SqliteTelemetry.DataSourceTag, DataSource));
         }
-        catch (Exception ex) when (ex is StorageException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception ex) when (ex is StorageException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
-            // See above: the WAL stays bounded by SQLite's own checkpoint, and the next threshold tries again.
+            // Nobody awaits this but disposal: the WAL stays bounded by SQLite's own checkpoint, and the next threshold tries again.
         }
         finally
         {
