@@ -13,6 +13,7 @@ internal sealed class StorageWriteWatch : IDisposable
 {
     private readonly MeterListener _listener;
     private readonly ConcurrentDictionary<string, Counts> _byOperation = new(StringComparer.Ordinal);
+    private long _checkpoints;
 
     public StorageWriteWatch()
     {
@@ -20,7 +21,7 @@ internal sealed class StorageWriteWatch : IDisposable
         {
             InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == "IssueCore" && instrument.Name is "issuecore.sqlite.write_transactions" or "issuecore.sqlite.pages_written")
+                if (instrument.Meter.Name == "IssueCore" && instrument.Name is "issuecore.sqlite.write_transactions" or "issuecore.sqlite.pages_written" or "issuecore.sqlite.background_checkpoints")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
@@ -28,6 +29,12 @@ internal sealed class StorageWriteWatch : IDisposable
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
+            if (instrument.Name == "issuecore.sqlite.background_checkpoints")
+            {
+                Interlocked.Add(ref _checkpoints, value);
+                return;
+            }
+
             var operation = "?";
             foreach (var tag in tags)
             {
@@ -54,7 +61,11 @@ internal sealed class StorageWriteWatch : IDisposable
 
     public long Pages => _byOperation.Values.Sum(c => Interlocked.Read(ref c.Pages));
 
-    public void Reset() => _byOperation.Clear();
+    public void Reset()
+    {
+        _byOperation.Clear();
+        Interlocked.Exchange(ref _checkpoints, 0);
+    }
 
     public string Report(int dispatched, int pageSize)
     {
@@ -66,6 +77,7 @@ internal sealed class StorageWriteWatch : IDisposable
         }
 
         text.AppendLine(CultureInfo.InvariantCulture, $"  {"total",-60} {Transactions / (double)dispatched,6:N2} {Pages / (double)dispatched,7:N2} {Pages * (pageSize + 24) / 1024.0 / dispatched,8:N1}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  background WAL checkpoints: {Interlocked.Read(ref _checkpoints):N0}");
         return text.ToString();
     }
 
