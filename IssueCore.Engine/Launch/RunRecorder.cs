@@ -32,8 +32,14 @@ namespace IssueCore.Launch;
 /// </remarks>
 internal sealed class RunRecorder : IFlowObserver
 {
-    private static readonly JsonDocumentOptions RecordOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth };
+    /// <summary>The largest buffer a run keeps for its next payload; a larger one (a large output) is dropped after use.</summary>
+    private const int MaxSpareWriterBytes = 16 * 1024;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth };
     private static readonly JsonWriterOptions WriterOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth, SkipValidation = true };
+
+    /// <summary>The payload of <c>wave.completed</c>: <c>{}</c> (immutable, shared by every run).</summary>
+    private static readonly JsonElement EmptyPayload = JsonElement.Parse("{}"u8);
 
     private readonly ICouncilRepository _repository;
     private readonly ILogger _logger;
@@ -46,6 +52,7 @@ internal sealed class RunRecorder : IFlowObserver
     private readonly Lock _lock = new();
     private List<Pending> _pending = [];
     private Task? _writing;
+    private PayloadWriter? _spareWriter;
 
     public RunRecorder(ICouncilRepository repository, ILogger logger, CouncilRunId runId, RunGraph graph, RecordedRun recorded, bool recordEachBranchCompletion = true, bool recordFinalContext = true)
     {
@@ -65,7 +72,9 @@ internal sealed class RunRecorder : IFlowObserver
 
     public ValueTask StepStartedAsync(string key, StepNode node, int wave, bool inBranch, CancellationToken cancellationToken)
     {
-        Enqueue(RunEventKinds.StepStarted, Payloads(node, key, writeOutput: false, output: null, waveEnd: false), wave, node);
+        // The start of a step outside any loop or fan-out branch says the same on every run of the plan: built once.
+        var payload = string.Equals(key, node.Path, StringComparison.Ordinal) ? node.StartedPayload(BuildStartedPayload) : BuildStartedPayload(node, key);
+        Enqueue(RunEventKinds.StepStarted, payload, waveEnd: false, wave, node);
 
         // A sequential step's start is written before its agent runs (with the previous step's completion). A branch's start
         // goes with the run's next write, at the latest the branch's own completion: the branches of a fan-out start
@@ -77,7 +86,24 @@ internal sealed class RunRecorder : IFlowObserver
     {
         // Serialised now, before the interpreter goes on and the ctx (which may hold the output) changes.
         var endsWave = waveContext is not null && wave > _lastRecordedWave;
-        Enqueue(RunEventKinds.StepCompleted, Payloads(node, key, writeOutput: true, output, endsWave), wave, node);
+        var writer = RentWriter();
+        var w = writer.Writer;
+        w.WriteStartObject();
+        w.WriteString("node", node.Path);
+        w.WriteString("key", key);
+        w.WriteString("agent", node.AgentRef);
+        w.WritePropertyName("output");
+        if (output is null)
+        {
+            w.WriteNullValue();
+        }
+        else
+        {
+            output.WriteTo(w);
+        }
+
+        w.WriteEndObject();
+        Enqueue(RunEventKinds.StepCompleted, Finish(writer), endsWave, wave, node);
 
         // A sequential step's completion goes with the run's next write (the next step's start or the run's end); a
         // branch's is written now, shared with the other branches that finish meanwhile (or, when the options say so,
@@ -88,15 +114,9 @@ internal sealed class RunRecorder : IFlowObserver
     public ValueTask StepFailedAsync(string key, StepNode node, int wave, Exception error, CancellationToken cancellationToken)
     {
         var payload = new JsonObject { ["node"] = node.Path, ["key"] = key, ["agent"] = node.AgentRef, ["error"] = FlowInterpreter.ErrorRecord(error, node.Path) };
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            writer.WriteStartArray();
-            payload.WriteTo(writer);
-            writer.WriteEndArray();
-        }
-
-        Enqueue(RunEventKinds.StepFailed, JsonDocument.Parse(buffer.WrittenMemory, RecordOptions), wave, node);
+        var writer = RentWriter();
+        payload.WriteTo(writer.Writer);
+        Enqueue(RunEventKinds.StepFailed, Finish(writer), waveEnd: false, wave, node);
         return WritePendingAsync(cancellationToken);
     }
 
@@ -107,16 +127,12 @@ internal sealed class RunRecorder : IFlowObserver
             return ValueTask.CompletedTask; // replayed during a resume or rewind: its events are already recorded
         }
 
-        var buffer = new ArrayBufferWriter<byte>(16);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var draft = new CouncilRunEventDraft(_runId, wave, RunEventKinds.WaveCompleted, null, EmptyPayload);
+        lock (_lock)
         {
-            writer.WriteStartArray();
-            writer.WriteStartObject();
-            writer.WriteEndObject();
-            writer.WriteEndArray();
+            _pending.Add(new Pending(draft, null));
         }
 
-        Enqueue(RunEventKinds.WaveCompleted, JsonDocument.Parse(buffer.WrittenMemory), wave, null);
         return ValueTask.CompletedTask; // goes with the run's next write
     }
 
@@ -137,25 +153,18 @@ internal sealed class RunRecorder : IFlowObserver
         }
 
         var pending = await TakeAllAsync().ConfigureAwait(false);
+        using var graph = _recordFinalContext ? _graph.ToDocument() : null;
+        JsonElement? element = graph is null ? null : graph.RootElement;
         try
         {
-            using var graph = _recordFinalContext ? _graph.ToDocument() : null;
-            JsonElement? element = graph is null ? null : graph.RootElement;
-            try
-            {
-                await _repository.WriteRunRecordAsync(_runId, Drafts(pending), element, EndStatus, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (pending.Count > 0 && ex is not OperationCanceledException and not ConflictException)
-            {
-                // The events may be what failed: like any event-append failure it is logged and the run goes on, so its
-                // end is written again without them.
-                LaunchLog.EventAppendFailed(_logger, ex, pending[0].First.Kind, _runId.Value);
-                await _repository.WriteRunRecordAsync(_runId, [], element, EndStatus, cancellationToken).ConfigureAwait(false);
-            }
+            await _repository.WriteRunRecordAsync(_runId, Drafts(pending), element, EndStatus, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (Exception ex) when (pending.Count > 0 && ex is not OperationCanceledException and not ConflictException)
         {
-            Dispose(pending);
+            // The events may be what failed: like any event-append failure it is logged and the run goes on, so its
+            // end is written again without them.
+            LaunchLog.EventAppendFailed(_logger, ex, pending[0].First.Kind, _runId.Value);
+            await _repository.WriteRunRecordAsync(_runId, [], element, EndStatus, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -175,58 +184,53 @@ internal sealed class RunRecorder : IFlowObserver
         await _repository.UpdateGraphAsync(_runId, graph.RootElement, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// The payloads of a step event as one array document: <c>[{"node", "key", "agent", "output"?}]</c>, followed by the
-    /// wave's <c>{}</c> when the step also ends its wave.
-    /// </summary>
-    private static JsonDocument Payloads(StepNode node, string key, bool writeOutput, JsonNode? output, bool waveEnd)
+    /// <summary>The payload of a step's start: <c>{"node", "key", "agent"}</c>.</summary>
+    private JsonElement BuildStartedPayload(StepNode node, string key)
     {
-        var buffer = new ArrayBufferWriter<byte>(writeOutput ? 512 : 128);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        var writer = RentWriter();
+        var w = writer.Writer;
+        w.WriteStartObject();
+        w.WriteString("node", node.Path);
+        w.WriteString("key", key);
+        w.WriteString("agent", node.AgentRef);
+        w.WriteEndObject();
+        return Finish(writer);
+    }
+
+    /// <summary>The run's payload writer, or a new one while another caller (a fan-out branch) holds it.</summary>
+    private PayloadWriter RentWriter() => Interlocked.Exchange(ref _spareWriter, null) ?? new PayloadWriter();
+
+    /// <summary>
+    /// The written payload as an element of its own, immutable document: repositories keep it without copying it (a clone of
+    /// such an element is the element itself) and nothing needs disposing. The writer goes back for the next payload, unless
+    /// an unusually large output grew its buffer past <see cref="MaxSpareWriterBytes"/>.
+    /// </summary>
+    private JsonElement Finish(PayloadWriter writer)
+    {
+        writer.Writer.Flush();
+        var reader = new Utf8JsonReader(writer.Buffer.WrittenSpan, ReaderOptions);
+        var payload = JsonElement.ParseValue(ref reader);
+        if (writer.Buffer.Capacity <= MaxSpareWriterBytes)
         {
-            writer.WriteStartArray();
-            writer.WriteStartObject();
-            writer.WriteString("node", node.Path);
-            writer.WriteString("key", key);
-            writer.WriteString("agent", node.AgentRef);
-            if (writeOutput)
-            {
-                writer.WritePropertyName("output");
-                if (output is null)
-                {
-                    writer.WriteNullValue();
-                }
-                else
-                {
-                    output.WriteTo(writer);
-                }
-            }
-
-            writer.WriteEndObject();
-            if (waveEnd)
-            {
-                writer.WriteStartObject();
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+            writer.Buffer.ResetWrittenCount();
+            writer.Writer.Reset();
+            Volatile.Write(ref _spareWriter, writer);
         }
 
-        return JsonDocument.Parse(buffer.WrittenMemory, RecordOptions);
+        return payload;
     }
 
     /// <summary>
-    /// Queues the event of <paramref name="kind"/> (the document's first element) and, when the document holds a second
-    /// element, the <c>wave.completed</c> event of the same wave; the document is disposed once written.
+    /// Queues the event of <paramref name="kind"/> and, when <paramref name="waveEnd"/> says so, the <c>wave.completed</c>
+    /// event of the same wave right after it.
     /// </summary>
-    private void Enqueue(string kind, JsonDocument payloads, int wave, StepNode? node)
+    private void Enqueue(string kind, JsonElement payload, bool waveEnd, int wave, StepNode node)
     {
-        var root = payloads.RootElement;
-        var first = new CouncilRunEventDraft(_runId, wave, kind, node?.Path, root[0]);
-        var second = root.GetArrayLength() == 1 ? null : new CouncilRunEventDraft(_runId, wave, RunEventKinds.WaveCompleted, null, root[1]);
+        var first = new CouncilRunEventDraft(_runId, wave, kind, node.Path, payload);
+        var second = waveEnd ? new CouncilRunEventDraft(_runId, wave, RunEventKinds.WaveCompleted, null, EmptyPayload) : null;
         lock (_lock)
         {
-            _pending.Add(new Pending(first, second, payloads));
+            _pending.Add(new Pending(first, second));
         }
     }
 
@@ -326,10 +330,6 @@ internal sealed class RunRecorder : IFlowObserver
         {
             LaunchLog.EventAppendFailed(_logger, ex, batch[0].First.Kind, _runId.Value);
         }
-        finally
-        {
-            Dispose(batch);
-        }
     }
 
     private static CouncilRunEventDraft[] Drafts(List<Pending> batch)
@@ -354,14 +354,19 @@ internal sealed class RunRecorder : IFlowObserver
         return drafts;
     }
 
-    private static void Dispose(List<Pending> batch)
-    {
-        foreach (var p in batch)
-        {
-            p.Payloads.Dispose();
-        }
-    }
+    /// <summary>One or two queued events.</summary>
+    private sealed record Pending(CouncilRunEventDraft First, CouncilRunEventDraft? Second);
 
-    /// <summary>One or two queued events and the pooled document their payloads live in.</summary>
-    private sealed record Pending(CouncilRunEventDraft First, CouncilRunEventDraft? Second, JsonDocument Payloads);
+    /// <summary>A writer and its buffer, reset between payloads.</summary>
+    private sealed class PayloadWriter
+    {
+        public PayloadWriter()
+        {
+            Writer = new Utf8JsonWriter(Buffer, WriterOptions);
+        }
+
+        public ArrayBufferWriter<byte> Buffer { get; } = new(512);
+
+        public Utf8JsonWriter Writer { get; }
+    }
 }
