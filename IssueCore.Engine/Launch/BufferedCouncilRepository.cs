@@ -103,15 +103,27 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
     public Task CreateRunAsync(CouncilRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
+        if (TryEnterBuffering(cancellationToken))
+        {
+            try
+            {
+                CreateBuffered(run);
+                return Task.CompletedTask;
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException(ex);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
         return UnderGate(
             ct =>
             {
-                if (_run is not null)
-                {
-                    throw new ConflictException($"A buffered recording holds one run; '{_run.Id}' is already recorded.", expected: null, actual: run.Id.Value);
-                }
-
-                _run = run with { Graph = run.Graph?.Clone() };
+                CreateBuffered(run);
                 return Task.CompletedTask;
             },
             ct => _target.CreateRunAsync(run, ct),
@@ -119,19 +131,54 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
     }
 
     public Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default)
-        => UnderGate(
+    {
+        if (TryEnterBuffering(cancellationToken))
+        {
+            try
+            {
+                UpdateStatusBuffered(runId, status);
+                return Task.CompletedTask;
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException(ex);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        return UnderGate(
             ct =>
             {
-                var run = Find(runId);
-                CouncilRunStatusTransitions.EnsureCanTransition(runId, run.Status, status);
-                _run = run with { Status = status, UpdatedAt = _time.GetUtcNow(), Owner = status == CouncilRunStatus.Running ? null : run.Owner };
+                UpdateStatusBuffered(runId, status);
                 return Task.CompletedTask;
             },
             ct => _target.UpdateRunStatusAsync(runId, status, ct),
             cancellationToken);
+    }
 
     public Task UpdateGraphAsync(CouncilRunId runId, JsonElement graph, CancellationToken cancellationToken = default)
-        => UnderGate(
+    {
+        if (TryEnterBuffering(cancellationToken))
+        {
+            try
+            {
+                _run = Find(runId) with { Graph = graph.Clone(), UpdatedAt = _time.GetUtcNow() };
+                return Task.CompletedTask;
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException(ex);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        return UnderGate(
             ct =>
             {
                 _run = Find(runId) with { Graph = graph.Clone(), UpdatedAt = _time.GetUtcNow() };
@@ -139,6 +186,7 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
             },
             ct => _target.UpdateGraphAsync(runId, graph, ct),
             cancellationToken);
+    }
 
     public async Task<CouncilRunEvent> AppendEventAsync(CouncilRunEventDraft draft, CancellationToken cancellationToken = default)
     {
@@ -170,6 +218,26 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
             return Task.CompletedTask;
         }
 
+        if (TryEnterBuffering(cancellationToken))
+        {
+            try
+            {
+                if (_events.Count + drafts.Count <= MaxBufferedEvents)
+                {
+                    AppendAll(drafts);
+                    return Task.CompletedTask;
+                }
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException(ex);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
         return UnderGate(
             async ct =>
             {
@@ -179,11 +247,7 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
                     return;
                 }
 
-                var now = _time.GetUtcNow();
-                foreach (var draft in drafts)
-                {
-                    Append(draft, now);
-                }
+                AppendAll(drafts);
             },
             ct => _target.AppendEventsAsync(drafts, ct),
             cancellationToken);
@@ -192,35 +256,37 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
     public Task WriteRunRecordAsync(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status, CancellationToken cancellationToken = default)
     {
         CouncilRunEventBatch.EnsureRun(runId, events);
+        if (TryEnterBuffering(cancellationToken))
+        {
+            try
+            {
+                if (_events.Count + events.Count <= MaxBufferedEvents)
+                {
+                    WriteRecordBuffered(CheckedRecordTarget(runId, status), events, graph, status);
+                    return Task.CompletedTask;
+                }
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException(ex);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
         return UnderGate(
             async ct =>
             {
-                var run = Find(runId);
-                if (status is { } target)
-                {
-                    // Checked before anything changes: all or none, as a store's single transaction.
-                    CouncilRunStatusTransitions.EnsureCanTransition(runId, run.Status, target);
-                }
-
+                var run = CheckedRecordTarget(runId, status);
                 if (!await MakeRoomAsync(events.Count, ct).ConfigureAwait(false))
                 {
                     await _target.WriteRunRecordAsync(runId, events, graph, status, ct).ConfigureAwait(false);
                     return;
                 }
 
-                var now = _time.GetUtcNow();
-                foreach (var draft in events)
-                {
-                    Append(draft, now);
-                }
-
-                _run = run with
-                {
-                    Graph = graph is { } g ? g.Clone() : run.Graph,
-                    Status = status ?? run.Status,
-                    UpdatedAt = now,
-                    Owner = status == CouncilRunStatus.Running ? null : run.Owner,
-                };
+                WriteRecordBuffered(run, events, graph, status);
             },
             ct => _target.WriteRunRecordAsync(runId, events, graph, status, ct),
             cancellationToken);
@@ -252,18 +318,23 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
     public async Task<bool> TouchRunAsync(CouncilRunId runId, string owner, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
+        if (TryEnterBuffering(cancellationToken))
+        {
+            try
+            {
+                return TouchBuffered(runId, owner);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
         var touched = false;
         await UnderGate(
             ct =>
             {
-                // Activity is what keeps other hosts from taking a stored run for abandoned; a buffered run is not stored.
-                var run = Find(runId);
-                if (run.Status == CouncilRunStatus.Running)
-                {
-                    _run = run with { Owner = owner, UpdatedAt = _time.GetUtcNow() };
-                    touched = true;
-                }
-
+                touched = TouchBuffered(runId, owner);
                 return Task.CompletedTask;
             },
             async ct => touched = await _target.TouchRunAsync(runId, owner, ct).ConfigureAwait(false),
@@ -287,6 +358,96 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
             async ct => removed = await _target.TruncateEventsAfterWaveAsync(runId, wave, ct).ConfigureAwait(false),
             cancellationToken).ConfigureAwait(false);
         return removed;
+    }
+
+    /// <summary>
+    /// Takes the gate without waiting, when it is free (no write in flight, no flush) and the run is still buffering: the
+    /// caller then does its in-memory work synchronously and releases the gate. Otherwise (the gate is taken, the run passes
+    /// through, the token is cancelled) returns <see langword="false"/> and the caller goes the asynchronous way,
+    /// <see cref="UnderGate"/>. Nothing spins: one attempt.
+    /// </summary>
+    private bool TryEnterBuffering(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested || !_gate.Wait(0, CancellationToken.None))
+        {
+            return false;
+        }
+
+        if (_state == State.Buffering)
+        {
+            return true;
+        }
+
+        _gate.Release();
+        return false;
+    }
+
+    private void CreateBuffered(CouncilRun run)
+    {
+        if (_run is not null)
+        {
+            throw new ConflictException($"A buffered recording holds one run; '{_run.Id}' is already recorded.", expected: null, actual: run.Id.Value);
+        }
+
+        _run = run with { Graph = run.Graph?.Clone() };
+    }
+
+    private void UpdateStatusBuffered(CouncilRunId runId, CouncilRunStatus status)
+    {
+        var run = Find(runId);
+        CouncilRunStatusTransitions.EnsureCanTransition(runId, run.Status, status);
+        _run = run with { Status = status, UpdatedAt = _time.GetUtcNow(), Owner = status == CouncilRunStatus.Running ? null : run.Owner };
+    }
+
+    private bool TouchBuffered(CouncilRunId runId, string owner)
+    {
+        // Activity is what keeps other hosts from taking a stored run for abandoned; a buffered run is not stored.
+        var run = Find(runId);
+        if (run.Status != CouncilRunStatus.Running)
+        {
+            return false;
+        }
+
+        _run = run with { Owner = owner, UpdatedAt = _time.GetUtcNow() };
+        return true;
+    }
+
+    private void AppendAll(IReadOnlyList<CouncilRunEventDraft> drafts)
+    {
+        var now = _time.GetUtcNow();
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            Append(drafts[i], now);
+        }
+    }
+
+    /// <summary>The run a record write changes, its status transition checked before anything changes (all or none, as a store's single transaction).</summary>
+    private CouncilRun CheckedRecordTarget(CouncilRunId runId, CouncilRunStatus? status)
+    {
+        var run = Find(runId);
+        if (status is { } target)
+        {
+            CouncilRunStatusTransitions.EnsureCanTransition(runId, run.Status, target);
+        }
+
+        return run;
+    }
+
+    private void WriteRecordBuffered(CouncilRun run, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status)
+    {
+        var now = _time.GetUtcNow();
+        for (var i = 0; i < events.Count; i++)
+        {
+            Append(events[i], now);
+        }
+
+        _run = run with
+        {
+            Graph = graph is { } g ? g.Clone() : run.Graph,
+            Status = status ?? run.Status,
+            UpdatedAt = now,
+            Owner = status == CouncilRunStatus.Running ? null : run.Owner,
+        };
     }
 
     private async Task UnderGate(Func<CancellationToken, Task> buffered, Func<CancellationToken, Task> passThrough, CancellationToken cancellationToken)
