@@ -51,7 +51,9 @@ internal sealed class RunRecorder : IFlowObserver
     private readonly bool _recordFinalContext;
     private readonly Lock _lock = new();
     private List<Pending> _pending = [];
-    private Task? _writing;
+    private List<Pending>? _spareBatch; // the last written batch, emptied, for the next one
+    private bool _writingNow;
+    private TaskCompletionSource? _writeDone; // made by whoever waits for the write in flight
     private PayloadWriter? _spareWriter;
 
     public RunRecorder(ICouncilRepository repository, ILogger logger, CouncilRunId runId, RunGraph graph, RecordedRun recorded, bool recordEachBranchCompletion = true, bool recordFinalContext = true)
@@ -237,41 +239,38 @@ internal sealed class RunRecorder : IFlowObserver
     /// <summary>
     /// Returns once every event queued before the call is written (or its write failed and was logged). One writer at a
     /// time: a caller that finds a write in flight waits for it, then writes whatever gathered meanwhile, its own events
-    /// among them, as one batch.
+    /// among them, as one batch. Only such a wait costs a task to wait on; a write nobody waits for costs none.
     /// </summary>
     private async ValueTask WritePendingAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             List<Pending> batch;
-            TaskCompletionSource done;
-            Task? inFlight;
+            TaskCompletionSource? inFlight;
             lock (_lock)
             {
-                inFlight = _writing;
-                if (inFlight is null)
+                if (_writingNow)
+                {
+                    inFlight = _writeDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    batch = null!;
+                }
+                else
                 {
                     if (_pending.Count == 0)
                     {
                         return;
                     }
 
-                    batch = _pending;
-                    _pending = [];
-                    done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _writing = done.Task;
-                }
-                else
-                {
-                    batch = null!;
-                    done = null!;
+                    inFlight = null;
+                    batch = TakePendingLocked();
+                    _writingNow = true;
                 }
             }
 
             if (inFlight is not null)
             {
                 // Another branch is writing: what this caller queued is in that batch or in the next one.
-                await inFlight.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await inFlight.Task.ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 continue;
             }
@@ -282,12 +281,17 @@ internal sealed class RunRecorder : IFlowObserver
             }
             finally
             {
+                TaskCompletionSource? waiting;
                 lock (_lock)
                 {
-                    _writing = null;
+                    _writingNow = false;
+                    waiting = _writeDone;
+                    _writeDone = null;
+                    batch.Clear();
+                    _spareBatch = batch;
                 }
 
-                done.SetResult();
+                waiting?.SetResult();
             }
 
             return;
@@ -299,20 +303,28 @@ internal sealed class RunRecorder : IFlowObserver
     {
         while (true)
         {
-            Task? inFlight;
+            TaskCompletionSource inFlight;
             lock (_lock)
             {
-                inFlight = _writing;
-                if (inFlight is null)
+                if (!_writingNow)
                 {
-                    var all = _pending;
-                    _pending = [];
-                    return all;
+                    return TakePendingLocked();
                 }
+
+                inFlight = _writeDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
-            await inFlight.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await inFlight.Task.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Takes the pending events and starts a new (or the spare) list; call under the lock.</summary>
+    private List<Pending> TakePendingLocked()
+    {
+        var taken = _pending;
+        _pending = _spareBatch ?? [];
+        _spareBatch = null;
+        return taken;
     }
 
     /// <summary>Appends a batch in one call; failures are logged (the run goes on), a cancellation of the run propagates.</summary>
@@ -355,7 +367,7 @@ internal sealed class RunRecorder : IFlowObserver
     }
 
     /// <summary>One or two queued events.</summary>
-    private sealed record Pending(CouncilRunEventDraft First, CouncilRunEventDraft? Second);
+    private readonly record struct Pending(CouncilRunEventDraft First, CouncilRunEventDraft? Second);
 
     /// <summary>A writer and its buffer, reset between payloads.</summary>
     private sealed class PayloadWriter
