@@ -14,18 +14,11 @@ internal sealed class StepNode(string path, string agentRef, Selector input, Ctx
     public CtxPath? Output { get; } = output;
 
     /// <summary>
-    /// The payload of this step's <c>step.started</c> event when its key is its path (outside loops and fan-outs): the same
-    /// on every run of the plan, so built by <paramref name="build"/> once and shared. The element is immutable.
+    /// The payload of this step's <c>step.started</c> event when its key is its path (outside loops and fan-outs), once a run
+    /// has built it: it is the same on every run of the plan. The element is immutable; <see langword="null"/> until cached.
     /// </summary>
-    public JsonElement StartedPayload(Func<StepNode, string, JsonElement> build)
-    {
-        var cached = Volatile.Read(ref _startedPayload);
-        if (cached is null)
-        {
-            cached = new StrongBox<JsonElement>(build(this, Path));
-            Volatile.Write(ref _startedPayload, cached); // a race builds it twice, harmlessly
-        }
+    public JsonElement? CachedStartedPayload => Volatile.Read(ref _startedPayload)?.Value;
 
-        return cached.Value;
-    }
+    /// <summary>Caches the payload <see cref="CachedStartedPayload"/> returns (a race caches one of two equal payloads, harmlessly).</summary>
+    public void CacheStartedPayload(JsonElement payload) => Volatile.Write(ref _startedPayload, new StrongBox<JsonElement>(payload));
 }

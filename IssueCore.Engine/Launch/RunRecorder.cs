@@ -75,7 +75,21 @@ internal sealed class RunRecorder : IFlowObserver
     public ValueTask StepStartedAsync(string key, StepNode node, int wave, bool inBranch, CancellationToken cancellationToken)
     {
         // The start of a step outside any loop or fan-out branch says the same on every run of the plan: built once.
-        var payload = string.Equals(key, node.Path, StringComparison.Ordinal) ? node.StartedPayload(BuildStartedPayload) : BuildStartedPayload(node, key);
+        JsonElement payload;
+        if (!string.Equals(key, node.Path, StringComparison.Ordinal))
+        {
+            payload = BuildStartedPayload(node, key);
+        }
+        else if (node.CachedStartedPayload is { } cached)
+        {
+            payload = cached;
+        }
+        else
+        {
+            payload = BuildStartedPayload(node, key);
+            node.CacheStartedPayload(payload);
+        }
+
         Enqueue(RunEventKinds.StepStarted, payload, waveEnd: false, wave, node);
 
         // A sequential step's start is written before its agent runs (with the previous step's completion). A branch's start
