@@ -132,10 +132,13 @@ internal sealed class RunGraph
         _finalContext = null;
     }
 
-    /// <summary>The whole document, as stored; the caller disposes it once the repository has read it.</summary>
+    /// <summary>
+    /// The whole document, as stored: written through a pooled buffer into a document of its own, which repositories keep
+    /// without copying it (a clone of such an element is the element itself). Disposing it is allowed and does nothing.
+    /// </summary>
     public JsonDocument ToDocument()
     {
-        var buffer = new ArrayBufferWriter<byte>(_blueprintJson.Length + (2 * _initialContext.Length) + (_finalContext?.Length ?? 0) + 256);
+        using var buffer = new PooledByteWriter(_blueprintJson.Length + _initialContext.Length + (_finalContext?.Length ?? 0) + 256);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
@@ -163,7 +166,8 @@ internal sealed class RunGraph
             writer.WriteEndObject();
         }
 
-        return JsonDocument.Parse(buffer.WrittenMemory, RecordOptions);
+        var reader = new Utf8JsonReader(buffer.WrittenSpan, new JsonReaderOptions { MaxDepth = JsonLimits.MaxRecordDepth });
+        return JsonDocument.ParseValue(ref reader);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"graph of {Blueprint.Id} (format {(IsLegacy ? LegacyFormat : Format)})");
