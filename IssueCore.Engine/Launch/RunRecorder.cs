@@ -56,6 +56,10 @@ internal sealed class RunRecorder : IFlowObserver
     private TaskCompletionSource? _writeDone; // made by whoever waits for the write in flight
     private PayloadWriter? _spareWriter;
 
+    // Completion records serialised with their step's output, until the step's completion is reported: at most one per
+    // step instance running at once.
+    private readonly Dictionary<string, PreparedCompletion> _completions = new(StringComparer.Ordinal);
+
     public RunRecorder(ICouncilRepository repository, ILogger logger, CouncilRunId runId, RunGraph graph, RecordedRun recorded, bool recordEachBranchCompletion = true, bool recordFinalContext = true)
     {
         _recordFinalContext = recordFinalContext;
@@ -98,28 +102,33 @@ internal sealed class RunRecorder : IFlowObserver
         return inBranch ? ValueTask.CompletedTask : WritePendingAsync(cancellationToken);
     }
 
-    public ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, JsonObject? waveContext, CancellationToken cancellationToken)
+    public JsonNode? FreezeOutput(string key, StepNode node, JsonNode? returned)
     {
-        // Serialised now, before the interpreter goes on and the ctx (which may hold the output) changes.
-        var endsWave = waveContext is not null && wave > _lastRecordedWave;
-        var writer = RentWriter();
-        var w = writer.Writer;
-        w.WriteStartObject();
-        w.WriteString("node", node.Path);
-        w.WriteString("key", key);
-        w.WriteString("agent", node.AgentRef);
-        w.WritePropertyName("output");
-        if (output is null)
+        // The completion record and the ctx share one serialisation: the ctx's node reads the record's "output".
+        var payload = CompletionPayload(node, key, returned);
+        var output = CtxValues.Over(payload.GetProperty("output"));
+        lock (_lock)
         {
-            w.WriteNullValue();
-        }
-        else
-        {
-            output.WriteTo(w);
+            _completions[key] = new PreparedCompletion(output, payload);
         }
 
-        w.WriteEndObject();
-        Enqueue(RunEventKinds.StepCompleted, Finish(writer), endsWave, wave, node);
+        return output;
+    }
+
+    public ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, JsonObject? waveContext, CancellationToken cancellationToken)
+    {
+        // Serialised by FreezeOutput, before the interpreter went on and the ctx (which may hold the output) changed; an
+        // output that came another way is serialised now.
+        var endsWave = waveContext is not null && wave > _lastRecordedWave;
+        PreparedCompletion prepared;
+        bool found;
+        lock (_lock)
+        {
+            found = _completions.Remove(key, out prepared);
+        }
+
+        var payload = found && ReferenceEquals(prepared.Output, output) ? prepared.Payload : CompletionPayload(node, key, output);
+        Enqueue(RunEventKinds.StepCompleted, payload, endsWave, wave, node);
 
         // A sequential step's completion goes with the run's next write (the next step's start or the run's end); a
         // branch's is written now, shared with the other branches that finish meanwhile (or, when the options say so,
@@ -198,6 +207,29 @@ internal sealed class RunRecorder : IFlowObserver
     {
         using var graph = _graph.ToDocument();
         await _repository.UpdateGraphAsync(_runId, graph.RootElement, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The payload of a step's completion: <c>{"node", "key", "agent", "output"}</c>.</summary>
+    private JsonElement CompletionPayload(StepNode node, string key, JsonNode? output)
+    {
+        var writer = RentWriter();
+        var w = writer.Writer;
+        w.WriteStartObject();
+        w.WriteString("node", node.Path);
+        w.WriteString("key", key);
+        w.WriteString("agent", node.AgentRef);
+        w.WritePropertyName("output");
+        if (output is null)
+        {
+            w.WriteNullValue();
+        }
+        else
+        {
+            output.WriteTo(w);
+        }
+
+        w.WriteEndObject();
+        return Finish(writer);
     }
 
     /// <summary>The payload of a step's start: <c>{"node", "key", "agent"}</c>.</summary>
@@ -379,6 +411,9 @@ internal sealed class RunRecorder : IFlowObserver
 
         return drafts;
     }
+
+    /// <summary>A step's output as the ctx holds it and the completion record it was serialised into.</summary>
+    private readonly record struct PreparedCompletion(JsonNode? Output, JsonElement Payload);
 
     /// <summary>One or two queued events.</summary>
     private readonly record struct Pending(CouncilRunEventDraft First, CouncilRunEventDraft? Second);
