@@ -103,24 +103,7 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
     public Task CreateRunAsync(CouncilRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
-        if (TryEnterBuffering(cancellationToken))
-        {
-            try
-            {
-                CreateBuffered(run);
-                return Task.CompletedTask;
-            }
-            catch (Exception ex)
-            {
-                return Task.FromException(ex);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-
-        return UnderGate(
+        return TryBuffered(run, static (self, r) => self.CreateBuffered(r), cancellationToken) ?? UnderGate(
             ct =>
             {
                 CreateBuffered(run);
@@ -132,24 +115,7 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
 
     public Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default)
     {
-        if (TryEnterBuffering(cancellationToken))
-        {
-            try
-            {
-                UpdateStatusBuffered(runId, status);
-                return Task.CompletedTask;
-            }
-            catch (Exception ex)
-            {
-                return Task.FromException(ex);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-
-        return UnderGate(
+        return TryBuffered((runId, status), static (self, a) => self.UpdateStatusBuffered(a.runId, a.status), cancellationToken) ?? UnderGate(
             ct =>
             {
                 UpdateStatusBuffered(runId, status);
@@ -161,27 +127,10 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
 
     public Task UpdateGraphAsync(CouncilRunId runId, JsonElement graph, CancellationToken cancellationToken = default)
     {
-        if (TryEnterBuffering(cancellationToken))
-        {
-            try
-            {
-                _run = Find(runId) with { Graph = graph.Clone(), UpdatedAt = _time.GetUtcNow() };
-                return Task.CompletedTask;
-            }
-            catch (Exception ex)
-            {
-                return Task.FromException(ex);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-
-        return UnderGate(
+        return TryBuffered((runId, graph), static (self, a) => self.UpdateGraphBuffered(a.runId, a.graph), cancellationToken) ?? UnderGate(
             ct =>
             {
-                _run = Find(runId) with { Graph = graph.Clone(), UpdatedAt = _time.GetUtcNow() };
+                UpdateGraphBuffered(runId, graph);
                 return Task.CompletedTask;
             },
             ct => _target.UpdateGraphAsync(runId, graph, ct),
@@ -218,27 +167,7 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
             return Task.CompletedTask;
         }
 
-        if (TryEnterBuffering(cancellationToken))
-        {
-            try
-            {
-                if (_events.Count + drafts.Count <= MaxBufferedEvents)
-                {
-                    AppendAll(drafts);
-                    return Task.CompletedTask;
-                }
-            }
-            catch (Exception ex)
-            {
-                return Task.FromException(ex);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-
-        return UnderGate(
+        return TryBuffered(drafts, static (self, d) => self.TryAppendBuffered(d), cancellationToken) ?? UnderGate(
             async ct =>
             {
                 if (!await MakeRoomAsync(drafts.Count, ct).ConfigureAwait(false))
@@ -256,27 +185,7 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
     public Task WriteRunRecordAsync(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status, CancellationToken cancellationToken = default)
     {
         CouncilRunEventBatch.EnsureRun(runId, events);
-        if (TryEnterBuffering(cancellationToken))
-        {
-            try
-            {
-                if (_events.Count + events.Count <= MaxBufferedEvents)
-                {
-                    WriteRecordBuffered(CheckedRecordTarget(runId, status), events, graph, status);
-                    return Task.CompletedTask;
-                }
-            }
-            catch (Exception ex)
-            {
-                return Task.FromException(ex);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-
-        return UnderGate(
+        return TryBuffered((runId, events, graph, status), static (self, a) => self.TryWriteRecordBuffered(a.runId, a.events, a.graph, a.status), cancellationToken) ?? UnderGate(
             async ct =>
             {
                 var run = CheckedRecordTarget(runId, status);
@@ -382,6 +291,39 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
         return false;
     }
 
+    /// <summary>
+    /// Does <paramref name="write"/> in place when <see cref="TryEnterBuffering"/> takes the gate: returns a completed task,
+    /// or a faulted one when it threw, or <see langword="null"/> when the gate was not taken or the write declined (the
+    /// buffer is full): the caller then goes the asynchronous way. The delegates are static, so a call allocates nothing.
+    /// </summary>
+    private Task? TryBuffered<TState>(TState state, Action<BufferedCouncilRepository, TState> write, CancellationToken cancellationToken)
+        => TryBuffered((write, state), static (self, a) =>
+        {
+            a.write(self, a.state);
+            return true;
+        }, cancellationToken);
+
+    private Task? TryBuffered<TState>(TState state, Func<BufferedCouncilRepository, TState, bool> write, CancellationToken cancellationToken)
+    {
+        if (!TryEnterBuffering(cancellationToken))
+        {
+            return null;
+        }
+
+        try
+        {
+            return write(this, state) ? Task.CompletedTask : null;
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException(ex);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private void CreateBuffered(CouncilRun run)
     {
         if (_run is not null)
@@ -409,6 +351,34 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
         }
 
         _run = run with { Owner = owner, UpdatedAt = _time.GetUtcNow() };
+        return true;
+    }
+
+    private void UpdateGraphBuffered(CouncilRunId runId, JsonElement graph)
+        => _run = Find(runId) with { Graph = graph.Clone(), UpdatedAt = _time.GetUtcNow() };
+
+    /// <summary>Appends the drafts when they fit in memory; <see langword="false"/> when a flush must make room first.</summary>
+    private bool TryAppendBuffered(IReadOnlyList<CouncilRunEventDraft> drafts)
+    {
+        if (_events.Count + drafts.Count > MaxBufferedEvents)
+        {
+            return false;
+        }
+
+        AppendAll(drafts);
+        return true;
+    }
+
+    /// <summary>Writes a run record when its events fit in memory; <see langword="false"/> when a flush must make room first.</summary>
+    private bool TryWriteRecordBuffered(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status)
+    {
+        var run = CheckedRecordTarget(runId, status);
+        if (_events.Count + events.Count > MaxBufferedEvents)
+        {
+            return false;
+        }
+
+        WriteRecordBuffered(run, events, graph, status);
         return true;
     }
 

@@ -214,10 +214,7 @@ internal sealed class RunRecorder : IFlowObserver
     {
         var writer = RentWriter();
         var w = writer.Writer;
-        w.WriteStartObject();
-        w.WriteString("node", node.Path);
-        w.WriteString("key", key);
-        w.WriteString("agent", node.AgentRef);
+        WriteStepMembers(w, node, key);
         w.WritePropertyName("output");
         if (output is null)
         {
@@ -236,13 +233,18 @@ internal sealed class RunRecorder : IFlowObserver
     private JsonElement BuildStartedPayload(StepNode node, string key)
     {
         var writer = RentWriter();
-        var w = writer.Writer;
-        w.WriteStartObject();
-        w.WriteString("node", node.Path);
-        w.WriteString("key", key);
-        w.WriteString("agent", node.AgentRef);
-        w.WriteEndObject();
+        WriteStepMembers(writer.Writer, node, key);
+        writer.Writer.WriteEndObject();
         return Finish(writer);
+    }
+
+    /// <summary>Opens a step event's payload object with the members every step event has: <c>node</c>, <c>key</c>, <c>agent</c>.</summary>
+    private static void WriteStepMembers(Utf8JsonWriter writer, StepNode node, string key)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("node", node.Path);
+        writer.WriteString("key", key);
+        writer.WriteString("agent", node.AgentRef);
     }
 
     /// <summary>The run's payload writer, or a new one while another caller (a fan-out branch) holds it.</summary>
