@@ -102,7 +102,7 @@ internal sealed class FlowInterpreter
 
                 // One serialisation serves the ctx (a node over it is cheap to copy and to snapshot) and the run record; an
                 // output nested beyond the record depth fails the step here.
-                output = CtxValues.Freeze(returned);
+                output = _observer.FreezeOutput(key, step, returned);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

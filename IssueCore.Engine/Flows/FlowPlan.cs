@@ -1,3 +1,4 @@
+using System.Text;
 using IssueCore.Agents;
 using IssueCore.Blueprints;
 
@@ -11,4 +12,7 @@ internal sealed class FlowPlan(Blueprint blueprint, FlowNode root, IReadOnlyDict
     public FlowNode Root { get; } = root;
 
     public IReadOnlyDictionary<string, AgentDefinition> Agents { get; } = agents;
+
+    /// <summary>The Blueprint's canonical JSON as UTF-8, as every run of the plan records it (encoded once; never written to).</summary>
+    public byte[] CanonicalUtf8 => field ??= Encoding.UTF8.GetBytes(Blueprint.CanonicalJson);
 }

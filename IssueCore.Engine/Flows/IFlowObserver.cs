@@ -12,6 +12,14 @@ internal interface IFlowObserver
     ValueTask StepStartedAsync(string key, StepNode node, int wave, bool inBranch, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Turns the value a step's agent returned into the detached node the ctx holds and <see cref="StepCompletedAsync"/>
+    /// then receives: a node over one immutable serialised copy. A recorder serialises the value once, for the ctx and for
+    /// the step's completion record together.
+    /// </summary>
+    /// <exception cref="System.Text.Json.JsonException">The value nests deeper than a record may.</exception>
+    JsonNode? FreezeOutput(string key, StepNode node, JsonNode? returned) => CtxValues.Freeze(returned);
+
+    /// <summary>
     /// A step instance finished. When <paramref name="waveContext"/> is not null the step was a sequential wave of its
     /// own, its output is already in that ctx, and this call also ends the wave (no <see cref="WaveCompletedAsync"/>
     /// follows); read the ctx, do not keep it.

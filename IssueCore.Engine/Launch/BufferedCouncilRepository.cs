@@ -103,15 +103,10 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
     public Task CreateRunAsync(CouncilRun run, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return UnderGate(
+        return TryBuffered(run, static (self, r) => self.CreateBuffered(r), cancellationToken) ?? UnderGate(
             ct =>
             {
-                if (_run is not null)
-                {
-                    throw new ConflictException($"A buffered recording holds one run; '{_run.Id}' is already recorded.", expected: null, actual: run.Id.Value);
-                }
-
-                _run = run with { Graph = run.Graph?.Clone() };
+                CreateBuffered(run);
                 return Task.CompletedTask;
             },
             ct => _target.CreateRunAsync(run, ct),
@@ -119,26 +114,28 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
     }
 
     public Task UpdateRunStatusAsync(CouncilRunId runId, CouncilRunStatus status, CancellationToken cancellationToken = default)
-        => UnderGate(
+    {
+        return TryBuffered((runId, status), static (self, a) => self.UpdateStatusBuffered(a.runId, a.status), cancellationToken) ?? UnderGate(
             ct =>
             {
-                var run = Find(runId);
-                CouncilRunStatusTransitions.EnsureCanTransition(runId, run.Status, status);
-                _run = run with { Status = status, UpdatedAt = _time.GetUtcNow(), Owner = status == CouncilRunStatus.Running ? null : run.Owner };
+                UpdateStatusBuffered(runId, status);
                 return Task.CompletedTask;
             },
             ct => _target.UpdateRunStatusAsync(runId, status, ct),
             cancellationToken);
+    }
 
     public Task UpdateGraphAsync(CouncilRunId runId, JsonElement graph, CancellationToken cancellationToken = default)
-        => UnderGate(
+    {
+        return TryBuffered((runId, graph), static (self, a) => self.UpdateGraphBuffered(a.runId, a.graph), cancellationToken) ?? UnderGate(
             ct =>
             {
-                _run = Find(runId) with { Graph = graph.Clone(), UpdatedAt = _time.GetUtcNow() };
+                UpdateGraphBuffered(runId, graph);
                 return Task.CompletedTask;
             },
             ct => _target.UpdateGraphAsync(runId, graph, ct),
             cancellationToken);
+    }
 
     public async Task<CouncilRunEvent> AppendEventAsync(CouncilRunEventDraft draft, CancellationToken cancellationToken = default)
     {
@@ -170,7 +167,7 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
             return Task.CompletedTask;
         }
 
-        return UnderGate(
+        return TryBuffered(drafts, static (self, d) => self.TryAppendBuffered(d), cancellationToken) ?? UnderGate(
             async ct =>
             {
                 if (!await MakeRoomAsync(drafts.Count, ct).ConfigureAwait(false))
@@ -179,11 +176,7 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
                     return;
                 }
 
-                var now = _time.GetUtcNow();
-                foreach (var draft in drafts)
-                {
-                    Append(draft, now);
-                }
+                AppendAll(drafts);
             },
             ct => _target.AppendEventsAsync(drafts, ct),
             cancellationToken);
@@ -192,35 +185,17 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
     public Task WriteRunRecordAsync(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status, CancellationToken cancellationToken = default)
     {
         CouncilRunEventBatch.EnsureRun(runId, events);
-        return UnderGate(
+        return TryBuffered((runId, events, graph, status), static (self, a) => self.TryWriteRecordBuffered(a.runId, a.events, a.graph, a.status), cancellationToken) ?? UnderGate(
             async ct =>
             {
-                var run = Find(runId);
-                if (status is { } target)
-                {
-                    // Checked before anything changes: all or none, as a store's single transaction.
-                    CouncilRunStatusTransitions.EnsureCanTransition(runId, run.Status, target);
-                }
-
+                var run = CheckedRecordTarget(runId, status);
                 if (!await MakeRoomAsync(events.Count, ct).ConfigureAwait(false))
                 {
                     await _target.WriteRunRecordAsync(runId, events, graph, status, ct).ConfigureAwait(false);
                     return;
                 }
 
-                var now = _time.GetUtcNow();
-                foreach (var draft in events)
-                {
-                    Append(draft, now);
-                }
-
-                _run = run with
-                {
-                    Graph = graph is { } g ? g.Clone() : run.Graph,
-                    Status = status ?? run.Status,
-                    UpdatedAt = now,
-                    Owner = status == CouncilRunStatus.Running ? null : run.Owner,
-                };
+                WriteRecordBuffered(run, events, graph, status);
             },
             ct => _target.WriteRunRecordAsync(runId, events, graph, status, ct),
             cancellationToken);
@@ -252,18 +227,23 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
     public async Task<bool> TouchRunAsync(CouncilRunId runId, string owner, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
+        if (TryEnterBuffering(cancellationToken))
+        {
+            try
+            {
+                return TouchBuffered(runId, owner);
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
         var touched = false;
         await UnderGate(
             ct =>
             {
-                // Activity is what keeps other hosts from taking a stored run for abandoned; a buffered run is not stored.
-                var run = Find(runId);
-                if (run.Status == CouncilRunStatus.Running)
-                {
-                    _run = run with { Owner = owner, UpdatedAt = _time.GetUtcNow() };
-                    touched = true;
-                }
-
+                touched = TouchBuffered(runId, owner);
                 return Task.CompletedTask;
             },
             async ct => touched = await _target.TouchRunAsync(runId, owner, ct).ConfigureAwait(false),
@@ -287,6 +267,157 @@ internal sealed class BufferedCouncilRepository : ICouncilRepository
             async ct => removed = await _target.TruncateEventsAfterWaveAsync(runId, wave, ct).ConfigureAwait(false),
             cancellationToken).ConfigureAwait(false);
         return removed;
+    }
+
+    /// <summary>
+    /// Takes the gate without waiting, when it is free (no write in flight, no flush) and the run is still buffering: the
+    /// caller then does its in-memory work synchronously and releases the gate. Otherwise (the gate is taken, the run passes
+    /// through, the token is cancelled) returns <see langword="false"/> and the caller goes the asynchronous way,
+    /// <see cref="UnderGate"/>. Nothing spins: one attempt.
+    /// </summary>
+    private bool TryEnterBuffering(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested || !_gate.Wait(0, CancellationToken.None))
+        {
+            return false;
+        }
+
+        if (_state == State.Buffering)
+        {
+            return true;
+        }
+
+        _gate.Release();
+        return false;
+    }
+
+    /// <summary>
+    /// Does <paramref name="write"/> in place when <see cref="TryEnterBuffering"/> takes the gate: returns a completed task,
+    /// or a faulted one when it threw, or <see langword="null"/> when the gate was not taken or the write declined (the
+    /// buffer is full): the caller then goes the asynchronous way. The delegates are static, so a call allocates nothing.
+    /// </summary>
+    private Task? TryBuffered<TState>(TState state, Action<BufferedCouncilRepository, TState> write, CancellationToken cancellationToken)
+        => TryBuffered((write, state), static (self, a) =>
+        {
+            a.write(self, a.state);
+            return true;
+        }, cancellationToken);
+
+    private Task? TryBuffered<TState>(TState state, Func<BufferedCouncilRepository, TState, bool> write, CancellationToken cancellationToken)
+    {
+        if (!TryEnterBuffering(cancellationToken))
+        {
+            return null;
+        }
+
+        try
+        {
+            return write(this, state) ? Task.CompletedTask : null;
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException(ex);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void CreateBuffered(CouncilRun run)
+    {
+        if (_run is not null)
+        {
+            throw new ConflictException($"A buffered recording holds one run; '{_run.Id}' is already recorded.", expected: null, actual: run.Id.Value);
+        }
+
+        _run = run with { Graph = run.Graph?.Clone() };
+    }
+
+    private void UpdateStatusBuffered(CouncilRunId runId, CouncilRunStatus status)
+    {
+        var run = Find(runId);
+        CouncilRunStatusTransitions.EnsureCanTransition(runId, run.Status, status);
+        _run = run with { Status = status, UpdatedAt = _time.GetUtcNow(), Owner = status == CouncilRunStatus.Running ? null : run.Owner };
+    }
+
+    private bool TouchBuffered(CouncilRunId runId, string owner)
+    {
+        // Activity is what keeps other hosts from taking a stored run for abandoned; a buffered run is not stored.
+        var run = Find(runId);
+        if (run.Status != CouncilRunStatus.Running)
+        {
+            return false;
+        }
+
+        _run = run with { Owner = owner, UpdatedAt = _time.GetUtcNow() };
+        return true;
+    }
+
+    private void UpdateGraphBuffered(CouncilRunId runId, JsonElement graph)
+        => _run = Find(runId) with { Graph = graph.Clone(), UpdatedAt = _time.GetUtcNow() };
+
+    /// <summary>Appends the drafts when they fit in memory; <see langword="false"/> when a flush must make room first.</summary>
+    private bool TryAppendBuffered(IReadOnlyList<CouncilRunEventDraft> drafts)
+    {
+        if (_events.Count + drafts.Count > MaxBufferedEvents)
+        {
+            return false;
+        }
+
+        AppendAll(drafts);
+        return true;
+    }
+
+    /// <summary>Writes a run record when its events fit in memory; <see langword="false"/> when a flush must make room first.</summary>
+    private bool TryWriteRecordBuffered(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status)
+    {
+        var run = CheckedRecordTarget(runId, status);
+        if (_events.Count + events.Count > MaxBufferedEvents)
+        {
+            return false;
+        }
+
+        WriteRecordBuffered(run, events, graph, status);
+        return true;
+    }
+
+    private void AppendAll(IReadOnlyList<CouncilRunEventDraft> drafts)
+    {
+        var now = _time.GetUtcNow();
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            Append(drafts[i], now);
+        }
+    }
+
+    /// <summary>The run a record write changes, its status transition checked before anything changes (all or none, as a store's single transaction).</summary>
+    private CouncilRun CheckedRecordTarget(CouncilRunId runId, CouncilRunStatus? status)
+    {
+        var run = Find(runId);
+        if (status is { } target)
+        {
+            CouncilRunStatusTransitions.EnsureCanTransition(runId, run.Status, target);
+        }
+
+        return run;
+    }
+
+    private void WriteRecordBuffered(CouncilRun run, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status)
+    {
+        var now = _time.GetUtcNow();
+        for (var i = 0; i < events.Count; i++)
+        {
+            Append(events[i], now);
+        }
+
+        _run = run with
+        {
+            Graph = graph is { } g ? g.Clone() : run.Graph,
+            Status = status ?? run.Status,
+            UpdatedAt = now,
+            Owner = status == CouncilRunStatus.Running ? null : run.Owner,
+        };
     }
 
     private async Task UnderGate(Func<CancellationToken, Task> buffered, Func<CancellationToken, Task> passThrough, CancellationToken cancellationToken)

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Blueprints;
+using IssueCore.Flows;
 using IssueCore.Json;
 
 namespace IssueCore.Launch;
@@ -27,6 +28,7 @@ internal sealed class RunGraph
     private const int LegacyFormat = 1;
     private static readonly JsonDocumentOptions RecordOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth };
     private static readonly JsonWriterOptions WriterOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth, SkipValidation = true };
+    private static readonly JsonSerializerOptions SerializerOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth };
 
     private readonly byte[] _blueprintJson;
     private readonly byte[] _initialContext;
@@ -74,8 +76,9 @@ internal sealed class RunGraph
     /// <summary>The final ctx of a completed run, or <see langword="null"/>.</summary>
     public JsonObject? FinalContext => _finalContext is null ? null : ParseObject(_finalContext);
 
-    public static RunGraph Create(Blueprint blueprint, JsonObject initialContext, string operatorId, string role, TimeSpan ttl)
-        => new(Encoding.UTF8.GetBytes(blueprint.CanonicalJson), blueprint, Serialize(initialContext), operatorId, role, ttl, null, 0, null);
+    /// <summary>The graph of a new run of <paramref name="plan"/> (its Blueprint's bytes are the plan's, shared and never written to).</summary>
+    public static RunGraph Create(FlowPlan plan, JsonObject initialContext, string operatorId, string role, TimeSpan ttl)
+        => new(plan.CanonicalUtf8, plan.Blueprint, Serialize(initialContext), operatorId, role, ttl, null, 0, null);
 
     public static RunGraph Load(JsonElement element)
     {
@@ -129,10 +132,13 @@ internal sealed class RunGraph
         _finalContext = null;
     }
 
-    /// <summary>The whole document, as stored; the caller disposes it once the repository has read it.</summary>
+    /// <summary>
+    /// The whole document, as stored: written through a pooled buffer into a document of its own, which repositories keep
+    /// without copying it (a clone of such an element is the element itself). Disposing it is allowed and does nothing.
+    /// </summary>
     public JsonDocument ToDocument()
     {
-        var buffer = new ArrayBufferWriter<byte>(_blueprintJson.Length + (2 * _initialContext.Length) + (_finalContext?.Length ?? 0) + 256);
+        using var buffer = new PooledByteWriter(_blueprintJson.Length + _initialContext.Length + (_finalContext?.Length ?? 0) + 256);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
@@ -160,21 +166,13 @@ internal sealed class RunGraph
             writer.WriteEndObject();
         }
 
-        return JsonDocument.Parse(buffer.WrittenMemory, RecordOptions);
+        var reader = new Utf8JsonReader(buffer.WrittenSpan, new JsonReaderOptions { MaxDepth = JsonLimits.MaxRecordDepth });
+        return JsonDocument.ParseValue(ref reader);
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"graph of {Blueprint.Id} (format {(IsLegacy ? LegacyFormat : Format)})");
 
-    private static byte[] Serialize(JsonObject value)
-    {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            value.WriteTo(writer);
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
+    private static byte[] Serialize(JsonObject value) => JsonSerializer.SerializeToUtf8Bytes(value, SerializerOptions); // through a pooled buffer
 
     private static byte[] Raw(JsonElement element) => JsonMarshal.GetRawUtf8Value(element).ToArray();
 

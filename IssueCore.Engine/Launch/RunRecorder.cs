@@ -32,8 +32,14 @@ namespace IssueCore.Launch;
 /// </remarks>
 internal sealed class RunRecorder : IFlowObserver
 {
-    private static readonly JsonDocumentOptions RecordOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth };
+    /// <summary>The largest buffer a run keeps for its next payload; a larger one (a large output) is dropped after use.</summary>
+    private const int MaxSpareWriterBytes = 16 * 1024;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth };
     private static readonly JsonWriterOptions WriterOptions = new() { MaxDepth = JsonLimits.MaxRecordDepth, SkipValidation = true };
+
+    /// <summary>The payload of <c>wave.completed</c>: <c>{}</c> (immutable, shared by every run).</summary>
+    private static readonly JsonElement EmptyPayload = JsonElement.Parse("{}"u8);
 
     private readonly ICouncilRepository _repository;
     private readonly ILogger _logger;
@@ -45,7 +51,14 @@ internal sealed class RunRecorder : IFlowObserver
     private readonly bool _recordFinalContext;
     private readonly Lock _lock = new();
     private List<Pending> _pending = [];
-    private Task? _writing;
+    private List<Pending>? _spareBatch; // the last written batch, emptied, for the next one
+    private bool _writingNow;
+    private TaskCompletionSource? _writeDone; // made by whoever waits for the write in flight
+    private PayloadWriter? _spareWriter;
+
+    // Completion records serialised with their step's output, until the step's completion is reported: at most one per
+    // step instance running at once.
+    private readonly Dictionary<string, PreparedCompletion> _completions = new(StringComparer.Ordinal);
 
     public RunRecorder(ICouncilRepository repository, ILogger logger, CouncilRunId runId, RunGraph graph, RecordedRun recorded, bool recordEachBranchCompletion = true, bool recordFinalContext = true)
     {
@@ -65,7 +78,23 @@ internal sealed class RunRecorder : IFlowObserver
 
     public ValueTask StepStartedAsync(string key, StepNode node, int wave, bool inBranch, CancellationToken cancellationToken)
     {
-        Enqueue(RunEventKinds.StepStarted, Payloads(node, key, writeOutput: false, output: null, waveEnd: false), wave, node);
+        // The start of a step outside any loop or fan-out branch says the same on every run of the plan: built once.
+        JsonElement payload;
+        if (!string.Equals(key, node.Path, StringComparison.Ordinal))
+        {
+            payload = BuildStartedPayload(node, key);
+        }
+        else if (node.CachedStartedPayload is { } cached)
+        {
+            payload = cached;
+        }
+        else
+        {
+            payload = BuildStartedPayload(node, key);
+            node.CacheStartedPayload(payload);
+        }
+
+        Enqueue(RunEventKinds.StepStarted, payload, waveEnd: false, wave, node);
 
         // A sequential step's start is written before its agent runs (with the previous step's completion). A branch's start
         // goes with the run's next write, at the latest the branch's own completion: the branches of a fan-out start
@@ -73,11 +102,33 @@ internal sealed class RunRecorder : IFlowObserver
         return inBranch ? ValueTask.CompletedTask : WritePendingAsync(cancellationToken);
     }
 
+    public JsonNode? FreezeOutput(string key, StepNode node, JsonNode? returned)
+    {
+        // The completion record and the ctx share one serialisation: the ctx's node reads the record's "output".
+        var payload = CompletionPayload(node, key, returned);
+        var output = CtxValues.Over(payload.GetProperty("output"));
+        lock (_lock)
+        {
+            _completions[key] = new PreparedCompletion(output, payload);
+        }
+
+        return output;
+    }
+
     public ValueTask StepCompletedAsync(string key, StepNode node, int wave, JsonNode? output, JsonObject? waveContext, CancellationToken cancellationToken)
     {
-        // Serialised now, before the interpreter goes on and the ctx (which may hold the output) changes.
+        // Serialised by FreezeOutput, before the interpreter went on and the ctx (which may hold the output) changed; an
+        // output that came another way is serialised now.
         var endsWave = waveContext is not null && wave > _lastRecordedWave;
-        Enqueue(RunEventKinds.StepCompleted, Payloads(node, key, writeOutput: true, output, endsWave), wave, node);
+        PreparedCompletion prepared;
+        bool found;
+        lock (_lock)
+        {
+            found = _completions.Remove(key, out prepared);
+        }
+
+        var payload = found && ReferenceEquals(prepared.Output, output) ? prepared.Payload : CompletionPayload(node, key, output);
+        Enqueue(RunEventKinds.StepCompleted, payload, endsWave, wave, node);
 
         // A sequential step's completion goes with the run's next write (the next step's start or the run's end); a
         // branch's is written now, shared with the other branches that finish meanwhile (or, when the options say so,
@@ -88,15 +139,9 @@ internal sealed class RunRecorder : IFlowObserver
     public ValueTask StepFailedAsync(string key, StepNode node, int wave, Exception error, CancellationToken cancellationToken)
     {
         var payload = new JsonObject { ["node"] = node.Path, ["key"] = key, ["agent"] = node.AgentRef, ["error"] = FlowInterpreter.ErrorRecord(error, node.Path) };
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            writer.WriteStartArray();
-            payload.WriteTo(writer);
-            writer.WriteEndArray();
-        }
-
-        Enqueue(RunEventKinds.StepFailed, JsonDocument.Parse(buffer.WrittenMemory, RecordOptions), wave, node);
+        var writer = RentWriter();
+        payload.WriteTo(writer.Writer);
+        Enqueue(RunEventKinds.StepFailed, Finish(writer), waveEnd: false, wave, node);
         return WritePendingAsync(cancellationToken);
     }
 
@@ -107,16 +152,12 @@ internal sealed class RunRecorder : IFlowObserver
             return ValueTask.CompletedTask; // replayed during a resume or rewind: its events are already recorded
         }
 
-        var buffer = new ArrayBufferWriter<byte>(16);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var draft = new CouncilRunEventDraft(_runId, wave, RunEventKinds.WaveCompleted, null, EmptyPayload);
+        lock (_lock)
         {
-            writer.WriteStartArray();
-            writer.WriteStartObject();
-            writer.WriteEndObject();
-            writer.WriteEndArray();
+            _pending.Add(new Pending(draft, null));
         }
 
-        Enqueue(RunEventKinds.WaveCompleted, JsonDocument.Parse(buffer.WrittenMemory), wave, null);
         return ValueTask.CompletedTask; // goes with the run's next write
     }
 
@@ -137,25 +178,18 @@ internal sealed class RunRecorder : IFlowObserver
         }
 
         var pending = await TakeAllAsync().ConfigureAwait(false);
+        using var graph = _recordFinalContext ? _graph.ToDocument() : null;
+        JsonElement? element = graph is null ? null : graph.RootElement;
         try
         {
-            using var graph = _recordFinalContext ? _graph.ToDocument() : null;
-            JsonElement? element = graph is null ? null : graph.RootElement;
-            try
-            {
-                await _repository.WriteRunRecordAsync(_runId, Drafts(pending), element, EndStatus, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (pending.Count > 0 && ex is not OperationCanceledException and not ConflictException)
-            {
-                // The events may be what failed: like any event-append failure it is logged and the run goes on, so its
-                // end is written again without them.
-                LaunchLog.EventAppendFailed(_logger, ex, pending[0].First.Kind, _runId.Value);
-                await _repository.WriteRunRecordAsync(_runId, [], element, EndStatus, cancellationToken).ConfigureAwait(false);
-            }
+            await _repository.WriteRunRecordAsync(_runId, Drafts(pending), element, EndStatus, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (Exception ex) when (pending.Count > 0 && ex is not OperationCanceledException and not ConflictException)
         {
-            Dispose(pending);
+            // The events may be what failed: like any event-append failure it is logged and the run goes on, so its
+            // end is written again without them.
+            LaunchLog.EventAppendFailed(_logger, ex, pending[0].First.Kind, _runId.Value);
+            await _repository.WriteRunRecordAsync(_runId, [], element, EndStatus, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -175,99 +209,116 @@ internal sealed class RunRecorder : IFlowObserver
         await _repository.UpdateGraphAsync(_runId, graph.RootElement, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// The payloads of a step event as one array document: <c>[{"node", "key", "agent", "output"?}]</c>, followed by the
-    /// wave's <c>{}</c> when the step also ends its wave.
-    /// </summary>
-    private static JsonDocument Payloads(StepNode node, string key, bool writeOutput, JsonNode? output, bool waveEnd)
+    /// <summary>The payload of a step's completion: <c>{"node", "key", "agent", "output"}</c>.</summary>
+    private JsonElement CompletionPayload(StepNode node, string key, JsonNode? output)
     {
-        var buffer = new ArrayBufferWriter<byte>(writeOutput ? 512 : 128);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        var writer = RentWriter();
+        var w = writer.Writer;
+        WriteStepMembers(w, node, key);
+        w.WritePropertyName("output");
+        if (output is null)
         {
-            writer.WriteStartArray();
-            writer.WriteStartObject();
-            writer.WriteString("node", node.Path);
-            writer.WriteString("key", key);
-            writer.WriteString("agent", node.AgentRef);
-            if (writeOutput)
-            {
-                writer.WritePropertyName("output");
-                if (output is null)
-                {
-                    writer.WriteNullValue();
-                }
-                else
-                {
-                    output.WriteTo(writer);
-                }
-            }
-
-            writer.WriteEndObject();
-            if (waveEnd)
-            {
-                writer.WriteStartObject();
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+            w.WriteNullValue();
+        }
+        else
+        {
+            output.WriteTo(w);
         }
 
-        return JsonDocument.Parse(buffer.WrittenMemory, RecordOptions);
+        w.WriteEndObject();
+        return Finish(writer);
+    }
+
+    /// <summary>The payload of a step's start: <c>{"node", "key", "agent"}</c>.</summary>
+    private JsonElement BuildStartedPayload(StepNode node, string key)
+    {
+        var writer = RentWriter();
+        WriteStepMembers(writer.Writer, node, key);
+        writer.Writer.WriteEndObject();
+        return Finish(writer);
+    }
+
+    /// <summary>Opens a step event's payload object with the members every step event has: <c>node</c>, <c>key</c>, <c>agent</c>.</summary>
+    private static void WriteStepMembers(Utf8JsonWriter writer, StepNode node, string key)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("node", node.Path);
+        writer.WriteString("key", key);
+        writer.WriteString("agent", node.AgentRef);
+    }
+
+    /// <summary>The run's payload writer, or a new one while another caller (a fan-out branch) holds it.</summary>
+    private PayloadWriter RentWriter() => Interlocked.Exchange(ref _spareWriter, null) ?? new PayloadWriter();
+
+    /// <summary>
+    /// The written payload as an element of its own, immutable document: repositories keep it without copying it (a clone of
+    /// such an element is the element itself) and nothing needs disposing. The writer goes back for the next payload, unless
+    /// an unusually large output grew its buffer past <see cref="MaxSpareWriterBytes"/>.
+    /// </summary>
+    private JsonElement Finish(PayloadWriter writer)
+    {
+        writer.Writer.Flush();
+        var reader = new Utf8JsonReader(writer.Buffer.WrittenSpan, ReaderOptions);
+        var payload = JsonElement.ParseValue(ref reader);
+        if (writer.Buffer.Capacity <= MaxSpareWriterBytes)
+        {
+            writer.Buffer.ResetWrittenCount();
+            writer.Writer.Reset();
+            Volatile.Write(ref _spareWriter, writer);
+        }
+
+        return payload;
     }
 
     /// <summary>
-    /// Queues the event of <paramref name="kind"/> (the document's first element) and, when the document holds a second
-    /// element, the <c>wave.completed</c> event of the same wave; the document is disposed once written.
+    /// Queues the event of <paramref name="kind"/> and, when <paramref name="waveEnd"/> says so, the <c>wave.completed</c>
+    /// event of the same wave right after it.
     /// </summary>
-    private void Enqueue(string kind, JsonDocument payloads, int wave, StepNode? node)
+    private void Enqueue(string kind, JsonElement payload, bool waveEnd, int wave, StepNode node)
     {
-        var root = payloads.RootElement;
-        var first = new CouncilRunEventDraft(_runId, wave, kind, node?.Path, root[0]);
-        var second = root.GetArrayLength() == 1 ? null : new CouncilRunEventDraft(_runId, wave, RunEventKinds.WaveCompleted, null, root[1]);
+        var first = new CouncilRunEventDraft(_runId, wave, kind, node.Path, payload);
+        var second = waveEnd ? new CouncilRunEventDraft(_runId, wave, RunEventKinds.WaveCompleted, null, EmptyPayload) : null;
         lock (_lock)
         {
-            _pending.Add(new Pending(first, second, payloads));
+            _pending.Add(new Pending(first, second));
         }
     }
 
     /// <summary>
     /// Returns once every event queued before the call is written (or its write failed and was logged). One writer at a
     /// time: a caller that finds a write in flight waits for it, then writes whatever gathered meanwhile, its own events
-    /// among them, as one batch.
+    /// among them, as one batch. Only such a wait costs a task to wait on; a write nobody waits for costs none.
     /// </summary>
     private async ValueTask WritePendingAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             List<Pending> batch;
-            TaskCompletionSource done;
-            Task? inFlight;
+            TaskCompletionSource? inFlight;
             lock (_lock)
             {
-                inFlight = _writing;
-                if (inFlight is null)
+                if (_writingNow)
+                {
+                    inFlight = _writeDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    batch = null!;
+                }
+                else
                 {
                     if (_pending.Count == 0)
                     {
                         return;
                     }
 
-                    batch = _pending;
-                    _pending = [];
-                    done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    _writing = done.Task;
-                }
-                else
-                {
-                    batch = null!;
-                    done = null!;
+                    inFlight = null;
+                    batch = TakePendingLocked();
+                    _writingNow = true;
                 }
             }
 
             if (inFlight is not null)
             {
                 // Another branch is writing: what this caller queued is in that batch or in the next one.
-                await inFlight.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await inFlight.Task.ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 continue;
             }
@@ -278,12 +329,17 @@ internal sealed class RunRecorder : IFlowObserver
             }
             finally
             {
+                TaskCompletionSource? waiting;
                 lock (_lock)
                 {
-                    _writing = null;
+                    _writingNow = false;
+                    waiting = _writeDone;
+                    _writeDone = null;
+                    batch.Clear();
+                    _spareBatch = batch;
                 }
 
-                done.SetResult();
+                waiting?.SetResult();
             }
 
             return;
@@ -295,20 +351,28 @@ internal sealed class RunRecorder : IFlowObserver
     {
         while (true)
         {
-            Task? inFlight;
+            TaskCompletionSource inFlight;
             lock (_lock)
             {
-                inFlight = _writing;
-                if (inFlight is null)
+                if (!_writingNow)
                 {
-                    var all = _pending;
-                    _pending = [];
-                    return all;
+                    return TakePendingLocked();
                 }
+
+                inFlight = _writeDone ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
-            await inFlight.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await inFlight.Task.ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Takes the pending events and starts a new (or the spare) list; call under the lock.</summary>
+    private List<Pending> TakePendingLocked()
+    {
+        var taken = _pending;
+        _pending = _spareBatch ?? [];
+        _spareBatch = null;
+        return taken;
     }
 
     /// <summary>Appends a batch in one call; failures are logged (the run goes on), a cancellation of the run propagates.</summary>
@@ -325,10 +389,6 @@ internal sealed class RunRecorder : IFlowObserver
         catch (Exception ex)
         {
             LaunchLog.EventAppendFailed(_logger, ex, batch[0].First.Kind, _runId.Value);
-        }
-        finally
-        {
-            Dispose(batch);
         }
     }
 
@@ -354,14 +414,22 @@ internal sealed class RunRecorder : IFlowObserver
         return drafts;
     }
 
-    private static void Dispose(List<Pending> batch)
-    {
-        foreach (var p in batch)
-        {
-            p.Payloads.Dispose();
-        }
-    }
+    /// <summary>A step's output as the ctx holds it and the completion record it was serialised into.</summary>
+    private readonly record struct PreparedCompletion(JsonNode? Output, JsonElement Payload);
 
-    /// <summary>One or two queued events and the pooled document their payloads live in.</summary>
-    private sealed record Pending(CouncilRunEventDraft First, CouncilRunEventDraft? Second, JsonDocument Payloads);
+    /// <summary>One or two queued events.</summary>
+    private readonly record struct Pending(CouncilRunEventDraft First, CouncilRunEventDraft? Second);
+
+    /// <summary>A writer and its buffer, reset between payloads.</summary>
+    private sealed class PayloadWriter
+    {
+        public PayloadWriter()
+        {
+            Writer = new Utf8JsonWriter(Buffer, WriterOptions);
+        }
+
+        public ArrayBufferWriter<byte> Buffer { get; } = new(512);
+
+        public Utf8JsonWriter Writer { get; }
+    }
 }

@@ -108,7 +108,7 @@ public sealed class TaskLaunchService
         // Record the start: the run and its graph (the plan) in one write.
         var runId = request.RunId ?? CouncilRunId.New(_time.GetUtcNow());
         var now = _time.GetUtcNow();
-        var graph = RunGraph.Create(request.Flow, request.InitialContext, request.OperatorId, request.Role, ttl);
+        var graph = RunGraph.Create(plan, request.InitialContext, request.OperatorId, request.Role, ttl);
         using (var plan0 = graph.ToDocument())
         {
             await _repository.CreateRunAsync(

@@ -16,6 +16,12 @@ internal sealed class NoopCouncilRepository : ICouncilRepository
     public Task<CouncilRunEvent> AppendEventAsync(CouncilRunEventDraft draft, CancellationToken cancellationToken = default)
         => Task.FromResult(new CouncilRunEvent(draft.RunId, 1, draft.Wave, draft.Kind, draft.NodeId, draft.Payload, default));
 
+    // The batch members too: their default implementations append one event at a time, each a new event and task, which is
+    // a recording cost this repository is here to leave out.
+    public Task AppendEventsAsync(IReadOnlyList<CouncilRunEventDraft> drafts, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+    public Task WriteRunRecordAsync(CouncilRunId runId, IReadOnlyList<CouncilRunEventDraft> events, JsonElement? graph, CouncilRunStatus? status, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     public Task<CouncilRun?> GetRunAsync(CouncilRunId runId, CancellationToken cancellationToken = default) => Task.FromResult<CouncilRun?>(null);
 
     public async IAsyncEnumerable<CouncilRun> ListRunsAsync(CouncilRunStatus? statusFilter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
