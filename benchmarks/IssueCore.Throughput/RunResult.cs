@@ -32,7 +32,9 @@ internal sealed record RunResult(
     long AllocatedBytes = 0,
     int Gen0Collections = 0,
     int Gen1Collections = 0,
-    int Gen2Collections = 0)
+    int Gen2Collections = 0,
+    double P999Milliseconds = 0,
+    double MaxMilliseconds = 0)
 {
     /// <summary>Processor time (user and system, every thread of the process) the dispatch phase used per issue.</summary>
     public double CpuMillisecondsPerIssue => Issues == 0 ? 0 : CpuMilliseconds / Issues;

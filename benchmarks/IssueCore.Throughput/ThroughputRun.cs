@@ -186,7 +186,9 @@ internal static class ThroughputRun
             allocated,
             gen0,
             gen1,
-            gen2);
+            gen2,
+            Percentile(latencies, ticks, 0.999),
+            Percentile(latencies, ticks, 1.0));
     }
 
     /// <summary>The processor time every thread of this process has used so far.</summary>
