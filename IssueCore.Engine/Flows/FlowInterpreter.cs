@@ -190,29 +190,20 @@ internal sealed class FlowInterpreter
         var cloneLock = new Lock();
         var template = count == 0 ? default : CtxValues.Snapshot(ctx); // one immutable copy shared by every branch
         using var branchCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var limit = Math.Min(node.MaxParallel ?? int.MaxValue, Math.Max(count, 1));
-        using var gate = limit < count ? new SemaphoreSlim(limit) : null;
+        using var gate = new SemaphoreSlim(Math.Min(node.MaxParallel ?? int.MaxValue, Math.Max(count, 1)));
 
         async Task RunBranchAsync(int index)
         {
             var entered = false;
             try
             {
-                if (gate is not null)
+                await gate.WaitAsync(branchCts.Token).ConfigureAwait(false);
+                entered = true;
+                if (count > 1)
                 {
-                    await gate.WaitAsync(branchCts.Token).ConfigureAwait(false);
-                    entered = true;
-                    if (count > 1)
-                    {
-                        // Agents may complete synchronously (Lua scripts do): without this the branches would run one after
-                        // another on the launching thread, whatever max_parallel allows.
-                        await Task.Yield();
-                    }
-                }
-                else
-                {
-                    // Pulled by a worker (below), which already runs beside the others.
-                    branchCts.Token.ThrowIfCancellationRequested();
+                    // Agents may complete synchronously (Lua scripts do): without this the branches would run one after
+                    // another on the launching thread, whatever max_parallel allows.
+                    await Task.Yield();
                 }
 
                 // Each branch gets its own ctx over the shared immutable snapshot: only what the branch reads is
@@ -252,27 +243,18 @@ internal sealed class FlowInterpreter
             {
                 if (entered)
                 {
-                    gate!.Release();
+                    gate.Release();
                 }
             }
         }
 
-        if (gate is not null)
+        var tasks = new Task[count];
+        for (var i = 0; i < count; i++)
         {
-            // max_parallel below the branch count: the gate admits that many at a time, in index order.
-            var tasks = new Task[count];
-            for (var i = 0; i < count; i++)
-            {
-                tasks[i] = RunBranchAsync(i);
-            }
-
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        else if (count > 0)
-        {
-            await PullBranchesAsync(count, RunBranchAsync).ConfigureAwait(false);
+            tasks[i] = RunBranchAsync(i);
         }
 
+        await Task.WhenAll(tasks).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
 
         JsonNode? joined;
@@ -327,64 +309,6 @@ internal sealed class FlowInterpreter
             await _observer.WaveCompletedAsync(_wave, ctx, ct).ConfigureAwait(false);
             _wave++;
         }
-    }
-
-    /// <summary>
-    /// Runs every branch when all of them may run at once: workers take the next branch index until none is left, the
-    /// launching thread being one of them (it would otherwise only wait), and as many others on the thread pool as the
-    /// machine has further processors. A branch that does not finish synchronously (it waits on I/O or another task) makes
-    /// its worker start one more worker while branches are left, so branches that wait all wait at once, as when each had
-    /// its own task. Returns when every branch has finished.
-    /// </summary>
-    private static Task PullBranchesAsync(int count, Func<int, Task> runBranch)
-    {
-        var next = -1;
-        var unfinished = count;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        void Finished()
-        {
-            if (Interlocked.Decrement(ref unfinished) == 0)
-            {
-                done.TrySetResult();
-            }
-        }
-
-        async Task WorkAsync(bool onThreadPool)
-        {
-            if (onThreadPool)
-            {
-                await Task.Yield();
-            }
-
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < count)
-            {
-                var branch = runBranch(index); // never faults: a branch's failure is recorded, not thrown
-                if (branch.IsCompleted)
-                {
-                    Finished();
-                    continue;
-                }
-
-                if (Volatile.Read(ref next) < count - 1)
-                {
-                    _ = WorkAsync(onThreadPool: true);
-                }
-
-                await branch.ConfigureAwait(false);
-                Finished();
-                return; // the worker started above takes the next branch
-            }
-        }
-
-        for (var i = Math.Min(count, Environment.ProcessorCount) - 1; i > 0; i--)
-        {
-            _ = WorkAsync(onThreadPool: true);
-        }
-
-        _ = WorkAsync(onThreadPool: false);
-        return done.Task;
     }
 
     /// <summary>
