@@ -52,6 +52,55 @@ public sealed class FanoutTests
     }
 
     [Fact]
+    public async Task Without_max_parallel_every_branch_that_waits_is_waiting_at_once_even_with_more_branches_than_processors()
+    {
+        // Each branch waits until all of them wait: it completes only if no branch waits for another to finish first.
+        var count = (Environment.ProcessorCount * 4) + 3;
+        var waiting = 0;
+        var allWaiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var agent = new TestAgent(async (inv, ct) =>
+        {
+            if (Interlocked.Increment(ref waiting) == count)
+            {
+                allWaiting.SetResult();
+            }
+
+            await allWaiting.Task.WaitAsync(ct);
+            return inv.Input;
+        });
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", agent));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","collect":"$.r","out":"$.results","body":{"kind":"step","ref":"work","in":{"op":"path","at":"$.item"},"out":"$.r"}}""",
+            EngineHarness.HostAgents("work"));
+
+        var result = await engine.LaunchAsync(flow, Items(count)).WaitAsync(TimeSpan.FromMinutes(2));
+
+        var results = result.FinalContext["results"]!.AsArray();
+        Assert.Equal(Enumerable.Range(0, count), results.Select(r => r!["r"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task Branches_that_finish_synchronously_all_run_once_and_join_in_item_order()
+    {
+        var count = (Environment.ProcessorCount * 4) + 3;
+        var runs = new int[count];
+        var agent = new TestAgent((inv, _) =>
+        {
+            Interlocked.Increment(ref runs[inv.Input!.GetValue<int>()]);
+            return ValueTask.FromResult<JsonNode?>(inv.Input.GetValue<int>() * 10);
+        });
+        await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", agent));
+        var flow = EngineHarness.Blueprint(
+            """{"kind":"fanout","items":"$.items","bind":"$.item","collect":"$.r","out":"$.results","body":{"kind":"step","ref":"work","in":{"op":"path","at":"$.item"},"out":"$.r"}}""",
+            EngineHarness.HostAgents("work"));
+
+        var result = await engine.LaunchAsync(flow, Items(count));
+
+        Assert.All(runs, r => Assert.Equal(1, r));
+        Assert.Equal(Enumerable.Range(0, count).Select(i => i * 10), result.FinalContext["results"]!.AsArray().Select(r => r!["r"]!.GetValue<int>()));
+    }
+
+    [Fact]
     public async Task Join_with_collect_keeps_only_that_path_of_each_branch_in_item_order()
     {
         await using var engine = EngineHarness.Create(s => s.AddIssueCoreAgent("work", TestAgent.Returning(i => new JsonObject { ["doubled"] = i!.GetValue<int>() * 2 })));
