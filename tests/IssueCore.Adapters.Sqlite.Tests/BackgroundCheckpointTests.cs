@@ -19,9 +19,7 @@ public sealed class BackgroundCheckpointTests
     {
         await using var temp = new TempDatabase();
         using var checkpoints = new CheckpointWatch(temp.FilePath);
-        var database = temp.Open(configure: o => o.CheckpointThresholdBytes = Threshold);
-        var store = new SqliteIssueStore(database);
-        await database.MigrateAsync();
+        var (database, store) = await OpenAsync(temp);
 
         // Each of these issues commits about 6.5 pages of 1 KB: 12 of them cross the 64-page threshold once, and the
         // one or two after the crossing stay far below the next one, so exactly one checkpoint starts.
@@ -41,13 +39,7 @@ public sealed class BackgroundCheckpointTests
     {
         await using var temp = new TempDatabase();
         using var checkpoints = new CheckpointWatch(temp.FilePath);
-        var database = temp.Open(configure: o =>
-        {
-            o.CheckpointThresholdBytes = Threshold;
-            o.BusyTimeout = TimeSpan.Zero; // a collision on SQLite's write lock would fail a write at once
-        });
-        var store = new SqliteIssueStore(database);
-        await database.MigrateAsync();
+        var (_, store) = await OpenAsync(temp, o => o.BusyTimeout = TimeSpan.Zero); // a collision on SQLite's write lock would fail a write at once
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => CreateIssuesAsync(store, 100))));
         await checkpoints.First.WaitAsync(TimeSpan.FromSeconds(60));
@@ -61,13 +53,7 @@ public sealed class BackgroundCheckpointTests
     {
         await using var temp = new TempDatabase();
         using var checkpoints = new CheckpointWatch(temp.FilePath);
-        var database = temp.Open(configure: o =>
-        {
-            o.CheckpointThresholdBytes = Threshold;
-            o.CheckpointInBackground = false;
-        });
-        var store = new SqliteIssueStore(database);
-        await database.MigrateAsync();
+        var (database, store) = await OpenAsync(temp, o => o.CheckpointInBackground = false);
 
         await CreateIssuesAsync(store, 60);
         await database.DisposeAsync(); // nothing can start after this
@@ -81,9 +67,7 @@ public sealed class BackgroundCheckpointTests
     public async Task Disposing_while_a_background_checkpoint_may_run_leaves_every_commit_readable()
     {
         await using var temp = new TempDatabase();
-        var database = temp.Open(configure: o => o.CheckpointThresholdBytes = Threshold);
-        var store = new SqliteIssueStore(database);
-        await database.MigrateAsync();
+        var (database, store) = await OpenAsync(temp);
 
         await CreateIssuesAsync(store, 40);
         await database.DisposeAsync();
@@ -105,6 +89,18 @@ public sealed class BackgroundCheckpointTests
         var ex = Assert.Throws<ArgumentException>(() => new SqliteDatabase(options));
 
         Assert.Equal(nameof(SqliteStoreOptions.CheckpointThresholdBytes), ex.ParamName);
+    }
+
+    /// <summary>A database on <paramref name="temp"/> checkpointing every <see cref="Threshold"/> bytes, migrated, and an issue store on it.</summary>
+    private static async Task<(SqliteDatabase Database, SqliteIssueStore Store)> OpenAsync(TempDatabase temp, Action<SqliteStoreOptions>? configure = null)
+    {
+        var database = temp.Open(configure: o =>
+        {
+            o.CheckpointThresholdBytes = Threshold;
+            configure?.Invoke(o);
+        });
+        await database.MigrateAsync();
+        return (database, new SqliteIssueStore(database));
     }
 
     private static async Task CreateIssuesAsync(SqliteIssueStore store, int count)
