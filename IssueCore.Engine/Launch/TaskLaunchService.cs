@@ -373,7 +373,9 @@ public sealed class TaskLaunchService
         }
 
         using var heartbeatCts = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
-        var heartbeat = HeartbeatAsync(runId, heartbeatCts.Token);
+        var interval = _options.Value.RunHeartbeatInterval;
+        using var beat = interval == Timeout.InfiniteTimeSpan ? null : new PeriodicTimer(interval, _time);
+        var heartbeat = beat is null ? Task.CompletedTask : HeartbeatAsync(runId, beat, heartbeatCts.Token);
         using var activity = FlowTelemetry.Source.StartActivity(FlowTelemetry.RunActivity, ActivityKind.Internal);
         activity?.SetTag("issuecore.run_id", runId.Value);
         activity?.SetTag("issuecore.flow_id", plan.Blueprint.Id);
@@ -442,11 +444,13 @@ public sealed class TaskLaunchService
         }
         finally
         {
-            // Cancelled on this thread: the heartbeat's wait ends inline and the launch returns without a hop to the
-            // thread pool (CancelAsync would run the callback there and make every launch complete asynchronously).
-#pragma warning disable CA1849 // the only callback is the heartbeat's own wait, which does not block
+            // Ended on this thread: a disposed periodic timer ends the heartbeat's wait inline, so the launch returns
+            // without a hop to the thread pool (a cancelled Task.Delay, or CancelAsync, resumes its waiter there and
+            // made every launch complete asynchronously). The cancellation stops a touch in flight.
+#pragma warning disable CA1849 // the only callback is a touch in flight, which does not block
             heartbeatCts.Cancel();
 #pragma warning restore CA1849
+            beat?.Dispose();
             await heartbeat.ConfigureAwait(false);
             _inFlight.TryRemove(runId, out _);
             _retention.RunFinished();
@@ -491,24 +495,14 @@ public sealed class TaskLaunchService
     }
 
     /// <summary>Keeps the run's activity fresh while it executes, so hosts starting meanwhile do not take it for abandoned.</summary>
-    private async Task HeartbeatAsync(CouncilRunId runId, CancellationToken cancellationToken)
+    /// <remarks>The run ending disposes <paramref name="beat"/>, which ends the wait with <see langword="false"/>: no exception.</remarks>
+    private async Task HeartbeatAsync(CouncilRunId runId, PeriodicTimer beat, CancellationToken cancellationToken)
     {
-        var interval = _options.Value.RunHeartbeatInterval;
-        if (interval == Timeout.InfiniteTimeSpan)
+        while (await beat.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false)
+            && !cancellationToken.IsCancellationRequested
+            && await TouchAsync(runId, cancellationToken).ConfigureAwait(false))
         {
-            return;
         }
-
-        // The run ending cancels the wait: that is the normal way out, so it must not throw.
-        do
-        {
-            await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
-        while (await TouchAsync(runId, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>
