@@ -9,6 +9,8 @@ internal sealed class CountingCouncilRepository(ICouncilRepository inner) : ICou
     private int _graphWrites;
     private int _eventWrites;
     private int _eventsAppended;
+    private int _touches;
+    private readonly TaskCompletionSource _touched = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int GraphWrites => Volatile.Read(ref _graphWrites);
 
@@ -59,7 +61,19 @@ internal sealed class CountingCouncilRepository(ICouncilRepository inner) : ICou
 
     public Task<int> MarkAbandonedRunsAsync(CouncilRunInterruptFilter filter, CancellationToken cancellationToken = default) => inner.MarkAbandonedRunsAsync(filter, cancellationToken);
 
-    public Task<bool> TouchRunAsync(CouncilRunId runId, string owner, CancellationToken cancellationToken = default) => inner.TouchRunAsync(runId, owner, cancellationToken);
+    /// <summary>Heartbeats recorded (calls of <see cref="TouchRunAsync"/>).</summary>
+    public int Touches => Volatile.Read(ref _touches);
+
+    /// <summary>Completes when the first heartbeat has been recorded.</summary>
+    public Task Touched => _touched.Task;
+
+    public async Task<bool> TouchRunAsync(CouncilRunId runId, string owner, CancellationToken cancellationToken = default)
+    {
+        var touched = await inner.TouchRunAsync(runId, owner, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _touches);
+        _touched.TrySetResult();
+        return touched;
+    }
 
     public Task<int> PurgeFinishedRunsAsync(CouncilRetentionPolicy policy, CancellationToken cancellationToken = default) => inner.PurgeFinishedRunsAsync(policy, cancellationToken);
 
