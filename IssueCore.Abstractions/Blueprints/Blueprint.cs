@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Json;
@@ -13,11 +14,11 @@ public sealed class Blueprint : IEquatable<Blueprint>
 {
     private readonly JsonElement _root;
 
-    private Blueprint(JsonElement root, string canonicalJson)
+    private Blueprint(JsonElement root, string canonicalJson, BlueprintVersion version)
     {
         _root = root;
         CanonicalJson = canonicalJson;
-        Version = BlueprintVersion.FromHash(ContentHash.OfCanonical(canonicalJson));
+        Version = version;
     }
 
     /// <summary>The document as RFC 8785 canonical JSON text.</summary>
@@ -63,9 +64,12 @@ public sealed class Blueprint : IEquatable<Blueprint>
             throw new ValidationException("$", "A Blueprint must be a JSON object.");
         }
 
-        var canonical = IssueCore.Json.CanonicalJson.Serialize(node);
-        using var doc = JsonDocument.Parse(canonical, new JsonDocumentOptions { MaxDepth = IssueCore.Json.CanonicalJson.MaxDepth }); // as deep as Parse accepts
-        return new Blueprint(doc.RootElement.Clone(), canonical);
+        // The canonical UTF-8 bytes are written once and serve the hash, the parsed document and the text.
+        using var buffer = new PooledUtf8Buffer();
+        CanonicalJsonWriter.Write(buffer, node);
+        var version = BlueprintVersion.FromHash(ContentHash.OfBytes(buffer.WrittenSpan));
+        using var doc = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = IssueCore.Json.CanonicalJson.MaxDepth }); // as deep as Parse accepts
+        return new Blueprint(doc.RootElement.Clone(), Encoding.UTF8.GetString(buffer.WrittenSpan), version);
     }
 
     /// <summary>Creates a Blueprint from a JSON element.</summary>

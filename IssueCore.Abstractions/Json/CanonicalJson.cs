@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -24,18 +24,58 @@ public static class CanonicalJson
     /// <exception cref="ValidationException">The value has no canonical form.</exception>
     public static string Serialize(JsonNode? node)
     {
-        var sb = new StringBuilder();
-        Write(sb, node, "$", 0);
-        return sb.ToString();
+        using var buffer = new PooledUtf8Buffer();
+        CanonicalJsonWriter.Write(buffer, node);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Canonicalises a JSON element.</summary>
     /// <exception cref="ValidationException">The value has no canonical form.</exception>
     public static string Serialize(JsonElement element)
     {
-        var sb = new StringBuilder();
-        Write(sb, element, "$", 0);
-        return sb.ToString();
+        using var buffer = new PooledUtf8Buffer();
+        CanonicalJsonWriter.Write(buffer, element);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Canonicalises a JSON node into UTF-8 bytes.</summary>
+    /// <exception cref="ValidationException">The value has no canonical form.</exception>
+    public static byte[] SerializeToUtf8Bytes(JsonNode? node)
+    {
+        using var buffer = new PooledUtf8Buffer();
+        CanonicalJsonWriter.Write(buffer, node);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Canonicalises a JSON element into UTF-8 bytes.</summary>
+    /// <exception cref="ValidationException">The value has no canonical form.</exception>
+    public static byte[] SerializeToUtf8Bytes(JsonElement element)
+    {
+        using var buffer = new PooledUtf8Buffer();
+        CanonicalJsonWriter.Write(buffer, element);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Writes the canonical form of a JSON node to <paramref name="destination"/> as UTF-8, without building a string.
+    /// </summary>
+    /// <remarks>A value without a canonical form throws part-way: what was written before it stays in the destination.</remarks>
+    /// <exception cref="ValidationException">The value has no canonical form.</exception>
+    public static void WriteTo(IBufferWriter<byte> destination, JsonNode? node)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        CanonicalJsonWriter.Write(destination, node);
+    }
+
+    /// <summary>
+    /// Writes the canonical form of a JSON element to <paramref name="destination"/> as UTF-8, without building a string.
+    /// </summary>
+    /// <remarks>A value without a canonical form throws part-way: what was written before it stays in the destination.</remarks>
+    /// <exception cref="ValidationException">The value has no canonical form.</exception>
+    public static void WriteTo(IBufferWriter<byte> destination, JsonElement element)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        CanonicalJsonWriter.Write(destination, element);
     }
 
     /// <summary>Canonicalises JSON text.</summary>
@@ -125,215 +165,5 @@ public static class CanonicalJson
         {
             throw new ValidationException("$", $"Not valid JSON: {ex.Message}");
         }
-    }
-
-    private static void Write(StringBuilder sb, JsonNode? node, string path, int depth)
-    {
-        // depth counts the containers around this value: an object or array here is level depth + 1.
-        if (depth >= MaxDepth && node is JsonObject or JsonArray)
-        {
-            throw new ValidationException(path, $"Nested deeper than {MaxDepth} levels.");
-        }
-
-        RuntimeHelpers.EnsureSufficientExecutionStack();
-        switch (node)
-        {
-            case null:
-                sb.Append("null");
-                break;
-            case JsonObject obj:
-                var members = obj.ToList();
-                members.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-                sb.Append('{');
-                for (var i = 0; i < members.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        sb.Append(',');
-                    }
-
-                    WriteString(sb, members[i].Key, path);
-                    sb.Append(':');
-                    Write(sb, members[i].Value, path + "." + members[i].Key, depth + 1);
-                }
-
-                sb.Append('}');
-                break;
-            case JsonArray array:
-                sb.Append('[');
-                for (var i = 0; i < array.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        sb.Append(',');
-                    }
-
-                    Write(sb, array[i], $"{path}[{i}]", depth + 1);
-                }
-
-                sb.Append(']');
-                break;
-            default:
-                var value = node.AsValue();
-                switch (value.GetValueKind())
-                {
-                    case JsonValueKind.String:
-                        WriteString(sb, value.GetValue<string>(), path);
-                        break;
-                    case JsonValueKind.Number:
-                        if (value.TryGetValue<double>(out var d))
-                        {
-                            if (!double.IsFinite(d))
-                            {
-                                throw new ValidationException(path, "NaN and infinite numbers have no JSON form.");
-                            }
-
-                            sb.Append(FormatNumber(d));
-                        }
-                        else
-                        {
-                            using (var doc = ParseDocument(value.ToJsonString()))
-                            {
-                                Write(sb, doc.RootElement, path, depth);
-                            }
-                        }
-
-                        break;
-                    default:
-                        using (var doc = ParseDocument(value.ToJsonString()))
-                        {
-                            Write(sb, doc.RootElement, path, depth);
-                        }
-
-                        break;
-                }
-
-                break;
-        }
-    }
-
-    private static void Write(StringBuilder sb, JsonElement element, string path, int depth)
-    {
-        if (depth >= MaxDepth && element.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
-        {
-            throw new ValidationException(path, $"Nested deeper than {MaxDepth} levels.");
-        }
-
-        RuntimeHelpers.EnsureSufficientExecutionStack();
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                var members = new List<(string Name, JsonElement Value)>();
-                var seen = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var p in element.EnumerateObject())
-                {
-                    if (!seen.Add(p.Name))
-                    {
-                        throw new ValidationException(path, $"Duplicate member name '{p.Name}'.");
-                    }
-
-                    members.Add((p.Name, p.Value));
-                }
-
-                members.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-                sb.Append('{');
-                for (var i = 0; i < members.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        sb.Append(',');
-                    }
-
-                    WriteString(sb, members[i].Name, path);
-                    sb.Append(':');
-                    Write(sb, members[i].Value, path + "." + members[i].Name, depth + 1);
-                }
-
-                sb.Append('}');
-                break;
-            case JsonValueKind.Array:
-                sb.Append('[');
-                var index = 0;
-                foreach (var item in element.EnumerateArray())
-                {
-                    if (index > 0)
-                    {
-                        sb.Append(',');
-                    }
-
-                    Write(sb, item, $"{path}[{index}]", depth + 1);
-                    index++;
-                }
-
-                sb.Append(']');
-                break;
-            case JsonValueKind.String:
-                WriteString(sb, element.GetString()!, path);
-                break;
-            case JsonValueKind.Number:
-                if (!element.TryGetDouble(out var d) || !double.IsFinite(d))
-                {
-                    throw new ValidationException(path, $"The number {element.GetRawText()} is outside the IEEE 754 double range.");
-                }
-
-                sb.Append(FormatNumber(d));
-                break;
-            case JsonValueKind.True:
-                sb.Append("true");
-                break;
-            case JsonValueKind.False:
-                sb.Append("false");
-                break;
-            case JsonValueKind.Null:
-                sb.Append("null");
-                break;
-            default:
-                throw new ValidationException(path, $"Unsupported JSON value kind {element.ValueKind}.");
-        }
-    }
-
-    private static void WriteString(StringBuilder sb, string value, string path)
-    {
-        sb.Append('"');
-        for (var i = 0; i < value.Length; i++)
-        {
-            var c = value[i];
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < 0x20)
-                    {
-                        sb.Append("\\u00").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-                    }
-                    else if (char.IsHighSurrogate(c))
-                    {
-                        if (i + 1 >= value.Length || !char.IsLowSurrogate(value[i + 1]))
-                        {
-                            throw new ValidationException(path, "A string holds a lone surrogate.");
-                        }
-
-                        sb.Append(c).Append(value[++i]);
-                    }
-                    else if (char.IsLowSurrogate(c))
-                    {
-                        throw new ValidationException(path, "A string holds a lone surrogate.");
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
-
-                    break;
-            }
-        }
-
-        sb.Append('"');
     }
 }

@@ -11,13 +11,23 @@ namespace IssueCore.Json;
 /// </summary>
 public static class ContentHash
 {
-    /// <summary>Hashes a JSON value in canonical form.</summary>
+    /// <summary>Hashes a JSON value in canonical form (written as UTF-8 and hashed, with no string in between).</summary>
     /// <exception cref="ValidationException">The value has no canonical form.</exception>
-    public static string Of(JsonNode? value) => OfCanonical(CanonicalJson.Serialize(value));
+    public static string Of(JsonNode? value)
+    {
+        using var buffer = new PooledUtf8Buffer();
+        CanonicalJsonWriter.Write(buffer, value);
+        return OfBytes(buffer.WrittenSpan);
+    }
 
     /// <summary>Hashes a JSON element in canonical form.</summary>
     /// <exception cref="ValidationException">The value has no canonical form.</exception>
-    public static string Of(JsonElement value) => OfCanonical(CanonicalJson.Serialize(value));
+    public static string Of(JsonElement value)
+    {
+        using var buffer = new PooledUtf8Buffer();
+        CanonicalJsonWriter.Write(buffer, value);
+        return OfBytes(buffer.WrittenSpan);
+    }
 
     /// <summary>Hashes text that is already canonical (or any string) by its UTF-8 bytes.</summary>
     public static string OfCanonical(string text)

@@ -199,4 +199,48 @@ public sealed class CanonicalJsonTests
         var deep = new string('[', CanonicalJson.MaxDepth + 5) + new string(']', CanonicalJson.MaxDepth + 5);
         Assert.Throws<ValidationException>(() => CanonicalJson.Canonicalize(deep));
     }
+
+    [Theory]
+    [InlineData("""{"b":[1,2.5,-0,1e21,{"y":null,"x":true}],"a":"s\u0001\"\\é😀","":false}""")]
+    [InlineData("""[[], {}, "", 0, -9007199254740991, 9007199254740993, 123456789012345678901234, 0.1]""")]
+    [InlineData("\"\\ud83d\\ude00 plain \\t tab\"")]
+    public void The_utf8_writer_the_string_and_the_hash_agree(string json)
+    {
+        var node = JsonNode.Parse(json);
+        using var document = JsonDocument.Parse(json);
+        var text = CanonicalJson.Serialize(node);
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        CanonicalJson.WriteTo(buffer, node);
+        Assert.Equal(text, System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(text), CanonicalJson.SerializeToUtf8Bytes(document.RootElement));
+        Assert.Equal(text, CanonicalJson.Serialize(document.RootElement));
+        Assert.Equal(ContentHash.OfCanonical(text), ContentHash.Of(node));
+        Assert.Equal(ContentHash.OfCanonical(text), ContentHash.Of(document.RootElement));
+        Assert.Equal(text, CanonicalJson.Canonicalize(text)); // canonical text is its own canonical form
+    }
+
+    [Fact]
+    public void A_value_without_a_canonical_form_is_reported_at_its_path()
+    {
+        var loneSurrogate = new JsonObject { ["a"] = new JsonArray(1, new JsonObject { ["b"] = "x\ud800" }) };
+        Assert.Equal("$.a[1].b", Assert.Throws<ValidationException>(() => CanonicalJson.Serialize(loneSurrogate)).Path);
+
+        var notFinite = new JsonObject { ["n"] = new JsonArray(JsonValue.Create(double.NaN)) };
+        Assert.Equal("$.n[0]", Assert.Throws<ValidationException>(() => ContentHash.Of(notFinite)).Path);
+
+        var tooLarge = Assert.Throws<ValidationException>(() => CanonicalJson.Canonicalize("""{"x":{"y":[0,1e400]}}"""));
+        Assert.Equal("$.x.y[1]", tooLarge.Path);
+
+        Assert.Equal("$", Assert.Throws<ValidationException>(() => CanonicalJson.Serialize(JsonValue.Create("\udc00"))).Path);
+    }
+
+    [Fact]
+    public void Integers_below_two_to_the_53_are_written_with_all_their_digits()
+    {
+        foreach (var value in new[] { 0d, 1d, -1d, 42d, 1e15, -1e15, 9007199254740991d, -9007199254740991d, 9007199254740992d, 1e20 })
+        {
+            Assert.Equal(CanonicalJson.FormatNumber(value), CanonicalJson.Serialize(JsonValue.Create(value)));
+        }
+    }
 }

@@ -75,11 +75,12 @@ internal sealed class DispatchBlueprints
             }
 
             // Throws, as Blueprint.FromNode would, when the document has no canonical form: nothing is remembered then.
-            var canonical = CanonicalJson.Serialize(node);
-            if (!_byText.TryGetValue(canonical, out var built))
+            // One canonical write serves the lookup and the build (the candidate is dropped when its content is known).
+            var candidate = Blueprint.FromNode(node);
+            if (!_byText.TryGetValue(candidate.CanonicalJson, out var built))
             {
-                built = Blueprint.FromNode(node);
-                if (Remember(canonical, built))
+                built = candidate;
+                if (Remember(candidate.CanonicalJson, built))
                 {
                     _distinct.Add(built);
                 }

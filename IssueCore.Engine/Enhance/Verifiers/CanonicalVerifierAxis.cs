@@ -7,8 +7,8 @@ internal sealed class CanonicalVerifierAxis : IVerifierAxis
 {
     public ValueTask<VerdictSummary> VerifyAsync(VerifierContext context, CancellationToken cancellationToken = default)
     {
-        var recanonical = CanonicalJson.Canonicalize(context.Proposed.CanonicalJson);
-        var rehash = ContentHash.OfCanonical(recanonical);
+        // The parsed document written again in canonical form (UTF-8, no string in between) and hashed.
+        var rehash = ContentHash.Of(context.Proposed.Root);
         var verdict = string.Equals(rehash, context.ProposedHash, StringComparison.Ordinal)
                       && string.Equals(rehash, context.Proposed.Version.Value, StringComparison.Ordinal)
             ? new VerdictSummary(context.Axis, VerdictStatus.Pass, $"canonical form hashes to {rehash}")
