@@ -199,10 +199,11 @@ internal sealed class FlowInterpreter
             {
                 await gate.WaitAsync(branchCts.Token).ConfigureAwait(false);
                 entered = true;
-                if (count > 1)
+                if (index < count - 1)
                 {
                     // Agents may complete synchronously (Lua scripts do): without this the branches would run one after
-                    // another on the launching thread, whatever max_parallel allows.
+                    // another on the launching thread, whatever max_parallel allows. The last branch runs on the
+                    // launching thread itself, which would otherwise only wait for the others: one hand-off fewer.
                     await Task.Yield();
                 }
 
