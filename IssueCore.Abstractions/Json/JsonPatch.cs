@@ -42,7 +42,30 @@ public static partial class JsonPatch
     /// The patch is malformed, or an operation failed; the error's path names the operation and member,
     /// for example <c>$[3].path</c>.
     /// </exception>
-    public static JsonNode? Apply(JsonNode? document, JsonNode? operations)
+    public static JsonNode? Apply(JsonNode? document, JsonNode? operations) => ApplyCore(document, operations, copy: true);
+
+    /// <summary>
+    /// Applies a patch to a document the caller owns, changing that document instead of a copy of it: for a document
+    /// built only to be patched (parsed, or converted from another form), this saves copying all of it.
+    /// </summary>
+    /// <param name="document">The document, changed in place; <see langword="null"/> is the JSON literal <c>null</c>.</param>
+    /// <param name="operations">The patch: an array of operation objects.</param>
+    /// <returns>
+    /// The patched document: <paramref name="document"/> itself, or the value that replaced it when an operation targets
+    /// the whole document (the pointer <c>""</c>).
+    /// </returns>
+    /// <remarks>
+    /// The checks, limits and errors are those of <see cref="Apply"/>, but an operation that fails leaves the document
+    /// with the operations before it applied: throw the document away then (RFC 6902 makes a failed patch change
+    /// nothing, which <see cref="Apply"/> keeps by working on a copy).
+    /// </remarks>
+    /// <exception cref="ValidationException">
+    /// The patch is malformed, or an operation failed; the error's path names the operation and member,
+    /// for example <c>$[3].path</c>.
+    /// </exception>
+    public static JsonNode? ApplyInPlace(JsonNode? document, JsonNode? operations) => ApplyCore(document, operations, copy: false);
+
+    private static JsonNode? ApplyCore(JsonNode? document, JsonNode? operations, bool copy)
     {
         var errors = Validate(operations);
         if (errors.Count > 0)
@@ -56,7 +79,7 @@ public static partial class JsonPatch
         }
 
         var ops = (JsonArray)operations!;
-        var root = document?.DeepClone();
+        var root = copy ? document?.DeepClone() : document;
         long cloned = 0;
         for (var i = 0; i < ops.Count; i++)
         {

@@ -98,6 +98,12 @@ internal sealed unsafe partial class LuaSandbox
         return _lua.Type(index) is LuaType.None or LuaType.Nil ? null : ToJson(index, 1, $"$arg{index}");
     }
 
+    private JsonElement TableArg(int index)
+    {
+        _outputBytes = 0;
+        return TableToElement(index, 1, index == 1 ? "$arg1" : $"$arg{index}");
+    }
+
     private int ReturnJson(JsonNode? value)
     {
         _lua.PushBoolean(true);
@@ -112,10 +118,17 @@ internal sealed unsafe partial class LuaSandbox
         return 2;
     }
 
-    private int CanonicalJsonPrimitive(IntPtr l) => ReturnString(CanonicalJson.Serialize(Arg(1)));
+    // A table argument is read as one element and canonicalised from it: no node is built only to be walked once.
+    private int CanonicalJsonPrimitive(IntPtr l)
+        => ReturnString(_lua.Type(1) == LuaType.Table ? CanonicalJson.Serialize(TableArg(1)) : CanonicalJson.Serialize(Arg(1)));
 
     private int ContentHashPrimitive(IntPtr l)
     {
+        if (_lua.Type(1) == LuaType.Table)
+        {
+            return ReturnString(ContentHash.Of(TableArg(1)));
+        }
+
         if (_lua.Type(1) != LuaType.String)
         {
             return ReturnString(ContentHash.Of(Arg(1)));
@@ -172,9 +185,11 @@ internal sealed unsafe partial class LuaSandbox
             }
 
             ChargeWork(cost);
+            // The document was converted from Lua for this call (and each segment's result is new): it is patched in
+            // place, not copied first.
             if (start == 0 && end == ops.Count)
             {
-                return JsonPatch.Apply(root, ops);
+                return JsonPatch.ApplyInPlace(root, ops);
             }
 
             var segment = new JsonArray();
@@ -185,7 +200,7 @@ internal sealed unsafe partial class LuaSandbox
 
             try
             {
-                root = JsonPatch.Apply(root, segment);
+                root = JsonPatch.ApplyInPlace(root, segment);
             }
             catch (ValidationException ex) when (start > 0)
             {

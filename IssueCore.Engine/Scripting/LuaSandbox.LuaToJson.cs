@@ -227,6 +227,21 @@ internal sealed unsafe partial class LuaSandbox
     /// into the state's reused buffer and handed back as a node over one immutable element, so only what the caller reads
     /// is ever materialised as nodes.
     /// </summary>
+    /// <summary>A Lua table as one immutable element, for a caller that only reads it (no node over it is built).</summary>
+    private JsonElement TableToElement(int index, int depth, string root)
+    {
+        _path.Clear();
+        _pathRoot = root;
+        CountNode();
+        var writer = BeginJsonWrite();
+        WriteTable(_lua.AbsIndex(index), depth);
+        writer.Flush();
+        var reader = new Utf8JsonReader(_jsonBuffer.WrittenSpan, new JsonReaderOptions { MaxDepth = JsonBufferMaxDepth });
+        var element = JsonElement.ParseValue(ref reader);
+        EndJsonWrite();
+        return element;
+    }
+
     private JsonNode? ToJson(int index, int depth, string root)
     {
         _path.Clear();

@@ -32,7 +32,7 @@ internal static class ProposedBlueprint
         JsonNode? patched;
         try
         {
-            patched = JsonPatch.Apply(head.ToJsonObject(), operations);
+            patched = JsonPatch.ApplyInPlace(head.ToJsonObject(), operations); // a new object over the head's document, only patched here
         }
         catch (ValidationException ex)
         {

@@ -12,6 +12,10 @@ public sealed class JsonPatchTests
         var result = JsonPatch.Apply(document, JsonNode.Parse(patch));
         Assert.Equal(CanonicalJson.Canonicalize(expected), CanonicalJson.Serialize(result));
         Assert.Equal(before, document?.ToJsonString());
+
+        // Applied in place, the same patch gives the same document.
+        var inPlace = JsonPatch.ApplyInPlace(JsonNode.Parse(doc), JsonNode.Parse(patch));
+        Assert.Equal(CanonicalJson.Canonicalize(expected), CanonicalJson.Serialize(inPlace));
     }
 
     private static ValidationException AssertFails(string doc, string patch)
@@ -20,7 +24,28 @@ public sealed class JsonPatchTests
         var before = document?.ToJsonString();
         var ex = Assert.Throws<ValidationException>(() => JsonPatch.Apply(document, JsonNode.Parse(patch)));
         Assert.Equal(before, document?.ToJsonString());
+
+        // Applied in place, the same patch fails with the same error.
+        var inPlace = Assert.Throws<ValidationException>(() => JsonPatch.ApplyInPlace(JsonNode.Parse(doc), JsonNode.Parse(patch)));
+        Assert.Equal(ex.Errors, inPlace.Errors);
         return ex;
+    }
+
+    [Fact]
+    public void Applied_in_place_the_callers_document_is_the_one_changed_and_returned()
+    {
+        var document = JsonNode.Parse("""{"a":{"b":1},"list":[1,2]}""")!;
+        var inner = document["a"]!;
+
+        var result = JsonPatch.ApplyInPlace(document, JsonNode.Parse("""[{"op":"add","path":"/a/c","value":2},{"op":"remove","path":"/list/0"}]"""));
+
+        Assert.Same(document, result);
+        Assert.Same(inner, document["a"]);
+        Assert.Equal("""{"a":{"b":1,"c":2},"list":[2]}""", document.ToJsonString());
+
+        // A patch of the whole document returns the value that replaced it.
+        var replaced = JsonPatch.ApplyInPlace(document, JsonNode.Parse("""[{"op":"replace","path":"","value":[7]}]"""));
+        Assert.Equal("[7]", replaced!.ToJsonString());
     }
 
     [Theory]
