@@ -21,8 +21,8 @@ internal static class CanonicalJsonWriter
         + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f\"\\"
         + string.Concat(Enumerable.Range(0xD800, 0x800).Select(c => (char)c)));
 
-    private static readonly Comparison<KeyValuePair<string, JsonNode?>> ByNodeName = static (a, b) => string.CompareOrdinal(a.Key, b.Key);
-    private static readonly Comparison<KeyValuePair<string, JsonElement>> ByElementName = static (a, b) => string.CompareOrdinal(a.Key, b.Key);
+    private static readonly Action<IBufferWriter<byte>, JsonNode?, int> WriteNodeMember = WriteNode;
+    private static readonly Action<IBufferWriter<byte>, JsonElement, int> WriteElementMember = WriteElement;
 
     public static void Write(IBufferWriter<byte> output, JsonNode? node)
     {
@@ -94,45 +94,14 @@ internal static class CanonicalJsonWriter
 
     private static void WriteObject(IBufferWriter<byte> output, JsonObject obj, int depth)
     {
-        var count = obj.Count;
-        var members = ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Rent(Math.Max(count, 1));
-        try
+        var members = ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Rent(Math.Max(obj.Count, 1));
+        var n = 0;
+        foreach (var member in obj)
         {
-            var n = 0;
-            foreach (var member in obj)
-            {
-                members[n++] = member;
-            }
-
-            var sorted = members.AsSpan(0, n);
-            sorted.Sort(ByNodeName);
-            Byte(output, (byte)'{');
-            for (var i = 0; i < sorted.Length; i++)
-            {
-                if (i > 0)
-                {
-                    Byte(output, (byte)',');
-                }
-
-                WriteString(output, sorted[i].Key);
-                Byte(output, (byte)':');
-                try
-                {
-                    WriteNode(output, sorted[i].Value, depth + 1);
-                }
-                catch (PathedError error)
-                {
-                    throw error.Under(sorted[i].Key);
-                }
-            }
-
-            Byte(output, (byte)'}');
+            members[n++] = member;
         }
-        finally
-        {
-            members.AsSpan(0, count).Clear();
-            ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Return(members);
-        }
+
+        WriteMembers(output, members, n, depth, WriteNodeMember);
     }
 
     private static void WriteValue(IBufferWriter<byte> output, JsonValue value, int depth)
@@ -232,18 +201,26 @@ internal static class CanonicalJsonWriter
 
     private static void WriteObject(IBufferWriter<byte> output, JsonElement element, int depth)
     {
-        var count = element.GetPropertyCount();
-        var members = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(Math.Max(count, 1));
+        var members = ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Rent(Math.Max(element.GetPropertyCount(), 1));
+        var n = 0;
+        foreach (var p in element.EnumerateObject())
+        {
+            members[n++] = new KeyValuePair<string, JsonElement>(p.Name, p.Value);
+        }
+
+        WriteMembers(output, members, n, depth, WriteElementMember);
+    }
+
+    /// <summary>
+    /// Writes the first <paramref name="count"/> members sorted by name (UTF-16 code units), refusing a name given twice,
+    /// and returns the rented array.
+    /// </summary>
+    private static void WriteMembers<TValue>(IBufferWriter<byte> output, KeyValuePair<string, TValue>[] members, int count, int depth, Action<IBufferWriter<byte>, TValue, int> writeValue)
+    {
         try
         {
-            var n = 0;
-            foreach (var p in element.EnumerateObject())
-            {
-                members[n++] = new KeyValuePair<string, JsonElement>(p.Name, p.Value);
-            }
-
-            var sorted = members.AsSpan(0, n);
-            sorted.Sort(ByElementName);
+            var sorted = members.AsSpan(0, count);
+            sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
             for (var i = 1; i < sorted.Length; i++)
             {
                 if (string.Equals(sorted[i - 1].Key, sorted[i].Key, StringComparison.Ordinal))
@@ -264,7 +241,7 @@ internal static class CanonicalJsonWriter
                 Byte(output, (byte)':');
                 try
                 {
-                    WriteElement(output, sorted[i].Value, depth + 1);
+                    writeValue(output, sorted[i].Value, depth + 1);
                 }
                 catch (PathedError error)
                 {
@@ -277,7 +254,7 @@ internal static class CanonicalJsonWriter
         finally
         {
             members.AsSpan(0, count).Clear();
-            ArrayPool<KeyValuePair<string, JsonElement>>.Shared.Return(members);
+            ArrayPool<KeyValuePair<string, TValue>>.Shared.Return(members);
         }
     }
 

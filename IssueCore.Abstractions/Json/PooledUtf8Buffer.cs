@@ -2,26 +2,28 @@ using System.Buffers;
 
 namespace IssueCore.Json;
 
-/// <summary>A growable UTF-8 buffer over pooled arrays, for canonical text that is hashed or copied and then dropped.</summary>
+/// <summary>
+/// A buffer writer over arrays rented from <see cref="ArrayPool{T}.Shared"/>, for bytes that are hashed or copied out once
+/// written: the scratch bytes cost no allocation. Dispose returns the array.
+/// </summary>
+/// <remarks>One source, compiled into IssueCore.Abstractions and (linked) into IssueCore.Engine, internal to each.</remarks>
 internal sealed class PooledUtf8Buffer : IBufferWriter<byte>, IDisposable
 {
     private byte[] _buffer;
     private int _written;
 
-    public PooledUtf8Buffer(int initialCapacity = 1024) => _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+    public PooledUtf8Buffer(int initialCapacity = 1024) => _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 256));
 
+    /// <summary>What has been written so far.</summary>
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
+    /// <summary>What has been written so far, as memory (valid until the next write or Dispose).</summary>
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
 
     public void Advance(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        if (_written + count > _buffer.Length)
-        {
-            throw new InvalidOperationException("Advanced past the end of the buffer.");
-        }
-
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _buffer.Length - _written);
         _written += count;
     }
 
@@ -56,7 +58,7 @@ internal sealed class PooledUtf8Buffer : IBufferWriter<byte>, IDisposable
             return;
         }
 
-        var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _written + needed));
+        var grown = ArrayPool<byte>.Shared.Rent(checked(Math.Max(_buffer.Length * 2, _written + needed)));
         _buffer.AsSpan(0, _written).CopyTo(grown);
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = grown;

@@ -138,7 +138,7 @@ internal sealed class RunGraph
     /// </summary>
     public JsonDocument ToDocument()
     {
-        using var buffer = new PooledByteWriter(_blueprintJson.Length + _initialContext.Length + (_finalContext?.Length ?? 0) + 256);
+        using var buffer = new PooledUtf8Buffer(_blueprintJson.Length + _initialContext.Length + (_finalContext?.Length ?? 0) + 256);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();

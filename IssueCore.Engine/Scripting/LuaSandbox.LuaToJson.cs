@@ -222,11 +222,6 @@ internal sealed unsafe partial class LuaSandbox
         return sb.ToString();
     }
 
-    /// <summary>
-    /// The Lua value at <paramref name="index"/> as JSON. A table is written straight from the Lua stack as UTF-8 JSON
-    /// into the state's reused buffer and handed back as a node over one immutable element, so only what the caller reads
-    /// is ever materialised as nodes.
-    /// </summary>
     /// <summary>A Lua table as one immutable element, for a caller that only reads it (no node over it is built).</summary>
     private JsonElement TableToElement(int index, int depth, string root)
     {
@@ -242,22 +237,22 @@ internal sealed unsafe partial class LuaSandbox
         return element;
     }
 
+    /// <summary>
+    /// The Lua value at <paramref name="index"/> as JSON. A table is written straight from the Lua stack as UTF-8 JSON
+    /// into the state's reused buffer and handed back as a node over one immutable element, so only what the caller reads
+    /// is ever materialised as nodes.
+    /// </summary>
     private JsonNode? ToJson(int index, int depth, string root)
     {
-        _path.Clear();
-        _pathRoot = root;
-        CountNode();
         if ((LuaType)LuaNative.Type(_l, index) != LuaType.Table)
         {
+            _path.Clear();
+            _pathRoot = root;
+            CountNode();
             return ScalarToJson(index);
         }
 
-        var writer = BeginJsonWrite();
-        WriteTable(_lua.AbsIndex(index), depth);
-        writer.Flush();
-        var reader = new Utf8JsonReader(_jsonBuffer.WrittenSpan, new JsonReaderOptions { MaxDepth = JsonBufferMaxDepth });
-        var element = JsonElement.ParseValue(ref reader);
-        EndJsonWrite();
+        var element = TableToElement(index, depth, root);
         return element.ValueKind == JsonValueKind.Array ? JsonArray.Create(element) : JsonObject.Create(element);
     }
 
