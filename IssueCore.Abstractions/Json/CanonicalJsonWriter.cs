@@ -50,13 +50,7 @@ internal static class CanonicalJsonWriter
 
     private static void WriteNode(IBufferWriter<byte> output, JsonNode? node, int depth)
     {
-        // depth counts the containers around this value: an object or array here is level depth + 1.
-        if (depth >= CanonicalJson.MaxDepth && node is JsonObject or JsonArray)
-        {
-            throw new PathedError($"Nested deeper than {CanonicalJson.MaxDepth} levels.");
-        }
-
-        RuntimeHelpers.EnsureSufficientExecutionStack();
+        EnterValue(depth, node is JsonObject or JsonArray);
         switch (node)
         {
             case null:
@@ -90,6 +84,18 @@ internal static class CanonicalJsonWriter
                 WriteValue(output, node.AsValue(), depth);
                 break;
         }
+    }
+
+    /// <summary>Refuses a container nested too deep; <paramref name="depth"/> counts the containers around the value.</summary>
+    private static void EnterValue(int depth, bool isContainer)
+    {
+        // An object or array here is level depth + 1.
+        if (depth >= CanonicalJson.MaxDepth && isContainer)
+        {
+            throw new PathedError($"Nested deeper than {CanonicalJson.MaxDepth} levels.");
+        }
+
+        RuntimeHelpers.EnsureSufficientExecutionStack();
     }
 
     private static void WriteObject(IBufferWriter<byte> output, JsonObject obj, int depth)
@@ -139,12 +145,7 @@ internal static class CanonicalJsonWriter
 
     private static void WriteElement(IBufferWriter<byte> output, JsonElement element, int depth)
     {
-        if (depth >= CanonicalJson.MaxDepth && element.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
-        {
-            throw new PathedError($"Nested deeper than {CanonicalJson.MaxDepth} levels.");
-        }
-
-        RuntimeHelpers.EnsureSufficientExecutionStack();
+        EnterValue(depth, element.ValueKind is JsonValueKind.Object or JsonValueKind.Array);
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:

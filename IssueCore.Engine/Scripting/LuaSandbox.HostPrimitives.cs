@@ -101,7 +101,7 @@ internal sealed unsafe partial class LuaSandbox
     private JsonElement TableArg(int index)
     {
         _outputBytes = 0;
-        return TableToElement(index, 1, index == 1 ? "$arg1" : $"$arg{index}");
+        return TableToElement(index, 1, $"$arg{index}");
     }
 
     private int ReturnJson(JsonNode? value)
