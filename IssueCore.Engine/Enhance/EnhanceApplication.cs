@@ -892,13 +892,14 @@ public sealed partial class EnhanceApplication : IDisposable
         try
         {
             // Bounded: a store that hangs must not keep a cancelled dispatcher from returning. If the
-            // release does not finish in time the lease simply expires and another worker takes over.
+            // release does not finish in time the lease simply expires and another worker takes over. One timer ends
+            // both the calls and the wait for them (see ReleaseAfterDeadlineAsync).
             using var timeout = new CancellationTokenSource(ShutdownReleaseTimeout, _time);
             await RecordStartedRunBeforeReleaseAsync(issue, started, timeout.Token)
-                .WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None)
+                .WaitAsync(timeout.Token)
                 .ConfigureAwait(false);
             await _issues.ReleaseUnderLeaseAsync(IssueLease.Of(issue), _time.GetUtcNow(), "the dispatcher stopped", timeout.Token)
-                .WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None)
+                .WaitAsync(timeout.Token)
                 .ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // best effort: the lease expires anyway
@@ -920,9 +921,13 @@ public sealed partial class EnhanceApplication : IDisposable
         EnhanceLog.DeadlinePassed(_logger, issue.Id.Value, stretch);
         try
         {
+            // One timer bounds both the calls and the wait for them: its token cancels the calls as it ends the wait,
+            // so a call the dispatcher stops waiting for is always cancelled. (With a second timer of the same length
+            // for the wait, either could fire first; a wait that ended first disposed the source before its timer
+            // fired, and a disposed source never cancels, which left the abandoned call hanging for good.)
             using var timeout = new CancellationTokenSource(ShutdownReleaseTimeout, _time);
             return await RetryOrFailAsync(issue, fault, timeout.Token, started)
-                .WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None)
+                .WaitAsync(timeout.Token)
                 .ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // best effort: the heartbeat has stopped, so the lease expires anyway

@@ -108,6 +108,36 @@ public sealed class DispatchDeadlineTests
     }
 
     [Fact]
+    public async Task A_release_the_dispatcher_stops_waiting_for_after_the_deadline_is_cancelled_even_when_the_wait_would_end_first()
+    {
+        // Arrange: the log store and the release hang, on a clock where a wait started after its call's timeout would
+        // fire before that timeout (timers of the same length fire latest first).
+        var faults = new FaultPlan();
+        await using var h = await EnhanceHarness.CreateAsync(faults: faults, time: new LastCreatedFirstTimeProvider(EnhanceHarness.Start));
+        var created = await h.EnqueueAsync(Patch);
+        faults.HangOn("log.append", "issues.release");
+        var entered = faults.HangEntered.Task;
+
+        // Act: past the deadline, then past the bound on the release.
+        var tick = h.App.TickAsync(CancellationToken.None);
+        Assert.Equal("log.append", await entered.WaitAsync(Guard));
+        h.Time.Advance(h.Options.DispatchTimeout);
+        await faults.EnteredAsync("issues.release").WaitAsync(Guard);
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+        var first = await tick.WaitAsync(Guard);
+        var hangingWhenTheTickReturned = faults.Hanging;
+        faults.StopHanging();
+        var abandoned = await h.Issues.GetAsync(created.Issue.Id);
+
+        // Assert: the abandoned release was cancelled when the dispatcher stopped waiting for it, so recovering the
+        // store later does not let it through: the issue keeps running under the expiring lease.
+        Assert.NotNull(first);
+        Assert.Contains("lease expires", first.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, hangingWhenTheTickReturned);
+        Assert.Equal(IssueState.Running, abandoned.Status.State);
+    }
+
+    [Fact]
     public async Task Host_cancellation_before_the_deadline_still_releases_the_issue_at_once()
     {
         var faults = new FaultPlan();

@@ -50,14 +50,18 @@ internal sealed class EnhanceHarness : IAsyncDisposable
          "flow":{"kind":"seq","children":[{"kind":"step","ref":"price","in":{"op":"path","at":"$"},"out":"$.price"}]}}
         """);
 
+    /// <summary>Where the harness's fake clock starts.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     public static async Task<EnhanceHarness> CreateAsync(
         Action<IServiceCollection>? configure = null,
         Action<EnhanceApplicationOptions>? options = null,
         bool install = true,
         bool seedTarget = true,
-        FaultPlan? faults = null)
+        FaultPlan? faults = null,
+        FakeTimeProvider? time = null)
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        time ??= new FakeTimeProvider(Start);
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(time);
         services.AddIssueCore(o => o.Security.SigningKey = EngineHarness.SigningKey).UseInMemory();
