@@ -1143,11 +1143,14 @@ public sealed partial class EnhanceApplication : IDisposable
 
     /// <summary>
     /// Renews the lease of the issue being dispatched until disposed. Stopping it throws nothing: disposing the timer
-    /// ends the wait with <see langword="false"/>. A renewal that finds the lease gone cancels <c>leaseLost</c>.
+    /// ends the wait with <see langword="false"/>. A renewal that finds the lease gone cancels <c>leaseLost</c>. A
+    /// renewal still in flight when the heartbeat stops (at the deadline, or at the dispatch's end) is cancelled, so a
+    /// store that hangs is not left with a call nobody will ever cancel.
     /// </summary>
     private sealed class LeaseHeartbeat : IAsyncDisposable
     {
         private readonly PeriodicTimer _timer;
+        private readonly CancellationTokenSource _stop;
         private readonly CancellationTokenRegistration _onDeadline;
         private readonly Task _loop;
         private readonly TimeProvider _time;
@@ -1157,8 +1160,9 @@ public sealed partial class EnhanceApplication : IDisposable
             _time = owner._time;
             var interval = owner._options.HeartbeatInterval ?? owner._options.LeaseDuration / 3;
             _timer = new PeriodicTimer(interval, owner._time);
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(deadline);
             _onDeadline = deadline.Register(static t => ((PeriodicTimer)t!).Dispose(), _timer);
-            _loop = RunAsync(owner, lease, _timer, leaseLost, deadline);
+            _loop = RunAsync(owner, lease, _timer, leaseLost, _stop.Token);
         }
 
         public async ValueTask DisposeAsync()
@@ -1167,26 +1171,30 @@ public sealed partial class EnhanceApplication : IDisposable
             await _onDeadline.DisposeAsync().ConfigureAwait(false);
             if (!_loop.IsCompleted)
             {
+                // A renewal is in flight: cancel it (its token is the only thing that can end a call to a store that
+                // stopped answering), then wait for it, bounded, in case the store ignores its token.
+                await _stop.CancelAsync().ConfigureAwait(false);
                 try
                 {
-                    // Bounded: a renewal stuck in a store that ignores its token must not hold the dispatch.
                     await _loop.WaitAsync(ShutdownReleaseTimeout, _time, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (TimeoutException)
                 {
                 }
             }
+
+            _stop.Dispose();
         }
 
-        private static async Task RunAsync(EnhanceApplication owner, IssueLease lease, PeriodicTimer timer, CancellationTokenSource leaseLost, CancellationToken deadline)
+        private static async Task RunAsync(EnhanceApplication owner, IssueLease lease, PeriodicTimer timer, CancellationTokenSource leaseLost, CancellationToken stop)
         {
             while (await timer.WaitForNextTickAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 try
                 {
-                    await owner._issues.RenewUnderLeaseAsync(lease, owner._options.LeaseDuration, deadline).ConfigureAwait(false);
+                    await owner._issues.RenewUnderLeaseAsync(lease, owner._options.LeaseDuration, stop).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
                     return;
                 }

@@ -138,6 +138,33 @@ public sealed class DispatchDeadlineTests
     }
 
     [Fact]
+    public async Task A_lease_renewal_still_hanging_when_the_dispatch_ends_is_cancelled_and_the_dispatch_returns_its_outcome()
+    {
+        // Arrange: the dispatch waits on its commit long enough for the heartbeat to renew the lease, and the renewal
+        // hangs; then the commit goes through.
+        var faults = new FaultPlan();
+        await using var h = await EnhanceHarness.CreateAsync(faults: faults);
+        var created = await h.EnqueueAsync(Patch);
+        faults.HangOn("blueprints.write");
+
+        // Act
+        var tick = h.App.TickAsync(CancellationToken.None);
+        Assert.Equal("blueprints.write", await faults.HangEntered.Task.WaitAsync(Guard));
+        faults.AlsoHangOn("issues.renew");
+        h.Time.Advance(h.Options.HeartbeatInterval ?? h.Options.LeaseDuration / 3);
+        await faults.EnteredAsync("issues.renew").WaitAsync(Guard);
+        faults.Answer("blueprints.write");
+        var outcome = await tick.WaitAsync(Guard); // the clock stands still: only cancelling the renewal ends the tick
+        var hangingWhenTheTickReturned = faults.Hanging;
+
+        // Assert: the dispatch applied the issue, and the renewal it stopped waiting for was cancelled, not left hanging.
+        Assert.NotNull(outcome);
+        Assert.Equal(DispatchResult.Applied, outcome.Result);
+        Assert.Equal(0, hangingWhenTheTickReturned);
+        Assert.Equal(IssueState.Applied, (await h.Issues.GetAsync(created.Issue.Id)).Status.State);
+    }
+
+    [Fact]
     public async Task Host_cancellation_before_the_deadline_still_releases_the_issue_at_once()
     {
         var faults = new FaultPlan();

@@ -12,7 +12,7 @@ internal sealed class FaultPlan
     private int _calls;
     private int _hanging;
     private HashSet<string> _hangOn = [];
-    private TaskCompletionSource _answering = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Dictionary<string, TaskCompletionSource> _answering = [];
     private Dictionary<string, TaskCompletionSource> _entered = [];
 
     public int FailAt { get; set; }
@@ -57,8 +57,29 @@ internal sealed class FaultPlan
         {
             _hangOn = [.. names];
             HangEntered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            _answering = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            _answering = names.Distinct().ToDictionary(n => n, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             _entered = names.Distinct().ToDictionary(n => n, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+    }
+
+    /// <summary>From now on, calls named <paramref name="name"/> hang as well; those already hanging keep hanging.</summary>
+    public void AlsoHangOn(string name)
+    {
+        lock (_gate)
+        {
+            _hangOn.Add(name);
+            _answering[name] = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            _entered[name] = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Only calls named <paramref name="name"/> get through again: those hanging go on, and no further one hangs.</summary>
+    public void Answer(string name)
+    {
+        lock (_gate)
+        {
+            _hangOn.Remove(name);
+            _answering[name].TrySetResult();
         }
     }
 
@@ -77,7 +98,10 @@ internal sealed class FaultPlan
         lock (_gate)
         {
             _hangOn = [];
-            _answering.TrySetResult();
+            foreach (var answering in _answering.Values)
+            {
+                answering.TrySetResult();
+            }
         }
     }
 
@@ -132,7 +156,7 @@ internal sealed class FaultPlan
                 return;
             }
 
-            answering = _answering.Task;
+            answering = _answering[name].Task;
             entered = HangEntered;
             enteredByName = _entered[name];
         }
