@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Blueprints;
@@ -20,13 +21,16 @@ internal sealed class DispatchBlueprints
     /// <summary>How many texts are remembered (a dispatch needs the head and one proposal, each under two or three texts).</summary>
     public const int Capacity = 16;
 
-    // As deep as a Blueprint may nest (ToJsonString's default stops at 64 levels).
-    private static readonly JsonSerializerOptions TextOptions = new() { MaxDepth = CanonicalJson.MaxDepth + 1 };
+    // As deep as a Blueprint may nest (JSON text's default stops at 64 levels); the default encoder, as ToJsonString has.
+    private static readonly JsonWriterOptions TextOptions = new() { MaxDepth = CanonicalJson.MaxDepth + 1 };
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = CanonicalJson.MaxDepth + 1 };
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Blueprint> _byText = new(StringComparer.Ordinal);
+
+    // Each text as UTF-8: its own bytes, or null for a Blueprint's canonical text (the raw bytes of its Root, which was
+    // parsed from exactly that text), so the head costs no copy.
+    private readonly List<(byte[]? Text, Blueprint Blueprint)> _byText = [];
     private readonly List<Blueprint> _distinct = [];
 
     /// <param name="head">The head the dispatch started from, when it has one.</param>
@@ -34,7 +38,7 @@ internal sealed class DispatchBlueprints
     {
         if (head is not null)
         {
-            _byText[head.CanonicalJson] = head;
+            _byText.Add((null, head));
             _distinct.Add(head);
         }
     }
@@ -48,10 +52,13 @@ internal sealed class DispatchBlueprints
             return Blueprint.FromNode(node); // throws the usual error
         }
 
-        string text;
+        // The node as JSON text, into pooled bytes: a branch's copy of a document it shares with the others is found
+        // without a string of the whole document per lookup.
+        using var text = new PooledUtf8Buffer();
         try
         {
-            text = node.ToJsonString(TextOptions);
+            using var writer = new Utf8JsonWriter(text, TextOptions);
+            node.WriteTo(writer);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or JsonException)
         {
@@ -62,32 +69,57 @@ internal sealed class DispatchBlueprints
         lock (_lock)
         {
             // Under the lock: the other branches of a fan-out asking for the same document wait for this one build.
-            if (_byText.TryGetValue(text, out var known))
+            if (Find(text.WrittenSpan) is { } known)
             {
                 return known;
             }
 
             // The same content in another member order (a script's output) is found without canonicalising it.
-            if (Compare(text) is { } same)
+            if (Compare(text.WrittenMemory) is { } same)
             {
-                Remember(text, same);
+                Remember(text.WrittenSpan, same);
                 return same;
             }
 
             // Throws, as Blueprint.FromNode would, when the document has no canonical form: nothing is remembered then.
             // One canonical write serves the lookup and the build (the candidate is dropped when its content is known).
             var candidate = Blueprint.FromNode(node);
-            if (!_byText.TryGetValue(candidate.CanonicalJson, out var built))
+            var built = Find(JsonMarshal.GetRawUtf8Value(candidate.Root));
+            if (built is null)
             {
                 built = candidate;
-                if (Remember(candidate.CanonicalJson, built))
+                if (_byText.Count < Capacity)
                 {
+                    _byText.Add((null, built));
                     _distinct.Add(built);
                 }
             }
 
-            Remember(text, built);
+            Remember(text.WrittenSpan, built);
             return built;
+        }
+    }
+
+    /// <summary>The Blueprint remembered under <paramref name="text"/>, or <see langword="null"/>.</summary>
+    private Blueprint? Find(ReadOnlySpan<byte> text)
+    {
+        foreach (var (bytes, blueprint) in _byText)
+        {
+            var known = bytes is null ? JsonMarshal.GetRawUtf8Value(blueprint.Root) : bytes;
+            if (known.SequenceEqual(text))
+            {
+                return blueprint;
+            }
+        }
+
+        return null;
+    }
+
+    private void Remember(ReadOnlySpan<byte> text, Blueprint blueprint)
+    {
+        if (_byText.Count < Capacity && Find(text) is null)
+        {
+            _byText.Add((text.ToArray(), blueprint));
         }
     }
 
@@ -96,7 +128,7 @@ internal sealed class DispatchBlueprints
     /// The text (the node as written) is read as one <see cref="JsonDocument"/> and compared element by element: walking
     /// the node instead would build a dictionary for each of its objects that was still only backed by JSON.
     /// </remarks>
-    private Blueprint? Compare(string text)
+    private Blueprint? Compare(ReadOnlyMemory<byte> text)
     {
         try
         {
@@ -123,7 +155,8 @@ internal sealed class DispatchBlueprints
     /// Whether <paramref name="value"/> holds exactly the content of <paramref name="known"/>, a canonical document (no
     /// duplicate member names), so that both have the same canonical form. <paramref name="value"/> was written from a
     /// node, so it has no duplicate member names either. Numbers count as equal only when written alike; another spelling
-    /// of the same number is reported as different and goes the canonical way.
+    /// of the same number is reported as different and goes the canonical way. Compared on the raw UTF-8 bytes, with no
+    /// string made, except for a name or a string that holds an escape.
     /// </summary>
     private static bool SameContent(JsonElement value, JsonElement known)
     {
@@ -143,7 +176,11 @@ internal sealed class DispatchBlueprints
                 // As many members as the known object, each of its (distinct) names among them: the same names.
                 foreach (var member in known.EnumerateObject())
                 {
-                    if (!value.TryGetProperty(member.Name, out var other) || !SameContent(other, member.Value))
+                    var name = JsonMarshal.GetRawUtf8PropertyName(member);
+                    var found = name.IndexOf((byte)'\\') < 0
+                        ? value.TryGetProperty(name, out var other)
+                        : value.TryGetProperty(member.Name, out other);
+                    if (!found || !SameContent(other, member.Value))
                     {
                         return false;
                     }
@@ -168,9 +205,17 @@ internal sealed class DispatchBlueprints
 
                 return true;
             case JsonValueKind.String:
-                return known.ValueEquals(value.GetString());
+                var raw = JsonMarshal.GetRawUtf8Value(value);
+                var knownRaw = JsonMarshal.GetRawUtf8Value(known);
+                if (raw.SequenceEqual(knownRaw))
+                {
+                    return true;
+                }
+
+                // Different bytes are different strings unless an escape spells a character another way.
+                return (raw.IndexOf((byte)'\\') >= 0 || knownRaw.IndexOf((byte)'\\') >= 0) && known.ValueEquals(value.GetString());
             case JsonValueKind.Number:
-                return string.Equals(value.GetRawText(), known.GetRawText(), StringComparison.Ordinal);
+                return JsonMarshal.GetRawUtf8Value(value).SequenceEqual(JsonMarshal.GetRawUtf8Value(known));
             default:
                 return true; // null, true, false: the kind is the value
         }
@@ -186,7 +231,4 @@ internal sealed class DispatchBlueprints
 
         return count;
     }
-
-    private bool Remember(string text, Blueprint blueprint)
-        => _byText.Count < Capacity && _byText.TryAdd(text, blueprint);
 }

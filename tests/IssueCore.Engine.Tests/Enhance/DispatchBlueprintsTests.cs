@@ -65,6 +65,21 @@ public sealed class DispatchBlueprintsTests
     }
 
     [Fact]
+    public void Member_names_spelled_with_escapes_match_the_same_names_and_not_other_names()
+    {
+        var blueprints = new DispatchBlueprints(Head);
+        var first = blueprints.FromNode(JsonNode.Parse("""{"id":"a","metadata":{"version_label":"1.0.1","équipe":"x"},"flow":{"kind":"seq","children":[]}}"""));
+
+        var escaped = blueprints.FromNode(JsonNode.Parse("""{"flow":{"children":[],"kind":"seq"},"metadata":{"\u00e9quipe":"x","version_label":"1.0.1"},"id":"a"}"""));
+        const string Other = """{"id":"a","metadata":{"version_label":"1.0.1","equipe":"x"},"flow":{"kind":"seq","children":[]}}""";
+        var other = blueprints.FromNode(JsonNode.Parse(Other));
+
+        Assert.Same(first, escaped);
+        Assert.NotEqual(first.Version, other.Version);
+        Assert.Equal(Blueprint.Parse(Other).Version, other.Version);
+    }
+
+    [Fact]
     public void Documents_that_differ_in_one_value_get_their_own_Blueprints()
     {
         var blueprints = new DispatchBlueprints(Head);
