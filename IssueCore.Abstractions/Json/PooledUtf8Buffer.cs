@@ -20,6 +20,12 @@ internal sealed class PooledUtf8Buffer : IBufferWriter<byte>, IDisposable
     /// <summary>What has been written so far, as memory (valid until the next write or Dispose).</summary>
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _written);
 
+    /// <summary>The size of the rented array.</summary>
+    public int Capacity => _buffer.Length;
+
+    /// <summary>Forgets what was written, keeping the array for the next bytes.</summary>
+    public void Clear() => _written = 0;
+
     public void Advance(int count)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using IssueCore.Council;
@@ -177,6 +176,7 @@ internal sealed class RunRecorder : IFlowObserver
             _graph.SetFinalContext(finalContext);
         }
 
+        ReleaseSpareWriter();
         var pending = await TakeAllAsync().ConfigureAwait(false);
         using var graph = _recordFinalContext ? _graph.ToDocument() : null;
         JsonElement? element = graph is null ? null : graph.RootElement;
@@ -196,6 +196,7 @@ internal sealed class RunRecorder : IFlowObserver
     /// <summary>Writes the events still pending (before a failed or cancelled run's status is written); failures are logged.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
+        ReleaseSpareWriter();
         var pending = await TakeAllAsync().ConfigureAwait(false);
         if (pending.Count > 0)
         {
@@ -262,9 +263,15 @@ internal sealed class RunRecorder : IFlowObserver
         var payload = JsonElement.ParseValue(ref reader);
         if (writer.Buffer.Capacity <= MaxSpareWriterBytes)
         {
-            writer.Buffer.ResetWrittenCount();
+            writer.Buffer.Clear();
             writer.Writer.Reset();
-            Volatile.Write(ref _spareWriter, writer);
+
+            // One spare per run: a writer that finds another already kept (a fan-out branch's) gives its array back.
+            Interlocked.Exchange(ref _spareWriter, writer)?.Dispose();
+        }
+        else
+        {
+            writer.Dispose();
         }
 
         return payload;
@@ -421,15 +428,25 @@ internal sealed class RunRecorder : IFlowObserver
     private readonly record struct Pending(CouncilRunEventDraft First, CouncilRunEventDraft? Second);
 
     /// <summary>A writer and its buffer, reset between payloads.</summary>
-    private sealed class PayloadWriter
+    /// <summary>Gives the spare payload writer's array back to the pool: the run has written its last payload.</summary>
+    private void ReleaseSpareWriter() => Interlocked.Exchange(ref _spareWriter, null)?.Dispose();
+
+    /// <summary>A payload's JSON writer over an array rented from the pool, so a run's payloads allocate only what they keep.</summary>
+    private sealed class PayloadWriter : IDisposable
     {
         public PayloadWriter()
         {
             Writer = new Utf8JsonWriter(Buffer, WriterOptions);
         }
 
-        public ArrayBufferWriter<byte> Buffer { get; } = new(512);
+        public PooledUtf8Buffer Buffer { get; } = new(512);
 
         public Utf8JsonWriter Writer { get; }
+
+        public void Dispose()
+        {
+            Writer.Dispose();
+            Buffer.Dispose();
+        }
     }
 }
