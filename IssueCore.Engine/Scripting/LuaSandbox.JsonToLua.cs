@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using IssueCore.Flows;
 using IssueCore.Json;
 using KeraLua;
 
@@ -74,13 +75,6 @@ internal sealed unsafe partial class LuaSandbox
         AllowTrailingCommas = true,
     };
 
-    // The element a parsed object or array still stands over (null once it was materialised or when built in code).
-    // System.Text.Json writes such a node from the element itself; these read the same field so the conversion can too.
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_jsonElement")]
-    private static extern ref JsonElement? ParsedElement(JsonObject node);
-
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_jsonElement")]
-    private static extern ref JsonElement? ParsedElement(JsonArray node);
 
     private void PushToken(ref Utf8JsonReader reader, int depth, string path)
     {
@@ -182,10 +176,10 @@ internal sealed unsafe partial class LuaSandbox
             case null:
                 LuaNative.PushLightUserData(_l, IntPtr.Zero);
                 return;
-            case JsonObject obj when ParsedElement(obj) is { } element:
+            case JsonObject obj when CtxValues.ParsedElement(obj) is { } element:
                 PushElement(element, depth, path);
                 return;
-            case JsonArray arr when ParsedElement(arr) is { } element:
+            case JsonArray arr when CtxValues.ParsedElement(arr) is { } element:
                 PushElement(element, depth, path);
                 return;
             case JsonObject obj:

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using IssueCore.Agents;
 using IssueCore.Blueprints;
 using IssueCore.Enhance.Governance;
+using IssueCore.Flows;
 using IssueCore.Issues;
 
 namespace IssueCore.Enhance.Verifiers;
@@ -56,12 +57,14 @@ internal sealed class VerifierRouterAgent(VerifierHost host) : IAgent
             return (Deny(axis, $"unknown verifier axis '{axis}' (register it with services.AddIssueCoreVerifierAxis<T>(\"{axis}\"))"), PreviousVersion(ctx, blueprints), null);
         }
 
-        if (ctx["applied"] is not JsonObject applied)
+        // The branch's ctx members are read where they still stand over the fan-out's snapshot: a branch reads a few
+        // fields of $.applied, $.issue and $.proposal, not every member of them.
+        if (CtxValues.Member(ctx, "applied") is not JsonObject applied)
         {
             throw new InvalidOperationException("verifier-router expects the patch applier's result (an object) at $.applied.");
         }
 
-        if (applied["ok"] is not JsonValue ok || !ok.TryGetValue<bool>(out var applyOk) || !applyOk)
+        if (CtxValues.Member(applied, "ok") is not JsonValue ok || !ok.TryGetValue<bool>(out var applyOk) || !applyOk)
         {
             return (Deny(axis, "not evaluated: the patch did not apply"), PreviousVersion(ctx, blueprints), null);
         }
@@ -70,15 +73,15 @@ internal sealed class VerifierRouterAgent(VerifierHost host) : IAgent
         Blueprint proposed;
         try
         {
-            proposed = Build(applied["new_blueprint"], blueprints);
+            proposed = Build(CtxValues.Member(applied, "new_blueprint"), blueprints);
         }
         catch (ValidationException ex)
         {
             return (Deny(axis, "the patched document is not a Blueprint: " + ex.Message), previous.Version, null);
         }
 
-        var hash = applied["new_hash"] is JsonValue h && h.TryGetValue<string>(out var hs) ? hs : string.Empty;
-        IssueId? issueId = ctx["issue"] is JsonObject issue && issue["id"] is JsonValue idValue
+        var hash = CtxValues.Member(applied, "new_hash") is JsonValue h && h.TryGetValue<string>(out var hs) ? hs : string.Empty;
+        IssueId? issueId = CtxValues.Member(CtxValues.Member(ctx, "issue"), "id") is JsonValue idValue
                            && idValue.TryGetValue<string>(out var idText) && IssueId.TryParse(idText, null, out var parsed)
             ? parsed
             : null;
@@ -89,7 +92,7 @@ internal sealed class VerifierRouterAgent(VerifierHost host) : IAgent
             Previous = previous,
             Proposed = proposed,
             ProposedHash = hash,
-            Patch = ctx["proposal"] is JsonObject proposal ? proposal["ops"] : null,
+            Patch = CtxValues.Member(CtxValues.Member(ctx, "proposal"), "ops"),
             FlowContext = ctx,
         };
         var verdict = await verifier.VerifyAsync(context, cancellationToken).ConfigureAwait(false);
