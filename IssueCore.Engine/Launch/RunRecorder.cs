@@ -427,7 +427,6 @@ internal sealed class RunRecorder : IFlowObserver
     /// <summary>One or two queued events.</summary>
     private readonly record struct Pending(CouncilRunEventDraft First, CouncilRunEventDraft? Second);
 
-    /// <summary>A writer and its buffer, reset between payloads.</summary>
     /// <summary>Gives the spare payload writer's array back to the pool: the run has written its last payload.</summary>
     private void ReleaseSpareWriter() => Interlocked.Exchange(ref _spareWriter, null)?.Dispose();
 

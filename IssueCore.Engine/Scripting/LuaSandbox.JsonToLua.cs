@@ -75,7 +75,6 @@ internal sealed unsafe partial class LuaSandbox
         AllowTrailingCommas = true,
     };
 
-
     private void PushToken(ref Utf8JsonReader reader, int depth, string path)
     {
         CountNode();
